@@ -1,0 +1,1 @@
+"""Feature modules: one thin cog per feature. Logic lives in ``bot/``."""
