@@ -1,0 +1,123 @@
+"""Settings: read once from the environment (after ``load_dotenv``) into a frozen object.
+
+Only ``load_settings`` looks at the environment. The Bot and everything else receive a ``Settings``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_DATABASE_PATH = "data/clematis.sqlite3"
+_LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
+# A bot token is three base64url-ish parts joined by dots.
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{3,}\.[A-Za-z0-9_\-]{10,}$")
+
+
+class ConfigError(Exception):
+    """A user mistake in configuration. The message is one line that names the variable and the fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str = field(repr=False)
+    database_path: Path = Path(DEFAULT_DATABASE_PATH)
+    log_level: str = "INFO"
+    dev_guild_id: int | None = None
+    api_base_url: str | None = None
+    gateway_url: str | None = None
+    canon_dir: Path | None = None
+
+    def __repr__(self) -> str:  # the token never appears, even by accident
+        return (
+            f"Settings(token=<hidden>, database_path={str(self.database_path)!r}, "
+            f"log_level={self.log_level!r}, dev_guild_id={self.dev_guild_id!r}, "
+            f"api_base_url={self.api_base_url!r}, gateway_url={self.gateway_url!r}, "
+            f"canon_dir={str(self.canon_dir) if self.canon_dir else None!r})"
+        )
+
+
+def _get(env: Mapping[str, str], key: str) -> str | None:
+    value = env.get(key)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _url(env: Mapping[str, str], key: str, schemes: tuple[str, ...], example: str) -> str | None:
+    value = _get(env, key)
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in schemes or not parts.netloc:
+        raise ConfigError(
+            f"{key} must be a {' or '.join(s + '://' for s in schemes)} URL such as {example} "
+            f"(got {value!r}); remove it to use Discord's own."
+        )
+    return value.rstrip("/")
+
+
+def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool = True) -> Settings:
+    """Build Settings from ``env`` (default: ``os.environ``). Raises ConfigError on a user mistake."""
+    env = os.environ if env is None else env
+
+    token = _get(env, "DISCORD_TOKEN") or ""
+    if require_token:
+        if not token:
+            raise ConfigError(
+                "DISCORD_TOKEN is not set: create a bot at https://discord.com/developers/applications "
+                "(Bot → Reset Token) and put DISCORD_TOKEN=... in .env"
+            )
+        if not _TOKEN_SHAPE.match(token):
+            raise ConfigError(
+                "DISCORD_TOKEN does not look like a bot token (three dot-separated parts): copy it again "
+                "from https://discord.com/developers/applications → your app → Bot → Reset Token"
+            )
+
+    log_level = (_get(env, "LOG_LEVEL") or "INFO").upper()
+    if log_level not in _LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)} (got {log_level!r})")
+
+    dev_guild: int | None = None
+    raw_guild = _get(env, "DEV_GUILD_ID")
+    if raw_guild is not None:
+        if not raw_guild.isdigit() or not 15 <= len(raw_guild) <= 20:
+            raise ConfigError(
+                f"DEV_GUILD_ID must be a server ID (a 17-20 digit number; enable Developer Mode, "
+                f"right-click the server, Copy Server ID), got {raw_guild!r}"
+            )
+        dev_guild = int(raw_guild)
+
+    canon_dir: Path | None = None
+    raw_canon = _get(env, "CANON_DIR")
+    if raw_canon is not None:
+        canon_dir = Path(raw_canon).expanduser()
+        if not canon_dir.is_dir():
+            raise ConfigError(
+                f"CANON_DIR must be an existing directory of .toml overrides (got {raw_canon!r})"
+            )
+
+    return Settings(
+        token=token,
+        database_path=Path(_get(env, "DATABASE_PATH") or DEFAULT_DATABASE_PATH).expanduser(),
+        log_level=log_level,
+        dev_guild_id=dev_guild,
+        api_base_url=_url(env, "DISCORD_API_BASE_URL", ("http", "https"), "http://127.0.0.1:8080"),
+        gateway_url=_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss"), "ws://127.0.0.1:8080/gateway"),
+        canon_dir=canon_dir,
+    )
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+    )
+    # discord.py's own debug chatter is rarely what an operator wants at DEBUG.
+    logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))

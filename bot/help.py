@@ -1,0 +1,91 @@
+"""Text for /about and /help, generated from the live bot and command tree so it never goes stale."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from discord import app_commands
+
+if TYPE_CHECKING:
+    from bot.client import Clematis
+
+EMBED_DESCRIPTION_LIMIT = 4096
+MESSAGE_EMBEDS_LIMIT = 5800  # Discord allows 6,000 characters across all embeds of a message
+
+
+def format_duration(seconds: float) -> str:
+    seconds = int(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{days}d"] if days else []
+    if days or hours:
+        parts.append(f"{hours}h")
+    parts.append(f"{minutes}m" if days or hours or minutes else f"{secs}s")
+    return " ".join(parts)
+
+
+def about_fields(bot: Clematis) -> list[tuple[str, str]]:
+    latency = bot.latency
+    canon = bot.canon
+    pack = f"{canon.name} {canon.version}" if canon is not None else "not loaded"
+    return [
+        ("Version", bot.version),
+        ("Uptime", format_duration(bot.uptime_seconds)),
+        (
+            "Gateway latency",
+            "measuring…" if math.isinf(latency) or math.isnan(latency) else f"{latency * 1000:.0f} ms",
+        ),
+        ("Servers", str(len(bot.guilds))),
+        ("Data pack", pack),
+    ]
+
+
+def walk_leaf_commands(
+    commands: list[app_commands.Command | app_commands.Group] | list,
+) -> Iterator[app_commands.Command]:
+    for command in commands:
+        if isinstance(command, app_commands.Group):
+            yield from walk_leaf_commands(command.commands)
+        elif isinstance(command, app_commands.Command):
+            yield command
+
+
+def help_lines(bot: Clematis) -> list[str]:
+    """One line per slash command (subcommands spelled out), moderator-only ones marked."""
+    lines = []
+    for command in sorted(walk_leaf_commands(bot.tree.get_commands()), key=lambda c: c.qualified_name):
+        root = command.root_parent or command
+        perms = (
+            root.default_permissions if isinstance(root, app_commands.Group | app_commands.Command) else None
+        )
+        marker = " *(moderators)*" if perms is not None and perms.value else ""
+        lines.append(f"{bot.mention_command(command.qualified_name)} — {command.description}{marker}")
+    context_menus = [c for c in bot.tree.get_commands() if isinstance(c, app_commands.ContextMenu)]
+    for menu in sorted(context_menus, key=lambda c: c.name):
+        lines.append(f"**{menu.name}** (right-click or long-press a message → Apps)")
+    return lines
+
+
+def paginate_lines(lines: list[str], limit: int = EMBED_DESCRIPTION_LIMIT) -> list[str]:
+    """Pack lines into pages of at most ``limit`` characters without splitting a line."""
+    pages: list[str] = []
+    current = ""
+    for line in lines:
+        line = line[: limit - 1]
+        if current and len(current) + 1 + len(line) > limit:
+            pages.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current or not pages:
+        pages.append(current or "No commands are loaded.")
+    kept, total = [], 0
+    for page in pages:
+        if total + len(page) > MESSAGE_EMBEDS_LIMIT:
+            break
+        kept.append(page)
+        total += len(page)
+    return kept

@@ -1,0 +1,40 @@
+"""/about and /help."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import Clematis
+from bot.help import about_fields, help_lines, paginate_lines
+
+
+class Meta(commands.Cog):
+    def __init__(self, bot: Clematis) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="about", description="What this bot is, its version and how it is doing")
+    async def about(self, interaction: discord.Interaction) -> None:
+        embed = discord.Embed(
+            title="Clematis",
+            description="A spoiler-aware companion for *Alien Stage* fan servers: lookups, spoiler "
+            "safety, content warnings and watch parties. Open source and self-hosted.",
+            colour=discord.Colour.from_str("#c8a2c8"),
+        )
+        for name, value in about_fields(self.bot):
+            embed.add_field(name=name, value=value, inline=True)
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="help", description="Every command and what it does")
+    async def help(self, interaction: discord.Interaction) -> None:
+        pages = paginate_lines(help_lines(self.bot))
+        embeds = [
+            discord.Embed(title="Clematis commands" if i == 0 else None, description=page)
+            for i, page in enumerate(pages)
+        ]
+        await interaction.response.send_message(embeds=embeds, ephemeral=True)
+
+
+async def setup(bot: Clematis) -> None:
+    await bot.add_cog(Meta(bot))
