@@ -38,8 +38,14 @@ def test_settings_are_frozen() -> None:
         ({"DISCORD_TOKEN": "not-a-token"}, ("DISCORD_TOKEN", "Reset Token")),
         ({"DISCORD_TOKEN": TOKEN, "LOG_LEVEL": "loud"}, ("LOG_LEVEL", "DEBUG")),
         ({"DISCORD_TOKEN": TOKEN, "DEV_GUILD_ID": "abc"}, ("DEV_GUILD_ID", "Copy Server ID")),
-        ({"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE_URL": "127.0.0.1:80"}, ("DISCORD_API_BASE_URL", "http://")),
-        ({"DISCORD_TOKEN": TOKEN, "DISCORD_GATEWAY_URL": "http://x/gateway"}, ("DISCORD_GATEWAY_URL", "ws://")),
+        (
+            {"DISCORD_TOKEN": TOKEN, "DISCORD_API_BASE_URL": "127.0.0.1:80"},
+            ("DISCORD_API_BASE_URL", "http://"),
+        ),
+        (
+            {"DISCORD_TOKEN": TOKEN, "DISCORD_GATEWAY_URL": "http://x/gateway"},
+            ("DISCORD_GATEWAY_URL", "ws://"),
+        ),
         ({"DISCORD_TOKEN": TOKEN, "CANON_DIR": "/nonexistent/dir"}, ("CANON_DIR",)),
     ],
 )

@@ -43,7 +43,9 @@ async def test_database_newer_than_code_is_refused(tmp_path: Path) -> None:
 
 async def test_failed_migration_leaves_database_untouched(tmp_path: Path) -> None:
     good = Migration(1, "good", "CREATE TABLE a (x INTEGER);")
-    bad = Migration(2, "bad", "CREATE TABLE b (y INTEGER);\nINSERT INTO a VALUES (1);\nSELECT * FROM missing_table;")
+    bad = Migration(
+        2, "bad", "CREATE TABLE b (y INTEGER);\nINSERT INTO a VALUES (1);\nSELECT * FROM missing_table;"
+    )
     path = tmp_path / "fail.sqlite3"
     async with Database(path, migrations=[good, bad]) as db:
         with pytest.raises(DatabaseError, match="0002_bad failed and was rolled back"):
