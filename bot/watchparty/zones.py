@@ -244,7 +244,7 @@ def _index() -> _Index:
     zi = resources.files("tzdata.zoneinfo").joinpath("tzdata.zi").read_text(encoding="utf-8")
     for line in zi.splitlines():
         parts = line.split()
-        if parts[:1] == ["Z"]:
+        if parts[:1] == ["Z"] and parts[1] != "Factory":  # "Factory" means "local time not set"
             zones.add(parts[1])
         elif parts[:1] == ["L"]:
             links[parts[2]] = parts[1]
