@@ -38,7 +38,9 @@ def party_uid(party_id: int, guild_id: int) -> str:
     return f"watchparty-{party_id}@{guild_id}.clematis"
 
 
-def party_description(episodes: Sequence[str] = (), warnings: Sequence[str] = (), note: str | None = None) -> str:
+def party_description(
+    episodes: Sequence[str] = (), warnings: Sequence[str] = (), note: str | None = None
+) -> str:
     """Plain-text DESCRIPTION: episode list, content-warning labels, the host's note."""
     blocks = []
     if episodes:

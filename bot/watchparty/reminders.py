@@ -43,7 +43,9 @@ def parse_offsets(text: str) -> list[timedelta]:
         if offset is None:
             raise OffsetError(f"I can't read `{raw.strip()}` as a reminder time. Try `24h, 1h, 15m, 0`.")
         if offset > MAX_OFFSET:
-            raise OffsetError(f"`{raw.strip()}` is too early: reminders go at most {format_offset(MAX_OFFSET)} ahead.")
+            raise OffsetError(
+                f"`{raw.strip()}` is too early: reminders go at most {format_offset(MAX_OFFSET)} ahead."
+            )
         found.add(offset)
     if not found:
         raise OffsetError("Give at least one reminder time, e.g. `24h, 1h, 0`.")
@@ -61,7 +63,9 @@ def format_offsets(offsets: Sequence[timedelta]) -> str:
     return ", ".join(format_offset(offset) for offset in sorted(offsets, reverse=True))
 
 
-def classify_due(due_utc: datetime, start_utc: datetime, now_utc: datetime, grace: timedelta = DEFAULT_GRACE) -> Timing:
+def classify_due(
+    due_utc: datetime, start_utc: datetime, now_utc: datetime, grace: timedelta = DEFAULT_GRACE
+) -> Timing:
     """What to do with a reminder whose due time has come (e.g. after the bot was down).
 
     on_time: at most `grace` late (or not yet due); send normally.

@@ -112,7 +112,9 @@ _SUFFIX = r"(?:st|nd|rd|th)?"
 _MONTH_DAY = re.compile(rf"(?P<mon>[a-z]+)\s*(?P<d>\d{{1,2}}){_SUFFIX}(?:\s+(?P<y>\d{{4}}))?")
 _DAY_MONTH = re.compile(rf"(?P<d>\d{{1,2}}){_SUFFIX}\s*(?:of\s+)?(?P<mon>[a-z]+)(?:\s+(?P<y>\d{{4}}))?")
 _SLASHED = re.compile(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?")
-_NAMED_DAY = re.compile(r"(?:(?P<rel>next|this|coming|this coming)\s+)?(?P<word>[a-z]+)(?:\s+(?P<part>[a-z]+))?")
+_NAMED_DAY = re.compile(
+    r"(?:(?P<rel>next|this|coming|this coming)\s+)?(?P<word>[a-z]+)(?:\s+(?P<part>[a-z]+))?"
+)
 _IN = re.compile(r"in\s+(?P<span>.+)")
 _FILLERS = re.compile(r"\b(?:at|on|around|@|o'?clock)\b|@")
 
@@ -270,7 +272,9 @@ def _reading(dates: _Dates, clock: _Clock, today: date) -> _Reading:
     if clock.ambiguous:
         hours = [clock.hour, clock.hour + 12]
         shown = f"{clock.hour}:{clock.minute:02d}" if clock.minute else str(clock.hour)
-        reasons.append(f"`{shown}` could be morning or evening: pick one (or write `{shown}pm` / `{clock.hour + 12}:{clock.minute:02d}`).")
+        reasons.append(
+            f"`{shown}` could be morning or evening: pick one (or write `{shown}pm` / `{clock.hour + 12}:{clock.minute:02d}`)."
+        )
     days = list(dates.days) or [today]
     walls = [datetime.combine(d, time(h, clock.minute)) for d in days for h in hours]
     if clock.midnight and dates.days:
@@ -286,7 +290,9 @@ def _dateparser_class() -> Any:
     return DateDataParser
 
 
-_CLEAR_CLOCK = re.compile(r"\d\s*(?:am|pm)\b|\b(?:noon|midday|midnight)\b|\b0\d:\d\d|\b(?:1[2-9]|2[0-3]):\d\d")
+_CLEAR_CLOCK = re.compile(
+    r"\d\s*(?:am|pm)\b|\b(?:noon|midday|midnight)\b|\b0\d:\d\d|\b(?:1[2-9]|2[0-3]):\d\d"
+)
 
 
 def _with_dateparser(text: str, local_now: datetime) -> _Reading | None:
@@ -330,7 +336,11 @@ def _gap_reason(resolved: WallTime) -> str:
     shifted = resolved.first.astimezone(resolved.zone)
     jump = shifted.replace(tzinfo=None) - resolved.wall
     minutes = int(jump.total_seconds() // 60)
-    size = f"{minutes // 60} hour" + ("s" if minutes // 60 != 1 else "") if minutes % 60 == 0 else f"{minutes} minutes"
+    size = (
+        f"{minutes // 60} hour" + ("s" if minutes // 60 != 1 else "")
+        if minutes % 60 == 0
+        else f"{minutes} minutes"
+    )
     return (
         f"{resolved.wall:%H:%M} does not exist on {resolved.wall:%a} {resolved.wall.day} {resolved.wall:%b %Y} in "
         f"{resolved.zone.key} (clocks jump forward {size}), so the party would start at "
@@ -392,7 +402,8 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> WhenResult:
     if (m := _IN.fullmatch(cleaned)) and (span := parse_duration(m["span"])) is not None:
         if span <= timedelta(0):
             raise WhenError("That's right now: give a time in the future, e.g. `in 3 hours`.")
-        instants, reasons, understood = [now + span], [], now + span
+        reasons: list[str] = []
+        instants, understood = [now + span], now + span
     else:
         reading = _explicit(cleaned, local_now.date()) or _with_dateparser(cleaned, local_now)
         if reading is None:

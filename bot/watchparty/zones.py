@@ -70,12 +70,30 @@ AMBIGUOUS_ABBREVIATIONS: dict[str, tuple[str, list[str]]] = {
     "pst": ("US Pacific or Philippine time", ["America/Los_Angeles", "Asia/Manila"]),
     "mst": ("Mountain time with or without daylight saving", ["America/Denver", "America/Phoenix"]),
     "mt": ("Mountain time with or without daylight saving", ["America/Denver", "America/Phoenix"]),
-    "aest": ("Australian Eastern time with or without daylight saving", ["Australia/Sydney", "Australia/Brisbane"]),
-    "acst": ("Australian Central time with or without daylight saving", ["Australia/Adelaide", "Australia/Darwin"]),
-    "eet": ("Eastern European time, whose countries change clocks differently", ["Europe/Athens", "Europe/Kyiv", "Africa/Cairo"]),
-    "eest": ("Eastern European summer time, whose countries change clocks differently", ["Europe/Athens", "Europe/Kyiv"]),
-    "wet": ("Western European time, whose countries change clocks differently", ["Europe/Lisbon", "Africa/Casablanca"]),
-    "west": ("Western European summer time, whose countries change clocks differently", ["Europe/Lisbon", "Atlantic/Canary"]),
+    "aest": (
+        "Australian Eastern time with or without daylight saving",
+        ["Australia/Sydney", "Australia/Brisbane"],
+    ),
+    "acst": (
+        "Australian Central time with or without daylight saving",
+        ["Australia/Adelaide", "Australia/Darwin"],
+    ),
+    "eet": (
+        "Eastern European time, whose countries change clocks differently",
+        ["Europe/Athens", "Europe/Kyiv", "Africa/Cairo"],
+    ),
+    "eest": (
+        "Eastern European summer time, whose countries change clocks differently",
+        ["Europe/Athens", "Europe/Kyiv"],
+    ),
+    "wet": (
+        "Western European time, whose countries change clocks differently",
+        ["Europe/Lisbon", "Africa/Casablanca"],
+    ),
+    "west": (
+        "Western European summer time, whose countries change clocks differently",
+        ["Europe/Lisbon", "Atlantic/Canary"],
+    ),
 }
 
 # Places people name that are not IANA location names (or are spelled differently).

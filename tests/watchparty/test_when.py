@@ -21,8 +21,8 @@ NOW_BERLIN = datetime(2026, 6, 10, 10, 0, tzinfo=UTC)  # 12:00 CEST
 NOW_SYDNEY = datetime(2026, 6, 10, 0, 0, tzinfo=UTC)  # 10:00 AEST (southern winter)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,13 @@ def utc(*args: int) -> datetime:
         ("20:00", SEOUL, NOW_SEOUL, datetime(2026, 6, 11, 20, 0), utc(2026, 6, 11, 11, 0)),  # passed today
         ("8pm", SEOUL, NOW_SEOUL, datetime(2026, 6, 11, 20, 0), utc(2026, 6, 11, 11, 0)),
         ("21:30", SEOUL, NOW_SEOUL, datetime(2026, 6, 10, 21, 30), utc(2026, 6, 10, 12, 30)),
-        ("wed 20:00", SEOUL, NOW_SEOUL, datetime(2026, 6, 17, 20, 0), utc(2026, 6, 17, 11, 0)),  # passed today
+        (
+            "wed 20:00",
+            SEOUL,
+            NOW_SEOUL,
+            datetime(2026, 6, 17, 20, 0),
+            utc(2026, 6, 17, 11, 0),
+        ),  # passed today
         ("8pm kst", NEW_YORK, NOW_NY, datetime(2026, 6, 11, 20, 0), utc(2026, 6, 11, 11, 0)),  # 23:00 KST now
         ("20:00", NEW_YORK, NOW_NY, datetime(2026, 6, 10, 20, 0), utc(2026, 6, 11, 0, 0)),
         ("8pm", NEW_YORK, NOW_NY, datetime(2026, 6, 10, 20, 0), utc(2026, 6, 11, 0, 0)),
@@ -52,14 +58,22 @@ def utc(*args: int) -> datetime:
         ("tomorrow 7:30pm", BERLIN, NOW_BERLIN, datetime(2026, 6, 11, 19, 30), utc(2026, 6, 11, 17, 30)),
         ("5 Dec 20:00", BERLIN, NOW_BERLIN, datetime(2026, 12, 5, 20, 0), utc(2026, 12, 5, 19, 0)),
         ("this evening 7", BERLIN, NOW_BERLIN, datetime(2026, 6, 10, 19, 0), utc(2026, 6, 10, 17, 0)),
-        ("2026-12-05 20:00", SYDNEY, NOW_SYDNEY, datetime(2026, 12, 5, 20, 0), utc(2026, 12, 5, 9, 0)),  # AEDT
+        (
+            "2026-12-05 20:00",
+            SYDNEY,
+            NOW_SYDNEY,
+            datetime(2026, 12, 5, 20, 0),
+            utc(2026, 12, 5, 9, 0),
+        ),  # AEDT
         ("saturday 20:00", SYDNEY, NOW_SYDNEY, datetime(2026, 6, 13, 20, 0), utc(2026, 6, 13, 10, 0)),  # AEST
         ("in 3 hours", UTC_ZONE, NOW_SEOUL, datetime(2026, 6, 10, 15, 0), utc(2026, 6, 10, 15, 0)),
         ("08:00", UTC_ZONE, NOW_SEOUL, datetime(2026, 6, 11, 8, 0), utc(2026, 6, 11, 8, 0)),
         ("noon", UTC_ZONE, NOW_SEOUL, datetime(2026, 6, 11, 12, 0), utc(2026, 6, 11, 12, 0)),
     ],
 )
-def test_parse_when_reads_common_forms(text: str, zone: ZoneInfo, now: datetime, wall: datetime, instant: datetime) -> None:
+def test_parse_when_reads_common_forms(
+    text: str, zone: ZoneInfo, now: datetime, wall: datetime, instant: datetime
+) -> None:
     result = parse_when(text, zone, now)
     assert result.needs_confirmation is None
     assert result.local.replace(tzinfo=None) == wall
@@ -85,7 +99,9 @@ def test_bare_hour_with_minutes_and_a_date_is_also_ambiguous() -> None:
     assert result.needs_confirmation is not None
 
 
-@pytest.mark.parametrize(("text", "hour"), [("tonight 8", 20), ("08:00", 8), ("8am", 8), ("tomorrow morning 8", 8)])
+@pytest.mark.parametrize(
+    ("text", "hour"), [("tonight 8", 20), ("08:00", 8), ("8am", 8), ("tomorrow morning 8", 8)]
+)
 def test_context_settles_the_hour(text: str, hour: int) -> None:
     result = parse_when(text, NEW_YORK, NOW_NY)
     assert result.needs_confirmation is None
@@ -144,7 +160,10 @@ def test_dst_overlap_offers_both_occurrences_with_offsets() -> None:
 
 def test_dst_overlap_in_sydney_autumn() -> None:
     result = parse_when("2027-04-04 02:30", SYDNEY, NOW_SYDNEY)
-    assert [o.astimezone(SYDNEY).utcoffset() for o in result.options] == [timedelta(hours=11), timedelta(hours=10)]
+    assert [o.astimezone(SYDNEY).utcoffset() for o in result.options] == [
+        timedelta(hours=11),
+        timedelta(hours=10),
+    ]
 
 
 def test_dst_overlap_with_first_occurrence_past_needs_no_choice() -> None:
@@ -163,7 +182,11 @@ def test_in_hours_counts_real_time_across_a_clock_change() -> None:
 
 @pytest.mark.parametrize(
     ("text", "shown"),
-    [("yesterday 8pm", "Tue 9 Jun 2026, 20:00 KST"), ("2020-01-01 10:00", "Wed 1 Jan 2020, 10:00 KST"), ("tonight 9pm", "Wed 10 Jun 2026, 21:00")],
+    [
+        ("yesterday 8pm", "Tue 9 Jun 2026, 20:00 KST"),
+        ("2020-01-01 10:00", "Wed 1 Jan 2020, 10:00 KST"),
+        ("tonight 9pm", "Wed 10 Jun 2026, 21:00"),
+    ],
 )
 def test_past_time_is_refused_showing_what_was_understood(text: str, shown: str) -> None:
     with pytest.raises(WhenError) as caught:
@@ -221,7 +244,9 @@ NOWS = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 1, 
 
 @settings(max_examples=300, deadline=None)
 @given(zone=ZONES, now=NOWS, ahead=st.integers(min_value=1, max_value=600 * 24 * 60))
-def test_iso_wall_time_round_trips_unless_it_falls_in_a_gap(zone: ZoneInfo, now: datetime, ahead: int) -> None:
+def test_iso_wall_time_round_trips_unless_it_falls_in_a_gap(
+    zone: ZoneInfo, now: datetime, ahead: int
+) -> None:
     wall = (now.astimezone(zone) + timedelta(minutes=ahead)).replace(tzinfo=None, second=0, microsecond=0)
     assume(wall.replace(tzinfo=zone).astimezone(UTC) > now)
     result = parse_when(f"{wall:%Y-%m-%d %H:%M}", zone, now)
@@ -234,7 +259,9 @@ def test_iso_wall_time_round_trips_unless_it_falls_in_a_gap(zone: ZoneInfo, now:
 
 @settings(max_examples=300, deadline=None)
 @given(zone=ZONES, now=NOWS, hour=st.integers(min_value=12, max_value=23), minute=st.integers(0, 59))
-def test_time_without_date_is_the_next_occurrence(zone: ZoneInfo, now: datetime, hour: int, minute: int) -> None:
+def test_time_without_date_is_the_next_occurrence(
+    zone: ZoneInfo, now: datetime, hour: int, minute: int
+) -> None:
     result = parse_when(f"{hour}:{minute:02d}", zone, now)
     assert now < result.utc <= now + timedelta(hours=25)
     assert (result.local.hour, result.local.minute) == (hour, minute)

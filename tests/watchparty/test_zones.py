@@ -56,7 +56,12 @@ def test_fixed_offset_zone_has_the_offset_that_was_typed() -> None:
 
 @pytest.mark.parametrize(
     ("text", "suggested"),
-    [("EST", "America/New_York"), ("cst", "America/Chicago"), ("IST", "Asia/Kolkata"), ("PST", "Asia/Manila")],
+    [
+        ("EST", "America/New_York"),
+        ("cst", "America/Chicago"),
+        ("IST", "Asia/Kolkata"),
+        ("PST", "Asia/Manila"),
+    ],
 )
 def test_ambiguous_abbreviations_are_refused_with_iana_suggestions(text: str, suggested: str) -> None:
     with pytest.raises(ZoneError) as caught:
@@ -66,7 +71,9 @@ def test_ambiguous_abbreviations_are_refused_with_iana_suggestions(text: str, su
     assert suggested in str(caught.value)
 
 
-@pytest.mark.parametrize(("typo", "meant"), [("Seol", "Asia/Seoul"), ("new yrok", "America/New_York"), ("berln", "Europe/Berlin")])
+@pytest.mark.parametrize(
+    ("typo", "meant"), [("Seol", "Asia/Seoul"), ("new yrok", "America/New_York"), ("berln", "Europe/Berlin")]
+)
 def test_unknown_zone_suggests_the_closest_names(typo: str, meant: str) -> None:
     with pytest.raises(ZoneError) as caught:
         resolve_zone(typo)
