@@ -111,6 +111,7 @@ _ISO_JOINED = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})t(\d)")
 _SUFFIX = r"(?:st|nd|rd|th)?"
 _MONTH_DAY = re.compile(rf"(?P<mon>[a-z]+)\s*(?P<d>\d{{1,2}}){_SUFFIX}(?:\s+(?P<y>\d{{4}}))?")
 _DAY_MONTH = re.compile(rf"(?P<d>\d{{1,2}}){_SUFFIX}\s*(?:of\s+)?(?P<mon>[a-z]+)(?:\s+(?P<y>\d{{4}}))?")
+_ORDINAL_DAY = re.compile(r"(?:the\s+)?(?P<d>\d{1,2})(?:st|nd|rd|th)")
 _SLASHED = re.compile(r"(?P<a>\d{1,2})/(?P<b>\d{1,2})(?:/(?P<y>\d{4}|\d{2}))?")
 _NAMED_DAY = re.compile(
     r"(?:(?P<rel>next|this|coming|this coming)\s+)?(?P<word>[a-z]+)(?:\s+(?P<part>[a-z]+))?"
@@ -202,6 +203,14 @@ def _dates(text: str, today: date) -> _Dates | None:
         if (m := pattern.fullmatch(text)) and m["mon"] in _MONTHS:
             day = _calendar_day(_MONTHS[m["mon"]], int(m["d"]), _year_of(m["y"]), today)
             return _Dates((day,), "none", None, None) if day else None
+    if m := _ORDINAL_DAY.fullmatch(text):  # "the 5th": the next 5th of a month
+        first_of_month = today.replace(day=1)
+        for _ in range(3):  # a 31st may skip a month or two
+            found = _safe_date(first_of_month.year, first_of_month.month, int(m["d"]))
+            if found and found >= today:
+                return _Dates((found,), "none", None, None)
+            first_of_month = (first_of_month + timedelta(days=32)).replace(day=1)
+        return None
     if m := _SLASHED.fullmatch(text):
         a, b, year = int(m["a"]), int(m["b"]), _year_of(m["y"])
         readings = []
@@ -246,6 +255,7 @@ class _Reading:
     walls: list[datetime]
     reasons: list[str]
     rolling: Literal["none", "next_day", "next_week"]
+    checked: bool = True  # False for dateparser's guesses, which the user should always confirm
 
 
 def _explicit(text: str, today: date) -> _Reading | None:
@@ -316,8 +326,9 @@ def _with_dateparser(text: str, local_now: datetime) -> _Reading | None:
             [found, found + timedelta(hours=12)],
             [f"`{shown}` could be morning or evening: pick one."],
             "none",
+            checked=False,
         )
-    return _Reading([found], [], "none")
+    return _Reading([found], [], "none", checked=False)
 
 
 def _split_zone(text: str, zone: ZoneInfo) -> tuple[str, ZoneInfo]:
@@ -382,6 +393,8 @@ def _resolve(reading: _Reading, zone: ZoneInfo, now: datetime) -> tuple[list[dat
     instants = sorted(set(instants))
     if len(instants) > 1:  # readings that were in the past no longer need a choice
         reasons = reading.reasons + reasons
+    if not reading.checked and instants:
+        reasons.insert(0, f"I read this as {describe(instants[0], zone)}: please check.")
     return instants, reasons, understood
 
 

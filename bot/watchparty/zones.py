@@ -243,6 +243,7 @@ class _Index:
     entries: tuple[_Entry, ...]
     keys: tuple[str, ...]
     location_zones: tuple[str, ...]
+    loaded: dict[str, ZoneInfo]  # held here so zoneinfo's small cache never re-reads their files
 
 
 def _read_tzdata(filename: str) -> list[list[str]]:
@@ -306,7 +307,12 @@ def _index() -> _Index:
         entries=tuple(entries),
         keys=tuple(e.key for e in entries),
         location_zones=location_zones,
+        loaded={name: ZoneInfo(name) for name in {e.zone for e in entries}},
     )
+
+
+def _load(name: str) -> ZoneInfo:
+    return _index().loaded.get(name) or ZoneInfo(name)
 
 
 def _suggest(folded: str, limit: int = 3) -> list[str]:
@@ -330,7 +336,7 @@ def _offset_zone(sign: str, hours: int, minutes: int, text: str) -> ZoneInfo:
         return ZoneInfo(f"Etc/GMT{'-' if sign == '+' else '+'}{hours}")
     wanted = timedelta(hours=hours, minutes=minutes) * (1 if sign == "+" else -1)
     now = datetime.now(UTC)
-    matches = [z for z in _index().location_zones if ZoneInfo(z).utcoffset(now) == wanted][:3]
+    matches = [z for z in _index().location_zones if now.astimezone(_load(z)).utcoffset() == wanted][:3]
     raise ZoneError(
         f"`{text}` is not a whole-hour offset I can store. Pick a place instead"
         + (f", e.g. {', '.join(matches)}." if matches else "."),
@@ -355,7 +361,7 @@ def resolve_zone(text: str) -> ZoneInfo:
             list(options),
         )
     if folded in UNAMBIGUOUS_ABBREVIATIONS:
-        return ZoneInfo(UNAMBIGUOUS_ABBREVIATIONS[folded])
+        return _load(UNAMBIGUOUS_ABBREVIATIONS[folded])
 
     offset = _OFFSET.match(folded.replace(" ", ""))
     if offset and (folded[0] in "+-" or folded.startswith(("utc", "gmt"))):
@@ -364,10 +370,10 @@ def resolve_zone(text: str) -> ZoneInfo:
 
     index = _index()
     if folded in index.all_names:
-        return ZoneInfo(index.all_names[folded])
+        return _load(index.all_names[folded])
     places = index.places.get(folded)
     if places and len(places) == 1:
-        return ZoneInfo(places[0])
+        return _load(places[0])
     if places:
         shown = sorted(places, key=lambda p: p not in POPULAR_ZONES)[:5]
         raise ZoneError(
@@ -384,10 +390,14 @@ def resolve_zone(text: str) -> ZoneInfo:
 
 def zone_label(shown: str, zone: str, at: datetime) -> str:
     """`Seoul — Asia/Seoul (UTC+09:00)`, at most 100 characters (Discord's choice-name limit)."""
-    offset = format_offset(ZoneInfo(zone).utcoffset(at))
+    offset = format_offset(at.astimezone(_load(zone)).utcoffset())
     head = f"{shown} — " if fold(shown) != fold(zone) else ""
     label = f"{head}{zone} ({offset})"
     return label if len(label) <= LABEL_LIMIT else label[: LABEL_LIMIT - 1] + "…"
+
+
+def _starts_a_word(key: str, part: str) -> bool:
+    return key.startswith(part) or f" {part}" in key or f"/{part}" in key
 
 
 def zone_choices(query: str, limit: int = 25, *, now: datetime | None = None) -> list[tuple[str, str]]:
@@ -405,11 +415,7 @@ def zone_choices(query: str, limit: int = 25, *, now: datetime | None = None) ->
         for zone in POPULAR_ZONES[:limit]:
             picked[zone] = city_of(zone)
     else:
-        prefixed = [
-            e
-            for e in index.entries
-            if e.key.startswith(folded) or f" {folded}" in e.key or f"/{folded}" in e.key
-        ]
+        prefixed = [e for e in index.entries if folded in e.key and _starts_a_word(e.key, folded)]
         prefixed.sort(key=lambda e: (not e.key.startswith(folded), e.key != folded, len(e.key), e.key))
         for entry in prefixed:
             if len(picked) >= limit:

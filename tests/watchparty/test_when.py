@@ -266,3 +266,22 @@ def test_time_without_date_is_the_next_occurrence(
     assert now < result.utc <= now + timedelta(hours=25)
     assert (result.local.hour, result.local.minute) == (hour, minute)
     assert result.needs_confirmation is None
+
+
+def test_ordinal_day_is_the_next_such_day_of_a_month() -> None:
+    result = parse_when("the 5th at 8pm", UTC_ZONE, NOW_SEOUL)  # 10 June: the next 5th is in July
+    assert result.local.replace(tzinfo=None) == datetime(2026, 7, 5, 20, 0)
+    assert result.needs_confirmation is None
+
+
+@pytest.mark.parametrize(
+    ("text", "instant"),
+    [
+        ("8:30pm on the 5th of december", utc(2026, 12, 5, 20, 30)),
+        ("Saturday, December 5, 2026 8:00 PM", utc(2026, 12, 5, 20, 0)),
+    ],
+)
+def test_phrasings_left_to_dateparser_are_always_confirmed(text: str, instant: datetime) -> None:
+    result = parse_when(text, UTC_ZONE, NOW_SEOUL)
+    assert result.utc == instant
+    assert result.needs_confirmation is not None and "please check" in result.needs_confirmation
