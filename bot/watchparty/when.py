@@ -167,7 +167,7 @@ def _clock(match: re.Match[str], part: Part | None) -> _Clock | None:
         if part == "am":
             return _Clock(hour, minute, False, False)
         return _Clock(hour, minute, True, False)
-    return _Clock(hour, minute, False, hour == 0 and minute == 0)
+    return _Clock(hour, minute, False, False)  # "00:00 saturday" is the start of Saturday, as written
 
 
 def _safe_date(year: int, month: int, day: int) -> date | None:

@@ -114,6 +114,14 @@ def test_ambiguous_hour_whose_morning_reading_is_past_needs_no_choice() -> None:
     assert result.local.hour == 20
 
 
+def test_midnight_with_a_day_offers_start_and_end_but_00_00_does_not() -> None:
+    worded = parse_when("sat midnight", SEOUL, NOW_SEOUL)
+    assert [o.astimezone(SEOUL).day for o in worded.options] == [13, 14]
+    assert worded.needs_confirmation is not None
+    numeric = parse_when("sat 00:00", SEOUL, NOW_SEOUL)
+    assert numeric.needs_confirmation is None and numeric.local.day == 13
+
+
 def test_slashed_date_offers_both_orders() -> None:
     result = parse_when("5/12 20:00", SEOUL, NOW_SEOUL)
     assert result.needs_confirmation is not None
