@@ -1,6 +1,6 @@
 """Timings for the interaction path: parse_when and zone_choices (prints figures; not a test).
 
-    cd <worktree> && PYTHONPATH=$PWD /work/venv/bin/python tests/watchparty/bench_timeplan.py
+    .venv/bin/python bench/timeparse.py
 
 Baseline: plain `dateparser.parse` on the same inputs in the same run (the ratio is what to watch).
 """
