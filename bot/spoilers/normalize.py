@@ -19,8 +19,10 @@ that a rule and a message compare equal however the message was typed:
 * Markdown and formatting characters (``* _ ~ ` > # \\``) and apostrophes are deleted (they never
   split a word: ``d*i*es`` is "dies", ``ivan's`` is "ivans"); every other punctuation mark, symbol
   and emoji becomes a word separator; whitespace is collapsed.
-* A space is put between a no-space-script character (Hangul, kana, Han) and an adjacent Latin
-  letter or digit, so "ivan이" is the two words "ivan 이".
+* A Korean particle written straight after a Latin word is dropped ("ivan이 죽었어" is
+  "ivan 죽었어", "sua가" is "sua"), so romanised names keep matching. Then a space is put between
+  a no-space-script character (Hangul, kana, Han) and an adjacent Latin letter or digit, so
+  "ivan죽었어" is the two words "ivan 죽었어".
 """
 
 from __future__ import annotations
@@ -93,6 +95,9 @@ _CJK_RE = re.compile(f"[{_CJK_RANGES}]")
 _SCRIPT_BOUNDARY_RE = re.compile(
     f"(?<=[{_CJK_RANGES}])(?=[^\\s{_CJK_RANGES}])|(?<=[^\\s{_CJK_RANGES}])(?=[{_CJK_RANGES}])"
 )
+_PARTICLE_AFTER_LATIN_RE = re.compile(
+    r"(?<=[a-z0-9])(?:이가|이는|이랑|이야|한테|에게|께서|에서|가|이|는|은|을|를|도|의|랑|와|과|야|아)(?![가-힣])"
+)
 _LEET_RE = re.compile(r"(?<=[a-z0-9$@])@(?=[0-9@$]*[a-z])|[013457$](?=[0-9@$]*[a-z])")
 _UPPER_TABLE = str.maketrans(_UPPER_LOOKALIKES)
 
@@ -146,6 +151,7 @@ def normalize(text: str) -> str:
     else:
         folded = unicodedata.normalize("NFKC", text).translate(_UPPER_TABLE).casefold().translate(_TABLE)
         folded = unicodedata.normalize("NFC", folded)
+        folded = _PARTICLE_AFTER_LATIN_RE.sub("", folded)
         folded = _SCRIPT_BOUNDARY_RE.sub(" ", folded)
     folded = _LEET_RE.sub(_leet, folded)
     if "@" in folded or "$" in folded:
