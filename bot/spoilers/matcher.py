@@ -25,8 +25,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
-from bot.spoilers.normalize import is_cjk, normalize
+from bot.spoilers.normalize import _CJK_RE, is_cjk, normalize
 
 __all__ = ["Hit", "Rule", "RuleSet", "compile_rules", "fold", "phrase_words"]
 
@@ -89,11 +90,12 @@ class _Node:
 class RuleSet:
     """Compiled rules; build with ``compile_rules``. Immutable and safe to share."""
 
-    __slots__ = ("_cjk_prefixes", "_root", "ignored", "rule_count")
+    __slots__ = ("_cjk_first_chars", "_cjk_prefixes", "_root", "ignored", "rule_count")
 
     def __init__(self) -> None:
         self._root = _Node()
         self._cjk_prefixes: set[str] = set()
+        self._cjk_first_chars: set[str] = set()
         self.rule_count = 0
         #: Rules and allowed phrases skipped because they normalise to nothing.
         self.ignored: list[Rule | str] = []
@@ -106,6 +108,7 @@ class RuleSet:
         for key in keys:
             if is_cjk(key[0]):
                 self._cjk_prefixes.update(key[:k] for k in range(1, len(key) + 1))
+                self._cjk_first_chars.add(key[0])
             node = node.children.setdefault(key, _Node())
         return node
 
@@ -143,21 +146,28 @@ class RuleSet:
     def match(self, visible_text: str) -> list[Hit]:
         """Hits in ``visible_text`` (see ``visible_text()``): at most one per episode, the earliest
         unmasked one, ordered by position then by rule order."""
-        words = normalize(visible_text).split()
-        if not words or not self._root.children:
-            return []
-        ascii_text = all(w.isascii() for w in words)
-        keys = [fold(w) for w in words] if ascii_text else ["" if is_cjk(w[0]) else fold(w) for w in words]
-        starts: list[int] = []
-        position = 0
-        for word in words:
-            starts.append(position)
-            position += len(word) + 1
+        text = normalize(visible_text)
         root = self._root.children
+        if not text or not root:
+            return []
+        words = text.split(" ")
+        if _CJK_RE.search(text) is None:
+            keys = list(map(fold, words))
+            firsts = [i for i, key in enumerate(keys) if key in root]
+        else:
+            keys = ["" if _CJK_RE.match(w) else fold(w) for w in words]
+            cjk_firsts = self._cjk_first_chars
+            firsts = [
+                i
+                for i, key in enumerate(keys)
+                if key in root or (not key and not cjk_firsts.isdisjoint(words[i]))
+            ]
+        if not firsts:
+            return []
+        starts = list(accumulate(map((1).__add__, map(len, words[:-1])), initial=0))
         found: list[tuple[int, int, _Node]] = []
-        for i, word in enumerate(words):
-            if keys[i] and keys[i] not in root:
-                continue
+        for i in firsts:
+            word = words[i]
             frontier = self._step(root, word, keys[i], starts[i])
             j = i
             while frontier:

@@ -92,14 +92,11 @@ _CJK_RANGES = (
     "\ua960-\ua97f\uac00-\ud7af\ud7b0-\ud7ff\uf900-\ufaff"
 )
 _CJK_RE = re.compile(f"[{_CJK_RANGES}]")
-_SCRIPT_BOUNDARY_RE = re.compile(
-    f"(?<=[{_CJK_RANGES}])(?=[^\\s{_CJK_RANGES}])|(?<=[^\\s{_CJK_RANGES}])(?=[{_CJK_RANGES}])"
-)
+_CJK_RUN_SPLIT_RE = re.compile(f"([{_CJK_RANGES}]+)")
 _PARTICLE_AFTER_LATIN_RE = re.compile(
-    r"(?<=[a-z0-9])(?:이가|이는|이랑|이야|한테|에게|께서|에서|가|이|는|은|을|를|도|의|랑|와|과|야|아)(?![가-힣])"
+    r"([a-z0-9])(?:이가|이는|이랑|이야|한테|에게|께서|에서|가|이|는|은|을|를|도|의|랑|와|과|야|아)(?![가-힣])"
 )
-_LEET_RE = re.compile(r"(?<=[a-z0-9$@])@(?=[0-9@$]*[a-z])|[013457$](?=[0-9@$]*[a-z])")
-_UPPER_TABLE = str.maketrans(_UPPER_LOOKALIKES)
+_LEET_RE = re.compile(r"[013457$@](?=[0-9@$]*[a-z])")
 
 
 def is_cjk(char: str) -> bool:
@@ -107,7 +104,14 @@ def is_cjk(char: str) -> bool:
     return _CJK_RE.match(char) is not None
 
 
-def _map_char(char: str) -> str | None:
+def _map_char(char: str) -> str:
+    """Map one NFKC character to its matching form; "" deletes it."""
+    if char in _UPPER_LOOKALIKES:
+        return _UPPER_LOOKALIKES[char].lower()
+    return "".join(_map_folded_char(c) or "" for c in char.casefold())
+
+
+def _map_folded_char(char: str) -> str | None:
     """Map one NFKC, case-folded character; None deletes it."""
     if char in INVISIBLE_CHARS or char in MARKDOWN_CHARS or char in _APOSTROPHES:
         return None
@@ -128,10 +132,10 @@ def _map_char(char: str) -> str | None:
     return "".join(_LOWER_LOOKALIKES.get(c, c) for c in base)
 
 
-class _CharTable(dict[int, str | None]):
+class _CharTable(dict[int, str]):
     """A ``str.translate`` table filled lazily, one entry per distinct character seen."""
 
-    def __missing__(self, code: int) -> str | None:
+    def __missing__(self, code: int) -> str:
         value = _map_char(chr(code))
         self[code] = value
         return value
@@ -141,18 +145,24 @@ _TABLE = _CharTable()
 
 
 def _leet(match: re.Match[str]) -> str:
-    return LEET_DIGITS[match.group()]
+    char, start = match.group(), match.start()
+    if char == "@" and (start == 0 or match.string[start - 1] not in _LEET_NEIGHBOURS):
+        return char  # a leading "@" is a mention sign, turned into a separator below
+    return LEET_DIGITS[char]
+
+
+_LEET_NEIGHBOURS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789$@")
 
 
 def normalize(text: str) -> str:
     """Return ``text`` as matching words: lowercase, plain, single-space separated (see module doc)."""
     if text.isascii():
-        folded = text.lower().translate(_TABLE)
+        folded = text.translate(_TABLE)
     else:
-        folded = unicodedata.normalize("NFKC", text).translate(_UPPER_TABLE).casefold().translate(_TABLE)
-        folded = unicodedata.normalize("NFC", folded)
-        folded = _PARTICLE_AFTER_LATIN_RE.sub("", folded)
-        folded = _SCRIPT_BOUNDARY_RE.sub(" ", folded)
+        folded = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", text).translate(_TABLE))
+        if _CJK_RE.search(folded):
+            folded = _PARTICLE_AFTER_LATIN_RE.sub(r"\1", folded)
+            folded = " ".join(_CJK_RUN_SPLIT_RE.split(folded))
     folded = _LEET_RE.sub(_leet, folded)
     if "@" in folded or "$" in folded:
         folded = folded.replace("@", " ").replace("$", " ")

@@ -24,7 +24,8 @@ from bot.spoilers.normalize import INVISIBLE_CHARS, MARKDOWN_CHARS
 __all__ = ["escape_spoiler", "spoiler_tag_count", "visible_text"]
 
 _JOINERS = MARKDOWN_CHARS | INVISIBLE_CHARS | frozenset("'\u2019\u02bc@$")
-_CODE_RE = re.compile(r"(`+)([\s\S]*?[^`])\1(?!`)")
+# Escapes, code spans (a backtick run closed by a run of the same length), lone backtick runs, markers.
+_TOKEN_RE = re.compile(r"\\[\s\S]|((?>`+))(?:[\s\S]*?[^`])\1(?!`)|`+|\|\|")
 
 
 @lru_cache(maxsize=4096)
@@ -39,41 +40,51 @@ def _is_joiner(char: str) -> bool:
     return char in _JOINERS or unicodedata.category(char) in ("Mn", "Me", "Cf")
 
 
-def _scan(raw: str) -> tuple[list[str], list[bool], int]:
-    """Split ``raw`` into its characters without markers, a hidden flag per character, and the
-    number of complete spoiler pairs."""
-    chars: list[str] = []
-    markers: list[int] = []
-    i, n = 0, len(raw)
-    while i < n:
-        char = raw[i]
-        if char == "\\" and i + 1 < n:
-            chars += raw[i : i + 2]
-            i += 2
-        elif char == "`":
-            code = _CODE_RE.match(raw, i)
-            end = code.end() if code else i + 1
-            if not code:
-                while end < n and raw[end] == "`":
-                    end += 1
-            chars += raw[i:end]
-            i = end
-        elif char == "|" and raw.startswith("||", i):
-            markers.append(len(chars))
-            i += 2
-        else:
-            chars.append(char)
-            i += 1
-    hidden = [False] * len(chars)
-    pairs = len(markers) // 2
-    for k in range(pairs):
-        start, end = markers[2 * k], markers[2 * k + 1]
-        hidden[start:end] = [True] * (end - start)
+def _scan(raw: str) -> tuple[str, list[tuple[int, int]]]:
+    """``raw`` without its paired markers, and the hidden ranges of that text."""
+    markers = [m.start() for m in _TOKEN_RE.finditer(raw) if m.group() == "||"]
     if len(markers) % 2:  # a last unclosed marker is literal text
-        position = markers[-1]
-        chars[position:position] = ["|", "|"]
-        hidden[position:position] = [False, False]
-    return chars, hidden, pairs
+        markers.pop()
+    pieces: list[str] = []
+    bounds: list[int] = []  # positions of the paired markers in the text without them
+    last = length = 0
+    for marker in markers:
+        pieces.append(raw[last:marker])
+        length += marker - last
+        last = marker + 2
+        bounds.append(length)
+    pieces.append(raw[last:])
+    ranges = list(zip(bounds[::2], bounds[1::2], strict=True))
+    return "".join(pieces), ranges
+
+
+def _at_word_boundary(text: str, position: int) -> bool:
+    return position in (0, len(text)) or _is_separator(text[position - 1]) or _is_separator(text[position])
+
+
+def _visible_by_words(text: str, ranges: list[tuple[int, int]]) -> str:
+    """The general case: decide word by word (a word is hidden when none of its letters shows)."""
+    hidden = [False] * len(text)
+    for start, end in ranges:
+        hidden[start:end] = [True] * (end - start)
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        if _is_separator(text[i]):
+            out.append(" " if hidden[i] else text[i])
+            i += 1
+            continue
+        j = i
+        letters = visible_letters = 0
+        while j < n and not _is_separator(text[j]):
+            if not _is_joiner(text[j]):
+                letters += 1
+                visible_letters += not hidden[j]
+            j += 1
+        word_hidden = visible_letters == 0 if letters else all(hidden[i:j])
+        out.append(" " if word_hidden else text[i:j])
+        i = j
+    return " ".join("".join(out).split())
 
 
 def visible_text(raw: str) -> str:
@@ -84,30 +95,22 @@ def visible_text(raw: str) -> str:
     """
     if "||" not in raw:
         return raw
-    chars, hidden, _ = _scan(raw)
-    out: list[str] = []
-    i, n = 0, len(chars)
-    while i < n:
-        if _is_separator(chars[i]):
-            out.append(" " if hidden[i] else chars[i])
-            i += 1
-            continue
-        j = i
-        letters = visible_letters = 0
-        while j < n and not _is_separator(chars[j]):
-            if not _is_joiner(chars[j]):
-                letters += 1
-                visible_letters += not hidden[j]
-            j += 1
-        word_hidden = visible_letters == 0 if letters else all(hidden[i:j])
-        out.append(" " if word_hidden else "".join(chars[i:j]))
-        i = j
-    return " ".join("".join(out).split())
+    text, ranges = _scan(raw)
+    if not all(_at_word_boundary(text, start) and _at_word_boundary(text, end) for start, end in ranges):
+        return _visible_by_words(text, ranges)
+    # Every tag starts and ends between words: cut the tagged text out.
+    pieces: list[str] = []
+    last = 0
+    for start, end in ranges:
+        pieces.append(text[last:start])
+        last = end
+    pieces.append(text[last:])
+    return " ".join(" ".join(pieces).split())
 
 
 def spoiler_tag_count(raw: str) -> int:
     """Number of complete ``||…||`` pairs Discord renders in ``raw``."""
-    return _scan(raw)[2] if "||" in raw else 0
+    return len(_scan(raw)[1]) if "||" in raw else 0
 
 
 _URL_RE = re.compile(r"https?://\S+")

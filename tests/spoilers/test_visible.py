@@ -6,6 +6,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from bot.spoilers import escape_spoiler, normalize, spoiler_tag_count, visible_text
+from bot.spoilers.visible import _scan, _visible_by_words
 
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz수아죽었", min_size=1, max_size=8)
 # Text around tags: anything but the characters that change how tags parse (pipes, backticks
@@ -107,3 +108,9 @@ def test_escaped_link_keeps_working_and_cannot_close_the_tag() -> None:
     escaped = escape_spoiler("see https://example.com/a||b_c *now*")
     assert escaped == "see https://example.com/a%7C%7Cb_c \\*now\\*"
     assert spoiler_tag_count(f"||{escaped}||") == 1
+
+
+@given(st.lists(st.sampled_from([*"ab 수(*`\\|\u200b", "||", "||"])).map("".join))
+def test_cutting_whole_tagged_words_agrees_with_the_word_by_word_rule(raw: str) -> None:
+    text, ranges = _scan(raw)
+    assert "||" not in raw or visible_text(raw) == _visible_by_words(text, ranges)
