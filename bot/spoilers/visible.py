@@ -54,7 +54,7 @@ def _scan(raw: str) -> tuple[str, list[tuple[int, int]]]:
         last = marker + 2
         bounds.append(length)
     pieces.append(raw[last:])
-    ranges = list(zip(bounds[::2], bounds[1::2], strict=True))
+    ranges = [(start, end) for start, end in zip(bounds[::2], bounds[1::2], strict=True) if start < end]
     return "".join(pieces), ranges
 
 
@@ -109,7 +109,7 @@ def visible_text(raw: str) -> str:
 
 
 def spoiler_tag_count(raw: str) -> int:
-    """Number of complete ``||…||`` pairs Discord renders in ``raw``."""
+    """Number of complete, non-empty ``||…||`` pairs Discord renders in ``raw``."""
     return len(_scan(raw)[1]) if "||" in raw else 0
 
 
