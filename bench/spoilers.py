@@ -94,8 +94,10 @@ def make_message(rng: random.Random, spoilers: list[str]) -> str:
         elif roll < 0.86:
             parts.append(rng.choice(MENTIONS))
         elif roll < 0.92:
-            parts.append(f"{rng.choice(NAMES).title()} {rng.choice(['is so pretty', 'my beloved', 'sings'])}")
-        elif roll < 0.96:
+            parts.append(
+                f"{rng.choice(NAMES).title()} {rng.choice(['is so pretty', 'my beloved', 'fanart'])}"
+            )
+        elif roll < 0.985:
             parts.append(f"||{rng.choice(spoilers)}||")
         else:
             parts.append(rng.choice(spoilers).upper() + "!!")
