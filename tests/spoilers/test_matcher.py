@@ -1,0 +1,223 @@
+"""compile_rules() / RuleSet.match(): semantics, bypasses, and equivalence with a naive matcher."""
+
+from collections.abc import Iterable
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.spoilers import Hit, Rule, compile_rules, fold, normalize, visible_text
+from bot.spoilers.normalize import is_cjk
+
+CANON = [
+    Rule("R1", "sua dies", rule_id=1),
+    Rule("R1", "수아 죽", rule_id=2),
+    Rule("R2", "till", rule_id=3),
+    Rule("R6", "ivan gets shot", rule_id=4),
+    Rule("R6", "till dies"),
+    Rule("FINAL", "luka wins the final"),
+]
+
+
+def episodes(text: str, rules: Iterable[Rule] = CANON, allow: Iterable[str] = ()) -> frozenset[str]:
+    return compile_rules(rules, allow).episodes_matched(visible_text(text))
+
+
+def test_phrase_matches_across_case_punctuation_and_repeated_spaces() -> None:
+    assert episodes("omg IVAN   gets... shot!!") == {"R6"}
+
+
+def test_word_inside_another_word_does_not_match() -> None:
+    rules = [Rule("R1", "dies"), Rule("R2", "till")]
+    assert episodes("she studies until the tiller", rules) == frozenset()
+
+
+def test_till_as_a_common_word_only_matches_whole_phrases() -> None:
+    rules = [Rule("R6", "till dies")]
+    assert episodes("wait till friday, nobody dies", rules) == frozenset()
+    assert episodes("wait... till dies?!", rules) == {"R6"}
+
+
+def test_allowed_phrase_masks_rules_inside_it() -> None:
+    assert episodes("Unknown (Till the End) slaps", allow=["till the end"]) == frozenset()
+
+
+def test_allowed_phrase_does_not_mask_a_longer_hit_or_a_later_one() -> None:
+    allow = ["till the end"]
+    assert episodes("till the end! till dies", allow=allow) == {"R2", "R6"}
+    assert episodes("till the end dies", [Rule("R6", "end dies")], allow) == {"R6"}
+
+
+def test_plural_and_third_person_s_are_folded() -> None:
+    assert episodes("sua die lol") == {"R1"}
+    assert episodes("luka win the finals") == {"FINAL"}
+    assert episodes("ivan's dead", [Rule("R6", "ivan dead")]) == {"R6"}
+    assert episodes("so many kisses", [Rule("R6", "kiss")]) == {"R6"}
+
+
+def test_past_tense_is_not_folded_and_needs_its_own_phrase() -> None:
+    assert episodes("sua died") == frozenset()
+    assert episodes("sua died", [*CANON, Rule("R1", "sua died")]) == {"R1"}
+
+
+def test_hangul_phrase_matches_words_with_particles_and_endings() -> None:
+    assert episodes("헐 수아가 죽었어 ㅠㅠ") == {"R1"}
+    assert episodes("수아는 죽는다") == {"R1"}
+
+
+def test_hangul_phrase_matches_without_spaces() -> None:
+    assert episodes("수아죽었어") == {"R1"}
+
+
+def test_hangul_phrase_needs_its_words_in_consecutive_words() -> None:
+    assert episodes("수아가 노래해 죽겠다") == frozenset()
+
+
+def test_latin_rule_matches_a_name_with_a_korean_particle() -> None:
+    assert episodes("sua가 dies") == {"R1"}
+
+
+def test_bypasses_from_the_task_are_caught() -> None:
+    rules = [Rule("R6", "ivan dies")]
+    assert episodes("Ivan d||i||es", rules) == {"R6"}
+    assert episodes("Iv||an di||es", rules) == {"R6"}
+    assert episodes("Ivan ||dies||", rules) == frozenset()
+    assert episodes("||Ivan dies||", rules) == frozenset()
+    assert episodes("Ivan || dies", rules) == {"R6"}
+
+
+def test_character_tricks_are_caught() -> None:
+    rules = [Rule("R6", "ivan dies")]
+    for text in [
+        "Іvаn dіеs",
+        "ｉｖａｎ ｄｉｅｓ",
+        "i\u200bvan d\u00adies",
+        "*iv*an d_ie_s",
+        "1van d1es",
+        "ɪᴠᴀɴ ᴅɪᴇs",
+    ]:
+        assert episodes(text, rules) == {"R6"}, text
+
+
+def test_edit_is_rechecked_by_matching_again() -> None:
+    rules = compile_rules(CANON)
+    assert rules.episodes_matched(visible_text("ivan gets shot")) == {"R6"}
+    assert rules.episodes_matched(visible_text("ivan gets ||shot||")) == frozenset()
+
+
+def test_one_hit_per_episode_in_text_order_with_normalized_offsets() -> None:
+    text = "till dies and sua dies and till"
+    hits = compile_rules(CANON).match(text)
+    assert hits == [
+        Hit("R2", "till", "canon", 0, 4, 3),
+        Hit("R6", "till dies", "canon", 0, 9, None),
+        Hit("R1", "sua dies", "canon", 14, 22, 1),
+    ]
+    assert normalize(text)[14:22] == "sua dies"
+
+
+def test_first_rule_per_episode_wins_for_the_same_phrase() -> None:
+    rules = [
+        Rule("R1", "sua dies", "canon", 1),
+        Rule("R1", "Sua dies!", "mod", 2),
+        Rule("R5", "sua dies", "mod", 3),
+    ]
+    assert [(h.episode, h.rule_id) for h in compile_rules(rules).match("sua dies")] == [("R1", 1), ("R5", 3)]
+
+
+def test_phrases_with_nothing_to_match_are_ignored_and_reported() -> None:
+    rules = compile_rules([Rule("R1", "!!!"), Rule("R1", "sua dies")], allow=["..."])
+    assert len(rules) == 1
+    assert rules.ignored == [Rule("R1", "!!!"), "..."]
+    assert rules.match("!!!") == []
+
+
+def test_empty_rule_set_matches_nothing() -> None:
+    assert compile_rules([]).match("sua dies") == []
+
+
+# Naive reference: the same semantics written as directly as possible, one rule at a time.
+
+
+def _word_matches(phrase_word: str, message_word: str) -> bool:
+    if is_cjk(phrase_word[0]):
+        return is_cjk(message_word[0]) and phrase_word in message_word
+    return fold(phrase_word) == fold(message_word)
+
+
+def _spans_in_word(phrase_word: str, message_word: str, offset: int) -> list[tuple[int, int]]:
+    if not is_cjk(phrase_word[0]):
+        return [(offset, offset + len(message_word))]
+    return [
+        (offset + i, offset + i + len(phrase_word))
+        for i in range(len(message_word))
+        if message_word.startswith(phrase_word, i)
+    ]
+
+
+def _occurrences(phrase: str, words: list[str], starts: list[int]) -> list[tuple[int, int]]:
+    phrase_words = normalize(phrase).split()
+    variants = [phrase_words]
+    if len(phrase_words) > 1 and all(is_cjk(w[0]) for w in phrase_words):
+        variants.append(["".join(phrase_words)])
+    spans = []
+    for variant in variants:
+        k = len(variant)
+        for i in range(len(words) - k + 1):
+            if all(_word_matches(variant[j], words[i + j]) for j in range(k)):
+                firsts = _spans_in_word(variant[0], words[i], starts[i])
+                lasts = _spans_in_word(variant[-1], words[i + k - 1], starts[i + k - 1])
+                if k == 1:
+                    spans += firsts
+                else:
+                    spans += [(a, d) for a, _ in firsts for _, d in lasts]
+    return spans
+
+
+def naive_episodes(rules: list[Rule], allow: list[str], text: str) -> frozenset[str]:
+    words = normalize(text).split()
+    starts = [sum(len(w) + 1 for w in words[:i]) for i in range(len(words))]
+    allowed = [span for phrase in allow if normalize(phrase) for span in _occurrences(phrase, words, starts)]
+    return frozenset(
+        rule.episode
+        for rule in rules
+        if normalize(rule.phrase)
+        and any(
+            not any(a <= s and e <= b for a, b in allowed)
+            for s, e in _occurrences(rule.phrase, words, starts)
+        )
+    )
+
+
+VOCAB = [
+    "ivan",
+    "dies",
+    "die",
+    "till",
+    "the",
+    "end",
+    "kisses",
+    "kiss",
+    "sua",
+    "studies",
+    "수아",
+    "수아가",
+    "죽",
+    "죽었어",
+    "아",
+]
+PHRASE = st.lists(st.sampled_from(VOCAB), min_size=1, max_size=3).map(" ".join)
+SEPARATORS = st.sampled_from([" ", "  ", "! ", ", ", "...", "가 ", " 💀 "])
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.tuples(st.sampled_from(["R1", "R2", "R6"]), PHRASE), max_size=12),
+    st.lists(PHRASE, max_size=2),
+    st.lists(st.tuples(st.sampled_from(VOCAB), SEPARATORS), max_size=12),
+)
+def test_fast_matcher_finds_the_same_episodes_as_the_naive_one(
+    rule_specs: list[tuple[str, str]], allow: list[str], message: list[tuple[str, str]]
+) -> None:
+    rules = [Rule(episode, phrase) for episode, phrase in rule_specs]
+    text = "".join(word + sep for word, sep in message)
+    assert compile_rules(rules, allow).episodes_matched(text) == naive_episodes(rules, allow, text)
