@@ -1,0 +1,1 @@
+"""A wire-level Discord emulator for end-to-end tests."""
