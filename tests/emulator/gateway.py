@@ -172,7 +172,9 @@ class Session:
 
 
 async def handle_gateway(request: web.Request) -> web.WebSocketResponse:
-    emu: Emulator = request.app["emulator"]
+    from .rest import EMULATOR
+
+    emu: Emulator = request.app[EMULATOR]
     ws = web.WebSocketResponse(max_msg_size=0, autoping=True)
     await ws.prepare(request)
     conn = Connection(ws)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .rest import json_response
+from .rest import EMULATOR, _uploads, json_response
 from .models import MESSAGE_FLAG_EPHEMERAL, MESSAGE_FLAG_LOADING, Channel, Guild, Member, Message, User, message_text
 
 if TYPE_CHECKING:
@@ -211,7 +211,7 @@ def _response_message(emu: Emulator, reply: Reply, body: dict[str, Any], uploads
 async def interaction_callback(request: web.Request) -> web.Response:
     from .rest import DiscordError, _body, _check_content, apply_edit, invalid_form, publish, unknown
 
-    emu: Emulator = request.app["emulator"]
+    emu: Emulator = request.app[EMULATOR]
     reply = emu.interactions.get(request.match_info["token"])
     if reply is None or str(reply.id) != request.match_info["interaction_id"]:
         raise unknown("Interaction")
@@ -223,7 +223,7 @@ async def interaction_callback(request: web.Request) -> web.Response:
     if reply.callback_type is not None:
         raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
     body = _body(request)
-    uploads = request["uploads"]
+    uploads = _uploads(request)
     kind = int(body.get("type") or 0)
     data = body.get("data") or {}
     allowed = {
@@ -273,12 +273,12 @@ async def interaction_callback(request: web.Request) -> web.Response:
 async def followup(request: web.Request) -> web.Response:
     from .rest import DiscordError, _body, _check_content, apply_edit, publish
 
-    emu: Emulator = request.app["emulator"]
+    emu: Emulator = request.app[EMULATOR]
     reply = _reply(emu, request.match_info["token"])
     if reply.callback_type is None or reply.callback_type in (Callback.AUTOCOMPLETE_RESULT, Callback.MODAL):
         raise DiscordError(404, 10015, "Unknown Webhook")
     body = _body(request)
-    uploads = request["uploads"]
+    uploads = _uploads(request)
     _check_content(body, uploads)
     original = reply.message
     if reply.callback_type == Callback.DEFERRED_CHANNEL_MESSAGE and original is not None and original.loading:
@@ -294,7 +294,7 @@ async def followup(request: web.Request) -> web.Response:
 async def interaction_message(request: web.Request) -> web.Response:
     from .rest import _body, _check_content, apply_edit, delete_message, unknown
 
-    emu: Emulator = request.app["emulator"]
+    emu: Emulator = request.app[EMULATOR]
     reply = _reply(emu, request.match_info["token"])
     raw = request.match_info["message_id"]
     if raw == "@original":
@@ -309,8 +309,8 @@ async def interaction_message(request: web.Request) -> web.Response:
         delete_message(emu, message)
         return web.Response(status=204)
     body = _body(request)
-    _check_content(body, request["uploads"], require_something=False)
-    apply_edit(emu, message, body, request["uploads"])
+    _check_content(body, _uploads(request), require_something=False)
+    apply_edit(emu, message, body, _uploads(request))
     return json_response(message.payload())
 
 

@@ -8,6 +8,7 @@ import json
 import math
 import time
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -77,6 +78,9 @@ def unknown(what: str) -> DiscordError:
     return DiscordError(404, codes[what], f"Unknown {what}")
 
 
+EMULATOR: web.AppKey[Any] = web.AppKey("emulator")
+
+
 @dataclass(slots=True)
 class Upload:
     index: int
@@ -86,6 +90,9 @@ class Upload:
 
 
 # ---------------------------------------------------------------------------------------------- middleware
+
+# The parsed body (JSON or multipart payload_json) and uploaded files of the request being handled.
+_PARSED: ContextVar[tuple[Any, list[Upload]]] = ContextVar("parsed_body", default=(None, []))
 
 
 async def _parse_body(request: web.Request) -> tuple[Any, list[Upload]]:
@@ -129,7 +136,7 @@ async def middleware(request: web.Request, handler: Handler) -> web.StreamRespon
         return await handler(request)
     from .server import RecordedRequest
 
-    emu: Emulator = request.app["emulator"]
+    emu: Emulator = request.app[EMULATOR]
     path = request.path[len("/api/v10"):]
     rec = RecordedRequest(request.method, path, dict(request.query), dict(request.headers), time.time())
     emu.requests.append(rec)
@@ -140,8 +147,7 @@ async def middleware(request: web.Request, handler: Handler) -> web.StreamRespon
         return DiscordError(400, 50109, "The request body contains invalid JSON.").response()
     rec.json = body
     rec.files = [u.filename for u in uploads]
-    request["body"] = body
-    request["uploads"] = uploads
+    _PARSED.set((body, uploads))
     try:
         response = await _faulted(emu, request.method, path)
         if response is None:
@@ -226,12 +232,16 @@ def _add_ratelimit_headers(emu: Emulator, request: web.Request, path: str, respo
 
 
 def _emu(request: web.Request) -> Emulator:
-    return request.app["emulator"]  # type: ignore[no-any-return]
+    return request.app[EMULATOR]  # type: ignore[no-any-return]
 
 
 def _body(request: web.Request) -> dict[str, Any]:
-    body = request["body"]
+    body = _PARSED.get()[0]
     return body if isinstance(body, dict) else {}
+
+
+def _uploads(request: web.Request) -> list[Upload]:
+    return _PARSED.get()[1]
 
 
 def _id(request: web.Request, name: str) -> int:
@@ -518,7 +528,7 @@ async def list_commands(request: web.Request) -> web.Response:
 async def bulk_put_commands(request: web.Request) -> web.Response:
     emu = _emu(request)
     store, guild = _command_store(emu, request)
-    body = request["body"]
+    body = _PARSED.get()[0]
     if not isinstance(body, list):
         raise invalid_form("_root", "LIST_TYPE_CONVERT", "Must be a list")
     old = dict(store)
@@ -687,7 +697,7 @@ async def create_message(request: web.Request) -> web.Response:
     emu = _emu(request)
     channel = _channel(emu, _id(request, "channel_id"))
     body = _body(request)
-    uploads: list[Upload] = request["uploads"]
+    uploads: list[Upload] = _uploads(request)
     _check_sendable(emu, channel, body, uploads)
     _check_content(body, uploads)
     if int(body.get("flags") or 0) & ~ALLOWED_MESSAGE_FLAGS:
@@ -716,8 +726,8 @@ async def edit_message(request: web.Request) -> web.Response:
         if set(body) - {"flags"}:
             raise DiscordError(403, 50005, "Cannot edit a message authored by another user")
         _require(emu, channel, Permission.MANAGE_MESSAGES)
-    _check_content(body, request["uploads"], require_something=False)
-    return _json(apply_edit(emu, message, body, request["uploads"]).payload())
+    _check_content(body, _uploads(request), require_something=False)
+    return _json(apply_edit(emu, message, body, _uploads(request)).payload())
 
 
 async def remove_message(request: web.Request) -> web.Response:
@@ -913,7 +923,7 @@ async def start_thread(request: web.Request) -> web.Response:
         starter_body = body.get("message")
         if not isinstance(starter_body, dict):
             raise invalid_form("message", "BASE_TYPE_REQUIRED", "This field is required")
-        uploads: list[Upload] = request["uploads"]
+        uploads: list[Upload] = _uploads(request)
         _check_content(starter_body, uploads)
         valid = {int(t["id"]) for t in channel.available_tags}
         tags = [int(t) for t in body.get("applied_tags") or []]
@@ -1388,7 +1398,7 @@ async def execute_webhook(request: web.Request) -> web.StreamResponse:
         return await followup(request)
     hook = _webhook(emu, request, token_required=True)
     body = _body(request)
-    uploads: list[Upload] = request["uploads"]
+    uploads: list[Upload] = _uploads(request)
     _check_content(body, uploads)
     channel = _webhook_target(emu, hook, request, body, uploads)
     attachments = _uploads_to_attachments(emu, channel, body, uploads)
@@ -1427,8 +1437,8 @@ async def webhook_message(request: web.Request) -> web.Response:
         delete_message(emu, message)
         return _no_content()
     body = _body(request)
-    _check_content(body, request["uploads"], require_something=False)
-    return _json(apply_edit(emu, message, body, request["uploads"]).payload())
+    _check_content(body, _uploads(request), require_something=False)
+    return _json(apply_edit(emu, message, body, _uploads(request)).payload())
 
 
 # ---------------------------------------------------------------------------------------------- attachments, 404

@@ -119,10 +119,10 @@ class Emulator:
     # ------------------------------------------------------------------ server
 
     async def start(self) -> None:
-        from .rest import add_routes, middleware
+        from .rest import EMULATOR, add_routes, middleware
 
         app = web.Application(middlewares=[middleware], client_max_size=64 * 1024 * 1024)
-        app["emulator"] = self
+        app[EMULATOR] = self
         app.router.add_get("/gateway", handle_gateway)
         add_routes(app)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
@@ -168,6 +168,11 @@ class Emulator:
         }
 
     # ------------------------------------------------------------------ building the world
+
+    @property
+    def guild(self) -> Guild:
+        """The first guild (most tests have exactly one)."""
+        return next(iter(self.guilds.values()))
 
     def user(self, name: str, *, bot: bool = False, dms_closed: bool = False) -> User:
         return self._add_user(User(self.ids.next(), name.lower().replace(" ", "_"), name, bot=bot,
