@@ -23,7 +23,9 @@ class Client(discord.Client):
             intents = discord.Intents.default()
             intents.message_content = True
             intents.members = True
-        super().__init__(intents=intents, guild_ready_timeout=0.05, allowed_mentions=discord.AllowedMentions.none())
+        super().__init__(
+            intents=intents, guild_ready_timeout=0.05, allowed_mentions=discord.AllowedMentions.none()
+        )
         self.tree = app_commands.CommandTree(self)
         self.seen: list[discord.Message] = []
 
@@ -63,11 +65,19 @@ def command(client: Client, fn: Callable[..., object], **kwargs: object) -> None
 # ---------------------------------------------------------------------------------------------- login
 
 
-async def test_client_logs_in_and_receives_the_guild_with_channels_roles_and_itself(pointed: Emulator) -> None:
+async def test_client_logs_in_and_receives_the_guild_with_channels_roles_and_itself(
+    pointed: Emulator,
+) -> None:
     async with running(Client(), pointed) as client:
         guild = client.get_guild(pointed.guild.id)
         assert guild is not None
-        assert {c.name for c in guild.channels} >= {"general", "spoilers", "mod-log", "discussion", "Watch Party"}
+        assert {c.name for c in guild.channels} >= {
+            "general",
+            "spoilers",
+            "mod-log",
+            "discussion",
+            "Watch Party",
+        }
         assert isinstance(guild.get_channel(pointed.guild.channel("discussion").id), discord.ForumChannel)
         assert discord.utils.get(guild.roles, name="Moderator") is not None
         assert guild.me.guild_permissions.manage_messages
@@ -103,8 +113,9 @@ async def test_slash_command_reply_is_captured_with_ephemeral_flag(pointed: Emul
     client = Client()
 
     async def about(interaction: discord.Interaction) -> None:
-        await interaction.response.send_message(embed=discord.Embed(title="Clematis", description="spoiler-safe"),
-                                                ephemeral=True)
+        await interaction.response.send_message(
+            embed=discord.Embed(title="Clematis", description="spoiler-safe"), ephemeral=True
+        )
 
     command(client, about, description="About the bot")
     async with running(client, pointed):
@@ -121,15 +132,25 @@ async def test_subcommand_options_are_resolved_and_typed(pointed: Emulator) -> N
     rule = app_commands.Group(name="rule", description="Rules", parent=group)
 
     @rule.command(name="add", description="Add a rule")
-    async def add(interaction: discord.Interaction, episode: str, phrase: str, where: discord.TextChannel,
-                  weight: int = 1) -> None:
+    async def add(
+        interaction: discord.Interaction,
+        episode: str,
+        phrase: str,
+        where: discord.TextChannel,
+        weight: int = 1,
+    ) -> None:
         await interaction.response.send_message(f"{episode}|{phrase}|{where.name}|{weight}")
 
     client.tree.add_command(group)
     async with running(client, pointed):
         mod = pointed.moderator(pointed.guild)
-        reply = await mod.slash("spoilers rule add", episode="r5", phrase="Ivan", where=pointed.guild.channel("spoilers"),
-                                weight=3)
+        reply = await mod.slash(
+            "spoilers rule add",
+            episode="r5",
+            phrase="Ivan",
+            where=pointed.guild.channel("spoilers"),
+            weight=3,
+        )
         assert reply.content == "r5|Ivan|spoilers|3"
         assert not reply.ephemeral
         with pytest.raises(AssertionError, match="required option 'phrase' missing"):
@@ -163,7 +184,9 @@ async def test_deferred_reply_waits_for_the_followup(pointed: Emulator) -> None:
         reply = await pointed.member(pointed.guild).slash("slow")
         assert reply.deferred
         assert reply.text == "done thinking"
-        assert len(pointed.messages_in(pointed.guild.first_text_channel)) == 1  # the thinking message, replaced
+        assert (
+            len(pointed.messages_in(pointed.guild.first_text_channel)) == 1
+        )  # the thinking message, replaced
 
 
 async def test_buttons_and_modals_round_trip(pointed: Emulator) -> None:
@@ -284,8 +307,9 @@ async def test_missing_manage_messages_makes_delete_forbidden(pointed: Emulator)
         guild.set_bot_permissions(Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES)
         channel = client.get_channel(guild.channel("general").id)
         assert isinstance(channel, discord.TextChannel)
-        await pointed.wait_until(lambda: not channel.permissions_for(channel.guild.me).manage_messages, 5,
-                                 "the role update")
+        await pointed.wait_until(
+            lambda: not channel.permissions_for(channel.guild.me).manage_messages, 5, "the role update"
+        )
         with pytest.raises(discord.Forbidden) as caught:
             await channel.get_partial_message(said.id).delete()
         assert caught.value.code == 50013
@@ -298,8 +322,9 @@ async def test_enforced_nonce_returns_the_existing_message(pointed: Emulator) ->
         assert isinstance(channel, discord.TextChannel)
         first = await channel.send("once", nonce=12345)
         http = client.http
-        again = await http.send_message(channel.id, params=discord.http.handle_message_parameters(
-            content="once", nonce=12345))
+        again = await http.send_message(
+            channel.id, params=discord.http.handle_message_parameters(content="once", nonce=12345)
+        )
         assert int(again["id"]) == first.id
         assert len(pointed.messages_in(pointed.guild.channel("general"))) == 1
 
@@ -364,12 +389,17 @@ async def test_scheduled_event_limit_answers_30038(pointed: Emulator) -> None:
         guild = client.get_guild(pointed.guild.id)
         assert guild is not None
         start = datetime.now(UTC) + timedelta(days=1)
-        kwargs = {"start_time": start, "end_time": start + timedelta(hours=2), "location": "Online",
-                  "entity_type": discord.EntityType.external, "privacy_level": discord.PrivacyLevel.guild_only}
-        event = await guild.create_scheduled_event(name="Rewatch r1", **kwargs)  # type: ignore[arg-type]
+        kwargs = {
+            "start_time": start,
+            "end_time": start + timedelta(hours=2),
+            "location": "Online",
+            "entity_type": discord.EntityType.external,
+            "privacy_level": discord.PrivacyLevel.guild_only,
+        }
+        event = await guild.create_scheduled_event(name="Rewatch r1", **kwargs)  # type: ignore[call-overload]
         assert pointed.guild.scheduled_events[event.id]["name"] == "Rewatch r1"
         with pytest.raises(discord.HTTPException) as caught:
-            await guild.create_scheduled_event(name="Rewatch r2", **kwargs)  # type: ignore[arg-type]
+            await guild.create_scheduled_event(name="Rewatch r2", **kwargs)  # type: ignore[call-overload]
         assert caught.value.code == 30038
 
 
@@ -379,9 +409,13 @@ async def test_scheduled_event_limit_answers_30038(pointed: Emulator) -> None:
 async def test_client_resumes_after_the_gateway_drops_and_gets_missed_events(pointed: Emulator) -> None:
     async with running(Client(), pointed) as client:
         await pointed.drop_gateway()
-        missed = await pointed.member(pointed.guild).say(pointed.guild.channel("general"), "while you were away")
+        missed = await pointed.member(pointed.guild).say(
+            pointed.guild.channel("general"), "while you were away"
+        )
         await pointed.wait_for_resume()
-        await pointed.wait_until(lambda: any(m.id == missed.id for m in client.seen), 5, "the replayed message")
+        await pointed.wait_until(
+            lambda: any(m.id == missed.id for m in client.seen), 5, "the replayed message"
+        )
         assert pointed.resumes == 1
         assert pointed.identifies == 1
 
@@ -407,7 +441,9 @@ async def test_server_error_is_retried(pointed: Emulator) -> None:
 async def test_unknown_route_answers_404_and_is_recorded(pointed: Emulator) -> None:
     async with running(Client(), pointed) as client:
         with pytest.raises(discord.NotFound):
-            await client.http.request(discord.http.Route("GET", "/guilds/{guild_id}/bans", guild_id=pointed.guild.id))
+            await client.http.request(
+                discord.http.Route("GET", "/guilds/{guild_id}/bans", guild_id=pointed.guild.id)
+            )
     assert pointed.unknown_routes == [f"GET /guilds/{pointed.guild.id}/bans"]
     assert any("unknown route" in v for v in pointed.violations)
     pointed.violations.clear()
@@ -416,8 +452,10 @@ async def test_unknown_route_answers_404_and_is_recorded(pointed: Emulator) -> N
 async def test_body_breaking_discord_limits_is_a_violation(pointed: Emulator) -> None:
     async with running(Client(), pointed) as client:
         with pytest.raises(discord.HTTPException):
-            await client.http.send_message(pointed.guild.channel("general").id,
-                                           params=discord.http.handle_message_parameters(content="x" * 2001))
+            await client.http.send_message(
+                pointed.guild.channel("general").id,
+                params=discord.http.handle_message_parameters(content="x" * 2001),
+            )
     assert pointed.violations and "2001" in pointed.violations[0]
     pointed.violations.clear()
 

@@ -1,5 +1,8 @@
 """What members do: slash commands, autocomplete, buttons, selects, modals, context menus, messages."""
 
+# Waiting helpers take `timeout=` on purpose: tests read better with a per-call deadline.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import secrets
@@ -7,7 +10,17 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .interactions import InteractionType, Reply
-from .models import Attachment, Channel, ChannelType, Member, Message, Role, User, normalise_emoji, walk_components
+from .models import (
+    Attachment,
+    Channel,
+    ChannelType,
+    Member,
+    Message,
+    Role,
+    User,
+    normalise_emoji,
+    walk_components,
+)
 from .permissions import Permission
 
 if TYPE_CHECKING:
@@ -19,8 +32,19 @@ class CommandHidden(AssertionError):
 
 
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 3, 4, 5, 6, 7, 8, 9, 10, 11
-OPTION_TYPE_NAMES = {1: "sub-command", 2: "group", 3: "string", 4: "integer", 5: "boolean", 6: "user",
-                     7: "channel", 8: "role", 9: "mentionable", 10: "number", 11: "attachment"}
+OPTION_TYPE_NAMES = {
+    1: "sub-command",
+    2: "group",
+    3: "string",
+    4: "integer",
+    5: "boolean",
+    6: "user",
+    7: "channel",
+    8: "role",
+    9: "mentionable",
+    10: "number",
+    11: "attachment",
+}
 
 
 # ---------------------------------------------------------------------------------------------- plumbing
@@ -30,16 +54,32 @@ def _emu(member: Member) -> Emulator:
     return member.guild._emu
 
 
-def _start(member: Member, channel: Channel, itype: int, data: dict[str, Any], label: str,
-           source_message: Message | None = None) -> Reply:
+def _start(
+    member: Member,
+    channel: Channel,
+    itype: int,
+    data: dict[str, Any],
+    label: str,
+    source_message: Message | None = None,
+) -> Reply:
     emu = _emu(member)
     iid = emu.ids.next()
     token = f"aW50ZXJhY3Rpb24.{iid}.{secrets.token_urlsafe(32)}"
     guild = channel.guild
     in_dm = guild is None
-    reply = Reply(emu, interaction_id=iid, token=token, type=itype, data=data, user=member.user,
-                  member=None if in_dm else member, channel=channel, guild=guild, label=label,
-                  source_message=source_message)
+    reply = Reply(
+        emu,
+        interaction_id=iid,
+        token=token,
+        type=itype,
+        data=data,
+        user=member.user,
+        member=None if in_dm else member,
+        channel=channel,
+        guild=guild,
+        label=label,
+        source_message=source_message,
+    )
     channel_payload = channel.payload()
     if not in_dm:
         channel_payload["permissions"] = str(int(member.permissions_in(channel)))
@@ -69,9 +109,16 @@ def _start(member: Member, channel: Channel, itype: int, data: dict[str, Any], l
         )
     else:
         payload["user"] = member.user.payload()
-        payload["app_permissions"] = str(int(Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES
-                                             | Permission.EMBED_LINKS | Permission.ATTACH_FILES
-                                             | Permission.READ_MESSAGE_HISTORY | Permission.ADD_REACTIONS))
+        payload["app_permissions"] = str(
+            int(
+                Permission.VIEW_CHANNEL
+                | Permission.SEND_MESSAGES
+                | Permission.EMBED_LINKS
+                | Permission.ATTACH_FILES
+                | Permission.READ_MESSAGE_HISTORY
+                | Permission.ADD_REACTIONS
+            )
+        )
     if source_message is not None:
         payload["message"] = source_message.payload()
     reply.payload = payload
@@ -101,16 +148,19 @@ def _visible(member: Member, command: dict[str, Any], channel: Channel) -> str |
     return None
 
 
-def _find_command(member: Member, path: str, channel: Channel, kind: int = 1
-                  ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
+def _find_command(
+    member: Member, path: str, channel: Channel, kind: int = 1
+) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
     """Command, the sub-command words after its name, and the leaf's option definitions."""
     emu = _emu(member)
     words = path.lstrip("/").split()
     commands = [c for c in emu.commands_for(channel.guild) if c["type"] == kind]
     command = next((c for c in commands if c["name"] == words[0]), None)
     if command is None:
-        raise AssertionError(f"the bot has no {'slash' if kind == 1 else 'context menu'} command {words[0]!r}; "
-                             f"it synced: {sorted(c['name'] for c in commands)}")
+        raise AssertionError(
+            f"the bot has no {'slash' if kind == 1 else 'context menu'} command {words[0]!r}; "
+            f"it synced: {sorted(c['name'] for c in commands)}"
+        )
     why = _visible(member, command, channel)
     if why is not None:
         raise CommandHidden(f"{member.name} cannot see /{command['name']}: {why}")
@@ -118,8 +168,10 @@ def _find_command(member: Member, path: str, channel: Channel, kind: int = 1
     for word in words[1:]:
         sub = next((o for o in options if o["name"] == word and o["type"] in (1, 2)), None)
         if sub is None:
-            raise AssertionError(f"/{path}: no sub-command {word!r}; there are "
-                                 f"{[o['name'] for o in options if o['type'] in (1, 2)]}")
+            raise AssertionError(
+                f"/{path}: no sub-command {word!r}; there are "
+                f"{[o['name'] for o in options if o['type'] in (1, 2)]}"
+            )
         options = sub.get("options") or []
     if any(o["type"] in (1, 2) for o in options):
         raise AssertionError(f"/{path} needs a sub-command: {[o['name'] for o in options]}")
@@ -139,8 +191,9 @@ def _nest(command: dict[str, Any], sub_words: list[str], leaf: list[dict[str, An
     return options
 
 
-def _resolve_option(member: Member, definition: dict[str, Any], value: Any, resolved: dict[str, dict[str, Any]],
-                    where: str) -> Any:
+def _resolve_option(
+    member: Member, definition: dict[str, Any], value: Any, resolved: dict[str, dict[str, Any]], where: str
+) -> Any:
     emu = _emu(member)
     kind = definition["type"]
     name = definition["name"]
@@ -148,7 +201,9 @@ def _resolve_option(member: Member, definition: dict[str, Any], value: Any, reso
     if kind == STRING:
         if not isinstance(value, str):
             raise AssertionError(f"{fail} takes a str, got {value!r}")
-        if len(value) < int(definition.get("min_length", 0)) or len(value) > int(definition.get("max_length", 6000)):
+        if len(value) < int(definition.get("min_length", 0)) or len(value) > int(
+            definition.get("max_length", 6000)
+        ):
             raise AssertionError(f"{fail}: Discord's client would not accept {len(value)} characters")
     elif kind == INTEGER:
         if not isinstance(value, int) or isinstance(value, bool):
@@ -173,8 +228,9 @@ def _resolve_option(member: Member, definition: dict[str, Any], value: Any, reso
         resolved.setdefault("users", {})[str(user.id)] = user.payload()
         guild_member = member.guild.members.get(user.id) if member.guild else None
         if guild_member is not None:
-            resolved.setdefault("members", {})[str(user.id)] = guild_member.payload(include_user=False,
-                                                                                     channel=None)
+            resolved.setdefault("members", {})[str(user.id)] = guild_member.payload(
+                include_user=False, channel=None
+            )
             resolved["members"][str(user.id)]["permissions"] = str(int(guild_member.permissions))
         return str(user.id)
     if kind in (ROLE, MENTIONABLE) and isinstance(value, Role):
@@ -186,8 +242,12 @@ def _resolve_option(member: Member, definition: dict[str, Any], value: Any, reso
         types = definition.get("channel_types")
         if types and value.type not in types:
             raise AssertionError(f"{fail}: channel type {value.type} is not one of {types}")
-        data = {"id": str(value.id), "name": value.name, "type": value.type,
-                "permissions": str(int(member.permissions_in(value)))}
+        data = {
+            "id": str(value.id),
+            "name": value.name,
+            "type": value.type,
+            "permissions": str(int(member.permissions_in(value))),
+        }
         if value.parent_id is not None:
             data["parent_id"] = str(value.parent_id)
         if value.is_thread:
@@ -207,8 +267,15 @@ def _resolve_option(member: Member, definition: dict[str, Any], value: Any, reso
     return value
 
 
-def _build_options(member: Member, definitions: list[dict[str, Any]], given: dict[str, Any], where: str,
-                   *, focused: str | None = None, focused_value: str = "") -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def _build_options(
+    member: Member,
+    definitions: list[dict[str, Any]],
+    given: dict[str, Any],
+    where: str,
+    *,
+    focused: str | None = None,
+    focused_value: str = "",
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     by_name = {d["name"]: d for d in definitions}
     values: dict[str, Any] = {}
     for key, value in given.items():
@@ -236,7 +303,9 @@ def _build_options(member: Member, definitions: list[dict[str, Any]], given: dic
     return out, resolved
 
 
-def _command_data(command: dict[str, Any], options: list[dict[str, Any]], resolved: dict[str, Any]) -> dict[str, Any]:
+def _command_data(
+    command: dict[str, Any], options: list[dict[str, Any]], resolved: dict[str, Any]
+) -> dict[str, Any]:
     data: dict[str, Any] = {"id": command["id"], "name": command["name"], "type": command["type"]}
     if options:
         data["options"] = options
@@ -250,8 +319,9 @@ def _command_data(command: dict[str, Any], options: list[dict[str, Any]], resolv
 # ---------------------------------------------------------------------------------------------- commands
 
 
-async def slash(member: Member, path: str, *, channel: Channel | None, timeout: float,
-                options: dict[str, Any]) -> Reply:
+async def slash(
+    member: Member, path: str, *, channel: Channel | None, timeout: float, options: dict[str, Any]
+) -> Reply:
     channel = _default_channel(member, channel)
     command, sub_words, leaf = _find_command(member, path, channel)
     where = f"/{path}"
@@ -261,8 +331,16 @@ async def slash(member: Member, path: str, *, channel: Channel | None, timeout: 
     return await reply.wait(timeout)
 
 
-async def autocomplete(member: Member, path: str, option: str, value: str, *, channel: Channel | None,
-                       timeout: float, options: dict[str, Any]) -> list[dict[str, Any]]:
+async def autocomplete(
+    member: Member,
+    path: str,
+    option: str,
+    value: str,
+    *,
+    channel: Channel | None,
+    timeout: float,
+    options: dict[str, Any],
+) -> list[dict[str, Any]]:
     channel = _default_channel(member, channel)
     command, sub_words, leaf = _find_command(member, path, channel)
     where = f"/{path} {option}:{value!r}"
@@ -273,7 +351,9 @@ async def autocomplete(member: Member, path: str, option: str, value: str, *, ch
     return list(reply.choices or [])
 
 
-async def context_menu(member: Member, name: str, target: Message | Member | User, *, timeout: float) -> Reply:
+async def context_menu(
+    member: Member, name: str, target: Message | Member | User, *, timeout: float
+) -> Reply:
     if isinstance(target, Message):
         channel, kind = target.channel, 3
     else:
@@ -294,14 +374,17 @@ async def context_menu(member: Member, name: str, target: Message | Member | Use
     return await reply.wait(timeout)
 
 
-def _find_command_by_name(member: Member, name: str, channel: Channel, kind: int
-                          ) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
+def _find_command_by_name(
+    member: Member, name: str, channel: Channel, kind: int
+) -> tuple[dict[str, Any], list[str], list[dict[str, Any]]]:
     emu = _emu(member)
     commands = [c for c in emu.commands_for(channel.guild) if c["type"] == kind]
     command = next((c for c in commands if c["name"] == name), None)
     if command is None:
-        raise AssertionError(f"the bot has no {'message' if kind == 3 else 'user'} command {name!r}; "
-                             f"it synced: {sorted(c['name'] for c in commands)}")
+        raise AssertionError(
+            f"the bot has no {'message' if kind == 3 else 'user'} command {name!r}; "
+            f"it synced: {sorted(c['name'] for c in commands)}"
+        )
     why = _visible(member, command, channel)
     if why is not None:
         raise CommandHidden(f"{member.name} cannot see {name!r}: {why}")
@@ -317,15 +400,21 @@ def _source(target: Message | Reply, predicate: Any, what: str) -> tuple[Message
         for component in walk_components(message.components):
             if predicate(component):
                 return message, component
-    listed = [(c.get("label"), c.get("custom_id")) for m in messages for c in walk_components(m.components)
-              if c.get("type") in (2, 3, 5, 6, 7, 8)]
+    listed = [
+        (c.get("label"), c.get("custom_id"))
+        for m in messages
+        for c in walk_components(m.components)
+        if c.get("type") in (2, 3, 5, 6, 7, 8)
+    ]
     raise AssertionError(f"no {what}; components there (label, custom_id): {listed}")
 
 
 async def click(member: Member, target: Message | Reply, button: str, *, timeout: float) -> Reply:
     message, component = _source(
-        target, lambda c: c.get("type") == 2 and button in (c.get("label"), c.get("custom_id")),
-        f"button {button!r}")
+        target,
+        lambda c: c.get("type") == 2 and button in (c.get("label"), c.get("custom_id")),
+        f"button {button!r}",
+    )
     if component.get("disabled"):
         raise AssertionError(f"button {button!r} is disabled")
     if component.get("style") in (5, 6):
@@ -333,16 +422,25 @@ async def click(member: Member, target: Message | Reply, button: str, *, timeout
     if message.deleted:
         raise AssertionError(f"button {button!r} is on a deleted message")
     data = {"custom_id": component["custom_id"], "component_type": 2, "id": component.get("id")}
-    reply = _start(member, message.channel, InteractionType.MESSAGE_COMPONENT, data, f"button {button!r}",
-                   source_message=message)
+    reply = _start(
+        member,
+        message.channel,
+        InteractionType.MESSAGE_COMPONENT,
+        data,
+        f"button {button!r}",
+        source_message=message,
+    )
     return await reply.wait(timeout)
 
 
-async def select(member: Member, target: Message | Reply, custom_id: str, values: list[Any], *,
-                 timeout: float) -> Reply:
+async def select(
+    member: Member, target: Message | Reply, custom_id: str, values: list[Any], *, timeout: float
+) -> Reply:
     message, component = _source(
-        target, lambda c: c.get("type") in (3, 5, 6, 7, 8) and c.get("custom_id") == custom_id,
-        f"select menu {custom_id!r}")
+        target,
+        lambda c: c.get("type") in (3, 5, 6, 7, 8) and c.get("custom_id") == custom_id,
+        f"select menu {custom_id!r}",
+    )
     if component.get("disabled"):
         raise AssertionError(f"select {custom_id!r} is disabled")
     lo, hi = int(component.get("min_values", 1)), int(component.get("max_values", 1))
@@ -359,14 +457,28 @@ async def select(member: Member, target: Message | Reply, custom_id: str, values
             raw.append(v)
     else:
         definition_type = {5: USER, 6: ROLE, 7: MENTIONABLE, 8: CHANNEL}[kind]
-        definition = {"name": custom_id, "type": definition_type, "channel_types": component.get("channel_types")}
+        definition = {
+            "name": custom_id,
+            "type": definition_type,
+            "channel_types": component.get("channel_types"),
+        }
         raw = [_resolve_option(member, definition, v, resolved, f"select {custom_id!r}") for v in values]
-    data: dict[str, Any] = {"custom_id": custom_id, "component_type": kind, "values": raw,
-                            "id": component.get("id")}
+    data: dict[str, Any] = {
+        "custom_id": custom_id,
+        "component_type": kind,
+        "values": raw,
+        "id": component.get("id"),
+    }
     if resolved:
         data["resolved"] = resolved
-    reply = _start(member, message.channel, InteractionType.MESSAGE_COMPONENT, data, f"select {custom_id!r}",
-                   source_message=message)
+    reply = _start(
+        member,
+        message.channel,
+        InteractionType.MESSAGE_COMPONENT,
+        data,
+        f"select {custom_id!r}",
+        source_message=message,
+    )
     return await reply.wait(timeout)
 
 
@@ -382,7 +494,9 @@ def _answer_input(component: dict[str, Any], values: dict[str, Any], used: set[s
             value = component["value"]  # pre-filled and left as is
         if component.get("required", True) and not value:
             raise AssertionError(f"modal field {cid!r} is required")
-        if value and not int(component.get("min_length", 0)) <= len(value) <= int(component.get("max_length", 4000)):
+        if value and not int(component.get("min_length", 0)) <= len(value) <= int(
+            component.get("max_length", 4000)
+        ):
             raise AssertionError(f"modal field {cid!r}: the client would not accept {len(value)} characters")
         answer["value"] = value
     else:
@@ -401,19 +515,31 @@ async def submit_modal(member: Member, reply: Reply, values: dict[str, Any], *, 
     components: list[dict[str, Any]] = []
     for top in modal.get("components") or []:
         if top.get("type") == 1:
-            components.append({"type": 1, "id": top.get("id"),
-                               "components": [_answer_input(c, values, used) for c in top.get("components") or []]})
+            components.append(
+                {
+                    "type": 1,
+                    "id": top.get("id"),
+                    "components": [_answer_input(c, values, used) for c in top.get("components") or []],
+                }
+            )
         elif top.get("type") == 18:
-            components.append({"type": 18, "id": top.get("id"),
-                               "component": _answer_input(top["component"], values, used)})
+            components.append(
+                {"type": 18, "id": top.get("id"), "component": _answer_input(top["component"], values, used)}
+            )
         else:
             components.append({"type": top.get("type"), "id": top.get("id")})
     unknown = set(values) - used
     if unknown:
         raise AssertionError(f"the modal has no fields {sorted(unknown)}")
     data = {"custom_id": modal["custom_id"], "components": components}
-    submitted = _start(member, reply.channel, InteractionType.MODAL_SUBMIT, data, f"modal {modal.get('title')!r}",
-                       source_message=reply.source_message)
+    submitted = _start(
+        member,
+        reply.channel,
+        InteractionType.MODAL_SUBMIT,
+        data,
+        f"modal {modal.get('title')!r}",
+        source_message=reply.source_message,
+    )
     return await submitted.wait(timeout)
 
 
@@ -435,8 +561,15 @@ def _check_can_post(member: Member, channel: Channel) -> None:
         channel.guild._emu.dispatch("THREAD_UPDATE", channel.payload())
 
 
-async def say(member: Member, channel: Channel, content: str, *, reply_to: Message | None,
-              attachments: list[tuple[str, bytes]] | None, embeds: list[dict[str, Any]] | None) -> Message:
+async def say(
+    member: Member,
+    channel: Channel,
+    content: str,
+    *,
+    reply_to: Message | None,
+    attachments: list[tuple[str, bytes]] | None,
+    embeds: list[dict[str, Any]] | None,
+) -> Message:
     emu = _emu(member)
     _check_can_post(member, channel)
     body: dict[str, Any] = {"content": content, "embeds": embeds or []}
@@ -473,7 +606,10 @@ async def edit(member: Member, message: Message, content: str) -> Message:
 
 async def delete(member: Member, message: Message) -> None:
     emu = _emu(member)
-    if message.author.id != member.id and not member.permissions_in(message.channel) & Permission.MANAGE_MESSAGES:
+    if (
+        message.author.id != member.id
+        and not member.permissions_in(message.channel) & Permission.MANAGE_MESSAGES
+    ):
         raise AssertionError(f"{member.name} cannot delete that message")
     from .rest import delete_message
 
@@ -481,20 +617,22 @@ async def delete(member: Member, message: Message) -> None:
 
 
 async def react(member: Member, message: Message, emoji: str) -> None:
-    from .rest import reaction_event
+    from .api_channels import reaction_event
 
     emu = _emu(member)
     key = normalise_emoji(emoji)
     users = message.reactions.setdefault(key, [])
     if member.id not in users:
         users.append(member.id)
-        emu.dispatch("MESSAGE_REACTION_ADD", {**reaction_event(emu, message, key, member.id),
-                                              "message_author_id": str(message.author.id)})
+        emu.dispatch(
+            "MESSAGE_REACTION_ADD",
+            {**reaction_event(emu, message, key, member.id), "message_author_id": str(message.author.id)},
+        )
     emu._notify()
 
 
 async def unreact(member: Member, message: Message, emoji: str) -> None:
-    from .rest import reaction_event
+    from .api_channels import reaction_event
 
     emu = _emu(member)
     key = normalise_emoji(emoji)

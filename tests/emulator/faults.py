@@ -30,10 +30,24 @@ class Faults:
     def __init__(self) -> None:
         self.active: list[Fault] = []
 
-    def rate_limit(self, method: str, path_regex: str, retry_after: float = 0.5, count: int | None = 1,
-                   global_: bool = False) -> Fault:
-        return self._add(Fault("rate_limit", method.upper(), re.compile(path_regex), count,
-                               retry_after=retry_after, global_=global_))
+    def rate_limit(
+        self,
+        method: str,
+        path_regex: str,
+        retry_after: float = 0.5,
+        count: int | None = 1,
+        global_: bool = False,
+    ) -> Fault:
+        return self._add(
+            Fault(
+                "rate_limit",
+                method.upper(),
+                re.compile(path_regex),
+                count,
+                retry_after=retry_after,
+                global_=global_,
+            )
+        )
 
     def server_error(self, method: str, path_regex: str, status: int = 500, count: int | None = 1) -> Fault:
         return self._add(Fault("server_error", method.upper(), re.compile(path_regex), count, status=status))

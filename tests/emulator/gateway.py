@@ -50,17 +50,30 @@ class Intent:
 PRIVILEGED = Intent.GUILD_MEMBERS | Intent.GUILD_PRESENCES | Intent.MESSAGE_CONTENT
 
 _GUILD_EVENTS = {
-    "GUILD_CREATE": Intent.GUILDS, "GUILD_UPDATE": Intent.GUILDS, "GUILD_DELETE": Intent.GUILDS,
-    "GUILD_ROLE_CREATE": Intent.GUILDS, "GUILD_ROLE_UPDATE": Intent.GUILDS, "GUILD_ROLE_DELETE": Intent.GUILDS,
-    "CHANNEL_CREATE": Intent.GUILDS, "CHANNEL_UPDATE": Intent.GUILDS, "CHANNEL_DELETE": Intent.GUILDS,
-    "THREAD_CREATE": Intent.GUILDS, "THREAD_UPDATE": Intent.GUILDS, "THREAD_DELETE": Intent.GUILDS,
-    "THREAD_LIST_SYNC": Intent.GUILDS, "THREAD_MEMBER_UPDATE": Intent.GUILDS,
+    "GUILD_CREATE": Intent.GUILDS,
+    "GUILD_UPDATE": Intent.GUILDS,
+    "GUILD_DELETE": Intent.GUILDS,
+    "GUILD_ROLE_CREATE": Intent.GUILDS,
+    "GUILD_ROLE_UPDATE": Intent.GUILDS,
+    "GUILD_ROLE_DELETE": Intent.GUILDS,
+    "CHANNEL_CREATE": Intent.GUILDS,
+    "CHANNEL_UPDATE": Intent.GUILDS,
+    "CHANNEL_DELETE": Intent.GUILDS,
+    "THREAD_CREATE": Intent.GUILDS,
+    "THREAD_UPDATE": Intent.GUILDS,
+    "THREAD_DELETE": Intent.GUILDS,
+    "THREAD_LIST_SYNC": Intent.GUILDS,
+    "THREAD_MEMBER_UPDATE": Intent.GUILDS,
     "THREAD_MEMBERS_UPDATE": Intent.GUILD_MEMBERS,
-    "GUILD_MEMBER_ADD": Intent.GUILD_MEMBERS, "GUILD_MEMBER_UPDATE": Intent.GUILD_MEMBERS,
+    "GUILD_MEMBER_ADD": Intent.GUILD_MEMBERS,
+    "GUILD_MEMBER_UPDATE": Intent.GUILD_MEMBERS,
     "GUILD_MEMBER_REMOVE": Intent.GUILD_MEMBERS,
-    "MESSAGE_CREATE": Intent.GUILD_MESSAGES, "MESSAGE_UPDATE": Intent.GUILD_MESSAGES,
-    "MESSAGE_DELETE": Intent.GUILD_MESSAGES, "MESSAGE_DELETE_BULK": Intent.GUILD_MESSAGES,
-    "MESSAGE_REACTION_ADD": Intent.GUILD_MESSAGE_REACTIONS, "MESSAGE_REACTION_REMOVE": Intent.GUILD_MESSAGE_REACTIONS,
+    "MESSAGE_CREATE": Intent.GUILD_MESSAGES,
+    "MESSAGE_UPDATE": Intent.GUILD_MESSAGES,
+    "MESSAGE_DELETE": Intent.GUILD_MESSAGES,
+    "MESSAGE_DELETE_BULK": Intent.GUILD_MESSAGES,
+    "MESSAGE_REACTION_ADD": Intent.GUILD_MESSAGE_REACTIONS,
+    "MESSAGE_REACTION_REMOVE": Intent.GUILD_MESSAGE_REACTIONS,
     "MESSAGE_REACTION_REMOVE_ALL": Intent.GUILD_MESSAGE_REACTIONS,
     "MESSAGE_REACTION_REMOVE_EMOJI": Intent.GUILD_MESSAGE_REACTIONS,
     "TYPING_START": Intent.GUILD_MESSAGE_TYPING,
@@ -71,8 +84,10 @@ _GUILD_EVENTS = {
     "GUILD_SCHEDULED_EVENT_USER_REMOVE": Intent.GUILD_SCHEDULED_EVENTS,
 }
 _DM_EVENTS = {
-    "MESSAGE_CREATE": Intent.DIRECT_MESSAGES, "MESSAGE_UPDATE": Intent.DIRECT_MESSAGES,
-    "MESSAGE_DELETE": Intent.DIRECT_MESSAGES, "CHANNEL_PINS_UPDATE": Intent.DIRECT_MESSAGES,
+    "MESSAGE_CREATE": Intent.DIRECT_MESSAGES,
+    "MESSAGE_UPDATE": Intent.DIRECT_MESSAGES,
+    "MESSAGE_DELETE": Intent.DIRECT_MESSAGES,
+    "CHANNEL_PINS_UPDATE": Intent.DIRECT_MESSAGES,
     "MESSAGE_REACTION_ADD": Intent.DIRECT_MESSAGE_REACTIONS,
     "MESSAGE_REACTION_REMOVE": Intent.DIRECT_MESSAGE_REACTIONS,
     "TYPING_START": Intent.DIRECT_MESSAGE_TYPING,
@@ -127,7 +142,9 @@ class Connection:
 class Session:
     """A gateway session: what was sent (for RESUME), the intents, and the live connection if any."""
 
-    def __init__(self, emu: Emulator, *, intents: int, identify: dict[str, Any], large_threshold: int) -> None:
+    def __init__(
+        self, emu: Emulator, *, intents: int, identify: dict[str, Any], large_threshold: int
+    ) -> None:
         self.emu = emu
         self.id = secrets.token_hex(16)
         self.intents = intents
@@ -180,7 +197,9 @@ async def handle_gateway(request: web.Request) -> web.WebSocketResponse:
     conn = Connection(ws)
     emu._connections.add(conn)
     emu.gateway_connects += 1
-    conn.send({"op": Op.HELLO, "d": {"heartbeat_interval": emu.heartbeat_interval_ms, "_trace": ["emulator"]}})
+    conn.send(
+        {"op": Op.HELLO, "d": {"heartbeat_interval": emu.heartbeat_interval_ms, "_trace": ["emulator"]}}
+    )
     try:
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
@@ -240,23 +259,26 @@ async def _identify(emu: Emulator, conn: Connection, d: dict[str, Any]) -> None:
     conn.session = session
     session.connection = conn
     guilds = list(emu.guilds.values())
-    session.dispatch("READY", {
-        "v": 10,
-        "user": {**emu.bot_user.payload(), "verified": True, "mfa_enabled": False, "email": None},
-        "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
-        "session_id": session.id,
-        "resume_gateway_url": emu.gateway_url,
-        "session_type": "normal",
-        "application": {"id": str(emu.application_id), "flags": emu.application_flags},
-        "private_channels": [],
-        "relationships": [],
-        "presences": [],
-        "geo_ordered_rtc_regions": ["rotterdam"],
-        "user_settings": {},
-        "auth": {},
-        "_trace": ["emulator"],
-        **({"shard": d["shard"]} if "shard" in d else {}),
-    })
+    session.dispatch(
+        "READY",
+        {
+            "v": 10,
+            "user": {**emu.bot_user.payload(), "verified": True, "mfa_enabled": False, "email": None},
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+            "session_id": session.id,
+            "resume_gateway_url": emu.gateway_url,
+            "session_type": "normal",
+            "application": {"id": str(emu.application_id), "flags": emu.application_flags},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "geo_ordered_rtc_regions": ["rotterdam"],
+            "user_settings": {},
+            "auth": {},
+            "_trace": ["emulator"],
+            **({"shard": d["shard"]} if "shard" in d else {}),
+        },
+    )
     if session.has(Intent.GUILDS):
         for guild in guilds:
             session.dispatch("GUILD_CREATE", guild.payload(large_threshold=session.large_threshold))
@@ -299,18 +321,21 @@ def _send_member_chunks(emu: Emulator, conn: Connection, d: dict[str, Any]) -> N
         emu.violations.append("gateway: requested all guild members without the GUILD_MEMBERS intent")
         return
     for gid in ids:
-        guild = emu.guilds.get(int(gid))
+        guild = emu.guilds.get(int(gid)) if gid is not None else None
         if guild is None:
             continue
         members = list(guild.members.values())
         if user_ids:
             members = [m for m in members if m.id in user_ids]
         elif query:
-            members = [m for m in members if m.user.username.lower().startswith(query)
-                       or (m.nick or "").lower().startswith(query)]
+            members = [
+                m
+                for m in members
+                if m.user.username.lower().startswith(query) or (m.nick or "").lower().startswith(query)
+            ]
         if limit:
             members = members[:limit]
-        chunks = [members[i:i + 1000] for i in range(0, len(members), 1000)] or [[]]
+        chunks = [members[i : i + 1000] for i in range(0, len(members), 1000)] or [[]]
         for index, chunk in enumerate(chunks):
             data: dict[str, Any] = {
                 "guild_id": str(guild.id),

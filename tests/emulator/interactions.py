@@ -1,5 +1,8 @@
 """Interactions: the Reply a member gets back, and the callback/followup/original-message endpoints."""
 
+# Waiting helpers take `timeout=` on purpose: tests read better with a per-call deadline.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import time
@@ -9,8 +12,30 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .rest import EMULATOR, _uploads, json_response
-from .models import MESSAGE_FLAG_EPHEMERAL, MESSAGE_FLAG_LOADING, Channel, Guild, Member, Message, User, message_text
+from .models import (
+    MESSAGE_FLAG_EPHEMERAL,
+    MESSAGE_FLAG_LOADING,
+    Channel,
+    Guild,
+    Member,
+    Message,
+    User,
+    message_text,
+)
+from .rest import (
+    EMULATOR,
+    DiscordError,
+    _body,
+    _check_content,
+    _uploads,
+    _uploads_to_attachments,
+    apply_edit,
+    delete_message,
+    invalid_form,
+    json_response,
+    publish,
+    unknown,
+)
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -41,9 +66,21 @@ FOLLOWUP_FLAGS = MESSAGE_FLAG_EPHEMERAL | (1 << 2) | (1 << 12) | (1 << 15)
 class Reply:
     """What the bot answered to one interaction: the original response, followups, a modal or choices."""
 
-    def __init__(self, emu: Emulator, *, interaction_id: int, token: str, type: int, data: dict[str, Any],
-                 user: User, member: Member | None, channel: Channel, guild: Guild | None, label: str,
-                 source_message: Message | None = None) -> None:
+    def __init__(
+        self,
+        emu: Emulator,
+        *,
+        interaction_id: int,
+        token: str,
+        type: int,
+        data: dict[str, Any],
+        user: User,
+        member: Member | None,
+        channel: Channel,
+        guild: Guild | None,
+        label: str,
+        source_message: Message | None = None,
+    ) -> None:
         self.emu = emu
         self.id = interaction_id
         self.token = token
@@ -126,7 +163,9 @@ class Reply:
 
     def describe(self) -> str:
         state = "not acknowledged" if self.callback_type is None else f"callback type {self.callback_type}"
-        shown = "\n".join(f"  - {'(ephemeral) ' if m.ephemeral else ''}{m.text[:300]!r}" for m in self.messages)
+        shown = "\n".join(
+            f"  - {'(ephemeral) ' if m.ephemeral else ''}{m.text[:300]!r}" for m in self.messages
+        )
         return f"{self.label}: {state}; messages:\n{shown or '  (none)'}"
 
     # ----- waiting
@@ -136,15 +175,21 @@ class Reply:
         if t is None:
             return False
         if t == Callback.DEFERRED_CHANNEL_MESSAGE:
-            return self.message is None or not self.message.loading or self.message.deleted or bool(self.followups)
+            return (
+                self.message is None
+                or not self.message.loading
+                or self.message.deleted
+                or bool(self.followups)
+            )
         return True
 
     async def wait(self, timeout: float = 10.0) -> Reply:
         await self._wait(self.complete, timeout, "an answer")
         return self
 
-    async def wait_for(self, predicate: Callable[[Reply], bool], timeout: float = 10.0,
-                       what: str = "the expected answer") -> Reply:
+    async def wait_for(
+        self, predicate: Callable[[Reply], bool], timeout: float = 10.0, what: str = "the expected answer"
+    ) -> Reply:
         """Wait until `predicate(reply)` holds (e.g. after a deferred update, for the edit to land)."""
         await self._wait(lambda: predicate(self), timeout, what)
         return self
@@ -160,7 +205,8 @@ class Reply:
         except AssertionError:
             raise AssertionError(
                 f"the bot did not give {what} to {self.label} within {timeout}s ({self.describe()})\n"
-                f"{self.emu.describe_activity(since=self.created_wall)}") from None
+                f"{self.emu.describe_activity(since=self.created_wall)}"
+            ) from None
 
     def __repr__(self) -> str:
         return f"<Reply {self.label} callback={self.callback_type} text={self.text[:80]!r}>"
@@ -170,21 +216,18 @@ class Reply:
 
 
 def _reply(emu: Emulator, token: str) -> Reply:
-    from .rest import unknown
 
     reply = emu.interactions.get(token)
     if reply is None:
         raise unknown("Webhook")
     if time.monotonic() - reply.created > TOKEN_LIFETIME:
-        from .rest import DiscordError
-
         raise DiscordError(401, 50027, "Invalid Webhook Token")
     return reply
 
 
-def _response_message(emu: Emulator, reply: Reply, body: dict[str, Any], uploads: list[Any],
-                      *, loading: bool = False) -> Message:
-    from .rest import _uploads_to_attachments
+def _response_message(
+    emu: Emulator, reply: Reply, body: dict[str, Any], uploads: list[Any], *, loading: bool = False
+) -> Message:
 
     msg_type = 0
     if reply.type == InteractionType.APPLICATION_COMMAND:
@@ -202,14 +245,20 @@ def _response_message(emu: Emulator, reply: Reply, body: dict[str, Any], uploads
         metadata["name"] = reply.data.get("name")
         metadata["command_type"] = int(reply.data.get("type") or 1)
     attachments = _uploads_to_attachments(emu, reply.channel, body, uploads)
-    message = emu.new_message(reply.channel, emu.bot_user, {**body, "flags": flags}, attachments=attachments,
-                              webhook_id=emu.application_id, msg_type=msg_type, interaction_metadata=metadata)
+    message = emu.new_message(
+        reply.channel,
+        emu.bot_user,
+        {**body, "flags": flags},
+        attachments=attachments,
+        webhook_id=emu.application_id,
+        msg_type=msg_type,
+        interaction_metadata=metadata,
+    )
     message.application_id = emu.application_id
     return message
 
 
 async def interaction_callback(request: web.Request) -> web.Response:
-    from .rest import DiscordError, _body, _check_content, apply_edit, invalid_form, publish, unknown
 
     emu: Emulator = request.app[EMULATOR]
     reply = emu.interactions.get(request.match_info["token"])
@@ -217,8 +266,10 @@ async def interaction_callback(request: web.Request) -> web.Response:
         raise unknown("Interaction")
     elapsed = time.monotonic() - reply.created
     if elapsed > emu.interaction_ack_timeout and reply.callback_type is None:
-        emu.violations.append(f"{reply.label}: acknowledged after {elapsed:.2f}s "
-                              f"(Discord allows {emu.interaction_ack_timeout:.0f}s)")
+        emu.violations.append(
+            f"{reply.label}: acknowledged after {elapsed:.2f}s "
+            f"(Discord allows {emu.interaction_ack_timeout:.0f}s)"
+        )
         raise unknown("Interaction")
     if reply.callback_type is not None:
         raise DiscordError(400, 40060, "Interaction has already been acknowledged.")
@@ -233,7 +284,9 @@ async def interaction_callback(request: web.Request) -> web.Response:
         InteractionType.MODAL_SUBMIT: {4, 5} | ({6, 7} if reply.source_message is not None else set()),
     }[reply.type]
     if kind not in allowed:
-        emu.violations.append(f"{reply.label}: callback type {kind} is not valid for interaction type {reply.type}")
+        emu.violations.append(
+            f"{reply.label}: callback type {kind} is not valid for interaction type {reply.type}"
+        )
         raise invalid_form("type", "INTERACTION_RESPONSE_TYPE_INVALID", "Invalid interaction response type")
     resource: dict[str, Any] = {"type": kind}
     if kind == Callback.CHANNEL_MESSAGE:
@@ -258,20 +311,21 @@ async def interaction_callback(request: web.Request) -> web.Response:
     if reply.message is not None and kind in (4, 5, 7):
         resource["message"] = reply.message.payload()
     emu._notify()
-    return json_response({
-        "interaction": {
-            "id": str(reply.id),
-            "type": reply.type,
-            "response_message_id": str(reply.message.id) if reply.message is not None else None,
-            "response_message_loading": kind == Callback.DEFERRED_CHANNEL_MESSAGE,
-            "response_message_ephemeral": reply.message is not None and reply.message.ephemeral,
-        },
-        "resource": resource,
-    })
+    return json_response(
+        {
+            "interaction": {
+                "id": str(reply.id),
+                "type": reply.type,
+                "response_message_id": str(reply.message.id) if reply.message is not None else None,
+                "response_message_loading": kind == Callback.DEFERRED_CHANNEL_MESSAGE,
+                "response_message_ephemeral": reply.message is not None and reply.message.ephemeral,
+            },
+            "resource": resource,
+        }
+    )
 
 
 async def followup(request: web.Request) -> web.Response:
-    from .rest import DiscordError, _body, _check_content, apply_edit, publish
 
     emu: Emulator = request.app[EMULATOR]
     reply = _reply(emu, request.match_info["token"])
@@ -292,7 +346,6 @@ async def followup(request: web.Request) -> web.Response:
 
 
 async def interaction_message(request: web.Request) -> web.Response:
-    from .rest import _body, _check_content, apply_edit, delete_message, unknown
 
     emu: Emulator = request.app[EMULATOR]
     reply = _reply(emu, request.match_info["token"])

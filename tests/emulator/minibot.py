@@ -29,8 +29,9 @@ class MiniBot(discord.Client):
     def __init__(self) -> None:
         intents = discord.Intents.default()
         intents.message_content = True
-        super().__init__(intents=intents, guild_ready_timeout=0.05,
-                         allowed_mentions=discord.AllowedMentions.none())
+        super().__init__(
+            intents=intents, guild_ready_timeout=0.05, allowed_mentions=discord.AllowedMentions.none()
+        )
         self.tree = app_commands.CommandTree(self)
 
         @self.tree.command(description="What this bot is")
@@ -49,7 +50,9 @@ class MiniBot(discord.Client):
 
 
 async def main() -> None:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"), format="%(levelname)s %(name)s: %(message)s"
+    )
     point_at(os.environ.get("DISCORD_API_BASE_URL"), os.environ.get("DISCORD_GATEWAY_URL"))
     client = MiniBot()
     loop = asyncio.get_running_loop()

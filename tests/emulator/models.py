@@ -1,8 +1,12 @@
 """The emulated Discord world: users, guilds, roles, channels, members, messages, and their payloads."""
 
+# Waiting helpers take `timeout=` on purpose: tests read better with a per-call deadline.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -29,10 +33,17 @@ class ChannelType:
     GUILD_MEDIA = 16
 
 
-THREAD_TYPES = frozenset({ChannelType.ANNOUNCEMENT_THREAD, ChannelType.PUBLIC_THREAD, ChannelType.PRIVATE_THREAD})
+THREAD_TYPES = frozenset(
+    {ChannelType.ANNOUNCEMENT_THREAD, ChannelType.PUBLIC_THREAD, ChannelType.PRIVATE_THREAD}
+)
 MESSAGEABLE_TYPES = frozenset(
-    {ChannelType.GUILD_TEXT, ChannelType.DM, ChannelType.GUILD_VOICE, ChannelType.GUILD_ANNOUNCEMENT,
-     ChannelType.GUILD_STAGE_VOICE}
+    {
+        ChannelType.GUILD_TEXT,
+        ChannelType.DM,
+        ChannelType.GUILD_VOICE,
+        ChannelType.GUILD_ANNOUNCEMENT,
+        ChannelType.GUILD_STAGE_VOICE,
+    }
     | THREAD_TYPES
 )
 FORUM_TYPES = frozenset({ChannelType.GUILD_FORUM, ChannelType.GUILD_MEDIA})
@@ -169,7 +180,9 @@ class Channel:
         for tag in self.available_tags:
             if tag["name"] == name:
                 return int(tag["id"])
-        raise KeyError(f"forum #{self.name} has no tag {name!r}; tags: {[t['name'] for t in self.available_tags]}")
+        raise KeyError(
+            f"forum #{self.name} has no tag {name!r}; tags: {[t['name'] for t in self.available_tags]}"
+        )
 
     def payload(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": str(self.id), "type": self.type, "flags": 0}
@@ -208,11 +221,19 @@ class Channel:
             return data
         data.update(position=self.position, permission_overwrites=self.overwrites, nsfw=self.nsfw)
         if self.type in (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT):
-            data.update(topic=self.topic, last_message_id=_opt_str(self.last_message_id),
-                        default_auto_archive_duration=1440)
+            data.update(
+                topic=self.topic,
+                last_message_id=_opt_str(self.last_message_id),
+                default_auto_archive_duration=1440,
+            )
         elif self.type in (ChannelType.GUILD_VOICE, ChannelType.GUILD_STAGE_VOICE):
-            data.update(bitrate=64000, user_limit=0, rtc_region=None, video_quality_mode=1,
-                        last_message_id=_opt_str(self.last_message_id))
+            data.update(
+                bitrate=64000,
+                user_limit=0,
+                rtc_region=None,
+                video_quality_mode=1,
+                last_message_id=_opt_str(self.last_message_id),
+            )
         elif self.is_forum:
             data.update(
                 topic=self.topic,
@@ -227,7 +248,12 @@ class Channel:
         return data
 
     def thread_member_payload(self, user_id: int) -> dict[str, Any]:
-        return {"id": str(self.id), "user_id": str(user_id), "join_timestamp": iso(datetime.now(UTC)), "flags": 0}
+        return {
+            "id": str(self.id),
+            "user_id": str(user_id),
+            "join_timestamp": iso(datetime.now(UTC)),
+            "flags": 0,
+        }
 
 
 @dataclass(eq=False, slots=True)
@@ -453,8 +479,12 @@ class Member:
         """Permissions in a channel (threads use their parent's overwrites)."""
         if channel.guild is None:
             return Permission(
-                Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES | Permission.READ_MESSAGE_HISTORY
-                | Permission.EMBED_LINKS | Permission.ATTACH_FILES | Permission.ADD_REACTIONS
+                Permission.VIEW_CHANNEL
+                | Permission.SEND_MESSAGES
+                | Permission.READ_MESSAGE_HISTORY
+                | Permission.EMBED_LINKS
+                | Permission.ATTACH_FILES
+                | Permission.ADD_REACTIONS
             )
         target = channel.parent if channel.is_thread and channel.parent is not None else channel
         return channel_permissions(
@@ -487,23 +517,35 @@ class Member:
 
     # ----- member actions (implemented in actions.py) -----
 
-    async def slash(self, command: str, /, *, channel: Channel | None = None, timeout: float = 10.0,
-                    **options: Any) -> Reply:
+    async def slash(
+        self, command: str, /, *, channel: Channel | None = None, timeout: float = 10.0, **options: Any
+    ) -> Reply:
         """Run a slash command; `command` is the path as words ("spoilers rule add")."""
         from . import actions
 
         return await actions.slash(self, command, channel=channel, timeout=timeout, options=options)
 
-    async def autocomplete(self, command: str, option: str, value: str, /, *, channel: Channel | None = None,
-                           timeout: float = 10.0, **options: Any) -> list[dict[str, Any]]:
+    async def autocomplete(
+        self,
+        command: str,
+        option: str,
+        value: str,
+        /,
+        *,
+        channel: Channel | None = None,
+        timeout: float = 10.0,
+        **options: Any,
+    ) -> list[dict[str, Any]]:
         """Type `value` into `option` of `command`; returns the bot's choices [{name, value}]."""
         from . import actions
 
-        return await actions.autocomplete(self, command, option, value, channel=channel, timeout=timeout,
-                                          options=options)
+        return await actions.autocomplete(
+            self, command, option, value, channel=channel, timeout=timeout, options=options
+        )
 
-    async def context_menu(self, name: str, target: Message | Member | User, /, *,
-                           timeout: float = 10.0) -> Reply:
+    async def context_menu(
+        self, name: str, target: Message | Member | User, /, *, timeout: float = 10.0
+    ) -> Reply:
         from . import actions
 
         return await actions.context_menu(self, name, target, timeout=timeout)
@@ -514,8 +556,9 @@ class Member:
 
         return await actions.click(self, message, button, timeout=timeout)
 
-    async def select(self, message: Message | Reply, custom_id: str, values: list[Any], /, *,
-                     timeout: float = 10.0) -> Reply:
+    async def select(
+        self, message: Message | Reply, custom_id: str, values: list[Any], /, *, timeout: float = 10.0
+    ) -> Reply:
         from . import actions
 
         return await actions.select(self, message, custom_id, values, timeout=timeout)
@@ -525,13 +568,21 @@ class Member:
 
         return await actions.submit_modal(self, reply, values, timeout=timeout)
 
-    async def say(self, channel: Channel, content: str = "", /, *, reply_to: Message | None = None,
-                  attachments: list[tuple[str, bytes]] | None = None,
-                  embeds: list[dict[str, Any]] | None = None) -> Message:
+    async def say(
+        self,
+        channel: Channel,
+        content: str = "",
+        /,
+        *,
+        reply_to: Message | None = None,
+        attachments: list[tuple[str, bytes]] | None = None,
+        embeds: list[dict[str, Any]] | None = None,
+    ) -> Message:
         from . import actions
 
-        return await actions.say(self, channel, content, reply_to=reply_to, attachments=attachments,
-                                 embeds=embeds)
+        return await actions.say(
+            self, channel, content, reply_to=reply_to, attachments=attachments, embeds=embeds
+        )
 
     async def dm(self, content: str, /) -> Message:
         """Send the bot a direct message."""
@@ -611,8 +662,10 @@ class Guild:
         for ch in [*self.channels, *self.threads]:
             if ch.name == name and not ch.deleted:
                 return ch
-        raise KeyError(f"guild {self.name!r} has no channel #{name}; channels: "
-                       f"{[c.name for c in self.channels if not c.deleted]}")
+        raise KeyError(
+            f"guild {self.name!r} has no channel #{name}; channels: "
+            f"{[c.name for c in self.channels if not c.deleted]}"
+        )
 
     def channel_by_id(self, channel_id: int) -> Channel | None:
         ch = self._emu.channels.get(channel_id)
@@ -622,7 +675,9 @@ class Guild:
         for r in self.roles.values():
             if r.name == name:
                 return r
-        raise KeyError(f"guild {self.name!r} has no role {name!r}; roles: {[r.name for r in self.roles.values()]}")
+        raise KeyError(
+            f"guild {self.name!r} has no role {name!r}; roles: {[r.name for r in self.roles.values()]}"
+        )
 
     def member_named(self, name: str) -> Member:
         for m in self.members.values():
@@ -632,10 +687,18 @@ class Guild:
 
     # ----- changes a server admin would make (dispatched to the bot) -----
 
-    def add_text_channel(self, name: str, *, topic: str | None = None, category: Channel | None = None,
-                         overwrites: list[dict[str, Any]] | None = None, nsfw: bool = False) -> Channel:
-        return self._emu._create_channel(self, ChannelType.GUILD_TEXT, name, topic=topic, parent=category,
-                                         overwrites=overwrites, nsfw=nsfw)
+    def add_text_channel(
+        self,
+        name: str,
+        *,
+        topic: str | None = None,
+        category: Channel | None = None,
+        overwrites: list[dict[str, Any]] | None = None,
+        nsfw: bool = False,
+    ) -> Channel:
+        return self._emu._create_channel(
+            self, ChannelType.GUILD_TEXT, name, topic=topic, parent=category, overwrites=overwrites, nsfw=nsfw
+        )
 
     def add_voice_channel(self, name: str, *, category: Channel | None = None) -> Channel:
         return self._emu._create_channel(self, ChannelType.GUILD_VOICE, name, parent=category)
@@ -643,17 +706,40 @@ class Guild:
     def add_category(self, name: str) -> Channel:
         return self._emu._create_channel(self, ChannelType.GUILD_CATEGORY, name)
 
-    def add_forum(self, name: str, *, tags: list[str] = (), topic: str | None = None,  # type: ignore[assignment]
-                  category: Channel | None = None) -> Channel:
-        return self._emu._create_channel(self, ChannelType.GUILD_FORUM, name, topic=topic, parent=category,
-                                         tags=list(tags))
+    def add_forum(
+        self,
+        name: str,
+        *,
+        tags: Sequence[str] = (),
+        topic: str | None = None,
+        category: Channel | None = None,
+    ) -> Channel:
+        return self._emu._create_channel(
+            self, ChannelType.GUILD_FORUM, name, topic=topic, parent=category, tags=list(tags)
+        )
 
-    def add_thread(self, parent: Channel, name: str, *, owner: Member | None = None, private: bool = False,
-                   archived: bool = False, locked: bool = False, applied_tags: list[str] = ()  # type: ignore[assignment]
-                   ) -> Channel:
+    def add_thread(
+        self,
+        parent: Channel,
+        name: str,
+        *,
+        owner: Member | None = None,
+        private: bool = False,
+        archived: bool = False,
+        locked: bool = False,
+        applied_tags: Sequence[str] = (),
+    ) -> Channel:
         """A thread (or forum post) a member already started."""
-        return self._emu._create_thread_by_member(self, parent, name, owner=owner, private=private,
-                                                  archived=archived, locked=locked, applied_tags=list(applied_tags))
+        return self._emu._create_thread_by_member(
+            self,
+            parent,
+            name,
+            owner=owner,
+            private=private,
+            archived=archived,
+            locked=locked,
+            applied_tags=list(applied_tags),
+        )
 
     def add_role(self, name: str, permissions: int = 0, *, mentionable: bool = False, color: int = 0) -> Role:
         return self._emu._create_role(self, name, permissions, mentionable=mentionable, color=color)
@@ -668,11 +754,14 @@ class Guild:
             self.set_role_permissions(self.everyone, self.everyone.permissions & int(permissions))
         self.set_role_permissions(self.bot_role, permissions)
 
-    def set_overwrite(self, channel: Channel, target: Role | Member, *, allow: int = 0, deny: int = 0) -> None:
+    def set_overwrite(
+        self, channel: Channel, target: Role | Member, *, allow: int = 0, deny: int = 0
+    ) -> None:
         kind = 0 if isinstance(target, Role) else 1
         channel.overwrites = [o for o in channel.overwrites if int(o["id"]) != target.id]
-        channel.overwrites.append({"id": str(target.id), "type": kind, "allow": str(int(allow)),
-                                   "deny": str(int(deny))})
+        channel.overwrites.append(
+            {"id": str(target.id), "type": kind, "allow": str(int(allow)), "deny": str(int(deny))}
+        )
         self._emu.dispatch("CHANNEL_UPDATE", channel.payload())
 
     def delete_channel(self, channel: Channel) -> None:
@@ -753,7 +842,7 @@ def _opt_str(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
-def walk_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def walk_components(components: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Every component, depth first (action rows, containers, sections, labels included)."""
     out: list[dict[str, Any]] = []
     for c in components:
@@ -766,7 +855,9 @@ def walk_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def message_text(content: str | None, embeds: list[dict[str, Any]], components: list[dict[str, Any]] = ()) -> str:  # type: ignore[assignment]
+def message_text(
+    content: str | None, embeds: list[dict[str, Any]], components: Sequence[dict[str, Any]] = ()
+) -> str:
     parts: list[str] = [content or ""]
     for e in embeds:
         author = e.get("author") or {}

@@ -119,9 +119,7 @@ MODERATOR_DEFAULT = (
 )
 
 
-def base_permissions(
-    *, is_owner: bool, everyone: int, role_permissions: Iterable[int]
-) -> Permission:
+def base_permissions(*, is_owner: bool, everyone: int, role_permissions: Iterable[int]) -> Permission:
     """Guild-level permissions: @everyone | member's roles; owners and administrators get everything."""
     if is_owner:
         return ALL

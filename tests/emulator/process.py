@@ -1,5 +1,8 @@
 """Run the real bot (`python -m bot`) as a subprocess against an Emulator."""
 
+# Waiting helpers take `timeout=` on purpose: tests read better with a per-call deadline.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +25,16 @@ class BotStartError(AssertionError):
 class BotProcess:
     """The bot as its users run it: a process reading its settings from the environment."""
 
-    def __init__(self, emulator: Emulator, db_path: Path | str, env_extra: dict[str, str] | None = None, *,
-                 module: str = "bot", log_level: str = "INFO", ready_marker: str = READY_MARKER) -> None:
+    def __init__(
+        self,
+        emulator: Emulator,
+        db_path: Path | str,
+        env_extra: dict[str, str] | None = None,
+        *,
+        module: str = "bot",
+        log_level: str = "INFO",
+        ready_marker: str = READY_MARKER,
+    ) -> None:
         self.emulator = emulator
         self.db_path = Path(db_path)
         self.env_extra = dict(env_extra or {})
@@ -51,12 +62,14 @@ class BotProcess:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "DEV_GUILD"))}
         env.update(self.emulator.env())
-        env.update({
-            "DATABASE_PATH": str(self.db_path),
-            "LOG_LEVEL": self.log_level,
-            "PYTHONUNBUFFERED": "1",
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-        })
+        env.update(
+            {
+                "DATABASE_PATH": str(self.db_path),
+                "LOG_LEVEL": self.log_level,
+                "PYTHONUNBUFFERED": "1",
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
+            }
+        )
         env.update(self.env_extra)
         return env
 
@@ -67,8 +80,15 @@ class BotProcess:
         self._ready.clear()
         identifies_before = self.emulator.identifies
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", self.module, cwd=REPO_ROOT, env=self.env(),
-            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+            sys.executable,
+            "-m",
+            self.module,
+            cwd=REPO_ROOT,
+            env=self.env(),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.STDOUT,
+        )
         self._reader = asyncio.create_task(self._read())
         self.emulator.output_source = lambda: self.output
 
@@ -76,7 +96,9 @@ class BotProcess:
             await self._ready.wait()
             await self.emulator.wait_until(
                 lambda: self.emulator.identifies > identifies_before and bool(self.emulator.ready_sessions()),
-                timeout, "the bot's gateway session")
+                timeout,
+                "the bot's gateway session",
+            )
 
         waiter = asyncio.create_task(ready())
         exited = asyncio.create_task(self.proc.wait())
@@ -88,12 +110,16 @@ class BotProcess:
         exited.cancel()
         if exited in done:
             await self._drain()
-            raise BotStartError(f"the bot exited with code {self.proc.returncode} before it was ready.\n"
-                                f"Output:\n{self.output}")
+            raise BotStartError(
+                f"the bot exited with code {self.proc.returncode} before it was ready.\n"
+                f"Output:\n{self.output}"
+            )
         self.kill()
         await self._drain()
-        raise BotStartError(f"the bot was not ready within {timeout}s (no {self.ready_marker!r} line and/or no "
-                            f"gateway session).\nOutput:\n{self.output}")
+        raise BotStartError(
+            f"the bot was not ready within {timeout}s (no {self.ready_marker!r} line and/or no "
+            f"gateway session).\nOutput:\n{self.output}"
+        )
 
     async def stop(self, timeout: float = 10.0) -> int | None:
         """SIGTERM, wait for a clean exit (SIGKILL after `timeout`); returns the exit code."""

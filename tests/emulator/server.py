@@ -1,5 +1,8 @@
 """The Emulator: an aiohttp server on 127.0.0.1 speaking Discord's v10 REST API and gateway, plus the state."""
 
+# Waiting helpers take `timeout=` on purpose: tests read better with a per-call deadline.
+# ruff: noqa: ASYNC109
+
 from __future__ import annotations
 
 import asyncio
@@ -131,7 +134,8 @@ class Emulator:
         await site.start()
         server = site._server
         assert server is not None
-        self.port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         for conn in list(self._connections):
@@ -175,8 +179,9 @@ class Emulator:
         return next(iter(self.guilds.values()))
 
     def user(self, name: str, *, bot: bool = False, dms_closed: bool = False) -> User:
-        return self._add_user(User(self.ids.next(), name.lower().replace(" ", "_"), name, bot=bot,
-                                   dms_closed=dms_closed))
+        return self._add_user(
+            User(self.ids.next(), name.lower().replace(" ", "_"), name, bot=bot, dms_closed=dms_closed)
+        )
 
     def _add_user(self, user: User) -> User:
         self.users[user.id] = user
@@ -197,20 +202,41 @@ class Emulator:
         owner = owner or self.owner
         guild = Guild(self.ids.next(), name, owner.id, self, member_count_extra=extra_member_count)
         guild.roles[guild.id] = Role(guild.id, guild.id, "@everyone", int(perms.EVERYONE_DEFAULT), position=0)
-        bot_role = Role(self.ids.next(), guild.id, self.bot_user.global_name or self.bot_user.username,
-                        int(bot_permissions), position=1, managed=True, bot_id=self.bot_user.id)
+        bot_role = Role(
+            self.ids.next(),
+            guild.id,
+            self.bot_user.global_name or self.bot_user.username,
+            int(bot_permissions),
+            position=1,
+            managed=True,
+            bot_id=self.bot_user.id,
+        )
         guild.roles[bot_role.id] = bot_role
-        role_specs = roles.items() if isinstance(roles, dict) else (
-            (r, int(perms.MODERATOR_DEFAULT) if r.lower() in ("moderator", "mod", "admin") else 0) for r in roles)
+        role_specs = (
+            roles.items()
+            if isinstance(roles, dict)
+            else (
+                (r, int(perms.MODERATOR_DEFAULT) if r.lower() in ("moderator", "mod", "admin") else 0)
+                for r in roles
+            )
+        )
         for position, (role_name, role_perms) in enumerate(role_specs, start=2):
             role = Role(self.ids.next(), guild.id, role_name, int(role_perms), position=position)
             guild.roles[role.id] = role
         for position, spec in enumerate(channels):
             kind, _, ch_name = spec.rpartition(":")
-            ch_type = {"": ChannelType.GUILD_TEXT, "text": ChannelType.GUILD_TEXT, "forum": ChannelType.GUILD_FORUM,
-                       "voice": ChannelType.GUILD_VOICE, "category": ChannelType.GUILD_CATEGORY,
-                       "announcement": ChannelType.GUILD_ANNOUNCEMENT, "stage": ChannelType.GUILD_STAGE_VOICE}[kind]
-            channel = Channel(self.ids.next(), ch_type, ch_name.lstrip("#"), guild=guild, position=position, emu=self)
+            ch_type = {
+                "": ChannelType.GUILD_TEXT,
+                "text": ChannelType.GUILD_TEXT,
+                "forum": ChannelType.GUILD_FORUM,
+                "voice": ChannelType.GUILD_VOICE,
+                "category": ChannelType.GUILD_CATEGORY,
+                "announcement": ChannelType.GUILD_ANNOUNCEMENT,
+                "stage": ChannelType.GUILD_STAGE_VOICE,
+            }[kind]
+            channel = Channel(
+                self.ids.next(), ch_type, ch_name.lstrip("#"), guild=guild, position=position, emu=self
+            )
             self._register_channel(channel)
         guild.members[owner.id] = Member(owner, guild)
         guild.members[self.bot_user.id] = Member(self.bot_user, guild, role_ids=[bot_role.id])
@@ -223,11 +249,20 @@ class Emulator:
         """Many guilds at once (startup benchmark): each with `channels` text channels and `roles` roles."""
         names = [f"channel-{i}" for i in range(channels)]
         role_names = {f"role-{i}": 0 for i in range(roles)}
-        return [self.add_guild(f"Guild {i}", channels=names, roles=role_names, extra_member_count=members)
-                for i in range(n)]
+        return [
+            self.add_guild(f"Guild {i}", channels=names, roles=role_names, extra_member_count=members)
+            for i in range(n)
+        ]
 
-    def member(self, guild: Guild, name: str = "Mina", *, permissions: int | None = None,
-               roles: Iterable[Role | str] = (), dms_closed: bool = False) -> Member:
+    def member(
+        self,
+        guild: Guild,
+        name: str = "Mina",
+        *,
+        permissions: int | None = None,
+        roles: Iterable[Role | str] = (),
+        dms_closed: bool = False,
+    ) -> Member:
         """A new member of `guild`. `permissions` gives them a personal role with exactly those permissions
         (on top of @everyone)."""
         user = self.user(name, dms_closed=dms_closed)
@@ -265,35 +300,95 @@ class Emulator:
         self.channels[channel.id] = channel
         self.channel_messages[channel.id] = []
 
-    def _create_channel(self, guild: Guild, ch_type: int, name: str, *, topic: str | None = None,
-                        parent: Channel | None = None, overwrites: list[dict[str, Any]] | None = None,
-                        nsfw: bool = False, tags: list[str] | None = None) -> Channel:
-        channel = Channel(self.ids.next(), ch_type, name.lstrip("#"), guild=guild, topic=topic,
-                          parent_id=parent.id if parent else None, position=len(guild.channels),
-                          overwrites=list(overwrites or []), nsfw=nsfw, emu=self)
+    def _create_channel(
+        self,
+        guild: Guild,
+        ch_type: int,
+        name: str,
+        *,
+        topic: str | None = None,
+        parent: Channel | None = None,
+        overwrites: list[dict[str, Any]] | None = None,
+        nsfw: bool = False,
+        tags: list[str] | None = None,
+    ) -> Channel:
+        channel = Channel(
+            self.ids.next(),
+            ch_type,
+            name.lstrip("#"),
+            guild=guild,
+            topic=topic,
+            parent_id=parent.id if parent else None,
+            position=len(guild.channels),
+            overwrites=list(overwrites or []),
+            nsfw=nsfw,
+            emu=self,
+        )
         for tag in tags or []:
-            channel.available_tags.append({"id": str(self.ids.next()), "name": tag, "moderated": False,
-                                           "emoji_id": None, "emoji_name": None})
+            channel.available_tags.append(
+                {
+                    "id": str(self.ids.next()),
+                    "name": tag,
+                    "moderated": False,
+                    "emoji_id": None,
+                    "emoji_name": None,
+                }
+            )
         self._register_channel(channel)
         self.dispatch("CHANNEL_CREATE", channel.payload())
         return channel
 
-    def _create_role(self, guild: Guild, name: str, permissions: int, *, mentionable: bool = False,
-                     color: int = 0, dispatch: bool = True) -> Role:
-        role = Role(self.ids.next(), guild.id, name, int(permissions), position=len(guild.roles),
-                    mentionable=mentionable, color=color)
+    def _create_role(
+        self,
+        guild: Guild,
+        name: str,
+        permissions: int,
+        *,
+        mentionable: bool = False,
+        color: int = 0,
+        dispatch: bool = True,
+    ) -> Role:
+        role = Role(
+            self.ids.next(),
+            guild.id,
+            name,
+            int(permissions),
+            position=len(guild.roles),
+            mentionable=mentionable,
+            color=color,
+        )
         guild.roles[role.id] = role
         if dispatch:
             self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.payload()})
         return role
 
-    def _create_thread_by_member(self, guild: Guild, parent: Channel, name: str, *, owner: Member | None,
-                                 private: bool, archived: bool, locked: bool, applied_tags: list[str]) -> Channel:
+    def _create_thread_by_member(
+        self,
+        guild: Guild,
+        parent: Channel,
+        name: str,
+        *,
+        owner: Member | None,
+        private: bool,
+        archived: bool,
+        locked: bool,
+        applied_tags: list[str],
+    ) -> Channel:
         owner = owner or guild.members[guild.owner_id]
         kind = ChannelType.PRIVATE_THREAD if private else ChannelType.PUBLIC_THREAD
-        thread = Channel(self.ids.next(), kind, name, guild=guild, parent_id=parent.id, owner_id=owner.id,
-                         archived=archived, locked=locked, applied_tags=[parent.tag_id(t) for t in applied_tags],
-                         thread_member_ids={owner.id}, emu=self)
+        thread = Channel(
+            self.ids.next(),
+            kind,
+            name,
+            guild=guild,
+            parent_id=parent.id,
+            owner_id=owner.id,
+            archived=archived,
+            locked=locked,
+            applied_tags=[parent.tag_id(t) for t in applied_tags],
+            thread_member_ids={owner.id},
+            emu=self,
+        )
         self._register_channel(thread)
         if parent.is_forum:
             starter = self.new_message(thread, owner.user, {"content": name}, message_id=thread.id)
@@ -307,8 +402,15 @@ class Emulator:
         channel.deleted = True
         event = "THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE"
         if channel.is_thread:
-            self.dispatch(event, {"id": str(channel.id), "guild_id": str(channel.guild_id),
-                                  "parent_id": str(channel.parent_id), "type": channel.type})
+            self.dispatch(
+                event,
+                {
+                    "id": str(channel.id),
+                    "guild_id": str(channel.guild_id),
+                    "parent_id": str(channel.parent_id),
+                    "type": channel.type,
+                },
+            )
         else:
             self.dispatch(event, channel.payload())
         self._notify()
@@ -328,12 +430,14 @@ class Emulator:
 
     async def wait_until_ready(self, timeout: float = 30.0) -> Session:
         """Until a session has received READY and every GUILD_CREATE."""
+
         async def ready() -> Session:
             while True:
                 for s in self.sessions:
                     if not s.ended and s.ready.is_set():
                         return s
                 await self._wait_changed(0.05)
+
         return await asyncio.wait_for(ready(), timeout)
 
     async def drop_gateway(self) -> None:
@@ -357,10 +461,18 @@ class Emulator:
 
     # ------------------------------------------------------------------ messages
 
-    def new_message(self, channel: Channel, author: User, body: dict[str, Any], *,
-                    attachments: list[Attachment] | None = None, message_id: int | None = None,
-                    webhook_id: int | None = None, msg_type: int | None = None,
-                    interaction_metadata: dict[str, Any] | None = None) -> Message:
+    def new_message(
+        self,
+        channel: Channel,
+        author: User,
+        body: dict[str, Any],
+        *,
+        attachments: list[Attachment] | None = None,
+        message_id: int | None = None,
+        webhook_id: int | None = None,
+        msg_type: int | None = None,
+        interaction_metadata: dict[str, Any] | None = None,
+    ) -> Message:
         """A message built from a create-message body (content, embeds, components, flags, reference...)."""
         ref = body.get("message_reference")
         message = Message(
@@ -403,8 +515,9 @@ class Emulator:
         guild = message.channel.guild
         author_member = guild.members.get(message.author.id) if guild else None
         can_everyone = message.webhook_id is not None or (
-            author_member is not None and bool(author_member.permissions_in(message.channel)
-                                               & Permission.MENTION_EVERYONE))
+            author_member is not None
+            and bool(author_member.permissions_in(message.channel) & Permission.MENTION_EVERYONE)
+        )
         if guild is not None:
             roles = {r for r in roles if r in guild.roles and (guild.roles[r].mentionable or can_everyone)}
         else:
@@ -436,11 +549,24 @@ class Emulator:
         self._notify()
         return message
 
-    def attachment(self, channel: Channel, filename: str, data: bytes, *, content_type: str | None = None,
-                   description: str | None = None) -> Attachment:
+    def attachment(
+        self,
+        channel: Channel,
+        filename: str,
+        data: bytes,
+        *,
+        content_type: str | None = None,
+        description: str | None = None,
+    ) -> Attachment:
         att_id = self.ids.next()
-        att = Attachment(att_id, filename, data, f"{self.base_url}/attachments/{channel.id}/{att_id}/{filename}",
-                         content_type=content_type or _guess_type(filename), description=description)
+        att = Attachment(
+            att_id,
+            filename,
+            data,
+            f"{self.base_url}/attachments/{channel.id}/{att_id}/{filename}",
+            content_type=content_type or _guess_type(filename),
+            description=description,
+        )
         self.attachments[att_id] = att
         return att
 
@@ -450,18 +576,26 @@ class Emulator:
 
     def bot_messages(self, channel: Channel | None = None) -> list[Message]:
         """Everything the bot sent (channel messages, webhook messages, interaction replies incl. ephemeral)."""
-        return [m for m in self.messages.values()
-                if (m.author.id == self.bot_user.id or m.webhook_id is not None)
-                and (channel is None or m.channel is channel)]
+        return [
+            m
+            for m in self.messages.values()
+            if (m.author.id == self.bot_user.id or m.webhook_id is not None)
+            and (channel is None or m.channel is channel)
+        ]
 
-    async def wait_for_message(self, channel: Channel, predicate: Callable[[Message], bool] | None = None,
-                               timeout: float = 10.0) -> Message:
+    async def wait_for_message(
+        self, channel: Channel, predicate: Callable[[Message], bool] | None = None, timeout: float = 10.0
+    ) -> Message:
         """The earliest message in `channel` from the bot (or its webhooks) matching `predicate` that no
         earlier wait_for_message returned; waits for it to arrive."""
+
         def candidate(m: Message) -> bool:
             from_bot = m.author.id == self.bot_user.id or m.webhook_id is not None
-            return (m.id not in self._wait_consumed and not m.deleted
-                    and (predicate(m) if predicate is not None else from_bot))
+            return (
+                m.id not in self._wait_consumed
+                and not m.deleted
+                and (predicate(m) if predicate is not None else from_bot)
+            )
 
         deadline = time.monotonic() + timeout
         while True:
@@ -474,7 +608,8 @@ class Emulator:
                 raise AssertionError(
                     f"no matching message in #{channel.name} within {timeout}s.\n"
                     f"Messages there:\n{self.describe_messages(self.messages_in(channel))}\n"
-                    f"{self.describe_activity(since=time.time() - timeout)}")
+                    f"{self.describe_activity(since=time.time() - timeout)}"
+                )
             await self._wait_changed(remaining)
 
     def describe_messages(self, messages: Iterable[Message]) -> str:
@@ -483,8 +618,11 @@ class Emulator:
 
     def describe_activity(self, since: float) -> str:
         """What the bot sent over REST since `since` (epoch seconds), plus the tail of its log if known."""
-        lines = [f"  {r.method} {r.path} -> {r.status} {str(r.json)[:300] if r.json is not None else ''}"
-                 for r in self.requests if r.time >= since]
+        lines = [
+            f"  {r.method} {r.path} -> {r.status} {str(r.json)[:300] if r.json is not None else ''}"
+            for r in self.requests
+            if r.time >= since
+        ]
         text = "Bot requests:\n" + ("\n".join(lines) or "  (none)")
         if self.output_source is not None:
             tail = "\n".join(self.output_source().splitlines()[-40:])
@@ -511,13 +649,17 @@ class Emulator:
         except TimeoutError:
             pass
 
-    async def wait_until(self, condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition") -> None:
+    async def wait_until(
+        self, condition: Callable[[], bool], timeout: float = 10.0, what: str = "condition"
+    ) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"timed out after {timeout}s waiting for {what}.\n"
-                                     f"{self.describe_activity(since=time.time() - timeout)}")
+                raise AssertionError(
+                    f"timed out after {timeout}s waiting for {what}.\n"
+                    f"{self.describe_activity(since=time.time() - timeout)}"
+                )
             await self._wait_changed(min(remaining, 0.1))
 
     def assert_clean(self) -> None:
@@ -551,11 +693,19 @@ def _with_component_ids(components: list[dict[str, Any]]) -> list[dict[str, Any]
 
 
 def _poll_payload(poll: dict[str, Any]) -> dict[str, Any]:
-    answers = [{"answer_id": i + 1, "poll_media": a.get("poll_media", {})} for i, a in enumerate(poll.get("answers", []))]
+    answers = [
+        {"answer_id": i + 1, "poll_media": a.get("poll_media", {})}
+        for i, a in enumerate(poll.get("answers", []))
+    ]
     expiry = datetime.fromtimestamp(time.time() + 3600 * int(poll.get("duration") or 24), tz=UTC).isoformat()
-    return {"question": poll.get("question", {}), "answers": answers, "expiry": expiry,
-            "allow_multiselect": bool(poll.get("allow_multiselect")), "layout_type": 1,
-            "results": {"is_finalized": False, "answer_counts": []}}
+    return {
+        "question": poll.get("question", {}),
+        "answers": answers,
+        "expiry": expiry,
+        "allow_multiselect": bool(poll.get("allow_multiselect")),
+        "layout_type": 1,
+        "results": {"is_finalized": False, "answer_counts": []},
+    }
 
 
 def _guess_type(filename: str) -> str | None:
