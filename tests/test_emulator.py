@@ -480,3 +480,34 @@ async def test_bot_process_starts_answers_and_stops(emulator: Emulator, tmp_path
         code = await process.stop()
     assert code == 0, process.output
     assert "Clematis is ready" in process.output
+
+
+async def test_member_forum_post_and_departure_reach_the_client(pointed: Emulator) -> None:
+    async with running(Client(), pointed) as client:
+        guild = pointed.guild
+        cached = client.get_guild(guild.id)
+        assert cached is not None
+        mina = pointed.member(guild, "Mina")
+        await pointed.wait_until(lambda: cached.get_member(mina.id) is not None, 5, "the join")
+        post = await mina.start_thread(
+            guild.channel("discussion"), "Till theory", content="hear me out", tags=["Theory"]
+        )
+        await pointed.wait_until(lambda: client.get_channel(post.id) is not None, 5, "the post")
+        thread = client.get_channel(post.id)
+        assert isinstance(thread, discord.Thread) and thread.owner_id == mina.id
+        assert [t.name for t in thread.applied_tags] == ["Theory"]
+        assert any(m.content == "hear me out" for m in client.seen)
+        guild.remove_member(mina)
+        await pointed.wait_until(lambda: cached.get_member(mina.id) is None, 5, "the departure")
+
+
+async def test_paths_outside_the_api_are_unknown_routes_too(pointed: Emulator) -> None:
+    import aiohttp
+
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(pointed.base_url + "/api/v9/users/@me") as resp,
+    ):
+        assert resp.status == 404
+    assert pointed.unknown_routes == ["GET /api/v9/users/@me"]
+    pointed.violations.clear()

@@ -551,6 +551,8 @@ def _check_can_post(member: Member, channel: Channel) -> None:
         raise AssertionError(f"#{channel.name} was deleted")
     if channel.guild is None:
         return
+    if channel.is_forum or channel.type == ChannelType.GUILD_CATEGORY:
+        raise AssertionError(f"#{channel.name} takes no messages (use start_thread for forum posts)")
     need = Permission.SEND_MESSAGES_IN_THREADS if channel.is_thread else Permission.SEND_MESSAGES
     if not member.permissions_in(channel) & need:
         raise AssertionError(f"{member.name} cannot post in #{channel.name}")

@@ -30,7 +30,9 @@ class MiniBot(discord.Client):
         intents = discord.Intents.default()
         intents.message_content = True
         super().__init__(
-            intents=intents, guild_ready_timeout=0.05, allowed_mentions=discord.AllowedMentions.none()
+            intents=intents,
+            guild_ready_timeout=float(os.environ.get("DISCORD_GUILD_READY_TIMEOUT", "2")),
+            allowed_mentions=discord.AllowedMentions.none(),
         )
         self.tree = app_commands.CommandTree(self)
 

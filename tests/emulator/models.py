@@ -584,6 +584,21 @@ class Member:
             self, channel, content, reply_to=reply_to, attachments=attachments, embeds=embeds
         )
 
+    async def start_thread(
+        self,
+        parent: Channel,
+        name: str,
+        /,
+        *,
+        content: str | None = None,
+        tags: Sequence[str] = (),
+        private: bool = False,
+    ) -> Channel:
+        """Start a thread in a text channel, or a post (with `content` and `tags`) in a forum."""
+        return self.guild.add_thread(
+            parent, name, owner=self, private=private, applied_tags=tags, content=content
+        )
+
     async def dm(self, content: str, /) -> Message:
         """Send the bot a direct message."""
         from . import actions
@@ -728,8 +743,9 @@ class Guild:
         archived: bool = False,
         locked: bool = False,
         applied_tags: Sequence[str] = (),
+        content: str | None = None,
     ) -> Channel:
-        """A thread (or forum post) a member already started."""
+        """A thread (or forum post, whose starter message says `content`) a member started."""
         return self._emu._create_thread_by_member(
             self,
             parent,
@@ -739,7 +755,14 @@ class Guild:
             archived=archived,
             locked=locked,
             applied_tags=list(applied_tags),
+            content=content,
         )
+
+    def remove_member(self, member: Member) -> None:
+        """The member leaves (or is kicked)."""
+        self.members.pop(member.id, None)
+        self._emu.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": str(self.id), "user": member.user.payload()})
+        self._emu._notify()
 
     def add_role(self, name: str, permissions: int = 0, *, mentionable: bool = False, color: int = 0) -> Role:
         return self._emu._create_role(self, name, permissions, mentionable=mentionable, color=color)

@@ -67,6 +67,9 @@ class BotProcess:
                 "DATABASE_PATH": str(self.db_path),
                 "LOG_LEVEL": self.log_level,
                 "PYTHONUNBUFFERED": "1",
+                # discord.py fires on_ready `guild_ready_timeout` (default 2 s) after the last GUILD_CREATE;
+                # the bot should read this to start fast under test.
+                "DISCORD_GUILD_READY_TIMEOUT": "0.05",
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
             }
         )

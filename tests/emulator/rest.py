@@ -482,10 +482,10 @@ async def serve_attachment(request: web.Request) -> web.Response:
 
 async def unknown_route(request: web.Request) -> web.Response:
     emu = _emu(request)
-    path = request.path[len("/api/v10") :]
+    path = request.path.removeprefix("/api/v10")
     emu.unknown_routes.append(f"{request.method} {path}")
     emu.violations.append(f"unknown route: {request.method} {path} (the emulator does not implement it)")
-    raise DiscordError(404, 0, "404: Not Found")
+    return DiscordError(404, 0, "404: Not Found").response()
 
 
 def add_routes(app: web.Application) -> None:
@@ -591,3 +591,4 @@ def add_routes(app: web.Application) -> None:
         r.add_route(method, api + path, handler)
     r.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", serve_attachment)
     r.add_route("*", api + "/{tail:.*}", unknown_route)
+    r.add_route("*", "/{tail:.*}", unknown_route)

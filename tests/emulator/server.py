@@ -373,8 +373,16 @@ class Emulator:
         archived: bool,
         locked: bool,
         applied_tags: list[str],
+        content: str | None = None,
     ) -> Channel:
         owner = owner or guild.members[guild.owner_id]
+        if parent.guild is not guild or parent.type not in (
+            ChannelType.GUILD_TEXT,
+            ChannelType.GUILD_ANNOUNCEMENT,
+            ChannelType.GUILD_FORUM,
+            ChannelType.GUILD_MEDIA,
+        ):
+            raise AssertionError(f"cannot start a thread in {parent!r}")
         kind = ChannelType.PRIVATE_THREAD if private else ChannelType.PUBLIC_THREAD
         thread = Channel(
             self.ids.next(),
@@ -391,12 +399,18 @@ class Emulator:
         )
         self._register_channel(thread)
         if parent.is_forum:
-            starter = self.new_message(thread, owner.user, {"content": name}, message_id=thread.id)
+            starter = self.new_message(thread, owner.user, {"content": content or name}, message_id=thread.id)
             self.store_message(starter)
         self.dispatch("THREAD_CREATE", {**thread.payload(), "newly_created": True})
         if parent.is_forum:
             self.dispatch("MESSAGE_CREATE", self.messages[thread.id].payload(with_member=True))
         return thread
+
+    def remove_guild(self, guild: Guild) -> None:
+        """The bot is kicked from (or leaves) `guild`."""
+        del self.guilds[guild.id]
+        self.dispatch("GUILD_DELETE", {"id": str(guild.id)})
+        self._notify()
 
     def _delete_channel(self, channel: Channel) -> None:
         channel.deleted = True
