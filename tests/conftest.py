@@ -36,4 +36,13 @@ async def bot(emulator: Emulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
     process = BotProcess(emulator, tmp_path / "clematis.db")
     await process.start()
     yield process
-    await process.stop()
+    code = await process.stop()
+    assert_clean_exit(process, code)
+
+
+def assert_clean_exit(process: BotProcess, code: int | None) -> None:
+    """The bot exits 0 on SIGTERM and logged no traceback (unless the test killed it or expected errors)."""
+    if not process.killed:
+        assert code == 0, f"the bot exited with code {code} on SIGTERM.\nOutput:\n{process.output}"
+    if not process.expect_errors:
+        assert not process.tracebacks, "the bot logged tracebacks:\n" + "\n".join(process.tracebacks)

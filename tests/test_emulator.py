@@ -480,6 +480,19 @@ async def test_bot_process_starts_answers_and_stops(emulator: Emulator, tmp_path
         code = await process.stop()
     assert code == 0, process.output
     assert "Clematis is ready" in process.output
+    assert process.tracebacks == []
+
+
+async def test_bot_process_collects_tracebacks(emulator: Emulator, tmp_path: Path) -> None:
+    process = BotProcess(emulator, tmp_path / "mini.db", module="tests.emulator.minibot")
+    await process.start()
+    try:
+        await emulator.member(emulator.guild).slash("boom")
+        await process.wait_for_output("boom on purpose")
+    finally:
+        await process.stop()
+    assert len(process.tracebacks) == 1
+    assert "RuntimeError: boom on purpose" in process.tracebacks[0]
 
 
 async def test_member_forum_post_and_departure_reach_the_client(pointed: Emulator) -> None:

@@ -40,6 +40,11 @@ class MiniBot(discord.Client):
         async def about(interaction: discord.Interaction) -> None:
             await interaction.response.send_message("Clematis (mini) at your service", ephemeral=True)
 
+        @self.tree.command(description="Answer, then fail")
+        async def boom(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("about to fail", ephemeral=True)
+            raise RuntimeError("boom on purpose")
+
     async def setup_hook(self) -> None:
         await self.tree.sync()
 

@@ -16,6 +16,7 @@ from .server import Emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 READY_MARKER = "Clematis is ready"
+_CHAINED = ("The above exception", "During handling of the above", "Traceback (most recent call last)")
 
 
 class BotStartError(AssertionError):
@@ -42,6 +43,8 @@ class BotProcess:
         self.log_level = log_level
         self.ready_marker = ready_marker
         self.proc: asyncio.subprocess.Process | None = None
+        self.killed = False  # set by kill(): the exit code then says nothing about the bot
+        self.expect_errors = False  # a test that provokes tracebacks on purpose sets this
         self._lines: list[str] = []
         self._ready = asyncio.Event()
         self._reader: asyncio.Task[None] | None = None
@@ -50,6 +53,30 @@ class BotProcess:
     def output(self) -> str:
         """Everything the bot printed (stdout and stderr, interleaved)."""
         return "".join(self._lines)
+
+    @property
+    def tracebacks(self) -> list[str]:
+        """Every traceback the bot logged (chained ones count once), with the log line before it."""
+        lines = self._lines
+        found: list[str] = []
+        i = 0
+        while i < len(lines):
+            if not lines[i].startswith("Traceback (most recent call last)"):
+                i += 1
+                continue
+            j, after_exception_line = i + 1, False
+            while j < len(lines):
+                line = lines[j]
+                if line.startswith((" ", "\t")) or line.startswith(_CHAINED):
+                    after_exception_line = False
+                elif line.strip():
+                    if after_exception_line:
+                        break
+                    after_exception_line = True  # "SomeError: message" ends a traceback
+                j += 1
+            found.append("".join(lines[max(i - 1, 0) : j]))
+            i = j
+        return found
 
     @property
     def returncode(self) -> int | None:
@@ -81,6 +108,7 @@ class BotProcess:
         logged the ready marker. Fails with the bot's output if it exits or times out first."""
         self._lines.clear()
         self._ready.clear()
+        self.killed = False
         identifies_before = self.emulator.identifies
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -141,6 +169,7 @@ class BotProcess:
     def kill(self) -> None:
         """SIGKILL: a crash, as far as the bot can tell."""
         if self.proc is not None and self.proc.returncode is None:
+            self.killed = True
             self.proc.kill()
 
     async def wait_for_output(self, text: str, timeout: float = 10.0) -> None:
