@@ -524,3 +524,116 @@ async def test_paths_outside_the_api_are_unknown_routes_too(pointed: Emulator) -
         assert resp.status == 404
     assert pointed.unknown_routes == ["GET /api/v9/users/@me"]
     pointed.violations.clear()
+
+
+async def test_select_then_deferred_update_edit_is_awaitable(pointed: Emulator) -> None:
+    client = Client()
+
+    class Pick(discord.ui.View):
+        @discord.ui.select(
+            custom_id="episode", options=[discord.SelectOption(label=e, value=e) for e in ("r1", "r5")]
+        )
+        async def episode(self, interaction: discord.Interaction, select: discord.ui.Select[Pick]) -> None:
+            await interaction.response.defer()
+            await interaction.edit_original_response(content=f"up to {select.values[0]}", view=None)
+
+    async def progress(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message("Where are you?", view=Pick(), ephemeral=True)
+
+    command(client, progress, description="Set progress")
+    async with running(client, pointed):
+        mina = pointed.member(pointed.guild)
+        reply = await mina.slash("progress")
+        with pytest.raises(AssertionError, match="has no option 'r9'"):
+            await mina.select(reply, "episode", ["r9"])
+        picked = await mina.select(reply, "episode", ["r5"])
+        assert picked.callback_type == 6
+        await picked.wait_for(lambda r: r.content == "up to r5", timeout=5)
+        assert reply.message is not None and reply.message.components == []
+
+
+async def test_attachment_and_user_options_and_user_context_menu(pointed: Emulator) -> None:
+    client = Client()
+
+    async def check(interaction: discord.Interaction, image: discord.Attachment, who: discord.Member) -> None:
+        data = await image.read()
+        await interaction.response.send_message(f"{image.filename}:{len(data)}:{who.display_name}")
+
+    @app_commands.context_menu(name="Progress")
+    async def user_progress(interaction: discord.Interaction, member: discord.Member) -> None:
+        await interaction.response.send_message(f"{member.display_name} is at r3", ephemeral=True)
+
+    command(client, check, description="Check an image")
+    client.tree.add_command(user_progress)
+    async with running(client, pointed):
+        mina = pointed.member(pointed.guild, "Mina")
+        till = pointed.member(pointed.guild, "Till")
+        reply = await mina.slash("check", image=("art.png", b"\x89PNG...."), who=till)
+        assert reply.content == "art.png:8:Till"
+        assert (await mina.context_menu("Progress", till)).text == "Till is at r3"
+
+
+async def test_direct_messages_both_ways(pointed: Emulator) -> None:
+    client = Client()
+
+    async def on_message(message: discord.Message) -> None:
+        if isinstance(message.channel, discord.DMChannel) and not message.author.bot:
+            await message.channel.send(f"you said {message.content}")
+
+    async def about(interaction: discord.Interaction) -> None:
+        await interaction.response.send_message(f"in guild: {interaction.guild is not None}")
+
+    client.on_message = on_message  # type: ignore[method-assign]
+    command(client, about, description="About")
+    async with running(client, pointed):
+        mina = pointed.member(pointed.guild, "Mina")
+        await mina.dm("hello")
+        dm = pointed.dm_channel(mina.user)
+        assert (await pointed.wait_for_message(dm)).text == "you said hello"
+        assert (await mina.slash("about", channel=dm)).text == "in guild: False"
+
+
+async def test_bot_moderation_calls(pointed: Emulator) -> None:
+    async with running(Client(), pointed) as client:
+        guild = pointed.guild
+        general = guild.channel("general")
+        mina = pointed.member(guild, "Mina")
+        said = [await mina.say(general, f"message {i}") for i in range(3)]
+        channel = client.get_channel(general.id)
+        assert isinstance(channel, discord.TextChannel)
+        history = [m async for m in channel.history(limit=2, before=discord.Object(said[2].id))]
+        assert [m.id for m in history] == [said[1].id, said[0].id]
+        partial = channel.get_partial_message(said[0].id)
+        await partial.add_reaction("🌸")
+        await partial.pin()
+        assert said[0].reactions == {"🌸": [pointed.bot_user.id]} and said[0].pinned
+        thread = await partial.create_thread(name="about message 0")
+        assert thread.id == said[0].id and pointed.channels[thread.id].is_thread
+        await channel.delete_messages([discord.Object(said[1].id), discord.Object(said[2].id)])
+        assert said[1].deleted and said[2].deleted and not said[0].deleted
+
+
+async def test_scheduled_events_can_be_edited_and_cancelled(pointed: Emulator) -> None:
+    async with running(Client(), pointed) as client:
+        guild = client.get_guild(pointed.guild.id)
+        assert guild is not None
+        voice = guild.get_channel(pointed.guild.channel("Watch Party").id)
+        assert isinstance(voice, discord.VoiceChannel)
+        start = datetime.now(UTC) + timedelta(hours=3)
+        event = await guild.create_scheduled_event(
+            name="Episode 6 party",
+            start_time=start,
+            channel=voice,
+            privacy_level=discord.PrivacyLevel.guild_only,
+        )
+        event = await event.edit(name="Episode 6 watch party")
+        assert pointed.guild.scheduled_events[event.id]["name"] == "Episode 6 watch party"
+        await event.cancel()
+        assert pointed.guild.scheduled_events[event.id]["status"] == 4
+        with pytest.raises(discord.HTTPException):
+            await guild.create_scheduled_event(
+                name="Too late",
+                start_time=datetime.now(UTC) - timedelta(hours=1),
+                channel=voice,
+                privacy_level=discord.PrivacyLevel.guild_only,
+            )

@@ -600,8 +600,8 @@ class Emulator:
     async def wait_for_message(
         self, channel: Channel, predicate: Callable[[Message], bool] | None = None, timeout: float = 10.0
     ) -> Message:
-        """The earliest message in `channel` from the bot (or its webhooks) matching `predicate` that no
-        earlier wait_for_message returned; waits for it to arrive."""
+        """The earliest message in `channel` matching `predicate` (default: sent by the bot or one of its
+        webhooks) that no earlier wait_for_message returned; waits for it to arrive."""
 
         def candidate(m: Message) -> bool:
             from_bot = m.author.id == self.bot_user.id or m.webhook_id is not None
