@@ -1,0 +1,48 @@
+"""Shared fixtures: a started Discord emulator with one community guild, and the real bot running against it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.emulator import Emulator
+from tests.emulator.process import BotProcess
+
+GUILD_CHANNELS = ["general", "spoilers", "mod-log", "voice:Watch Party"]
+FORUM_TAGS = ["Theory", "Fan art", "Episode 5", "Spoilers"]
+
+
+def build_community(emulator: Emulator) -> None:
+    """The default world: #general, #spoilers, #mod-log, forum #discussion (tagged), a voice channel and a
+    Moderator role."""
+    guild = emulator.add_guild("Alien Stage Fans", channels=GUILD_CHANNELS, roles=["Moderator"])
+    guild.add_forum("discussion", tags=FORUM_TAGS)
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    emu = Emulator()
+    build_community(emu)
+    await emu.start()
+    yield emu
+    await emu.stop()
+    emu.assert_clean()
+
+
+@pytest.fixture
+async def bot(emulator: Emulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
+    process = BotProcess(emulator, tmp_path / "clematis.db")
+    await process.start()
+    yield process
+    code = await process.stop()
+    assert_clean_exit(process, code)
+
+
+def assert_clean_exit(process: BotProcess, code: int | None) -> None:
+    """The bot exits 0 on SIGTERM and logged no traceback (unless the test killed it or expected errors)."""
+    if not process.killed:
+        assert code == 0, f"the bot exited with code {code} on SIGTERM.\nOutput:\n{process.output}"
+    if not process.expect_errors:
+        assert not process.tracebacks, "the bot logged tracebacks:\n" + "\n".join(process.tracebacks)
