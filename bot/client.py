@@ -73,6 +73,7 @@ class Clematis(commands.Bot):
             max_messages=None,  # no message cache: features work from raw events and the database
             member_cache_flags=discord.MemberCacheFlags.none(),
             chunk_guilds_at_startup=False,
+            guild_ready_timeout=settings.guild_ready_timeout,
         )
         self.settings = settings
         self.db = db

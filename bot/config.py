@@ -32,6 +32,7 @@ class Settings:
     api_base_url: str | None = None
     gateway_url: str | None = None
     canon_dir: Path | None = None
+    guild_ready_timeout: float = 2.0
 
     def __repr__(self) -> str:  # the token never appears, even by accident
         return (
@@ -103,8 +104,21 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
                 f"CANON_DIR must be an existing directory of .toml overrides (got {raw_canon!r})"
             )
 
+    raw_ready = _get(env, "DISCORD_GUILD_READY_TIMEOUT")
+    guild_ready_timeout = 2.0
+    if raw_ready is not None:
+        try:
+            guild_ready_timeout = float(raw_ready)
+        except ValueError:
+            guild_ready_timeout = -1.0
+        if not 0 <= guild_ready_timeout <= 60:
+            raise ConfigError(
+                f"DISCORD_GUILD_READY_TIMEOUT must be a number of seconds from 0 to 60 (got {raw_ready!r})"
+            )
+
     return Settings(
         token=token,
+        guild_ready_timeout=guild_ready_timeout,
         database_path=Path(_get(env, "DATABASE_PATH") or DEFAULT_DATABASE_PATH).expanduser(),
         log_level=log_level,
         dev_guild_id=dev_guild,

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from .interactions import Reply
     from .spec import SpecValidator
 
-DEFAULT_TOKEN = "emulator.bot.token"
+DEFAULT_TOKEN = "MTEyMzQ1Njc4OTAxMjM0NTY3.GEmuLa.emulator-token-not-a-real-one-0000"
 
 
 @dataclass(slots=True)
