@@ -20,7 +20,12 @@ class Horizon(Mapping[str, int]):
     def __init__(self, reached: Mapping[str, int] | Iterable[tuple[str, int]] = ()) -> None:
         items = dict(reached)
         for track, index in items.items():
-            if not isinstance(track, str) or not isinstance(index, int) or isinstance(index, bool) or index < 0:
+            if (
+                not isinstance(track, str)
+                or not isinstance(index, int)
+                or isinstance(index, bool)
+                or index < 0
+            ):
                 raise ValueError(f"a horizon maps track ids to indexes >= 0, got {track!r}: {index!r}")
         self._reached: Mapping[str, int] = MappingProxyType(dict(sorted(items.items())))
 

@@ -247,7 +247,11 @@ SCHEMAS: dict[str, dict[str, _Field]] = {
     },
 }
 _PACK_KEYS = ("name", "version", "track")
-_TRACK = {"id": _Field(_text, required=True), "name": _Field(_text, required=True), "description": _Field(_text)}
+_TRACK = {
+    "id": _Field(_text, required=True),
+    "name": _Field(_text, required=True),
+    "description": _Field(_text),
+}
 
 
 @dataclass

@@ -33,7 +33,9 @@ TOPICS: tuple[WarningTopic, ...] = (
     WarningTopic(
         "death-main-character", "Death of a main character", "A lead character dies or is shown dying."
     ),
-    WarningTopic("child-death", "Death of a child", "A child dies, on screen or in a flashback.", support=True),
+    WarningTopic(
+        "child-death", "Death of a child", "A child dies, on screen or in a flashback.", support=True
+    ),
     WarningTopic("gun-violence", "Gun violence", "Guns are fired at people or someone is shot."),
     WarningTopic("strangulation", "Strangulation", "Someone is choked or strangled."),
     WarningTopic("graphic-violence", "Graphic violence", "Beatings or injuries shown in detail."),
@@ -51,20 +53,26 @@ TOPICS: tuple[WarningTopic, ...] = (
         support=True,
     ),
     WarningTopic("body-horror", "Body horror", "Bodies shown deformed, mutilated or transformed."),
-    WarningTopic("flashing-images", "Flashing images", "Rapid flashes or strobing that can affect photosensitive viewers."),
+    WarningTopic(
+        "flashing-images",
+        "Flashing images",
+        "Rapid flashes or strobing that can affect photosensitive viewers.",
+    ),
     WarningTopic(
         "execution",
         "Execution / death on stage",
         "The show kills the loser of a duet; deaths are staged as entertainment.",
     ),
-    WarningTopic("knife-violence", "Knife violence", "Someone is attacked, or nearly attacked, with a blade."),
+    WarningTopic(
+        "knife-violence", "Knife violence", "Someone is attacked, or nearly attacked, with a blade."
+    ),
     WarningTopic("violence", "Violence", "Fights and physical attacks that are not shown in graphic detail."),
     WarningTopic("grief", "Grief and loss", "Mourning a loved one who died."),
-    WarningTopic("trauma", "Trauma", "Lasting harm from past events, shown through flashbacks or its aftermath."),
-    WarningTopic("horror-gore", "Horror and gore", "Horror imagery such as zombies, dismemberment or gore."),
     WarningTopic(
-        "obsessive-love", "Obsessive love", "Possessive, one-sided fixation on another person."
+        "trauma", "Trauma", "Lasting harm from past events, shown through flashbacks or its aftermath."
     ),
+    WarningTopic("horror-gore", "Horror and gore", "Horror imagery such as zombies, dismemberment or gore."),
+    WarningTopic("obsessive-love", "Obsessive love", "Possessive, one-sided fixation on another person."),
     WarningTopic(
         "captivity",
         "Captivity and dehumanisation",
