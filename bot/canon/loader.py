@@ -269,6 +269,7 @@ class _Entry:
 class _Problems:
     def __init__(self) -> None:
         self.items: list[str] = []
+        self.unreadable = False  # a file could not be parsed: cross-entry checks would only echo that
 
     def add(self, file: str, message: str, entry: str | None = None, field_path: str | None = None) -> None:
         where = f"file: {file}"
@@ -291,6 +292,7 @@ def _read_toml(path: Path, label: str, problems: _Problems) -> dict[str, Any] | 
         problems.add(label, f"not valid TOML: {exc}")
     except OSError as exc:
         problems.add(label, f"cannot be read: {exc.strerror}")
+    problems.unreadable = True
     return None
 
 
@@ -432,7 +434,7 @@ def load_pack(override_dir: Path | None = None, builtin_dir: Path = BUILTIN_DIR)
         else:
             overrides = [(p, str(p)) for p, _ in _data_files(override_dir)]
     entries, removed = _merge(_data_files(builtin_dir, skip=PACK_FILE), overrides, problems)
-    pack = _build(name, version, tracks, entries, removed, problems)
+    pack = None if problems.unreadable else _build(name, version, tracks, entries, removed, problems)
     if problems.items or pack is None:
         raise PackError(problems.items or ["the pack could not be built"])
     return pack
