@@ -150,6 +150,8 @@ class CanonPack:
         object.__setattr__(self, "_orders", MappingProxyType({t: tuple(e) for t, e in orders.items()}))
         object.__setattr__(self, "_reach", MappingProxyType(_reaches(self.episodes, positions)))
 
+    is_confirmed = staticmethod(is_confirmed)
+
     def episode(self, episode_id: str) -> Episode:
         """Raise KeyError for an unknown id."""
         return self._episodes[episode_id]

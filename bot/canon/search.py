@@ -187,7 +187,10 @@ class SearchIndex:
         """Autocomplete choices for `query` across `kinds`. An empty query lists episodes in release
         order, then the main cast, then terms; a query with nothing searchable in it returns []."""
         limit = max(0, min(limit, MAX_RESULTS))
-        chosen = [self._indexes[k] for k in KINDS if k in set(kinds)]
+        wanted = set(kinds)
+        if not wanted <= set(KINDS):
+            raise ValueError(f"unknown kinds {sorted(wanted - set(KINDS))}; use {', '.join(KINDS)}")
+        chosen = [self._indexes[k] for k in KINDS if k in wanted]
         if not query.strip():
             return self._defaults(chosen, limit)
         spaced = normalize(query)

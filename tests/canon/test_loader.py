@@ -84,7 +84,11 @@ def test_bad_date_is_reported_with_the_expected_format(builtin):
 
 
 def test_duplicate_id_in_one_file(builtin):
-    append(builtin, "episodes.toml", '[[episode]]\nid = "one"\ntrack = "main"\nkind = "round"\ntitle = "X"\npremise = "Y"')
+    append(
+        builtin,
+        "episodes.toml",
+        '[[episode]]\nid = "one"\ntrack = "main"\nkind = "round"\ntitle = "X"\npremise = "Y"',
+    )
     assert problems_of(builtin) == [
         "file: episodes.toml, entry 'one': duplicate id (another [[episode]] in this file has it)"
     ]
@@ -129,7 +133,12 @@ def test_unknown_first_appearance(builtin):
 
 
 def test_unknown_warning_topic(builtin):
-    rewrite(builtin, "episodes.toml", 'title = "Round One"', 'title = "Round One"\nwarnings = [{ topic = "gore" }]')
+    rewrite(
+        builtin,
+        "episodes.toml",
+        'title = "Round One"',
+        'title = "Round One"\nwarnings = [{ topic = "gore" }]',
+    )
     assert problems_of(builtin) == [
         "file: episodes.toml, entry 'one', field 'warnings[1].topic': "
         "unknown content-warning topic 'gore' (did you mean 'grief'?)"
@@ -137,7 +146,9 @@ def test_unknown_warning_topic(builtin):
 
 
 def test_cycle_in_after_links(builtin):
-    rewrite(builtin, "episodes.toml", 'id = "one"\ntrack = "main"', 'id = "one"\nafter = "three"\ntrack = "main"')
+    rewrite(
+        builtin, "episodes.toml", 'id = "one"\ntrack = "main"', 'id = "one"\nafter = "three"\ntrack = "main"'
+    )
     assert problems_of(builtin) == [
         "file: episodes.toml, entry 'one', field 'after': the episodes 'two' -> 'three' -> 'one' -> 'two' form a cycle"
     ]
@@ -168,7 +179,9 @@ def test_after_on_another_track(builtin):
 
 
 def test_requires_cycle(builtin):
-    rewrite(builtin, "episodes.toml", 'title = "Special Three"', 'requires = ["comic"]\ntitle = "Special Three"')
+    rewrite(
+        builtin, "episodes.toml", 'title = "Special Three"', 'requires = ["comic"]\ntitle = "Special Three"'
+    )
     rewrite(builtin, "episodes.toml", 'requires = ["two"]', 'requires = ["three"]')
     assert problems_of(builtin) == [
         "file: episodes.toml, entry 'three', field 'requires': "
@@ -208,7 +221,9 @@ def test_bad_kind_and_unknown_track(builtin):
 
 def test_bad_id_and_bad_link(builtin):
     rewrite(builtin, "episodes.toml", 'id = "three"', 'id = "Three"')
-    rewrite(builtin, "episodes.toml", 'premise = "A comic."', 'premise = "A comic."\nvideo_urls = ["http://x"]')
+    rewrite(
+        builtin, "episodes.toml", 'premise = "A comic."', 'premise = "A comic."\nvideo_urls = ["http://x"]'
+    )
     assert problems_of(builtin) == [
         "file: episodes.toml, entry #3: 'Three' is not a valid id (use lowercase letters, digits and dashes)",
         "file: episodes.toml, entry 'comic', field 'video_urls[1]': 'http://x' is not an https:// link",
@@ -246,7 +261,12 @@ def test_spoiler_rule_that_is_a_bare_name_or_one_word(builtin):
 
 
 def test_same_spoiler_rule_on_two_episodes(builtin):
-    rewrite(builtin, "episodes.toml", 'title = "Round Two"', 'title = "Round Two"\nspoiler_rules = ["Alpha  Dies"]')
+    rewrite(
+        builtin,
+        "episodes.toml",
+        'title = "Round Two"',
+        'title = "Round Two"\nspoiler_rules = ["Alpha  Dies"]',
+    )
     assert problems_of(builtin) == [
         "file: episodes.toml, entry 'two', field 'spoiler_rules[1]': 'Alpha  Dies' is already a rule of episode 'one'"
     ]
@@ -284,7 +304,8 @@ def test_override_adds_a_new_episode_at_the_end_of_its_track(builtin, overrides)
 
 def test_override_patches_listed_fields_and_replaces_lists(builtin, overrides):
     (overrides / "fix.toml").write_text(
-        '[[episode]]\nid = "one"\ntitle = "Round One (fixed)"\nspoiler_rules = ["alpha is gone"]\n', encoding="utf-8"
+        '[[episode]]\nid = "one"\ntitle = "Round One (fixed)"\nspoiler_rules = ["alpha is gone"]\n',
+        encoding="utf-8",
     )
     episode = load_pack(overrides, builtin).episode("one")
     assert episode.title == "Round One (fixed)"
@@ -330,7 +351,8 @@ def test_patch_error_names_the_override_that_set_the_field(builtin, overrides):
 
 def test_broken_override_never_half_loads(builtin, overrides):
     (overrides / "a.toml").write_text(
-        '[[term]]\nid = "good"\nname = "Good"\nsummary = "Fine."\nfirst_appearance = "one"\n', encoding="utf-8"
+        '[[term]]\nid = "good"\nname = "Good"\nsummary = "Fine."\nfirst_appearance = "one"\n',
+        encoding="utf-8",
     )
     (overrides / "b.toml").write_text('[[term]]\nid = "garden"\nsumary = "typo"\n', encoding="utf-8")
     with pytest.raises(PackError):
