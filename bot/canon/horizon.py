@@ -69,6 +69,16 @@ class Horizon(Mapping[str, int]):
             merged[track] = max(merged.get(track, -1), index)
         return Horizon(merged)
 
+    def last_episodes(self, pack: CanonPack) -> dict[str, str]:
+        """Track id -> id of the last episode included: the form to store, since indexes shift when an
+        operator inserts an episode. Rebuild with `Horizon.from_episodes(pack, stored.values())`."""
+        out = {}
+        for track, index in self._reached.items():
+            episodes = pack.episodes_in_order(track)
+            if episodes:
+                out[track] = episodes[min(index, len(episodes) - 1)].id
+        return out
+
     def covers(self, other: Mapping[str, int]) -> bool:
         """True when this horizon reaches at least as far as `other` on every track."""
         return all(self._reached.get(track, -1) >= index for track, index in other.items())

@@ -91,6 +91,14 @@ def test_visible_facts_counts_the_hidden_ones():
     assert visible_facts(pack, [Fact("x", "r6")], Horizon()) == ([], 1)
 
 
+def test_last_episodes_round_trips_through_from_episodes():
+    pack = real_pack()
+    horizon = Horizon.from_episodes(pack, ["r5", "zs-r1"])
+    assert horizon.last_episodes(pack) == {"main": "r5", "zombie": "zs-r1"}
+    assert Horizon.from_episodes(pack, horizon.last_episodes(pack).values()) == horizon
+    assert Horizon({"main": 99, "gone": 3}).last_episodes(pack) == {"main": "wiege"}
+
+
 def test_horizon_rejects_negative_or_non_integer_indexes():
     with pytest.raises(ValueError):
         Horizon({"main": -1})

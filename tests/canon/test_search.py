@@ -145,6 +145,16 @@ def test_labels_are_names_and_titles_only():
     assert index().complete("scars", kinds=("episode",))[0].label == "Scars (webcomic)"
 
 
+def test_unknown_kind_is_a_programming_error():
+    with pytest.raises(ValueError):
+        index().complete("mizi", kinds=("characters",))
+
+
+def test_japanese_names_find_their_characters():
+    assert index().best("ティル", "character").id == "till"  # type: ignore[union-attr]
+    assert index().best("イヴァン", "character").id == "ivan"  # type: ignore[union-attr]
+
+
 def test_normalize_folds_case_width_accents_and_punctuation():
     assert normalize("  ＲＯＵＮＤ-5!! ") == "round 5"
     assert normalize("Émigré") == "emigre"
