@@ -1,0 +1,186 @@
+"""Autocomplete latency: SearchIndex.complete as a slash-command handler calls it (no network).
+
+Run: PYTHONPATH=. python bench/lookup.py
+Measures p50/p99 over 10,000 mixed queries (prefixes, typos, Hangul, empty, garbage) against the real
+pack and a synthetic 10,000-entry pack, next to a baseline measured in the same run: a plain rapidfuzz
+WRatio scan over every label (the obvious implementation). Targets: p99 < 2 ms real, < 10 ms at 10,000.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+from rapidfuzz import fuzz, process
+
+from bot.canon.loader import load_pack
+from bot.canon.model import CanonPack, Character, Episode, Term
+from bot.canon.search import SearchIndex
+
+QUERIES = 10_000
+SYLLABLES = "ka ri mo su ta ne lu vi an el zo mi ha yu no ro sa ti be do ge ju".split()
+HANGUL = "가나다라마바사아자차카타파하루미지수틸이반현우"
+GARBAGE = [
+    "x" * 100,
+    "🔥🔥🔥 😭",
+    "\u200b\u200b\u200d",
+    "**__~~spoiler~~__**",
+    "@everyone",
+    "<@123456789012345678>",
+    "||hidden|| `code`",
+    "ａｂｃ１２３",
+]
+
+
+def synthetic_pack(size: int, rng: random.Random) -> CanonPack:
+    def word() -> str:
+        return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+
+    def name() -> str:
+        return " ".join(word().title() for _ in range(rng.randint(1, 3)))
+
+    def hangul() -> str:
+        return "".join(rng.choice(HANGUL) for _ in range(rng.randint(2, 3)))
+
+    n_episodes, n_characters = size * 2 // 5, size * 2 // 5
+    episodes = []
+    for i in range(n_episodes):
+        track = f"t{i % 8}"
+        previous = f"e{i - 8}" if i >= 8 else None
+        episodes.append(
+            Episode(
+                id=f"e{i}",
+                track=track,
+                kind="round",
+                title=name(),
+                premise="",
+                after=previous,
+                aliases=(word(), f"round {i}"),
+                title_ko=hangul(),
+            )
+        )
+    episodes.sort(key=lambda e: (e.track, int(e.id[1:])))
+    characters = [
+        Character(
+            id=f"c{i}",
+            name=name(),
+            role="",
+            summary="",
+            first_appearance="e0",
+            hangul=hangul(),
+            aliases=(word(),),
+            main=i < 6,
+        )
+        for i in range(n_characters)
+    ]
+    terms = [
+        Term(id=f"t{i}", name=name(), summary="", first_appearance="e0", aliases=(word(),))
+        for i in range(size - n_episodes - n_characters)
+    ]
+    return CanonPack("synthetic", "0", tuple(episodes), tuple(characters), tuple(terms))
+
+
+def names_of(pack: CanonPack) -> list[str]:
+    return (
+        [e.title for e in pack.episodes]
+        + [a for e in pack.episodes for a in e.aliases]
+        + [c.name for c in pack.characters]
+        + [c.hangul for c in pack.characters if c.hangul]
+        + [t.name for t in pack.terms]
+    )
+
+
+def typo(text: str, rng: random.Random) -> str:
+    if len(text) < 3:
+        return text
+    i = rng.randrange(1, len(text) - 1)
+    edit = rng.choice(("swap", "drop", "double"))
+    if edit == "swap":
+        return text[: i - 1] + text[i] + text[i - 1] + text[i + 1 :]
+    if edit == "drop":
+        return text[:i] + text[i + 1 :]
+    return text[:i] + text[i] + text[i:]
+
+
+def mixed_queries(pack: CanonPack, rng: random.Random) -> list[tuple[str, tuple[str, ...]]]:
+    names = names_of(pack)
+    kinds_choices: list[tuple[str, ...]] = [
+        ("character",),
+        ("episode",),
+        ("term",),
+        ("character", "episode", "term"),
+    ]
+    out = []
+    for _ in range(QUERIES):
+        roll = rng.random()
+        source = rng.choice(names)
+        if roll < 0.40:  # typing a prefix
+            query = source[: rng.randint(1, max(1, len(source)))]
+        elif roll < 0.65:  # a typo in a prefix or whole name
+            query = typo(source[: rng.randint(3, max(3, len(source)))], rng)
+        elif roll < 0.75:  # Hangul
+            query = rng.choice([n for n in names if any("\uac00" <= ch <= "\ud7a3" for ch in n)] or ["루카"])
+            query = query[: rng.randint(1, len(query))]
+        elif roll < 0.85:
+            query = ""
+        else:
+            query = rng.choice(GARBAGE)
+        out.append((query, rng.choice(kinds_choices)))
+    return out
+
+
+def measure(
+    call: Callable[[str, tuple[str, ...]], object], queries: list[tuple[str, tuple[str, ...]]]
+) -> list[float]:
+    timings = []
+    for query, kinds in queries:
+        start = time.perf_counter()
+        call(query, kinds)
+        timings.append((time.perf_counter() - start) * 1000)
+    return timings
+
+
+def percentile(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=1000)[int(p * 10) - 1]
+
+
+def run(label: str, pack: CanonPack, target_ms: float, rng: random.Random) -> None:
+    start = time.perf_counter()
+    index = SearchIndex(pack)
+    build_ms = (time.perf_counter() - start) * 1000
+    queries = mixed_queries(pack, rng)
+
+    def handler(query: str, kinds: tuple[str, ...]) -> list[tuple[str, str]]:
+        # What the autocomplete callback does besides the network: search, then name/value pairs.
+        return [(m.label, m.id) for m in index.complete(query, kinds=kinds, limit=25)]
+
+    labels = names_of(pack)
+
+    def baseline(query: str, kinds: tuple[str, ...]) -> object:
+        return process.extract(query, labels, scorer=fuzz.WRatio, limit=25)
+
+    ours = measure(handler, queries)
+    base = measure(baseline, queries[:2000])
+    p50, p99 = statistics.median(ours), percentile(ours, 99)
+    b50, b99 = statistics.median(base), percentile(base, 99)
+    verdict = "OK" if p99 < target_ms else "MISSED"
+    print(
+        f"{label}: {len(pack.episodes) + len(pack.characters) + len(pack.terms)} entries, index built in {build_ms:.1f} ms"
+    )
+    print(
+        f"  complete(): p50 {p50:.3f} ms  p99 {p99:.3f} ms  max {max(ours):.3f} ms  (target p99 < {target_ms} ms: {verdict})"
+    )
+    print(f"  baseline WRatio scan (2,000 queries): p50 {b50:.3f} ms  p99 {b99:.3f} ms")
+    print(f"  ratio baseline/ours: p50 x{b50 / p50:.1f}  p99 x{b99 / p99:.1f}")
+
+
+def main() -> None:
+    rng = random.Random(50)
+    run("real pack", load_pack(), 2.0, rng)
+    run("synthetic pack", synthetic_pack(10_000, rng), 10.0, rng)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The bundled canon pack: episodes, characters and terms, spoiler horizons and search."""
