@@ -18,6 +18,8 @@ import discord
 from dotenv import load_dotenv
 
 from bot import __version__
+from bot.canon.loader import PackError
+from bot.canon.store import CanonStore
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.db import Database, DatabaseError
 
@@ -48,14 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_canon(settings: Settings) -> object | None:
+def load_canon(settings: Settings) -> CanonStore:
     """Load the canon data pack (built-in plus CANON_DIR overrides). Raises StartupError when broken."""
     try:
-        from bot.canon import PackError, load_pack
-    except ImportError:  # pragma: no cover - the pack ships with the package
-        return None
-    try:
-        return load_pack(settings.canon_dir)
+        return CanonStore.load(settings.canon_dir)
     except PackError as exc:
         problems = "\n  ".join(exc.problems)
         raise StartupError(f"the canon data pack has errors:\n  {problems}") from None
@@ -109,9 +107,7 @@ async def _check(settings: Settings, *, db_exists: bool) -> int:
         lines.append(f"database: ok, {path} at version {version}, {len(pending)} migration(s) pending")
     else:
         lines.append(f"database: {path} does not exist yet; it will be created on first start")
-    canon = load_canon(settings)
-    if canon is not None:
-        lines.append(f"data pack: ok, {canon}")
+    lines.append(f"data pack: ok, {load_canon(settings)}")
     print("\n".join(lines))
     return EXIT_OK
 

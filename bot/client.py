@@ -16,6 +16,7 @@ from discord.ext import commands
 
 import cogs
 from bot import __version__
+from bot.canon.store import CanonStore
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import handle_interaction_error
@@ -60,7 +61,7 @@ class Clematis(commands.Bot):
         settings: Settings,
         db: Database,
         *,
-        canon: Any = None,
+        canon: CanonStore | None = None,
         force_sync: bool = False,
     ) -> None:
         configure_endpoints(settings)
@@ -77,7 +78,7 @@ class Clematis(commands.Bot):
         )
         self.settings = settings
         self.db = db
-        self.canon = canon
+        self.canon = canon if canon is not None else CanonStore.load(settings.canon_dir)
         self.force_sync = force_sync
         self.started_at = time.monotonic()
         self.command_ids: dict[str, int] = {}

@@ -29,8 +29,7 @@ def format_duration(seconds: float) -> str:
 
 def about_fields(bot: Clematis) -> list[tuple[str, str]]:
     latency = bot.latency
-    canon = bot.canon
-    pack = f"{canon.name} {canon.version}" if canon is not None else "not loaded"
+    pack = f"{bot.canon.pack.name} {bot.canon.pack.version}"
     return [
         ("Version", bot.version),
         ("Uptime", format_duration(bot.uptime_seconds)),
