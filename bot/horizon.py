@@ -87,8 +87,10 @@ class ViewerHorizon:
 
 
 async def member_progress(db: Database, pack: CanonPack, user_id: int) -> Horizon | None:
+    """The member's progress, or None when they have not set any (that the pack still knows)."""
     rows = await db.fetchall("SELECT episode_id FROM member_progress WHERE user_id = ?", (user_id,))
-    return horizon_from_ids(pack, [r["episode_id"] for r in rows]) if rows else None
+    known = [r["episode_id"] for r in rows if pack.has_episode(r["episode_id"])]
+    return horizon_from_ids(pack, known) if known else None
 
 
 async def guild_public_setting(db: Database, pack: CanonPack, guild_id: int) -> tuple[Horizon, int | None]:
