@@ -1,0 +1,29 @@
+"""Permission checks, said twice: ``default_permissions`` hides commands, these enforce them at run time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import discord
+from discord import app_commands
+
+T = TypeVar("T")
+
+MODERATOR_PERMISSION = "manage_guild"
+
+
+def is_moderator(interaction: discord.Interaction) -> bool:
+    member = interaction.user
+    return isinstance(member, discord.Member) and member.guild_permissions.manage_guild
+
+
+def moderator_only() -> Callable[[T], T]:
+    """Hide from non-moderators in the client and check again when invoked (Manage Server)."""
+
+    def decorator(func: Any) -> Any:
+        func = app_commands.default_permissions(manage_guild=True)(func)
+        func = app_commands.guild_only()(func)
+        return app_commands.checks.has_permissions(manage_guild=True)(func)
+
+    return decorator
