@@ -44,6 +44,8 @@ async def write_modlog(
         log.warning("mod log channel %s of guild %s is gone", channel_id, guild_id)
         return None
     try:
+        if embed is None:
+            return await channel.send(text[:2000], allowed_mentions=discord.AllowedMentions.none())
         return await channel.send(text[:2000], embed=embed, allowed_mentions=discord.AllowedMentions.none())
     except discord.HTTPException as exc:
         log.warning("could not write to mod log %s of guild %s: %s", channel_id, guild_id, exc)
