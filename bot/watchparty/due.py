@@ -16,6 +16,7 @@ DEFAULT_OFFSETS = "24h, 1h, 0"
 KIND_REMINDER = "reminder"  # before the start, mentions Going members
 KIND_START = "start"  # at the start: "starting now", voice link, warning card
 KIND_FOLLOWUP = "followup"  # after the end: discussion-thread link, "Mark as watched"
+KIND_DM = "dm"  # one Going member's DM; queued by the dispatcher when a reminder or start post goes out
 
 
 def to_db_time(instant: datetime) -> str:
@@ -53,9 +54,17 @@ async def plan_party_work(conn: aiosqlite.Connection, party_id: int, *, now: dat
     """(Re)plan a scheduled party's reminders, start post and follow-up. Returns rows planned.
 
     Pending rows from an earlier plan are cancelled first, so an edit never leaves a stale reminder.
-    Reminders whose time has already passed when the party is planned are not created.
+    Reminders whose time has already passed when the party is planned are not created, and a post that
+    was already made, skipped or is being made for the same moment is not planned again (a failed one
+    is: the edit may have fixed its cause).
     """
     await cancel_party_work(conn, party_id, reason="replanned")
+    async with conn.execute(
+        "SELECT kind, offset_label, due_at FROM due_work WHERE party_id = ? "
+        "AND status IN ('claimed', 'delivered', 'late', 'skipped')",
+        (party_id,),
+    ) as cursor:
+        done = {(r[0], r[1], r[2]) for r in await cursor.fetchall()}
     async with conn.execute(
         "SELECT starts_at, duration_minutes, status FROM watch_parties WHERE id = ?", (party_id,)
     ) as cursor:
@@ -70,8 +79,25 @@ async def plan_party_work(conn: aiosqlite.Connection, party_id: int, *, now: dat
             continue
         rows.append((KIND_START if not offset else KIND_REMINDER, format_offset(offset), to_db_time(due)))
     rows.append((KIND_FOLLOWUP, "end", to_db_time(starts_at + timedelta(minutes=row[1]))))
+    rows = [planned for planned in rows if planned not in done]
     await conn.executemany(
         "INSERT INTO due_work (kind, party_id, offset_label, due_at) VALUES (?, ?, ?, ?)",
         [(kind, party_id, label, due) for kind, label, due in rows],
     )
     return len(rows)
+
+
+async def replan_guild_parties(conn: aiosqlite.Connection, guild_id: int, *, now: datetime) -> int:
+    """After the server's default offsets changed: replan its upcoming parties that use the default.
+
+    Returns how many parties were replanned. Call `bot.dispatch("due_work_changed")` after committing.
+    """
+    async with conn.execute(
+        "SELECT id FROM watch_parties WHERE guild_id = ? AND status = 'scheduled' AND starts_at > ? "
+        "AND reminder_offsets IS NULL",
+        (guild_id, to_db_time(now)),
+    ) as cursor:
+        party_ids = [int(r[0]) for r in await cursor.fetchall()]
+    for party_id in party_ids:
+        await plan_party_work(conn, party_id, now=now)
+    return len(party_ids)

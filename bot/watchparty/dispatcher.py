@@ -1,0 +1,498 @@
+"""The one dispatcher of due work: sleeps until the next due row, claims it, hands it to a deliverer.
+
+Exactly once, as users see it:
+
+* A row is *claimed* in a transaction (``status='claimed'``, ``claimed_by`` = this process,
+  ``claimed_until`` = a lease). Only a pending row, or a claimed row whose lease has expired (its owner
+  crashed), can be claimed, so two processes on one database never both work on a row.
+* The deliverer sends with a nonce derived from the row id (``due_nonce``). Discord returns the existing
+  message for a repeated nonce, so a row retried after a crash between sending and recording produces no
+  second message.
+* The outcome is recorded only while the claim is still ours.
+
+Nothing lives only in memory: the loop reads the earliest due time from the database each time it
+sleeps, holds at most ``max_in_flight`` rows, and is woken early by ``wake()`` when work is planned.
+Claims left by a crashed process on this host are released at start (its pid is gone); otherwise they
+are reclaimed when their lease expires.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import random
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Literal
+
+from bot.db import Database
+from bot.watchparty.due import KIND_DM, from_db_time, to_db_time
+from bot.watchparty.reminders import retry_delay
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(seconds=90)
+SEND_TIMEOUT = timedelta(seconds=45)  # well inside the lease: a send that takes longer is retried
+HEARTBEAT = timedelta(seconds=15)  # also the longest the loop sleeps (work planned by another process)
+MAX_ATTEMPTS = 8
+MAX_IN_FLIGHT = 32
+HEARTBEAT_KEY = "due_dispatcher"
+FINAL_STATUSES = ("delivered", "late", "skipped", "failed", "cancelled")
+
+Status = Literal["delivered", "late", "skipped", "failed", "cancelled", "retry"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def due_nonce(row_id: int) -> str:
+    """The nonce every attempt at this row sends with (Discord allows at most 25 characters)."""
+    return f"clematis:due:{row_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class DueRow:
+    id: int
+    kind: str
+    party_id: int | None
+    user_id: int | None
+    offset_label: str | None
+    due_at: datetime
+    attempts: int  # including this one
+    last_reason: str | None  # why the previous attempt failed, if it did
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one attempt at a row. `retry` puts it back with backoff (up to MAX_ATTEMPTS)."""
+
+    status: Status
+    reason: str | None = None
+    message_id: int | None = None
+    dm_user_ids: tuple[int, ...] = ()  # DMs to queue as their own rows, in the same transaction
+
+    @classmethod
+    def delivered(
+        cls, message_id: int, *, late: str | None = None, dm_user_ids: tuple[int, ...] = ()
+    ) -> Outcome:
+        return cls("late" if late else "delivered", late, message_id, dm_user_ids)
+
+    @classmethod
+    def retry(cls, reason: str) -> Outcome:
+        return cls("retry", reason)
+
+    @classmethod
+    def failed(cls, reason: str) -> Outcome:
+        return cls("failed", reason)
+
+    @classmethod
+    def skipped(cls, reason: str) -> Outcome:
+        return cls("skipped", reason)
+
+    @classmethod
+    def cancelled(cls, reason: str) -> Outcome:
+        return cls("cancelled", reason)
+
+
+Deliverer = Callable[[DueRow, datetime], Awaitable[Outcome]]
+
+
+# --- owners ---------------------------------------------------------------------------------------
+
+
+def make_owner() -> str:
+    """`host:pid:token`: who holds a claim. The token tells two lives of the same pid apart."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed process its parent has not reaped yet is a zombie: as dead as can be
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def owner_is_dead(owner: str, me: str) -> bool:
+    """Whether `owner` surely stopped: a process on this host whose pid is gone (or reused by us).
+
+    Owners on other hosts, or anything unparsable, are never presumed dead: their lease decides.
+    """
+    host, _, rest = owner.partition(":")
+    pid_text, _, token = rest.partition(":")
+    my_host, _, my_rest = me.partition(":")
+    my_pid = my_rest.partition(":")[0]
+    if host != my_host or not pid_text.isdigit() or owner == me:
+        return False
+    if pid_text == my_pid:
+        return True  # our pid, another token: an earlier life of this pid (a restarted container)
+    return not _pid_alive(int(pid_text))
+
+
+# --- the queue ------------------------------------------------------------------------------------
+
+_CLAIM_EXPIRED = (
+    "UPDATE due_work SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
+    "WHERE id IN (SELECT id FROM due_work WHERE status = 'claimed' AND claimed_until < ? "
+    "ORDER BY due_at LIMIT ?) AND status = 'claimed' AND claimed_until < ? "
+    "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason"
+)
+_CLAIM_PENDING = (
+    "UPDATE due_work SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
+    "WHERE id IN (SELECT id FROM due_work WHERE status = 'pending' AND due_at <= ? "
+    "AND (next_try_at IS NULL OR next_try_at <= ?) ORDER BY due_at LIMIT ?) AND status = 'pending' "
+    "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason"
+)
+_RECORD_RETRY = (
+    "UPDATE due_work SET status = 'pending', next_try_at = ?, reason = ?, claimed_by = NULL, "
+    "claimed_until = NULL WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
+)
+_RECORD_FINAL = (
+    "UPDATE due_work SET status = ?, reason = ?, message_id = ?, finished_at = ?, claimed_until = NULL "
+    "WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
+)
+
+
+def _row(values: tuple) -> DueRow:
+    return DueRow(
+        id=int(values[0]),
+        kind=str(values[1]),
+        party_id=values[2],
+        user_id=values[3],
+        offset_label=values[4],
+        due_at=from_db_time(values[5]),
+        attempts=int(values[6]),
+        last_reason=values[7],
+    )
+
+
+async def claim_due(
+    db: Database, owner: str, now: datetime, *, lease: timedelta = LEASE, limit: int = MAX_IN_FLIGHT
+) -> list[DueRow]:
+    """Claim up to `limit` rows that are due (or whose claim's lease expired), earliest first.
+
+    One transaction; the outer UPDATE repeats the claimable condition, so a row only ever moves to
+    `claimed` from a claimable state even if the statement were run outside a write lock.
+    """
+    if limit <= 0:
+        return []
+    stamp, until = to_db_time(now), to_db_time(now + lease)
+    claimed: list[DueRow] = []
+    async with db.transaction() as conn:
+        cursor = await conn.execute(_CLAIM_EXPIRED, (owner, until, stamp, limit, stamp))
+        claimed.extend(_row(tuple(r)) for r in await cursor.fetchall())
+        await cursor.close()
+        if len(claimed) < limit:
+            cursor = await conn.execute(_CLAIM_PENDING, (owner, until, stamp, stamp, limit - len(claimed)))
+            claimed.extend(_row(tuple(r)) for r in await cursor.fetchall())
+            await cursor.close()
+    return sorted(claimed, key=lambda r: (r.due_at, r.id))
+
+
+async def record_outcome(
+    db: Database,
+    row: DueRow,
+    outcome: Outcome,
+    *,
+    owner: str,
+    now: datetime,
+    rng: random.Random | None = None,
+) -> bool:
+    """Record what happened, if the claim is still ours. Returns False when it no longer was."""
+    async with db.transaction() as conn:
+        if outcome.status == "retry" and row.attempts < MAX_ATTEMPTS:
+            next_try = now + retry_delay(row.attempts, rng=rng)
+            cursor = await conn.execute(_RECORD_RETRY, (to_db_time(next_try), outcome.reason, row.id, owner))
+        else:
+            status, reason = outcome.status, outcome.reason
+            if status == "retry":
+                status, reason = "failed", f"gave up after {row.attempts} attempts: {reason}"
+            cursor = await conn.execute(
+                _RECORD_FINAL, (status, reason, outcome.message_id, to_db_time(now), row.id, owner)
+            )
+        ours = cursor.rowcount == 1
+        await cursor.close()
+        if ours and outcome.dm_user_ids:
+            await conn.executemany(
+                "INSERT INTO due_work (kind, party_id, user_id, offset_label, due_at) VALUES (?, ?, ?, ?, ?)",
+                [
+                    (KIND_DM, row.party_id, user, row.offset_label, to_db_time(row.due_at))
+                    for user in outcome.dm_user_ids
+                ],
+            )
+    if not ours:
+        log.info("due work %s was reclaimed by another process before its outcome was recorded", row.id)
+    return ours
+
+
+async def next_wake(db: Database, now: datetime) -> datetime | None:
+    """When the next row becomes claimable: the earliest fresh due time, retry time or lease expiry.
+
+    Each query starts from the (status, due_at) index, so its cost does not grow with the number of
+    reminders that lie in the future.
+    """
+    candidates: list[datetime] = []
+    fresh = await db.fetchval(
+        "SELECT due_at FROM due_work WHERE status = 'pending' AND next_try_at IS NULL ORDER BY due_at LIMIT 1"
+    )
+    if fresh is not None:
+        candidates.append(from_db_time(fresh))
+    retry = await db.fetchval(  # rows waiting for a retry were due already
+        "SELECT min(next_try_at) FROM due_work WHERE status = 'pending' AND due_at <= ? "
+        "AND next_try_at IS NOT NULL",
+        (to_db_time(now),),
+    )
+    if retry is not None:
+        candidates.append(from_db_time(retry))
+    lease = await db.fetchval("SELECT min(claimed_until) FROM due_work WHERE status = 'claimed'")
+    if lease is not None:  # claimable once claimed_until < now, i.e. a second after it
+        candidates.append(from_db_time(lease) + timedelta(seconds=1))
+    return min(candidates) if candidates else None
+
+
+async def release_dead_claims(db: Database, owner: str, now: datetime) -> int:
+    """Make claims of crashed processes on this host claimable now instead of at their lease's end."""
+    rows = await db.fetchall("SELECT DISTINCT claimed_by FROM due_work WHERE status = 'claimed'")
+    dead = [r[0] for r in rows if r[0] and owner_is_dead(r[0], owner)]
+    released = 0
+    for gone in dead:
+        released += await db.execute(
+            "UPDATE due_work SET claimed_until = ? WHERE status = 'claimed' AND claimed_by = ?",
+            (to_db_time(now - timedelta(seconds=1)), gone),
+        )
+    if released:
+        log.info(
+            "released %d claim(s) left by a stopped process; they are retried with their nonces", released
+        )
+    return released
+
+
+async def release_own_claims(db: Database, owner: str) -> int:
+    """On a clean stop: hand rows we could not finish back (same nonce next time, so no duplicate)."""
+    return await db.execute(
+        "UPDATE due_work SET status = 'pending', claimed_by = NULL, claimed_until = NULL "
+        "WHERE status = 'claimed' AND claimed_by = ?",
+        (owner,),
+    )
+
+
+# --- the advisory heartbeat -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Rival:
+    """Another live process dispatching from the same database (a mistake worth a loud warning)."""
+
+    owner: str
+    seen_at: datetime
+
+
+async def beat(db: Database, owner: str, now: datetime, *, interval: timedelta = HEARTBEAT) -> Rival | None:
+    """Write our heartbeat; return the other process that wrote one recently, if any."""
+    row = await db.fetchone("SELECT value, updated_at FROM bot_state WHERE key = ?", (HEARTBEAT_KEY,))
+    rival = None
+    if row is not None:
+        try:
+            other = str(json.loads(row[0])["owner"])
+        except (ValueError, KeyError, TypeError):
+            other = ""
+        seen = from_db_time(row[1])
+        if other and other != owner and now - seen <= 3 * interval and not owner_is_dead(other, owner):
+            rival = Rival(other, seen)
+    await db.execute(
+        "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        (HEARTBEAT_KEY, json.dumps({"owner": owner}), to_db_time(now)),
+    )
+    return rival
+
+
+async def end_heartbeat(db: Database, owner: str) -> None:
+    await db.execute(
+        "DELETE FROM bot_state WHERE key = ? AND json_extract(value, '$.owner') = ?", (HEARTBEAT_KEY, owner)
+    )
+
+
+# --- the loop -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Dispatcher:
+    """Runs the loop as one task. `deliver(row, now)` sends one row and says what became of it."""
+
+    db: Database
+    deliver: Deliverer
+    owner: str = field(default_factory=make_owner)
+    lease: timedelta = LEASE
+    send_timeout: timedelta = SEND_TIMEOUT
+    heartbeat: timedelta = HEARTBEAT
+    max_in_flight: int = MAX_IN_FLIGHT
+    clock: Callable[[], datetime] = utcnow
+    rng: random.Random | None = field(default_factory=random.Random)
+    before_start: Callable[[], Awaitable[object]] | None = None  # e.g. the bot's wait_until_ready
+    rival: Rival | None = None
+    next_due: datetime | None = None
+    delivered: int = 0
+    _task: asyncio.Task[None] | None = None
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _in_flight: set[asyncio.Task[None]] = field(default_factory=set)
+    _warned_at: datetime | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self) -> None:
+        if not self.running:
+            self._task = asyncio.create_task(self._run(), name="due-work-dispatcher")
+
+    def wake(self) -> None:
+        """Due work changed (planned, replanned, cancelled): look at the database again now."""
+        self._wake.set()
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop the loop, let sends in flight finish for up to `grace` seconds, release the rest."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._in_flight:
+            _, unfinished = await asyncio.wait(set(self._in_flight), timeout=grace)
+            for pending in unfinished:
+                pending.cancel()
+            await asyncio.gather(*unfinished, return_exceptions=True)
+        with contextlib.suppress(Exception):  # the database may already be gone; the lease covers it
+            released = await release_own_claims(self.db, self.owner)
+            if released:
+                log.info("stopping: handed %d unfinished row(s) back", released)
+            await end_heartbeat(self.db, self.owner)
+
+    async def _run(self) -> None:
+        if self.before_start is not None:
+            await self.before_start()
+        await release_dead_claims(self.db, self.owner, self.clock())
+        next_beat = self.clock()
+        log.info("due-work dispatcher started (%s)", self.owner)
+        while True:
+            try:
+                self._wake.clear()
+                now = self.clock()
+                if now >= next_beat:
+                    self._note_rival(await beat(self.db, self.owner, now, interval=self.heartbeat), now)
+                    next_beat = now + self.heartbeat
+                free = self.max_in_flight - len(self._in_flight)
+                if free > 0:
+                    rows = await claim_due(self.db, self.owner, now, lease=self.lease, limit=free)
+                    for row in rows:
+                        task = asyncio.create_task(self._deliver(row), name=f"due-work-{row.id}")
+                        self._in_flight.add(task)
+                        task.add_done_callback(self._in_flight.discard)
+                    if rows:
+                        continue
+                    self.next_due = await next_wake(self.db, now)
+                wake_at = next_beat if self.next_due is None or free <= 0 else min(next_beat, self.next_due)
+                delay = (wake_at - self.clock()).total_seconds() + 0.005
+                if delay > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), delay)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a database hiccup must not end reminders for good
+                log.exception("the due-work dispatcher hit an error; trying again in 5 s")
+                await asyncio.sleep(5)
+
+    def _note_rival(self, rival: Rival | None, now: datetime) -> None:
+        self.rival = rival
+        if rival is None or (self._warned_at is not None and now - self._warned_at < timedelta(minutes=10)):
+            return
+        self._warned_at = now
+        log.warning(
+            "ANOTHER CLEMATIS PROCESS (%s) is using this database (seen %s). Reminders stay exactly-once "
+            "(rows are claimed in transactions), but two bots answer every command twice: stop one of them.",
+            rival.owner,
+            to_db_time(rival.seen_at),
+        )
+
+    async def _deliver(self, row: DueRow) -> None:
+        try:
+            try:
+                outcome = await asyncio.wait_for(
+                    self.deliver(row, self.clock()), self.send_timeout.total_seconds()
+                )
+            except TimeoutError:
+                outcome = Outcome.retry(
+                    f"no answer from Discord within {self.send_timeout.total_seconds():.0f} s"
+                )
+            except Exception as exc:  # a bug in delivery: retried with backoff, then given up
+                log.exception("delivering due work %s (%s) failed unexpectedly", row.id, row.kind)
+                outcome = Outcome.retry(f"unexpected error: {type(exc).__name__}")
+            if await record_outcome(self.db, row, outcome, owner=self.owner, now=self.clock(), rng=self.rng):
+                if outcome.status in ("delivered", "late"):
+                    self.delivered += 1
+        except asyncio.CancelledError:
+            raise  # stopping: the row stays claimed until stop() releases it (or its lease ends)
+        except Exception:
+            log.exception("could not record the outcome of due work %s; its lease will bring it back", row.id)
+        finally:
+            self._wake.set()
+
+
+# --- what moderators see --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryLine:
+    party_id: int
+    title: str
+    starts_at: datetime
+    kind: str
+    label: str | None
+    user_id: int | None
+    status: str
+    reason: str | None
+    due_at: datetime
+    attempts: int
+    next_try_at: datetime | None
+
+
+async def delivery_report(
+    db: Database, guild_id: int, now: datetime, *, limit: int = 400
+) -> list[DeliveryLine]:
+    """Due work of the server's upcoming parties and those that started in the last day."""
+    rows = await db.fetchall(
+        "SELECT p.id, p.title, p.starts_at, d.kind, d.offset_label, d.user_id, d.status, d.reason, d.due_at, "
+        "d.attempts, d.next_try_at FROM watch_parties p JOIN due_work d ON d.party_id = p.id "
+        "WHERE p.guild_id = ? AND p.starts_at >= ? AND d.status != 'cancelled' "
+        "ORDER BY p.starts_at, p.id, d.due_at, d.id LIMIT ?",
+        (guild_id, to_db_time(now - timedelta(days=1)), limit),
+    )
+    return [
+        DeliveryLine(
+            party_id=int(r[0]),
+            title=str(r[1]),
+            starts_at=from_db_time(r[2]),
+            kind=str(r[3]),
+            label=r[4],
+            user_id=r[5],
+            status=str(r[6]),
+            reason=r[7],
+            due_at=from_db_time(r[8]),
+            attempts=int(r[9]),
+            next_try_at=from_db_time(r[10]) if r[10] else None,
+        )
+        for r in rows
+    ]
