@@ -1,0 +1,506 @@
+"""What each due row of a watch party posts, and the "Mark as watched" button of the follow-up.
+
+* `reminder`: in the party's channel (or its thread), pinging only members who said Going.
+* `start`: "starting now" with the voice channel and the content-warning card, pinging Going members.
+* `followup`: after the end, the episodes' discussion threads and a persistent "Mark as watched" button.
+* `dm`: one Going member who opted in to DMs (queued when a reminder or start post goes out).
+
+Every send carries the row's nonce (`due_nonce`), so a retry after a crash returns the first message.
+Renderers are pure functions; `deliver_due` does the I/O and turns Discord's answers into an Outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
+
+import aiohttp
+import discord
+
+from bot.canon.model import CanonPack
+from bot.canon.warnings import TOPICS_BY_ID
+from bot.db import Database
+from bot.errors import UserError
+from bot.modlog import write_modlog
+from bot.progress import advance_progress
+from bot.ui import run_guarded
+from bot.watchparty.dispatcher import DeliveryLine, DueRow, Outcome, due_nonce
+from bot.watchparty.due import KIND_DM, KIND_FOLLOWUP, KIND_REMINDER, KIND_START, from_db_time, to_db_time
+from bot.watchparty.reminders import Timing, classify_due, is_permanent_failure
+
+if TYPE_CHECKING:
+    from bot.client import Clematis
+
+log = logging.getLogger(__name__)
+
+FOLLOWUP_WINDOW = timedelta(hours=12)  # a follow-up missed while offline is still worth posting this long
+MESSAGE_LIMIT = 2000
+MAX_PINGS = 90  # Discord accepts at most 100 ids in allowed_mentions.users
+DMS_CLOSED = 50007  # "Cannot send messages to this user"
+WATCHED_ID = "wp:watched:{party_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    id: int
+    guild_id: int
+    channel_id: int
+    thread_id: int | None
+    voice_channel_id: int | None
+    title: str
+    episodes: tuple[str, ...]
+    starts_at: datetime
+    duration_minutes: int
+    status: str
+    message_id: int | None
+
+    @property
+    def post_channel_id(self) -> int:
+        return self.thread_id or self.channel_id
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def announcement_url(self) -> str | None:
+        if self.message_id is None:
+            return None
+        return f"https://discord.com/channels/{self.guild_id}/{self.channel_id}/{self.message_id}"
+
+
+# --- reading ----------------------------------------------------------------------------------------
+
+
+async def load_party(db: Database, party_id: int) -> Party | None:
+    row = await db.fetchone(
+        "SELECT id, guild_id, channel_id, thread_id, voice_channel_id, title, episodes, starts_at, "
+        "duration_minutes, status, message_id FROM watch_parties WHERE id = ?",
+        (party_id,),
+    )
+    if row is None:
+        return None
+    try:
+        episodes = tuple(str(e) for e in json.loads(row[6]))
+    except (ValueError, TypeError):
+        episodes = ()
+    return Party(
+        id=int(row[0]),
+        guild_id=int(row[1]),
+        channel_id=int(row[2]),
+        thread_id=row[3],
+        voice_channel_id=row[4],
+        title=str(row[5]),
+        episodes=episodes,
+        starts_at=from_db_time(row[7]),
+        duration_minutes=int(row[8]),
+        status=str(row[9]),
+        message_id=row[10],
+    )
+
+
+async def going_members(db: Database, party_id: int) -> list[int]:
+    """Members who said Going, in the order they did."""
+    rows = await db.fetchall(
+        "SELECT user_id FROM party_rsvps WHERE party_id = ? AND status = 'going' ORDER BY updated_at, rowid",
+        (party_id,),
+    )
+    return [int(r[0]) for r in rows]
+
+
+async def dm_recipients(db: Database, party_id: int) -> list[int]:
+    """Going members who asked for DMs before parties and whose DMs are not known to be closed."""
+    rows = await db.fetchall(
+        "SELECT r.user_id FROM party_rsvps r JOIN member_preferences m ON m.user_id = r.user_id "
+        "WHERE r.party_id = ? AND r.status = 'going' AND m.dm_before_parties = 1 AND m.dm_closed_at IS NULL "
+        "ORDER BY r.updated_at, r.rowid",
+        (party_id,),
+    )
+    return [int(r[0]) for r in rows]
+
+
+async def discussion_threads(db: Database, guild_id: int, episodes: Sequence[str]) -> list[tuple[str, int]]:
+    """(episode id, thread id) of the server's discussion thread for each episode that has one."""
+    found = []
+    for episode in episodes:
+        thread = await db.fetchval(
+            "SELECT thread_id FROM discussion_threads WHERE guild_id = ? AND episode_id = ?",
+            (guild_id, episode),
+        )
+        if thread is not None:
+            found.append((episode, int(thread)))
+    return found
+
+
+async def record_dms_closed(db: Database, user_id: int, now: datetime) -> None:
+    await db.execute(
+        "INSERT INTO member_preferences (user_id, dm_closed_at) VALUES (?, ?) "
+        "ON CONFLICT(user_id) DO UPDATE SET dm_closed_at = excluded.dm_closed_at",
+        (user_id, to_db_time(now)),
+    )
+
+
+# --- deciding -----------------------------------------------------------------------------------------
+
+
+def timing_of(row: DueRow, party: Party, now: datetime) -> Timing:
+    """Reminders, start posts and DMs follow the reminder policy (late before the start, else skipped);
+    a follow-up stays worth posting for FOLLOWUP_WINDOW after the party ends."""
+    if row.kind == KIND_FOLLOWUP:
+        return classify_due(row.due_at, row.due_at + FOLLOWUP_WINDOW, now)
+    return classify_due(row.due_at, party.starts_at, now)
+
+
+def describe_lateness(late: timedelta) -> str:
+    minutes = int(late.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+
+
+# --- rendering (pure) ---------------------------------------------------------------------------------
+
+
+def clean(text: str) -> str:
+    """User text made inert: no markdown, no mentions."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def stamp(instant: datetime, style: str) -> str:
+    return f"<t:{int(instant.timestamp())}:{style}>"
+
+
+def add_mentions(lines: list[str], user_ids: Sequence[int]) -> tuple[str, list[int]]:
+    """Join `lines` and append as many Going mentions as fit in one message; returns (content, pinged)."""
+    text = "\n".join(lines)
+    if not user_ids:
+        return text, []
+    text += "\nGoing:"
+    pinged: list[int] = []
+    for index, user in enumerate(user_ids):
+        left = len(user_ids) - index
+        mention = f" <@{user}>"
+        tail = f" and {left - 1} more" if left > 1 else ""  # room kept for the overflow note
+        if len(pinged) >= MAX_PINGS or len(text) + len(mention) + len(tail) > MESSAGE_LIMIT:
+            return f"{text} and {left} more", pinged
+        text += mention
+        pinged.append(user)
+    return text, pinged
+
+
+def late_line(late: timedelta | None) -> list[str]:
+    return [f"-# Sorry, this is {describe_lateness(late)} late: I couldn't post it on time."] if late else []
+
+
+def render_reminder(
+    party: Party, going: Sequence[int], *, late: timedelta | None = None
+) -> tuple[str, list[int]]:
+    lines = [
+        f"⏰ **{clean(party.title)}** starts {stamp(party.starts_at, 'R')} ({stamp(party.starts_at, 'F')})."
+    ]
+    if party.voice_channel_id:
+        lines.append(f"🔊 Voice: <#{party.voice_channel_id}>")
+    if party.announcement_url:
+        lines.append(f"📋 Details and RSVP: {party.announcement_url}")
+    return add_mentions(lines + late_line(late), going)
+
+
+def render_start(
+    party: Party, going: Sequence[int], *, late: timedelta | None = None
+) -> tuple[str, list[int]]:
+    join = f" Join us in <#{party.voice_channel_id}>." if party.voice_channel_id else ""
+    lines = [f"▶️ **{clean(party.title)}** is starting now!{join}"]
+    if party.announcement_url:
+        lines.append(f"📋 Details: {party.announcement_url}")
+    return add_mentions(lines + late_line(late), going)
+
+
+def render_followup(party: Party, pack: CanonPack, threads: Sequence[tuple[str, int]]) -> str:
+    lines = [f"🎬 **{clean(party.title)}** has ended. Thanks for watching!"]
+    for episode_id, thread_id in threads:
+        lines.append(f"💬 Talk about {episode_title(pack, episode_id)} in <#{thread_id}>")
+    last = party.episodes[-1] if party.episodes else None
+    if last is not None and pack.has_episode(last):
+        lines.append(
+            f"Press **Mark as watched** to record that you've seen up to {episode_title(pack, last)}: "
+            "spoilers up to it stop being hidden from you."
+        )
+    return "\n".join(lines)
+
+
+def render_dm(
+    party: Party, kind_of_parent: str, guild_name: str | None, *, late: timedelta | None = None
+) -> str:
+    where = f" on **{clean(guild_name)}**" if guild_name else ""
+    if kind_of_parent == KIND_START:
+        head = f"▶️ **{clean(party.title)}**{where} is starting now!"
+    else:
+        head = f"⏰ **{clean(party.title)}**{where} starts {stamp(party.starts_at, 'R')} ({stamp(party.starts_at, 'F')})."
+    lines = [head]
+    if party.voice_channel_id:
+        lines.append(f"🔊 Voice: https://discord.com/channels/{party.guild_id}/{party.voice_channel_id}")
+    if party.announcement_url:
+        lines.append(f"📋 Details: {party.announcement_url}")
+    lines += late_line(late)
+    lines.append("-# You get this because you said Going and turned on DMs before watch parties.")
+    return "\n".join(lines)
+
+
+def episode_title(pack: CanonPack, episode_id: str) -> str:
+    if not pack.has_episode(episode_id):
+        return f"`{episode_id}`"
+    return f"**{discord.utils.escape_markdown(pack.episode(episode_id).title)}**"
+
+
+def warning_card(pack: CanonPack, party: Party) -> discord.Embed | None:
+    """The content-warning card shown when the party starts.
+
+    CW-CARD: this is the one call site for the content-warning card. Until `bot.content_warnings`
+    (load_card_context, add_card) lands, it lists the pack's warning topics of the party's episodes,
+    each behind a spoiler tag so nobody reads one they did not choose to.
+    """
+    topics: list[str] = []
+    for episode_id in party.episodes:
+        if not pack.has_episode(episode_id):
+            continue
+        for ref in pack.episode(episode_id).warnings:
+            topic = TOPICS_BY_ID.get(ref.topic)
+            if topic is not None and topic.label not in topics:
+                topics.append(topic.label)
+    if not topics:
+        return None
+    return discord.Embed(
+        title="Content warnings",
+        description="Tap a bar to read it.\n" + "\n".join(f"• ||{label}||" for label in topics),
+        colour=discord.Colour.dark_gold(),
+    )
+
+
+# --- sending ------------------------------------------------------------------------------------------
+
+
+def pings_only(user_ids: Sequence[int]) -> discord.AllowedMentions:
+    """The only pings this bot makes: the Going members listed in the message. Never roles or everyone."""
+    return discord.AllowedMentions(
+        everyone=False, roles=False, replied_user=False, users=[discord.Object(u) for u in user_ids]
+    )
+
+
+async def deliver_due(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
+    """Send one due row of a watch party; say what became of it. Permanent refusals are not retried."""
+    party = await load_party(bot.db, row.party_id) if row.party_id is not None else None
+    if party is None:
+        return Outcome.cancelled("the party was deleted")
+    if party.status == "cancelled":
+        return Outcome.cancelled("the party was cancelled")
+    if party.status == "finished" and row.kind != KIND_FOLLOWUP:
+        return Outcome.skipped("the party had already ended")
+    timing = timing_of(row, party, now)
+    if timing == "skip":
+        after = f" (the last attempt failed: {row.last_reason})" if row.last_reason else ""
+        return Outcome.skipped(
+            f"not sent: due {to_db_time(row.due_at)}, it was too late by {to_db_time(now)}{after}"
+        )
+    late = now - row.due_at if timing == "late" else None
+    late_reason = f"sent {describe_lateness(late)} late" if late else None
+    try:
+        if row.kind == KIND_DM:
+            return await _send_dm(bot, row, party, now, late)
+        channel = bot.get_partial_messageable(party.post_channel_id, guild_id=party.guild_id)
+        kwargs: dict[str, Any] = {"nonce": due_nonce(row.id)}
+        dms: tuple[int, ...] = ()
+        if row.kind in (KIND_REMINDER, KIND_START):
+            going = await going_members(bot.db, party.id)
+            render = render_start if row.kind == KIND_START else render_reminder
+            content, pinged = render(party, going, late=late)
+            kwargs["allowed_mentions"] = pings_only(pinged)
+            card = warning_card(bot.canon.pack, party) if row.kind == KIND_START else None
+            if card is not None:
+                kwargs["embed"] = card
+            dms = tuple(await dm_recipients(bot.db, party.id))
+        elif row.kind == KIND_FOLLOWUP:
+            threads = await discussion_threads(bot.db, party.guild_id, party.episodes)
+            content = render_followup(party, bot.canon.pack, threads)
+            kwargs["allowed_mentions"] = discord.AllowedMentions.none()
+            if party.episodes and bot.canon.pack.has_episode(party.episodes[-1]):
+                view = discord.ui.View(timeout=None)
+                view.add_item(MarkWatchedButton(party.id))
+                view.stop()  # the dynamic item answers clicks; no view needs to live in memory
+                kwargs["view"] = view
+        else:
+            return Outcome.failed(f"unknown kind of due work {row.kind!r}")
+        message = await channel.send(content, **kwargs)
+        return Outcome.delivered(message.id, late=late_reason, dm_user_ids=dms)
+    except discord.HTTPException as exc:
+        outcome = _failure(exc, f"<#{party.post_channel_id}>")
+        if outcome.status == "failed" and row.kind != KIND_DM:
+            await write_modlog(
+                bot,
+                party.guild_id,
+                f"⚠️ I couldn't post the {row.kind} message of the watch party **{clean(party.title)}** "
+                f"in <#{party.post_channel_id}>: {outcome.reason}. Check that I can view and send "
+                "messages there (and that the channel still exists).",
+            )
+        return outcome
+    except (aiohttp.ClientError, OSError) as exc:
+        return Outcome.retry(f"connection problem: {type(exc).__name__}")
+
+
+async def _send_dm(
+    bot: Clematis, row: DueRow, party: Party, now: datetime, late: timedelta | None
+) -> Outcome:
+    user_id = row.user_id
+    if user_id is None:
+        return Outcome.failed("a DM without a recipient")
+    if user_id not in await going_members(bot.db, party.id):
+        return Outcome.skipped("the member is no longer going")
+    guild = bot.get_guild(party.guild_id)
+    parent = KIND_START if row.offset_label == "0" else KIND_REMINDER
+    content = render_dm(party, parent, guild.name if guild else None, late=late)
+    try:
+        dm = await bot.http.start_private_message(user_id)
+        channel = bot.get_partial_messageable(int(dm["id"]), type=discord.ChannelType.private)
+        message = await channel.send(
+            content, nonce=due_nonce(row.id), allowed_mentions=discord.AllowedMentions.none()
+        )
+    except discord.Forbidden as exc:
+        if exc.code == DMS_CLOSED:
+            await record_dms_closed(bot.db, user_id, now)
+            return Outcome.failed("the member's DMs are closed (not retried; no more DMs until they reopen)")
+        return _failure(exc, "a DM")
+    return Outcome.delivered(message.id, late=f"sent {describe_lateness(late)} late" if late else None)
+
+
+def _failure(exc: discord.HTTPException, where: str) -> Outcome:
+    detail = f"{exc.status} {exc.text or exc.__class__.__name__}".strip()
+    if exc.status == 404:
+        return Outcome.failed(f"{where} no longer exists ({detail})")
+    if exc.status == 403:
+        return Outcome.failed(f"missing access or permission in {where} ({detail})")
+    if is_permanent_failure(exc.status):
+        return Outcome.failed(f"Discord refused the message ({detail})")
+    return Outcome.retry(f"Discord answered {detail}")
+
+
+# --- Mark as watched ----------------------------------------------------------------------------------
+
+
+async def mark_watched(db: Database, pack: CanonPack, party_id: int, user_id: int) -> str:
+    """Advance the member's progress to the party's last episode; the answer to show them."""
+    party = await load_party(db, party_id)
+    if party is None or not party.episodes:
+        raise UserError("This watch party no longer exists, so I can't tell which episode it showed.")
+    last = party.episodes[-1]
+    if not pack.has_episode(last):
+        raise UserError(
+            f"I no longer know the episode `{last}` this party showed; set your progress by hand."
+        )
+    changed = await advance_progress(db, pack, user_id, last)
+    title = episode_title(pack, last)
+    if changed:
+        return f"✅ Marked as watched: you're now up to {title}. Spoilers up to it are no longer hidden from you."
+    return f"You had already watched {title} (or further); your progress stays as it was."
+
+
+class MarkWatchedButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"wp:watched:(?P<party_id>\d+)"
+):
+    """Persistent across restarts: the party id lives in the custom id, the rest in the database."""
+
+    def __init__(self, party_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Mark as watched",
+                emoji="✅",
+                style=discord.ButtonStyle.success,
+                custom_id=WATCHED_ID.format(party_id=party_id),
+            )
+        )
+        self.party_id = party_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> MarkWatchedButton:
+        return cls(int(match["party_id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await run_guarded(interaction, self._answer(interaction))
+
+    async def _answer(self, interaction: discord.Interaction) -> None:
+        bot = cast("Clematis", interaction.client)
+        text = await mark_watched(bot.db, bot.canon.pack, self.party_id, interaction.user.id)
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+# --- what moderators see ------------------------------------------------------------------------------
+
+STATUS_ICONS = {
+    "pending": "⏳",
+    "claimed": "📤",
+    "delivered": "✅",
+    "late": "🐢",
+    "skipped": "⏭️",
+    "failed": "❌",
+}
+
+
+def _row_name(line: DeliveryLine) -> str:
+    if line.kind == KIND_REMINDER:
+        return f"{line.label} reminder"
+    if line.kind == KIND_START:
+        return "start post"
+    if line.kind == KIND_FOLLOWUP:
+        return "follow-up"
+    if line.kind == KIND_DM:
+        return f"DM to <@{line.user_id}>"
+    return line.kind
+
+
+def _row_state(line: DeliveryLine) -> str:
+    if line.status == "pending" and line.next_try_at is not None:
+        return f"retry {stamp(line.next_try_at, 'R')} (attempt {line.attempts + 1}; last: {line.reason})"
+    if line.status == "pending":
+        return f"due {stamp(line.due_at, 'R')}"
+    if line.status == "claimed":
+        return "sending now"
+    return f"{line.status}: {line.reason}" if line.reason else line.status
+
+
+def report_totals(lines: Sequence[DeliveryLine]) -> str:
+    counts = {status: 0 for status in STATUS_ICONS}
+    for line in lines:
+        counts[line.status] = counts.get(line.status, 0) + 1
+    return " · ".join(
+        f"{STATUS_ICONS[s]} {s} {counts[s]}" for s in STATUS_ICONS if s != "claimed" or counts[s]
+    )
+
+
+def report_lines(lines: Sequence[DeliveryLine]) -> list[str]:
+    """Per party: a heading, one line per post, DMs summed up (failed DMs named with their reason)."""
+    out: list[str] = []
+    current: int | None = None
+    dms: dict[str, int] = {}
+
+    def flush_dms() -> None:
+        if dms:
+            out.append("✉️ DMs: " + ", ".join(f"{n} {status}" for status, n in sorted(dms.items())))
+            dms.clear()
+
+    for line in lines:
+        if line.party_id != current:
+            flush_dms()
+            current = line.party_id
+            out.append(f"**{clean(line.title)}** · {stamp(line.starts_at, 'f')}")
+        if line.kind == KIND_DM and line.status not in ("failed", "skipped"):
+            dms[line.status] = dms.get(line.status, 0) + 1
+            continue
+        out.append(f"{STATUS_ICONS.get(line.status, '•')} {_row_name(line)}: {_row_state(line)}")
+    flush_dms()
+    return out
