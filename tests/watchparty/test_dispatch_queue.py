@@ -297,14 +297,15 @@ async def finished(db: Database) -> int:
 async def test_the_loop_delivers_due_rows_and_sleeps_until_the_next(db: Database) -> None:
     party = await add_party(db)
     now = datetime.now(UTC)
-    await add_rows(db, party, now - timedelta(seconds=2), now + timedelta(seconds=1), now + timedelta(days=2))
+    # due times are stored to the second: +2 s is at least one second away
+    await add_rows(db, party, now - timedelta(seconds=2), now + timedelta(seconds=2), now + timedelta(days=2))
     recorder = Recorder()
     dispatcher = Dispatcher(db, recorder, owner=ME)
     dispatcher.start()
     try:
         await wait_for(lambda: _ge(finished(db), 1))
         assert len(recorder.seen) == 1
-        await wait_for(lambda: _ge(finished(db), 2), timeout=3)
+        await wait_for(lambda: _ge(finished(db), 2), timeout=4)
         assert dispatcher.next_due is not None and dispatcher.next_due > now + timedelta(days=1)
     finally:
         await dispatcher.stop()
