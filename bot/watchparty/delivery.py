@@ -77,14 +77,21 @@ class Party:
 # --- reading ----------------------------------------------------------------------------------------
 
 
+async def query(db: Database, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    """One round trip to the database thread (execute and fetch together): deliveries run by the thousand."""
+    return list(await db.conn.execute_fetchall(sql, params))
+
+
 async def load_party(db: Database, party_id: int) -> Party | None:
-    row = await db.fetchone(
+    rows = await query(
+        db,
         "SELECT id, guild_id, channel_id, thread_id, voice_channel_id, title, episodes, starts_at, "
         "duration_minutes, status, message_id FROM watch_parties WHERE id = ?",
         (party_id,),
     )
-    if row is None:
+    if not rows:
         return None
+    row = rows[0]
     try:
         episodes = tuple(str(e) for e in json.loads(row[6]))
     except (ValueError, TypeError):
@@ -104,24 +111,27 @@ async def load_party(db: Database, party_id: int) -> Party | None:
     )
 
 
-async def going_members(db: Database, party_id: int) -> list[int]:
-    """Members who said Going, in the order they did."""
-    rows = await db.fetchall(
-        "SELECT user_id FROM party_rsvps WHERE party_id = ? AND status = 'going' ORDER BY updated_at, rowid",
+async def going_audience(db: Database, party_id: int) -> tuple[list[int], list[int]]:
+    """(members who said Going, in the order they did; those of them to DM as well).
+
+    DMs go to Going members who asked for DMs before parties and whose DMs are not known to be closed.
+    """
+    rows = await query(
+        db,
+        "SELECT r.user_id, coalesce(m.dm_before_parties = 1 AND m.dm_closed_at IS NULL, 0) "
+        "FROM party_rsvps r LEFT JOIN member_preferences m ON m.user_id = r.user_id "
+        "WHERE r.party_id = ? AND r.status = 'going' ORDER BY r.updated_at, r.rowid",
         (party_id,),
     )
-    return [int(r[0]) for r in rows]
+    return [int(r[0]) for r in rows], [int(r[0]) for r in rows if r[1]]
+
+
+async def going_members(db: Database, party_id: int) -> list[int]:
+    return (await going_audience(db, party_id))[0]
 
 
 async def dm_recipients(db: Database, party_id: int) -> list[int]:
-    """Going members who asked for DMs before parties and whose DMs are not known to be closed."""
-    rows = await db.fetchall(
-        "SELECT r.user_id FROM party_rsvps r JOIN member_preferences m ON m.user_id = r.user_id "
-        "WHERE r.party_id = ? AND r.status = 'going' AND m.dm_before_parties = 1 AND m.dm_closed_at IS NULL "
-        "ORDER BY r.updated_at, r.rowid",
-        (party_id,),
-    )
-    return [int(r[0]) for r in rows]
+    return (await going_audience(db, party_id))[1]
 
 
 async def discussion_threads(db: Database, guild_id: int, episodes: Sequence[str]) -> list[tuple[str, int]]:
@@ -316,14 +326,14 @@ async def deliver_due(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
         kwargs: dict[str, Any] = {"nonce": due_nonce(row.id)}
         dms: tuple[int, ...] = ()
         if row.kind in (KIND_REMINDER, KIND_START):
-            going = await going_members(bot.db, party.id)
+            going, to_dm = await going_audience(bot.db, party.id)
             render = render_start if row.kind == KIND_START else render_reminder
             content, pinged = render(party, going, late=late)
             kwargs["allowed_mentions"] = pings_only(pinged)
             card = warning_card(bot.canon.pack, party) if row.kind == KIND_START else None
             if card is not None:
                 kwargs["embed"] = card
-            dms = tuple(await dm_recipients(bot.db, party.id))
+            dms = tuple(to_dm)
         elif row.kind == KIND_FOLLOWUP:
             threads = await discussion_threads(bot.db, party.guild_id, party.episodes)
             content = render_followup(party, bot.canon.pack, threads)

@@ -212,27 +212,30 @@ async def record_outcome(
     rng: random.Random | None = None,
 ) -> bool:
     """Record what happened, if the claim is still ours. Returns False when it no longer was."""
-    async with db.transaction() as conn:
-        if outcome.status == "retry" and row.attempts < MAX_ATTEMPTS:
-            next_try = now + retry_delay(row.attempts, rng=rng)
-            cursor = await conn.execute(_RECORD_RETRY, (to_db_time(next_try), outcome.reason, row.id, owner))
-        else:
-            status, reason = outcome.status, outcome.reason
-            if status == "retry":
-                status, reason = "failed", f"gave up after {row.attempts} attempts: {reason}"
-            cursor = await conn.execute(
-                _RECORD_FINAL, (status, reason, outcome.message_id, to_db_time(now), row.id, owner)
-            )
-        ours = cursor.rowcount == 1
-        await cursor.close()
-        if ours and outcome.dm_user_ids:
-            await conn.executemany(
-                "INSERT INTO due_work (kind, party_id, user_id, offset_label, due_at) VALUES (?, ?, ?, ?, ?)",
-                [
-                    (KIND_DM, row.party_id, user, row.offset_label, to_db_time(row.due_at))
-                    for user in outcome.dm_user_ids
-                ],
-            )
+    params: tuple[object, ...]
+    if outcome.status == "retry" and row.attempts < MAX_ATTEMPTS:
+        next_try = now + retry_delay(row.attempts, rng=rng)
+        sql, params = _RECORD_RETRY, (to_db_time(next_try), outcome.reason, row.id, owner)
+    else:
+        status, reason = outcome.status, outcome.reason
+        if status == "retry":
+            status, reason = "failed", f"gave up after {row.attempts} attempts: {reason}"
+        sql, params = _RECORD_FINAL, (status, reason, outcome.message_id, to_db_time(now), row.id, owner)
+    if not outcome.dm_user_ids:  # one statement is atomic on its own
+        ours = await db.execute(sql, params) == 1
+    else:
+        async with db.transaction() as conn:
+            cursor = await conn.execute(sql, params)
+            ours = cursor.rowcount == 1
+            await cursor.close()
+            if ours:
+                await conn.executemany(
+                    "INSERT INTO due_work (kind, party_id, user_id, offset_label, due_at) VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (KIND_DM, row.party_id, user, row.offset_label, to_db_time(row.due_at))
+                        for user in outcome.dm_user_ids
+                    ],
+                )
     if not ours:
         log.info("due work %s was reclaimed by another process before its outcome was recorded", row.id)
     return ours
@@ -301,23 +304,29 @@ class Rival:
 
 
 async def beat(db: Database, owner: str, now: datetime, *, interval: timedelta = HEARTBEAT) -> Rival | None:
-    """Write our heartbeat; return the other process that wrote one recently, if any."""
-    row = await db.fetchone("SELECT value, updated_at FROM bot_state WHERE key = ?", (HEARTBEAT_KEY,))
-    rival = None
-    if row is not None:
-        try:
-            other = str(json.loads(row[0])["owner"])
-        except (ValueError, KeyError, TypeError):
-            other = ""
-        seen = from_db_time(row[1])
-        if other and other != owner and now - seen <= 3 * interval and not owner_is_dead(other, owner):
-            rival = Rival(other, seen)
-    await db.execute(
-        "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-        (HEARTBEAT_KEY, json.dumps({"owner": owner}), to_db_time(now)),
-    )
-    return rival
+    """Write our heartbeat; return the other process that wrote one recently, if any.
+
+    Read and write happen in one write transaction, so two processes starting together see each other.
+    """
+    async with db.transaction() as conn:
+        cursor = await conn.execute("SELECT value, updated_at FROM bot_state WHERE key = ?", (HEARTBEAT_KEY,))
+        row = await cursor.fetchone()
+        await cursor.close()
+        await conn.execute(
+            "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            (HEARTBEAT_KEY, json.dumps({"owner": owner}), to_db_time(now)),
+        )
+    if row is None:
+        return None
+    try:
+        other = str(json.loads(row[0])["owner"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    seen = from_db_time(row[1])
+    if other != owner and now - seen <= 3 * interval and not owner_is_dead(other, owner):
+        return Rival(other, seen)
+    return None
 
 
 async def end_heartbeat(db: Database, owner: str) -> None:
@@ -386,7 +395,12 @@ class Dispatcher:
             await self.before_start()
         await release_dead_claims(self.db, self.owner, self.clock())
         next_beat = self.clock()
-        log.info("due-work dispatcher started (%s)", self.owner)
+        self.next_due = await next_wake(self.db, next_beat)
+        log.info(
+            "due-work dispatcher started (%s); next due work at %s",
+            self.owner,
+            to_db_time(self.next_due) if self.next_due else "none",
+        )
         while True:
             try:
                 self._wake.clear()
