@@ -319,47 +319,64 @@ async def deliver_due(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
         )
     late = now - row.due_at if timing == "late" else None
     late_reason = f"sent {describe_lateness(late)} late" if late else None
+    if row.kind == KIND_DM:
+        return await _send_dm(bot, row, party, now, late)
+    if row.kind not in (KIND_REMINDER, KIND_START, KIND_FOLLOWUP):
+        return Outcome.failed(f"unknown kind of due work {row.kind!r}")
+    content, kwargs, dms = await _compose(bot, row, party, late)
+    target = party.post_channel_id
     try:
-        if row.kind == KIND_DM:
-            return await _send_dm(bot, row, party, now, late)
-        channel = bot.get_partial_messageable(party.post_channel_id, guild_id=party.guild_id)
-        kwargs: dict[str, Any] = {"nonce": due_nonce(row.id)}
-        dms: tuple[int, ...] = ()
-        if row.kind in (KIND_REMINDER, KIND_START):
-            going, to_dm = await going_audience(bot.db, party.id)
-            render = render_start if row.kind == KIND_START else render_reminder
-            content, pinged = render(party, going, late=late)
-            kwargs["allowed_mentions"] = pings_only(pinged)
-            card = warning_card(bot.canon.pack, party) if row.kind == KIND_START else None
-            if card is not None:
-                kwargs["embed"] = card
-            dms = tuple(to_dm)
-        elif row.kind == KIND_FOLLOWUP:
-            threads = await discussion_threads(bot.db, party.guild_id, party.episodes)
-            content = render_followup(party, bot.canon.pack, threads)
-            kwargs["allowed_mentions"] = discord.AllowedMentions.none()
-            if party.episodes and bot.canon.pack.has_episode(party.episodes[-1]):
-                view = discord.ui.View(timeout=None)
-                view.add_item(MarkWatchedButton(party.id))
-                view.stop()  # the dynamic item answers clicks; no view needs to live in memory
-                kwargs["view"] = view
-        else:
-            return Outcome.failed(f"unknown kind of due work {row.kind!r}")
-        message = await channel.send(content, **kwargs)
-        return Outcome.delivered(message.id, late=late_reason, dm_user_ids=dms)
+        try:
+            message = await bot.get_partial_messageable(target, guild_id=party.guild_id).send(
+                content, **kwargs
+            )
+        except discord.NotFound:
+            if party.thread_id is None:
+                raise
+            # The party's thread is gone: its channel is the next best place (nothing was created in the
+            # thread, so the same nonce is fine).
+            target = party.channel_id
+            message = await bot.get_partial_messageable(target, guild_id=party.guild_id).send(
+                content, **kwargs
+            )
     except discord.HTTPException as exc:
-        outcome = _failure(exc, f"<#{party.post_channel_id}>")
-        if outcome.status == "failed" and row.kind != KIND_DM:
+        outcome = _failure(exc, f"<#{target}>")
+        if outcome.status == "failed":
             await write_modlog(
                 bot,
                 party.guild_id,
                 f"⚠️ I couldn't post the {row.kind} message of the watch party **{clean(party.title)}** "
-                f"in <#{party.post_channel_id}>: {outcome.reason}. Check that I can view and send "
-                "messages there (and that the channel still exists).",
+                f"in <#{target}>: {outcome.reason}. Check that I can view and send messages there "
+                "(and that the channel still exists).",
             )
         return outcome
     except (aiohttp.ClientError, OSError) as exc:
         return Outcome.retry(f"connection problem: {type(exc).__name__}")
+    return Outcome.delivered(message.id, late=late_reason, dm_user_ids=dms)
+
+
+async def _compose(
+    bot: Clematis, row: DueRow, party: Party, late: timedelta | None
+) -> tuple[str, dict[str, Any], tuple[int, ...]]:
+    """(content, send keyword arguments, members to DM) of a reminder, start post or follow-up."""
+    kwargs: dict[str, Any] = {"nonce": due_nonce(row.id)}
+    if row.kind == KIND_FOLLOWUP:
+        threads = await discussion_threads(bot.db, party.guild_id, party.episodes)
+        kwargs["allowed_mentions"] = discord.AllowedMentions.none()
+        if party.episodes and bot.canon.pack.has_episode(party.episodes[-1]):
+            view = discord.ui.View(timeout=None)
+            view.add_item(MarkWatchedButton(party.id))
+            view.stop()  # the dynamic item answers clicks; no view needs to live in memory
+            kwargs["view"] = view
+        return render_followup(party, bot.canon.pack, threads), kwargs, ()
+    going, to_dm = await going_audience(bot.db, party.id)
+    render = render_start if row.kind == KIND_START else render_reminder
+    content, pinged = render(party, going, late=late)
+    kwargs["allowed_mentions"] = pings_only(pinged)
+    card = warning_card(bot.canon.pack, party) if row.kind == KIND_START else None
+    if card is not None:
+        kwargs["embed"] = card
+    return content, kwargs, tuple(to_dm)
 
 
 async def _send_dm(

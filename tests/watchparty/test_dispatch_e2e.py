@@ -265,7 +265,7 @@ async def test_work_missed_while_the_bot_was_down_is_sent_late_or_skipped(
     await stop_bot(bot)
 
 
-async def test_refused_and_deleted_channels_fail_once_and_tell_moderators(
+async def test_refused_and_deleted_channels_fail_once_a_deleted_thread_falls_back_to_its_channel(
     emulator: Emulator, world: World
 ) -> None:
     guild = emulator.guild
@@ -283,7 +283,16 @@ async def test_refused_and_deleted_channels_fail_once_and_tell_moderators(
     missing = await world.due(
         await world.party(gone, starts_in=timedelta(hours=1)), "reminder", at=timedelta(0)
     )
+    general = guild.channel("general")
+    thread = guild.add_thread(general, "Party thread", owner=guild.members[guild.owner_id])
+    guild.delete_channel(thread)
+    moved = await world.due(
+        await world.party(general, thread=thread, starts_in=timedelta(hours=1)), "reminder", at=timedelta(0)
+    )
     bot = await run_bot(emulator, world)
+    (moved_row,) = await world.settled(moved)
+    (in_channel,) = emulator.messages_in(general)  # the thread is gone: the party's channel gets it
+    assert (moved_row["status"], moved_row["message_id"]) == ("delivered", in_channel.id)
 
     refused_row, missing_row = await world.settled(refused, missing)
     assert refused_row["status"] == "failed" and "missing access" in refused_row["reason"]
