@@ -198,7 +198,6 @@ class ThreadKeeper:
                 )
                 await forget_thread(self.bot.db, thread_id)
             thread = await self._create(guild, episode)
-            await record_thread(self.bot.db, guild.id, episode.id, thread.parent_id, thread.id)
         self.bot.dispatch("spoiler_state_changed", guild.id)
         return ThreadOutcome(thread, created=True)
 
@@ -248,6 +247,7 @@ class ThreadKeeper:
         return channel
 
     async def _create(self, guild: discord.Guild, episode: Episode) -> discord.Thread:
+        """Create the thread (or forum post) with its opening message and record it."""
         settings = await discussion_settings(self.bot.db, guild.id)
         channel = self._discussion_channel(guild, settings.channel_id)
         ctx = await load_card_context(self.bot.db, guild.id)  # public: no member's own topics
@@ -270,6 +270,7 @@ class ThreadKeeper:
                 auto_archive_duration=ARCHIVE_MINUTES,
                 allowed_mentions=discord.AllowedMentions.none(),
             )
+            await record_thread(self.bot.db, guild.id, episode.id, channel.id, created.thread.id)
             return created.thread
         assert isinstance(channel, discord.TextChannel)
         private = settings.gated
@@ -282,5 +283,7 @@ class ThreadKeeper:
             auto_archive_duration=ARCHIVE_MINUTES,
             invitable=False,  # only for private threads: members can't add friends who haven't watched
         )
+        # Recorded before the opening is sent: if sending fails, the next call reuses this thread.
+        await record_thread(self.bot.db, guild.id, episode.id, channel.id, thread.id)
         await thread.send(embed=opening, allowed_mentions=discord.AllowedMentions.none())
         return thread
