@@ -45,10 +45,3 @@ async def audience_for(
         has_progress=seen.has_progress,
         progress_command=progress_command,
     )
-
-
-def private_audience(audience: Audience) -> Audience:
-    """The same viewer, answered privately."""
-    return Audience(
-        audience.personal, audience.personal, True, audience.has_progress, audience.progress_command
-    )

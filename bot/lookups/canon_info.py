@@ -18,14 +18,21 @@ def pack_counts(pack: CanonPack) -> str:
     )
 
 
+def code(text: str) -> str:
+    """``text`` as inline code (shown exactly), or escaped when it holds a backtick or a line break."""
+    if text and "`" not in text and "\n" not in text:
+        return f"`{text}`"
+    return escape_spoiler(text)
+
+
 def info_card(store: CanonStore, *, show_path: bool) -> Card:
     pack = store.pack
     if store.override_dir is None:
         overrides = "None (CANON_DIR is not set)"
     elif show_path:
-        overrides = f"`{escape_spoiler(str(store.override_dir))}`"
+        overrides = code(str(store.override_dir))
     else:
-        overrides = f"Yes (folder `{escape_spoiler(store.override_dir.name)}`)"
+        overrides = f"Yes (folder {code(store.override_dir.name)})"
     card = Card(title=pack.name, description=pack_counts(pack))
     return card.with_field("Version", pack.version).with_field("Overrides", overrides)
 
