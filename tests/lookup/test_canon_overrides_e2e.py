@@ -31,6 +31,7 @@ title = "{title}"
 aliases = ["encore", "curtain call"]
 premise = "A special the operator added after the pack was released."
 release_date = 2026-08-01
+official_url = "https://example.com/alnst/encore"
 performers = ["mizi"]
 details = [{{ text = "The curtain falls on an empty stage.", revealed_in = "encore", confidence = "high" }}]
 
@@ -79,6 +80,8 @@ async def test_an_override_adds_an_episode_and_patches_a_character(world: World)
     assert episode.embed["title"] == "ENCORE: Curtain Call"
     assert "A special the operator added" in episode.text and "1 later detail hidden" in episode.text
     assert "Special · Main story" in episode.text
+    assert episode.embed["url"] == "https://example.com/alnst/encore"
+    assert "[Official page](https://example.com/alnst/encore)" in episode.text
     mizi = await mina.slash("character", name="mizi")
     assert "Japanese: ミジ" in mizi.text and "Japanese: ミジ *(unconfirmed)*" not in mizi.text
     timeline = await mina.slash("timeline")

@@ -156,6 +156,36 @@ async def test_episode_links_its_discussion_thread_once_one_exists(world: World)
     assert {"name": "Discussion", "value": "<#424242424242424242>", "inline": True} in reply.embed["fields"]
 
 
+async def test_a_discussion_thread_allows_its_episode_in_public_answers(world: World) -> None:
+    guild = world.emulator.guild
+    mina = world.emulator.member(guild, "Mina")
+    world.set_progress(mina.id, main="final", comics="remember-everything")
+    thread = await mina.start_thread(guild.channel("discussion"), "ROUND 6 talk", content="Cure!")
+    world.sql(
+        "INSERT INTO discussion_threads (guild_id, episode_id, channel_id, thread_id) VALUES (?, 'r3', ?, ?)",
+        (guild.id, guild.channel("discussion").id, thread.id),
+    )
+    reply = await mina.slash("character", name="ivan", channel=thread)
+    assert not reply.ephemeral and IVAN_R3 in reply.text
+    assert IVAN_R6 not in reply.text and "2 later facts hidden" in reply.text
+
+
+async def test_lore_gates_its_facts_like_characters(world: World) -> None:
+    guild = world.emulator.guild
+    kai = world.emulator.member(guild, "Kai")
+    world.set_progress(kai.id)
+    garden = PACK.term("anakt-garden")
+    mark = len(world.emulator.requests)
+    reply = await kai.slash("lore", term="anakt garden")
+    assert reply.embed["title"] == "Anakt Garden" and garden.summary in reply.text
+    assert all(f.text not in sent_since(world, mark) for f in garden.facts)
+    assert "3 later facts hidden" in reply.text and "Hangul" in reply.text
+    world.set_progress(kai.id, main="r1")
+    private = await kai.slash("lore", term="anakt-garden", private=True)
+    assert all(f.text in private.text for f in garden.facts)
+    assert "*(unconfirmed)*" in private.text  # two of its facts are low confidence
+
+
 async def test_unknown_name_offers_buttons_that_post_the_entry(world: World) -> None:
     guild = world.emulator.guild
     mina = world.emulator.member(guild, "Mina")
@@ -275,3 +305,20 @@ async def test_canon_reload_is_hidden_from_members_and_refused_to_admins_who_are
     owner = guild.members[world.emulator.owner.id]
     done = await owner.slash("canon-reload")
     assert done.ephemeral and "Canon pack reloaded" in done.text
+
+
+async def test_buttons_keep_working_after_a_restart(world: World) -> None:
+    guild = world.emulator.guild
+    mina = world.emulator.member(guild, "Mina")
+    world.set_progress(mina.id)
+    card = await mina.slash("character", name="till")
+    suggestion = await mina.slash("character", name="hyun")
+    timeline = await mina.slash("timeline")
+    assert await world.bot.stop() == 0
+    await world.bot.start()
+    revealed = await mina.click(card, "Reveal")
+    assert revealed.ephemeral and "||(ROUND 2: Unknown (Till the End))" in revealed.text
+    opened = await mina.click(suggestion, "Hyunwoo (현우)")
+    assert opened.embed["title"] == "Hyunwoo"
+    turned = await mina.click(timeline, "Next")
+    assert turned.embed["title"] == "Timeline · Webcomics"
