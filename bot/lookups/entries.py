@@ -235,7 +235,12 @@ def episode_view(
         kind += "\n*Its place in the order is uncertain.*"
     card = card.with_field("Kind", kind)
     if stage_hidden:
-        card = card.with_field("On stage", f"*Hidden until you have seen {_before(pack, episode)}.*")
+        before = _before(pack, episode)
+        if audience.private:
+            why = f"*Hidden until you have seen {before}.*"
+        else:
+            why = f"*Hidden in public answers here until {before} may be discussed.*"
+        card = card.with_field("On stage", why)
     else:
         card = card.with_field("On stage", on_stage)
     card = card.with_field("Content warnings", warning_summary(pack, episode), inline=False)

@@ -134,7 +134,7 @@ async def test_episode_card_shows_dates_as_timestamps_warnings_tagged_and_perfor
 
     mark = len(world.emulator.requests)
     r5 = await lee.slash("episode", title="ruler of my heart")
-    assert "Hidden until you have seen Sweet Dream" in r5.text
+    assert "Hidden in public answers here until Sweet Dream may be discussed" in r5.text
     assert "BL8M" not in sent_since(world, mark) and R5_OUTCOME not in sent_since(world, mark)
     world.set_progress(lee.id, main="sweet-dream")
     r5_private = await lee.slash("episode", title="r5", private=True)
