@@ -6,6 +6,9 @@ answers only the member, up to their own progress. Buttons are persistent (`Dyna
   only to whoever clicks.
 - Open (`lookup:open:<mode>:<kind>:<id>`): a suggestion or search result. Mode `p` posts the card in
   the channel, `e` answers only the clicker, `u` turns the (private) suggestion message into the card.
+
+Reloading is `/canon-reload`, not `/canon reload`: Discord sets visibility (default_member_permissions)
+per top-level command only, and `/canon info` is for everyone.
 """
 
 from __future__ import annotations
