@@ -7,6 +7,7 @@ from datetime import date
 
 from bot.canon.horizon import Horizon
 from bot.canon.model import CanonPack
+from bot.content_warnings import PUBLIC_CONTEXT, CardContext, load_card_context
 from bot.db import Database
 from bot.horizon import viewer_horizon
 
@@ -18,6 +19,7 @@ class Audience:
     private: bool  # only the viewer sees the answer (ephemeral, or in DMs)
     has_progress: bool
     progress_command: str = "/progress"
+    warnings: CardContext = PUBLIC_CONTEXT  # how content-warning cards are drawn for this answer
 
 
 async def audience_for(
@@ -38,10 +40,13 @@ async def audience_for(
         db, pack, user_id=user_id, guild_id=guild_id, channel_id=channel_id, parent_id=parent_id, today=today
     )
     private = private or guild_id is None
+    # The member's own spelled-out topics only ever go into answers nobody else sees.
+    warnings = await load_card_context(db, guild_id, user_id if private else None)
     return Audience(
         horizon=seen.personal if private else seen.public,
         personal=seen.personal,
         private=private,
         has_progress=seen.has_progress,
         progress_command=progress_command,
+        warnings=warnings,
     )

@@ -18,10 +18,10 @@ from datetime import UTC, datetime, time
 
 from bot.canon.horizon import Horizon, visible_facts
 from bot.canon.model import CanonPack, Character, Credit, Episode, Fact, Kind, Term, Track, is_confirmed
+from bot.content_warnings import render_card
 from bot.lookups.audience import Audience
 from bot.lookups.cards import COLOURS, DESCRIPTION_MAX, Card
 from bot.lookups.text import fit_lines, spoiler
-from bot.lookups.warnings import warning_summary
 
 Entry = Character | Episode | Term
 
@@ -243,7 +243,9 @@ def episode_view(
         card = card.with_field("On stage", why)
     else:
         card = card.with_field("On stage", on_stage)
-    card = card.with_field("Content warnings", warning_summary(pack, episode), inline=False)
+    # The one content-warning card (topics behind spoiler tags unless this member asked to see them).
+    for name, value in render_card(pack, [episode.id], audience.warnings, budget=1800, max_fields=2):
+        card = card.with_field(name, value, inline=False)
     links = [f"[Official page]({episode.official_url})"] if episode.official_url else []
     links += [f"[Video {i}]({url})" for i, url in enumerate(episode.video_urls, start=1)]
     card = card.with_field("Watch", " · ".join(links))

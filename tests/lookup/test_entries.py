@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bot.canon.horizon import Horizon, horizon_through
 from bot.canon.loader import load_pack
 from bot.canon.model import CanonPack, Episode
+from bot.canon.warnings import TOPICS_BY_ID
 from bot.horizon import full_horizon
 from bot.lookups.audience import Audience
 from bot.lookups.cards import fit_card
@@ -24,7 +25,6 @@ from bot.lookups.entries import (
     release_text,
     reveal_card,
 )
-from bot.lookups.warnings import warning_summary
 from bot.spoilers import escape_spoiler, visible_text
 
 PACK = load_pack()
@@ -113,13 +113,16 @@ def test_a_webcomic_needs_round_6_before_its_cast_shows() -> None:
     assert "Hidden until you have seen ROUND 6: Cure" in scars
 
 
-def test_warnings_are_each_spoiler_tagged_and_nothing_else_is_said() -> None:
-    summary = warning_summary(PACK, PACK.episode("r6"))
-    labels = summary.split(" · ")
-    assert labels[0] == "||Sexual assault||" and len(labels) == len(PACK.episode("r6").warnings)
-    assert visible_text(summary).replace("·", "").strip() == ""
-    bare = Episode(id="x", track="main", kind="round", title="X", premise="")
-    assert warning_summary(PACK, bare) == "None listed in the canon pack."
+def test_episode_card_draws_the_one_content_warning_card_with_topics_tagged() -> None:
+    from bot.content_warnings import PUBLIC_CONTEXT, render_card
+
+    card = entry_view(PACK, PACK.episode("r6"), private(through("r6"))).card
+    expected = render_card(PACK, ["r6"], PUBLIC_CONTEXT, budget=1800, max_fields=2)
+    for name, value in expected:
+        assert value in all_text(card) and name in all_text(card)
+    for warning in PACK.episode("r6").warnings:
+        label = TOPICS_BY_ID[warning.topic].label
+        assert f"||{label}||" in all_text(card)
 
 
 def test_episode_links_its_discussion_thread() -> None:
