@@ -290,20 +290,32 @@ async def test_message_content_intent_not_enabled_is_one_line_and_exit_2(
 # ---------------------------------------------------------------------------------------------- backup
 
 
-async def test_backup_copies_the_live_database_while_the_bot_runs(
-    emulator: Emulator, bot: BotProcess, tmp_path: Path
+async def test_backup_of_the_live_database_restores_into_a_working_bot(
+    emulator: Emulator, tmp_path: Path
 ) -> None:
+    live = BotProcess(emulator, tmp_path / "live.db")
+    await live.start()
+    mina = emulator.member(emulator.guild, "Mina")
     target = tmp_path / "backups" / "copy.sqlite3"
-    run = await run_bot("backup", str(target), env=clean_env(DATABASE_PATH=str(bot.db_path)), cwd=tmp_path)
+    backing_up = asyncio.create_task(
+        run_bot("backup", str(target), env=clean_env(DATABASE_PATH=str(live.db_path)), cwd=tmp_path)
+    )
+    assert "Version" in (await mina.slash("about")).text, "the bot keeps answering during a backup"
+    run = await backing_up
     assert run.code == 0, run.stderr
-    assert f"backed up {bot.db_path} to {target}" in run.stdout
-    assert schema_of(target) == schema_of(bot.db_path)
+    assert f"backed up {live.db_path} to {target}" in run.stdout
+    assert schema_of(target) == schema_of(live.db_path)
     with sqlite3.connect(target) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         keys = {row[0] for row in conn.execute("SELECT key FROM bot_state")}
     assert "command_tree_hash:global" in keys
-    reply = await emulator.member(emulator.guild, "Mina").slash("about")
-    assert "Version" in reply.text, "the bot keeps answering during and after a backup"
+    assert_clean_exit(live, await live.stop())
+
+    restored = BotProcess(emulator, target)  # restore = start from the copy
+    await restored.start()
+    assert emulator.command_syncs == 1, "the restored database still knows the synced tree"
+    assert "Version" in (await mina.slash("about")).text
+    assert_clean_exit(restored, await restored.stop())
 
 
 async def test_backup_refuses_to_overwrite_and_needs_a_database(tmp_path: Path) -> None:
@@ -316,18 +328,3 @@ async def test_backup_refuses_to_overwrite_and_needs_a_database(tmp_path: Path) 
     exists = await run_bot("backup", str(target), env=clean_env(DATABASE_PATH=str(db)), cwd=tmp_path)
     assert_user_mistake(exists, "already exists")
     assert target.read_bytes() == b"precious"
-
-
-async def test_bot_started_after_a_backup_restore_answers(emulator: Emulator, tmp_path: Path) -> None:
-    """Restore = copy the backup back: the bot starts from it without re-syncing."""
-    live = BotProcess(emulator, tmp_path / "live.db")
-    await live.start()
-    backup = tmp_path / "backup.sqlite3"
-    run = await run_bot("backup", str(backup), env=clean_env(DATABASE_PATH=str(live.db_path)), cwd=tmp_path)
-    assert run.code == 0, run.stderr
-    assert_clean_exit(live, await live.stop())
-    restored = BotProcess(emulator, backup)
-    await restored.start()
-    assert emulator.command_syncs == 1
-    assert "Version" in (await emulator.member(emulator.guild, "Mina").slash("about")).text
-    assert_clean_exit(restored, await restored.stop())

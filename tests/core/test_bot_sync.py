@@ -1,7 +1,6 @@
 """The real bot logs in, syncs its slash commands only when they changed, and answers /about and /help."""
 
 import asyncio
-import sqlite3
 import sys
 from pathlib import Path
 
@@ -110,27 +109,6 @@ async def test_second_start_with_the_same_database_syncs_nothing(emulator: Emula
     ids = {c["name"]: c["id"] for c in emulator.global_commands.values()}
     assert f"</about:{ids['about']}>" in reply.text, "command ids were not kept from the first sync"
     await stop(again)
-
-
-async def test_changed_command_tree_syncs_exactly_once(emulator: Emulator, tmp_path: Path) -> None:
-    db = tmp_path / "clematis.db"
-    await stop(await start(emulator, db))
-    # What an upgrade that changes a command looks like to the bot: the stored hash no longer matches.
-    with sqlite3.connect(db) as conn:
-        changed = conn.execute(
-            "UPDATE bot_state SET value = ? WHERE key = ?",
-            ("hash-of-an-older-tree", "command_tree_hash:global"),
-        ).rowcount
-    assert changed == 1
-
-    before = len(emulator.requests)
-    await stop(await start(emulator, db))
-    assert command_puts(emulator, before) == [f"/applications/{emulator.application_id}/commands"]
-
-    before = len(emulator.requests)
-    await stop(await start(emulator, db))
-    assert command_puts(emulator, before) == []
-    assert emulator.command_syncs == 2
 
 
 async def test_dev_guild_syncs_to_that_guild_once_then_never_again(
