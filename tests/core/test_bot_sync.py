@@ -6,18 +6,15 @@ from pathlib import Path
 
 import aiohttp
 
+from bot import __version__
 from tests.conftest import assert_clean_exit
 from tests.emulator import Emulator
 from tests.emulator.process import BotProcess
 
-COMMAND_PUT = "PUT"
-
 
 def command_puts(emulator: Emulator, since: int = 0) -> list[str]:
     """Paths of the bulk command PUTs the bot made (from request number `since` on)."""
-    return [
-        r.path for r in emulator.requests[since:] if r.method == COMMAND_PUT and r.path.endswith("/commands")
-    ]
+    return [r.path for r in emulator.requests[since:] if r.method == "PUT" and r.path.endswith("/commands")]
 
 
 async def start(emulator: Emulator, db: Path, **env: str) -> BotProcess:
@@ -58,7 +55,7 @@ async def test_bot_syncs_about_and_help_once_and_answers_both(emulator: Emulator
     assert about.ephemeral
     assert about.embed["title"] == "Clematis"
     fields = {f["name"]: f["value"] for f in about.embed["fields"]}
-    assert fields["Version"] == bot_version()
+    assert fields["Version"] == __version__
     assert fields["Servers"] == "1"
 
     helped = await mina.slash("help")
@@ -144,9 +141,3 @@ async def test_sync_command_forces_a_sync_and_exits_0(emulator: Emulator, tmp_pa
     assert emulator.command_syncs == 2
     assert "synced" in output and "Traceback" not in output
     assert emulator.identifies == 1, "`sync` must not open a gateway session"
-
-
-def bot_version() -> str:
-    from bot import __version__
-
-    return __version__
