@@ -211,7 +211,9 @@ def _newer_than_code(db: Path) -> int:
     return newer
 
 
-@pytest.mark.parametrize("command", [["check"], ["migrate"], ["migrate", "--dry-run"]])
+@pytest.mark.parametrize(
+    "command", [["check"], ["migrate"], ["migrate", "--dry-run"]], ids=["check", "migrate", "dry-run"]
+)
 async def test_database_newer_than_the_code_is_refused(tmp_path: Path, command: list[str]) -> None:
     db = tmp_path / "c.db"
     await make_database(db)
