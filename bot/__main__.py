@@ -35,6 +35,10 @@ class StartupError(Exception):
     """A problem the operator must fix; printed as one line, exit code 2."""
 
 
+class _GatewayAuthFailed(Exception):
+    """The gateway closed with 4004 (authentication failed)."""
+
+
 class DiscordUnavailable(Exception):
     """Discord could not be reached, or failed, while starting; printed as one line, exit code 1 (a service
     manager restarts the bot, which is what fixes a passing outage)."""
@@ -84,7 +88,12 @@ async def _run(settings: Settings, *, force_sync: bool = False, connect: bool = 
         async with bot:
             try:
                 if connect:
-                    await bot.start(settings.token)
+                    try:
+                        await bot.start(settings.token)
+                    except discord.ConnectionClosed as exc:
+                        if exc.code == 4004:  # the gateway refused the token
+                            raise _GatewayAuthFailed from None
+                        raise
                 else:
                     await bot.login(settings.token)  # runs setup_hook: migrate, load cogs, sync
             except Exception:
@@ -93,7 +102,7 @@ async def _run(settings: Settings, *, force_sync: bool = False, connect: bool = 
                 # A stop during start-up closes the HTTP session (and the database) under whatever start-up
                 # step was running; that step's error is the shutdown itself, not a failure.
                 log.debug("start-up interrupted by the shutdown", exc_info=True)
-    except discord.LoginFailure:
+    except (discord.LoginFailure, _GatewayAuthFailed):
         raise StartupError(
             "DISCORD_TOKEN was rejected by Discord: reset the token at "
             "https://discord.com/developers/applications → your app → Bot, and update .env"

@@ -281,6 +281,12 @@ async def test_token_discord_rejects_is_one_line_and_exit_2(emulator: Emulator, 
     assert [r.status for r in emulator.requests] == [401]
 
 
+async def test_token_the_gateway_rejects_is_one_line_and_exit_2(emulator: Emulator, tmp_path: Path) -> None:
+    emulator.gateway_token = "a-different-token"  # REST accepts the token, IDENTIFY is closed with 4004
+    run = await run_bot(env=BotProcess(emulator, tmp_path / "c.db").env(), cwd=tmp_path)
+    assert_user_mistake(run, "DISCORD_TOKEN was rejected by Discord", "reset the token")
+
+
 async def test_message_content_intent_not_enabled_is_one_line_and_exit_2(
     emulator: Emulator, tmp_path: Path
 ) -> None:
