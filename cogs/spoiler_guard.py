@@ -104,7 +104,13 @@ class SpoilerGuard(commands.Cog):
         detection = state.judge(pack, hits, channel_id, parent_id)
         if detection is None:
             return
-        await self.actions.handle(Incident(message, detection, trigger), state)
+        try:
+            await self.actions.handle(Incident(message, detection, trigger), state)
+        except Exception:
+            if self.bot.is_closed():  # shutting down: the HTTP session is gone mid-action
+                log.info("shutting down: the spoiler action on message %s was cut short", message.id)
+                return
+            raise
 
     async def _place_of(self, channel: discord.abc.MessageableChannel) -> tuple[int, int | None]:
         """(channel id, parent id when it is a thread), fetching a channel discord.py has not cached."""
