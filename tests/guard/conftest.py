@@ -9,7 +9,7 @@ import pytest
 import pytest_asyncio
 
 from tests.conftest import assert_clean_exit
-from tests.emulator import Emulator, Guild, Member, Message, Reply, actions
+from tests.emulator import Channel, Emulator, Guild, Member, Message, Reply, actions
 from tests.emulator.process import BotProcess
 
 _names = itertools.count(1)

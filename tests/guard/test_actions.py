@@ -105,7 +105,6 @@ async def test_missing_manage_messages_downgrades_to_flag_and_says_so_once(emula
     general = guild.channel("general")
     first = await mina.say(general, "ivan dies")
     second = await mina.say(general, "till dies")
-    modlog = guild.channel("mod-log")
     await emulator.wait_until(
         lambda: (
             sum("🚩" in t for t in modlog_texts(emulator, guild)) == 2
