@@ -91,12 +91,7 @@ class SpoilerActions:
             return "flag"
         if action == "repost" and not message.content and not message.attachments:
             action = "nudge"
-        done = await (self._repost(incident) if action == "repost" else self._nudge(incident))
-        if done:
-            for permission in ACTION_NEEDS[action]:
-                if permission in state.config.warned_permissions:
-                    await clear_permission_warned(self.bot.db, guild.id, permission)
-                    await self.cache.reload(guild.id)
+        done = await (self._repost(incident, state) if action == "repost" else self._nudge(incident, state))
         return action if done else "none"
 
     # --- permissions ------------------------------------------------------------------------------
@@ -132,6 +127,12 @@ class SpoilerActions:
             f"permission there, so I only flag them here. Grant it to my role (server or channel settings) "
             f"and I'll {wanted} them again. (I say this once.)",
         )
+
+    async def _permission_works(self, guild_id: int, permission: str, state: GuildState) -> None:
+        """The permission worked: a later loss is news again."""
+        if permission in state.config.warned_permissions:
+            await clear_permission_warned(self.bot.db, guild_id, permission)
+            await self.cache.reload(guild_id)
 
     async def _lost_permission(self, incident: Incident, permission: str) -> None:
         message = incident.message
@@ -193,7 +194,7 @@ class SpoilerActions:
 
     # --- nudge ------------------------------------------------------------------------------------
 
-    async def _delete(self, incident: Incident) -> bool:
+    async def _delete(self, incident: Incident, state: GuildState) -> bool:
         """Delete the message. False when it could not be (the mod log is told why)."""
         try:
             await incident.message.delete()
@@ -202,9 +203,11 @@ class SpoilerActions:
         except discord.Forbidden:
             await self._lost_permission(incident, "manage_messages")
             return False
+        assert incident.message.guild is not None
+        await self._permission_works(incident.message.guild.id, "manage_messages", state)
         return True
 
-    async def _nudge(self, incident: Incident) -> bool:
+    async def _nudge(self, incident: Incident, state: GuildState) -> bool:
         message = incident.message
         assert message.guild is not None
         notice_id = message.id
@@ -220,7 +223,7 @@ class SpoilerActions:
             ),
             now=datetime.now(UTC),
         )
-        if not await self._delete(incident):
+        if not await self._delete(incident, state):
             return False
         title = self._episode_title(incident.detection)
         why = (
@@ -290,17 +293,19 @@ class SpoilerActions:
         self._webhooks[target.id] = hook
         return hook
 
-    async def _repost(self, incident: Incident) -> bool:
+    async def _repost(self, incident: Incident, state: GuildState) -> bool:
         message = incident.message
+        assert message.guild is not None
         try:
             hook = await self._webhook_for(message.channel)
         except discord.Forbidden:
             await self._lost_permission(incident, "manage_webhooks")
             return False
         if hook is None:
-            return await self._nudge(incident)
+            return await self._nudge(incident, state)
+        await self._permission_works(message.guild.id, "manage_webhooks", state)
         files, skipped = await self._read_attachments(message)
-        if not await self._delete(incident):
+        if not await self._delete(incident, state):
             return False
         title = self._episode_title(incident.detection)
         footer = f"Reposted with spoiler tags by {self.bot.user.display_name if self.bot.user else 'the bot'}"

@@ -48,7 +48,7 @@ def episode_names(pack: CanonPack) -> frozenset[tuple[str, ...]]:
 
 
 def _is_name_word(word: str, names: frozenset[str]) -> bool:
-    if word in names:
+    if word in names or (len(word) > 1 and word.endswith("s") and word[:-1] in names):  # possessive "'s"
         return True
     if is_cjk(word[0]):  # a Hangul name with a particle attached: "이반이", "틸한테"
         return any(word.startswith(name) and word[len(name) :] in _PARTICLES for name in names)
@@ -65,18 +65,20 @@ def rule_problem(pack: CanonPack, phrase: str) -> str | None:
             "That phrase has no letters or digits left once punctuation, emoji and formatting are "
             "ignored, so it could never match anything."
         )
-    if sum(len(k) for k in keys) < MIN_LETTERS and not any(is_cjk(k[0]) for k in keys):
-        return "That phrase is too short: it would catch ordinary chat. Use a few words that give the story away."
-    names = name_words(pack)
-    if all(_is_name_word(k, names) for k in keys):
-        return (
-            "A character's name on its own isn't a spoiler: members must be able to talk about who "
-            "they like. Add what happens, e.g. `ivan dies` rather than `ivan`."
-        )
     if keys in episode_names(pack):
         return (
             "An episode's name on its own isn't a spoiler: members must be able to say what they're "
             "watching. Add what happens in it instead."
+        )
+    if sum(len(k) for k in keys) < MIN_LETTERS and not any(is_cjk(k[0]) for k in keys):
+        return "That phrase is too short: it would catch ordinary chat. Use a few words that give the story away."
+    names = name_words(pack)
+    named = [_is_name_word(k, names) for k in keys]
+    filler = [len(k) == 1 and not is_cjk(k) for k in keys]  # the "s" of "イバン's", a lone "a"
+    if any(named) and all(n or f for n, f in zip(named, filler, strict=True)):
+        return (
+            "A character's name on its own isn't a spoiler: members must be able to talk about who "
+            "they like. Add what happens, e.g. `ivan dies` rather than `ivan`."
         )
     return None
 
