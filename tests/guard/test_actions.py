@@ -140,3 +140,16 @@ async def test_nothing_is_posted_to_a_mod_log_that_is_not_set(emulator: Emulator
     await wait_deleted(emulator, spoiler)
     await emulator.wait_for_message(guild.channel("general"))
     assert modlog_texts(emulator, guild) == []
+
+
+async def test_a_repost_in_a_thread_stays_in_the_thread(emulator: Emulator) -> None:
+    guild, _ = await configured_server(emulator, action="repost")
+    mina = emulator.member(guild, "Mina")
+    thread = await mina.start_thread(guild.channel("general"), "theories")
+    spoiler = await mina.say(thread, "luka wins the final")
+    await wait_deleted(emulator, spoiler)
+    repost = await emulator.wait_for_message(thread, lambda m: m.webhook_id is not None)
+    assert "||luka wins the final||" in repost.content
+    assert [h["channel_id"] for h in emulator.webhooks.values() if h["guild_id"] == str(guild.id)] == [
+        str(guild.channel("general").id)
+    ]
