@@ -8,30 +8,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.canon.horizon import Horizon
-from bot.canon.model import CanonPack, Episode
+from bot.canon.model import Episode
 from bot.client import Clematis
 from bot.errors import UserError
 from bot.guard.cache import spoiler_cache
-from bot.guard.episodes import episode_choices, resolve_episode, suggestions, track_name
-from bot.guard.render import horizon_lines, last_title
+from bot.guard.episodes import episode_choices, resolve_episode, suggestions
+from bot.guard.render import horizon_lines, progress_lines
 from bot.horizon import member_progress
 from bot.progress import clear_progress, set_progress
 from bot.ui import BaseView
-
-
-def progress_lines(pack: CanonPack, progress: Horizon) -> list[str]:
-    """One line per track: the last episode watched and how far along the track that is."""
-    lines = []
-    for track in pack.track_ids():
-        episodes = pack.episodes_in_order(track)
-        title = last_title(pack, progress, track)
-        if title is None:
-            lines.append(f"{track_name(pack, track)}: nothing yet")
-        else:
-            done = min(progress[track], len(episodes) - 1) + 1
-            lines.append(f"{track_name(pack, track)}: up to **{title}** ({done} of {len(episodes)})")
-    return lines
 
 
 class SuggestionView(BaseView):

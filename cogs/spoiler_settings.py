@@ -7,7 +7,6 @@ immediately), and the mod log is told who changed what.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
 
 import discord
 from discord import app_commands
@@ -19,6 +18,7 @@ from bot.errors import UserError
 from bot.guard import settings as store
 from bot.guard.cache import spoiler_cache
 from bot.guard.episodes import episode_choices, resolve_episode, resolve_track, track_choices, track_name
+from bot.guard.options import Action, DiscussionPlace, SpoilerPlace, code
 from bot.guard.render import (
     ACTION_DESCRIPTIONS,
     horizon_lines,
@@ -31,51 +31,6 @@ from bot.guard.rules import allow_problem, phrase_key, rule_problem
 from bot.guard.state import GuildState
 from bot.guard.views import PagerView
 from bot.modlog import modlog_channel_id, set_modlog_channel, write_modlog
-
-PickedChannel = app_commands.AppCommandChannel | app_commands.AppCommandThread
-
-
-class ChannelOption(app_commands.Transformer):
-    """A channel option offering exactly these channel types (media channels are left out: Discord's
-    published API schema does not list them for command options)."""
-
-    def __init__(self, *types: discord.ChannelType) -> None:
-        super().__init__()
-        self._types = list(types)
-
-    @property
-    def type(self) -> discord.AppCommandOptionType:
-        return discord.AppCommandOptionType.channel
-
-    @property
-    def channel_types(self) -> list[discord.ChannelType]:
-        return self._types
-
-    async def transform(self, interaction: discord.Interaction, value: PickedChannel, /) -> PickedChannel:
-        return value
-
-
-_T = discord.ChannelType
-SpoilerPlace = app_commands.Transform[
-    PickedChannel,
-    ChannelOption(
-        _T.text,
-        _T.news,
-        _T.forum,
-        _T.voice,
-        _T.stage_voice,
-        _T.public_thread,
-        _T.private_thread,
-        _T.news_thread,
-    ),
-]
-DiscussionPlace = app_commands.Transform[PickedChannel, ChannelOption(_T.text, _T.forum)]
-Action = Literal["nudge", "repost", "flag"]
-
-
-def _code(text: str) -> str:
-    """User text shown as inline code that cannot break out of it."""
-    return "`" + " ".join(text.replace("`", "ˋ").split())[:100] + "`"
 
 
 @app_commands.guild_only()
@@ -321,7 +276,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         if rule_id is None:
             raise UserError(f"This server already has that rule for **{chosen.title}**.")
         await self._changed(
-            interaction, f"added spoiler rule #{rule_id} {_code(phrase)} for **{chosen.title}**"
+            interaction, f"added spoiler rule #{rule_id} {code(phrase)} for **{chosen.title}**"
         )
 
     @rule_add.autocomplete("episode")
@@ -346,7 +301,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
                 "That phrase is a rule for several episodes: pick the one to remove from the list."
             )
         await store.remove_rule(self.bot.db, guild_id, found[0].rule_id or 0)
-        await self._changed(interaction, f"removed spoiler rule #{found[0].rule_id} {_code(found[0].phrase)}")
+        await self._changed(interaction, f"removed spoiler rule #{found[0].rule_id} {code(found[0].phrase)}")
 
     @rule_remove.autocomplete("rule")
     async def _server_rules(
@@ -393,7 +348,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
             raise UserError(problem)
         if not await store.add_allowed(self.bot.db, self._guild_id(interaction), phrase, interaction.user.id):
             raise UserError("That phrase is already allowed.")
-        await self._changed(interaction, f"allowed the phrase {_code(phrase)}")
+        await self._changed(interaction, f"allowed the phrase {code(phrase)}")
 
     @allow.command(name="remove", description="Stop allowing a phrase")
     @app_commands.describe(phrase="The allowed phrase to remove")
@@ -401,7 +356,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         removed = await store.remove_allowed(self.bot.db, self._guild_id(interaction), phrase)
         if removed is None:
             raise UserError("That phrase isn't on the allow-list. See it with `/spoilers allow list`.")
-        await self._changed(interaction, f"stopped allowing the phrase {_code(removed)}")
+        await self._changed(interaction, f"stopped allowing the phrase {code(removed)}")
 
     @allow_remove.autocomplete("phrase")
     async def _allowed(
@@ -422,7 +377,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
                 "No phrases are allowed yet: `/spoilers allow add`.", ephemeral=True
             )
             return
-        lines = [f"• {_code(p)}" for p in state.config.allow]
+        lines = [f"• {code(p)}" for p in state.config.allow]
         view = PagerView("Allowed phrases", pages(lines), owner_id=interaction.user.id)
         await interaction.response.send_message(embed=view.embed(), view=view, ephemeral=True)
 

@@ -44,6 +44,20 @@ def horizon_lines(pack: CanonPack, setting: Horizon, effective: Horizon) -> list
     return lines
 
 
+def progress_lines(pack: CanonPack, progress: Horizon) -> list[str]:
+    """One line per track: the last episode watched and how far along the track that is."""
+    lines = []
+    for track in pack.track_ids():
+        episodes = pack.episodes_in_order(track)
+        title = last_title(pack, progress, track)
+        if title is None:
+            lines.append(f"{track_name(pack, track)}: nothing yet")
+        else:
+            done = min(progress[track], len(episodes) - 1) + 1
+            lines.append(f"{track_name(pack, track)}: up to **{title}** ({done} of {len(episodes)})")
+    return lines
+
+
 def missing_for(action: str, permissions: discord.Permissions) -> list[str]:
     return [PERMISSION_NAMES[p] for p in ACTION_NEEDS.get(action, ()) if not getattr(permissions, p)]
 
