@@ -49,8 +49,13 @@ class SpoilerGuard(commands.Cog):
         """Load every server's spoiler state once (until then, each server loads on its first message)."""
         if self.cache.loaded_all:
             return
-        configured = await self.cache.load_all()
-        purged = await purge_copies(self.bot.db, now=datetime.now(UTC))
+        try:
+            configured = await self.cache.load_all()
+            purged = await purge_copies(self.bot.db, now=datetime.now(UTC))
+        except Exception:
+            if self.bot.is_closed():  # stopped while starting: nothing to load into
+                return
+            raise
         log.info("spoiler guard: %d configured servers loaded, %d expired copies purged", configured, purged)
 
     async def cog_unload(self) -> None:
