@@ -235,6 +235,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
             await write_modlog(self.bot, guild_id, f"🛠️ {interaction.user.mention} turned the mod log off")
         await set_modlog_channel(self.bot.db, guild_id, channel.id if channel else None)
         if channel is None:
+            await self.cache.reload(guild_id)
             await interaction.response.send_message("Done: the mod log is off.", ephemeral=True)
             return
         await self._changed(interaction, f"set the mod log to {channel.mention}")

@@ -65,6 +65,7 @@ class SpoilerActions:
         self.bot = bot
         self.cache = cache
         self._webhooks: dict[int, discord.Webhook] = {}
+        self._warning: set[tuple[int, str]] = set()
         self._recent_flags: OrderedDict[tuple[int, str | None], None] = OrderedDict()
 
     # --- entry point -------------------------------------------------------------------------------
@@ -114,19 +115,25 @@ class SpoilerActions:
         wanted: str,
         state: GuildState,
     ) -> None:
-        if permission in state.config.warned_permissions:
+        """Tell the mod log once. Until it has been told (no mod log yet), every spoiler tries again."""
+        key = (guild_id, permission)
+        if permission in state.config.warned_permissions or key in self._warning:
             return
-        if not await mark_permission_warned(self.bot.db, guild_id, permission):
-            return
-        await self.cache.reload(guild_id)
-        where = getattr(channel, "mention", "a channel")
-        await write_modlog(
-            self.bot,
-            guild_id,
-            f"⚠️ I can't {wanted} spoilers in {where}: I'm missing the **{PERMISSION_NAMES[permission]}** "
-            f"permission there, so I only flag them here. Grant it to my role (server or channel settings) "
-            f"and I'll {wanted} them again. (I say this once.)",
-        )
+        self._warning.add(key)  # two spoilers at once must not both warn
+        try:
+            where = getattr(channel, "mention", "a channel")
+            posted = await write_modlog(
+                self.bot,
+                guild_id,
+                f"⚠️ I can't {wanted} spoilers in {where}: I'm missing the **{PERMISSION_NAMES[permission]}** "
+                f"permission there, so I only flag them here. Grant it to my role (server or channel settings) "
+                f"and I'll {wanted} them again. (I say this once.)",
+            )
+            if posted is not None:
+                await mark_permission_warned(self.bot.db, guild_id, permission)
+                await self.cache.reload(guild_id)
+        finally:
+            self._warning.discard(key)
 
     async def _permission_works(self, guild_id: int, permission: str, state: GuildState) -> None:
         """The permission worked: a later loss is news again."""

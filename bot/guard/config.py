@@ -34,6 +34,7 @@ class GuildConfig:
     rules: tuple[Rule, ...] = ()  # the moderators' own rules
     allow: tuple[str, ...] = ()  # phrases never to flag
     warned_permissions: frozenset[str] = frozenset()
+    modlog_channel: int | None = None  # moderators talk about spoilers there: it counts as a spoiler place
 
 
 # One query per table; each returns (guild_id, ...) rows. `where` is either "" or a guild filter.
@@ -47,6 +48,7 @@ _QUERIES: dict[str, str] = {
     "rules": "SELECT guild_id, rule_id, episode_id, phrase, added_by FROM spoiler_rules{where} ORDER BY rule_id",
     "allow": "SELECT guild_id, phrase FROM spoiler_allow{where} ORDER BY created_at, phrase_key",
     "warned": "SELECT guild_id, permission FROM spoiler_permission_warnings{where}",
+    "modlog": "SELECT guild_id, modlog_channel FROM guild_settings{where}",
 }
 
 
@@ -90,6 +92,9 @@ def _build(guild_ids: Iterable[int], rows: dict[str, list[Any]]) -> dict[int, Gu
         part(r["guild_id"])["allow"].append(r["phrase"])
     for r in rows["warned"]:
         part(r["guild_id"])["warned"].add(r["permission"])
+    for r in rows["modlog"]:
+        if r["modlog_channel"] is not None:
+            part(r["guild_id"])["modlog"] = r["modlog_channel"]
 
     configs = {}
     for gid, p in parts.items():
@@ -107,6 +112,7 @@ def _build(guild_ids: Iterable[int], rows: dict[str, list[Any]]) -> dict[int, Gu
             rules=tuple(p["rules"]),
             allow=tuple(p["allow"]),
             warned_permissions=frozenset(p["warned"]),
+            modlog_channel=p.get("modlog"),
         )
     return configs
 

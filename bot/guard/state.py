@@ -78,8 +78,14 @@ class GuildState:
         return bool(exempt) and not exempt.isdisjoint(role_ids)
 
     def is_spoiler_channel(self, channel_id: int, parent_id: int | None) -> bool:
+        """A spoiler channel, a thread in one, or the mod log (where moderators discuss what was caught)."""
         channels = self.config.spoiler_channels
-        return channel_id in channels or (parent_id is not None and parent_id in channels)
+        modlog = self.config.modlog_channel
+        return (
+            channel_id in channels
+            or (parent_id is not None and parent_id in channels)
+            or (modlog is not None and modlog in (channel_id, parent_id))
+        )
 
     def place(self, pack: CanonPack, channel_id: int, parent_id: int | None) -> Horizon | None:
         """What may be said here beyond nothing: None means anything goes (a spoiler channel)."""

@@ -6,7 +6,7 @@ import pytest
 
 from tests.emulator import Emulator, Permission
 from tests.emulator.permissions import BOT_DEFAULT
-from tests.guard.conftest import assert_pings_only, configured_server, modlog_texts, wait_deleted
+from tests.guard.conftest import assert_pings_only, configured_server, modlog_texts, run, settle, wait_deleted
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -153,3 +153,25 @@ async def test_a_repost_in_a_thread_stays_in_the_thread(emulator: Emulator) -> N
     assert [h["channel_id"] for h in emulator.webhooks.values() if h["guild_id"] == str(guild.id)] == [
         str(guild.channel("general").id)
     ]
+
+
+async def test_a_permission_warning_waits_for_a_mod_log(emulator: Emulator) -> None:
+    guild, mod = await configured_server(emulator, modlog=False)
+    guild.set_bot_permissions(BOT_DEFAULT & ~Permission.MANAGE_MESSAGES)
+    mina = emulator.member(guild, "Mina")
+    general = guild.channel("general")
+    unseen = await mina.say(general, "ivan dies")
+    await run(mod, "spoilers modlog", channel=guild.channel("mod-log"))
+    await mina.say(general, "till dies")
+    await emulator.wait_until(
+        lambda: any("**Manage Messages**" in t for t in modlog_texts(emulator, guild)), 5, "the warning"
+    )
+    assert not unseen.deleted
+
+
+async def test_moderators_can_discuss_spoilers_in_the_mod_log(emulator: Emulator) -> None:
+    guild, mod = await configured_server(emulator)
+    modlog = guild.channel("mod-log")
+    kept = await mod.say(modlog, "yes, 'ivan dies' is a spoiler, removing those")
+    await settle(emulator, emulator.member(guild, "Mina"), guild.channel("general"))
+    assert not kept.deleted
