@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
@@ -30,10 +31,23 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple
 
 
 @pytest.fixture
-def emulator(world: tuple[Emulator, BotProcess]) -> Emulator:
+def emulator(world: tuple[Emulator, BotProcess]) -> Iterator[Emulator]:
     emu = world[0]
     emu.assert_clean()  # a violation in an earlier test must not be blamed on this one
-    return emu
+    yield emu
+    assert_no_stray_pings(emu)
+
+
+def assert_no_stray_pings(emu: Emulator) -> None:
+    """Every message the bot sent (itself, through webhooks or as interaction answers) notified nobody,
+    except a nudge notice, which notifies exactly the member it names first."""
+    for message in emu.bot_messages():
+        pinged = message.pings
+        assert not pinged.everyone and not pinged.roles, f"{message!r} pinged roles or everyone"
+        if pinged.users:
+            named = re.match(r"<@!?(\d+)>", message.content)
+            assert message.webhook_id is None and named is not None, f"{message!r} pinged {pinged.users}"
+            assert pinged.users == {int(named[1])}, f"{message!r} pinged {pinged.users}"
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from bot.config import load_settings
 from bot.db import Database
 from tests.conftest import build_community
 from tests.emulator import Emulator
-from tests.guard.conftest import run, wait_deleted
+from tests.guard.conftest import assert_no_stray_pings, run, wait_deleted
 
 GUARD_COGS = ("cogs.spoiler_guard", "cogs.spoiler_settings")
 
@@ -42,6 +42,7 @@ async def emulator() -> AsyncIterator[Emulator]:
     yield emu
     await emu.stop()
     emu.assert_clean()
+    assert_no_stray_pings(emu)
 
 
 @pytest.fixture
