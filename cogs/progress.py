@@ -1,0 +1,116 @@
+"""/progress: how far a member has watched (kept across servers; every answer is private)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.canon.model import Episode
+from bot.client import Clematis
+from bot.errors import UserError
+from bot.guard.cache import spoiler_cache
+from bot.guard.episodes import episode_choices, resolve_episode, suggestions
+from bot.guard.render import horizon_lines, progress_lines
+from bot.horizon import member_progress
+from bot.progress import clear_progress, set_progress
+from bot.ui import BaseView
+
+
+class SuggestionView(BaseView):
+    """Buttons for the closest episodes when the typed name was not clear enough."""
+
+    def __init__(self, cog: Progress, episodes: list[Episode], *, owner_id: int) -> None:
+        super().__init__(owner_id=owner_id, timeout=300)
+        for episode in episodes:
+            button: discord.ui.Button[SuggestionView] = discord.ui.Button(
+                label=episode.title[:80], style=discord.ButtonStyle.secondary
+            )
+            button.callback = self._choose(cog, episode.id)  # type: ignore[method-assign]
+            self.add_item(button)
+
+    def _choose(self, cog: Progress, episode_id: str):  # noqa: ANN202 - a button callback
+        async def callback(interaction: discord.Interaction) -> None:
+            text = await cog.record(interaction.user.id, episode_id)
+            await interaction.response.edit_message(content=text, view=None)
+
+        return callback
+
+
+class Progress(commands.GroupCog, group_name="progress", group_description="How far you've watched"):
+    def __init__(self, bot: Clematis) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def record(self, user_id: int, episode_id: str) -> str:
+        pack = self.bot.canon.pack
+        horizon = await set_progress(self.bot.db, pack, user_id, episode_id)
+        episode = pack.episode(episode_id)
+        lines = "\n".join(progress_lines(pack, horizon))
+        return (
+            f"Saved: you've watched up to **{episode.title}**. Anything later counts as a spoiler for you, "
+            f"in every server.\n{lines}"
+        )
+
+    @app_commands.command(name="set", description="Tell me the last episode you've watched")
+    @app_commands.describe(episode="The last episode you've seen (type to search)")
+    async def set_(self, interaction: discord.Interaction, episode: app_commands.Range[str, 1, 100]) -> None:
+        pack, index = self.bot.canon.pack, self.bot.canon.index
+        try:
+            chosen = resolve_episode(pack, index, episode)
+        except UserError as error:
+            close = suggestions(pack, index, episode, n=5)
+            if not close:
+                raise
+            view = SuggestionView(self, close, owner_id=interaction.user.id)
+            await interaction.response.send_message(
+                f"{error.message} Tap the one you meant:", view=view, ephemeral=True
+            )
+            return
+        await interaction.response.send_message(
+            await self.record(interaction.user.id, chosen.id), ephemeral=True
+        )
+
+    @set_.autocomplete("episode")
+    async def _episodes(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=c.name, value=c.value)
+            for c in episode_choices(self.bot.canon.pack, self.bot.canon.index, current)
+        ]
+
+    @app_commands.command(name="show", description="What you've told me you've watched")
+    async def show(self, interaction: discord.Interaction) -> None:
+        pack = self.bot.canon.pack
+        progress = await member_progress(self.bot.db, pack, interaction.user.id)
+        if progress is None:
+            text = (
+                f"You haven't told me how far you've watched. Use {self.bot.mention_command('progress set')}."
+            )
+            if interaction.guild_id is not None:
+                state = await spoiler_cache(self.bot).load(interaction.guild_id)
+                state.refresh(pack, datetime.now(UTC).date())
+                public = "\n".join(horizon_lines(pack, state.public_setting, state.public))
+                text += f"\nUntil then I go by what this server made public:\n{public}"
+            await interaction.response.send_message(text, ephemeral=True)
+            return
+        embed = discord.Embed(title="Your progress", description="\n".join(progress_lines(pack, progress)))
+        embed.set_footer(text="Kept across every server. /progress clear forgets it.")
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="clear", description="Forget how far you've watched")
+    async def clear(self, interaction: discord.Interaction) -> None:
+        removed = await clear_progress(self.bot.db, interaction.user.id)
+        text = (
+            "Done: I've forgotten your progress on every track."
+            if removed
+            else "There was nothing to forget: you hadn't set your progress."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+async def setup(bot: Clematis) -> None:
+    await bot.add_cog(Progress(bot))
