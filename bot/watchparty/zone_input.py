@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import discord
@@ -16,9 +16,14 @@ from discord import app_commands
 from bot.db import Database
 from bot.errors import UserError
 from bot.ui import run_guarded
-from bot.watchparty.parties import set_member_zone
+from bot.watchparty.parties import planning_zone, set_member_zone
+from bot.watchparty.scheduling import zone_free_reading
 from bot.watchparty.walltime import describe
+from bot.watchparty.when import WhenError, WhenResult, parse_when
 from bot.watchparty.zones import ZoneError, resolve_zone, zone_choices
+
+if TYPE_CHECKING:
+    from bot.client import Clematis
 
 
 def zone_summary(zone: str) -> str:
@@ -78,3 +83,39 @@ def read_zone(text: str) -> ZoneInfo:
         return resolve_zone(text)
     except ZoneError as error:
         raise UserError(str(error), view=suggestion_view(error.suggestions)) from None
+
+
+async def read_when(
+    bot: Clematis,
+    interaction: discord.Interaction,
+    when: str,
+    typed_zone: str | None,
+    fallback: str | None = None,
+) -> tuple[WhenResult, str]:
+    """Parse `when` in the right zone; returns the reading and where its zone came from.
+
+    The zone is the `timezone` option, else `fallback` (an edited party's zone), else the member's saved
+    zone, else the server's default, else none is needed if the text fixes the instant ("in 3 hours",
+    "8pm KST"). Otherwise the member is asked: never UTC or the host's zone by accident.
+    """
+    now = datetime.now(UTC)
+    if typed_zone:
+        zone, source = read_zone(typed_zone), "the `timezone` you gave"
+    elif fallback:
+        zone, source = ZoneInfo(fallback), "the party's time zone"
+    elif known := await planning_zone(bot.db, interaction.user.id, interaction.guild_id or 0):
+        zone, source = ZoneInfo(known[0]), known[1]
+    elif reading := zone_free_reading(when, now):
+        return reading, "the time you typed"
+    else:
+        raise UserError(
+            f"Which time zone is `{when.replace('`', 'ˋ')}` in? I don't know yours yet. Save it "
+            f"once with {bot.mention_command('timezone set')} (a city like `Seoul` works), or add "
+            "`timezone:` to this command. Moderators can set a server default with "
+            f"{bot.mention_command('watchparty settings')}."
+        )
+    try:
+        reading = parse_when(when, zone, now)
+    except WhenError as error:
+        raise UserError(str(error)) from None
+    return reading, source
