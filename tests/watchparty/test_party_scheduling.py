@@ -21,12 +21,14 @@ SEOUL = ZoneInfo("Asia/Seoul")
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Emulator, BotProcess]]:
+async def started_world(
+    tmp_path_factory: pytest.TempPathFactory, name: str
+) -> AsyncIterator[tuple[Emulator, BotProcess]]:
+    """One emulator and one bot for a whole test module (each test makes its own members and parties)."""
     emulator = Emulator()
     build_community(emulator)
     await emulator.start()
-    process = BotProcess(emulator, tmp_path_factory.mktemp("scheduling") / "clematis.db")
+    process = BotProcess(emulator, tmp_path_factory.mktemp(name) / "clematis.db")
     await process.start()
     yield emulator, process
     code = await process.stop()
@@ -34,13 +36,23 @@ async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tup
     assert_clean_exit(process, code)
 
 
-@pytest.fixture
-def world(running: tuple[Emulator, BotProcess]) -> Iterator[tuple[Emulator, BotProcess]]:
-    emulator, process = running
-    yield emulator, process
+def check_world(emulator: Emulator, process: BotProcess) -> None:
+    """After each test on a shared bot: still running, every request valid, no traceback."""
     assert process.running, f"the bot died:\n{process.output}"
     emulator.assert_clean()
     assert not process.tracebacks, "\n".join(process.tracebacks)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Emulator, BotProcess]]:
+    async for pair in started_world(tmp_path_factory, "scheduling"):
+        yield pair
+
+
+@pytest.fixture
+def world(running: tuple[Emulator, BotProcess]) -> Iterator[tuple[Emulator, BotProcess]]:
+    yield running
+    check_world(*running)
 
 
 _names = iter(range(10_000))
