@@ -10,7 +10,7 @@ import io
 import logging
 import re
 import weakref
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -45,6 +45,8 @@ LABELS: dict[str, tuple[str, discord.ButtonStyle]] = {
     "not_going": ("Can't go", discord.ButtonStyle.secondary),
     "none": ("Remove my answer", discord.ButtonStyle.danger),
 }
+DEFER_AFTER = timedelta(seconds=1)  # a click older than this is acknowledged before the database work
+BUSY_CLICKS = 25  # ... and so is every click while more than this many are being handled
 _BOARDS: weakref.WeakKeyDictionary[Any, PartyBoard] = weakref.WeakKeyDictionary()
 
 
@@ -158,6 +160,7 @@ class PartyBoard:
     def __init__(self, bot: Clematis) -> None:
         self.bot = bot
         self.coalescer = EditCoalescer(self._edit_announcement, interval=1.0)
+        self._in_flight = 0  # RSVP clicks being handled right now
 
     async def render(self, party: Party) -> discord.Embed:
         counts = await rsvp_counts(self.bot.db, party.id)
@@ -260,24 +263,33 @@ class PartyBoard:
     # --- buttons ------------------------------------------------------------------------------------
 
     async def answer_rsvp(self, interaction: discord.Interaction, party_id: int, choice: Choice) -> None:
-        party = await get_party(self.bot.db, party_id)
-        now = datetime.now(UTC)
-        if party is None:
-            raise UserError("This watch party no longer exists.")
-        if party.status == "cancelled":
-            raise UserError("This watch party was cancelled.")
-        if party.status == "finished" or party.ends_at <= now:
-            raise UserError("This watch party is over.")
-        result = await set_rsvp(self.bot.db, party_id, interaction.user.id, choice, now=now)
-        view = None
-        if result.status is not None:
-            view = discord.ui.View(timeout=None)
-            view.add_item(RsvpButton(party_id, "none"))
-        await interaction.response.send_message(
-            rsvp_answer(result), ephemeral=True, view=view or discord.utils.MISSING
-        )
+        """Record a click and answer it. Under a storm of clicks (or when the click waited long before
+        reaching me) the answer is deferred first, so Discord's 3-second deadline is never missed."""
+        self._in_flight += 1
+        try:
+            late = discord.utils.utcnow() - interaction.created_at > DEFER_AFTER
+            if late or self._in_flight > BUSY_CLICKS:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            party = await get_party(self.bot.db, party_id)
+            now = datetime.now(UTC)
+            if party is None:
+                raise UserError("This watch party no longer exists.")
+            if party.status == "cancelled":
+                raise UserError("This watch party was cancelled.")
+            if party.status == "finished" or party.ends_at <= now:
+                raise UserError("This watch party is over.")
+            result = await set_rsvp(self.bot.db, party_id, interaction.user.id, choice, now=now)
+        finally:
+            self._in_flight -= 1
         if result.changed or result.promoted:
-            self.refresh(party_id)
+            self.refresh(party_id)  # before answering: the count must follow even if the answer fails
+        view = discord.ui.View(timeout=None)
+        if result.status is not None:
+            view.add_item(RsvpButton(party_id, "none"))
+        if interaction.response.is_done():
+            await interaction.edit_original_response(content=rsvp_answer(result), view=view)
+        else:
+            await interaction.response.send_message(rsvp_answer(result), ephemeral=True, view=view)
         await self.notify_promoted(party, result.promoted)
 
     async def send_calendar(self, interaction: discord.Interaction, party_id: int) -> None:

@@ -17,7 +17,7 @@ import aiosqlite
 
 from bot.db import Database
 from bot.watchparty.due import cancel_party_work, from_db_time, plan_party_work, to_db_time
-from bot.watchparty.rsvp import promote_waitlist, record_rsvp
+from bot.watchparty.rsvp import promote_waitlist, write_rsvp
 from bot.watchparty.walltime import resolve_wall
 
 DEFAULT_DURATION_MINUTES = 60
@@ -165,7 +165,7 @@ async def _insert_party(
     await cursor.close()
     assert row is not None
     party_id = int(row[0])
-    await record_rsvp(conn, party_id, draft.host_id, "going", now=now)  # the host is going
+    await write_rsvp(conn, party_id, draft.host_id, "going", now=now)  # the host is going
     await plan_party_work(conn, party_id, now=now)
     return party_id
 

@@ -34,17 +34,20 @@ class RsvpCounts:
 
 
 @dataclass(frozen=True, slots=True)
-class RsvpResult:
-    previous: Status | None
+class RsvpWrite:
     status: Status | None  # what the member has now (None: no RSVP)
+    changed: bool  # False when the click repeated the member's answer
+    promoted: list[int]  # members moved from the waitlist to Going by this change, in order
+
+
+@dataclass(frozen=True, slots=True)
+class RsvpResult:
+    status: Status | None
+    changed: bool
     counts: RsvpCounts
     capacity: int | None
     waitlist_position: int | None  # 1-based, when waitlisted
-    promoted: list[int]  # members moved from the waitlist to Going by this change
-
-    @property
-    def changed(self) -> bool:
-        return self.previous != self.status
+    promoted: list[int]
 
 
 _GOING_UPSERT = """
@@ -60,7 +63,7 @@ ON CONFLICT (party_id, user_id) DO UPDATE SET
     status = CASE WHEN party_rsvps.status = 'going' THEN 'going' ELSE excluded.status END,
     updated_at = CASE WHEN party_rsvps.status IN ('going', excluded.status)
                       THEN party_rsvps.updated_at ELSE excluded.updated_at END
-RETURNING status
+RETURNING status, updated_at
 """
 
 _OTHER_UPSERT = """
@@ -69,7 +72,16 @@ ON CONFLICT (party_id, user_id) DO UPDATE SET
     status = excluded.status,
     updated_at = CASE WHEN party_rsvps.status = excluded.status
                       THEN party_rsvps.updated_at ELSE excluded.updated_at END
-RETURNING status
+RETURNING status, updated_at
+"""
+
+_SUMMARY = """
+SELECT p.capacity,
+       (SELECT count(*) FROM party_rsvps WHERE party_id = p.id AND status = 'going'),
+       (SELECT count(*) FROM party_rsvps WHERE party_id = p.id AND status = 'maybe'),
+       (SELECT count(*) FROM party_rsvps WHERE party_id = p.id AND status = 'not_going'),
+       (SELECT count(*) FROM party_rsvps WHERE party_id = p.id AND status = 'waitlist')
+  FROM watch_parties p WHERE p.id = ?
 """
 
 _PROMOTE = """
@@ -85,10 +97,9 @@ RETURNING user_id, updated_at
 """
 
 
-async def _fetchval(conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> Any:
+async def _fetchone(conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> Any:
     async with conn.execute(sql, params) as cursor:
-        row = await cursor.fetchone()
-    return None if row is None else row[0]
+        return await cursor.fetchone()
 
 
 async def counts_in(conn: aiosqlite.Connection, party_id: int) -> RsvpCounts:
@@ -112,7 +123,7 @@ async def promote_waitlist(conn: aiosqlite.Connection, party_id: int, *, now: da
 
 
 async def waitlist_position(conn: aiosqlite.Connection, party_id: int, user_id: int) -> int | None:
-    value = await _fetchval(
+    row = await _fetchone(
         conn,
         "SELECT count(*) FROM party_rsvps w, party_rsvps me "
         "WHERE me.party_id = ? AND me.user_id = ? AND me.status = 'waitlist' "
@@ -120,46 +131,53 @@ async def waitlist_position(conn: aiosqlite.Connection, party_id: int, user_id: 
         "AND (w.updated_at, w.rowid) <= (me.updated_at, me.rowid)",
         (party_id, user_id),
     )
-    return int(value) if value else None
+    return int(row[0]) if row and row[0] else None
 
 
-async def record_rsvp(
+async def write_rsvp(
     conn: aiosqlite.Connection, party_id: int, user_id: int, choice: Choice, *, now: datetime
-) -> RsvpResult:
-    """Record a member's choice inside the caller's transaction (see `set_rsvp`)."""
-    previous = await _fetchval(
-        conn, "SELECT status FROM party_rsvps WHERE party_id = ? AND user_id = ?", (party_id, user_id)
-    )
+) -> RsvpWrite:
+    """Record a member's choice inside the caller's transaction: one UPSERT (or DELETE), then, when the
+    member may have left Going, the promotion of the first waiting members."""
     stamp = rsvp_time(now)
-    status: Any
     if choice == "none":
-        await conn.execute("DELETE FROM party_rsvps WHERE party_id = ? AND user_id = ?", (party_id, user_id))
-        status = None
-    elif choice == "going":
-        status = await _fetchval(conn, _GOING_UPSERT, (user_id, user_id, stamp, party_id))
-        if status is None:
-            raise LookupError(party_id)
+        row = await _fetchone(
+            conn,
+            "DELETE FROM party_rsvps WHERE party_id = ? AND user_id = ? RETURNING status",
+            (party_id, user_id),
+        )
+        status, changed = None, row is not None
     else:
-        status = await _fetchval(conn, _OTHER_UPSERT, (party_id, user_id, choice, stamp))
-    promoted = await promote_waitlist(conn, party_id, now=now)
-    if user_id in promoted:  # a waitlisted member who clicks Going again when a spot is free
-        status = "going"
-        promoted.remove(user_id)
-    capacity = await _fetchval(conn, "SELECT capacity FROM watch_parties WHERE id = ?", (party_id,))
-    return RsvpResult(
-        previous=previous,
-        status=status,
-        counts=await counts_in(conn, party_id),
-        capacity=capacity,
-        waitlist_position=await waitlist_position(conn, party_id, user_id) if status == "waitlist" else None,
-        promoted=promoted,
-    )
+        if choice == "going":
+            row = await _fetchone(conn, _GOING_UPSERT, (user_id, user_id, stamp, party_id))
+        else:
+            row = await _fetchone(conn, _OTHER_UPSERT, (party_id, user_id, choice, stamp))
+        if row is None:
+            raise LookupError(party_id)
+        status, changed = row[0], row[1] == stamp  # an unchanged answer keeps its old timestamp
+    promoted = [] if choice == "going" else await promote_waitlist(conn, party_id, now=now)
+    return RsvpWrite(status, changed, promoted)
 
 
 async def set_rsvp(db: Database, party_id: int, user_id: int, choice: Choice, *, now: datetime) -> RsvpResult:
-    """A member clicked Going / Maybe / Can't go (or removed their answer): one transaction."""
+    """A member clicked Going / Maybe / Can't go (or removed their answer).
+
+    The write is one transaction (held as briefly as possible: many members click at once); the counts
+    are read right after it, so they include this member's answer.
+    """
     async with db.transaction() as conn:
-        return await record_rsvp(conn, party_id, user_id, choice, now=now)
+        written = await write_rsvp(conn, party_id, user_id, choice, now=now)
+    row = await db.fetchone(_SUMMARY, (party_id,))
+    assert row is not None
+    position = await waitlist_position(db.conn, party_id, user_id) if written.status == "waitlist" else None
+    return RsvpResult(
+        status=written.status,
+        changed=written.changed,
+        counts=RsvpCounts(going=row[1], maybe=row[2], not_going=row[3], waitlist=row[4]),
+        capacity=row[0],
+        waitlist_position=position,
+        promoted=written.promoted,
+    )
 
 
 async def rsvp_counts(db: Database, party_id: int) -> RsvpCounts:
