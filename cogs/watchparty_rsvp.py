@@ -75,7 +75,10 @@ class PartyRsvp(commands.Cog):
         if link := found.jump_url():
             text += f" [Announcement]({link})"
         await interaction.response.send_message(
-            text, embed=await self.board.render(found), view=announcement_view(found), ephemeral=True
+            text,
+            embed=await self.board.render(found, viewer_id=interaction.user.id),
+            view=announcement_view(found),
+            ephemeral=True,
         )
 
     @app_commands.command(name="export", description="A calendar file (.ics) with every upcoming party here")
@@ -89,7 +92,7 @@ class PartyRsvp(commands.Cog):
         await interaction.response.send_message(
             f"{sum(p.scheduled for p in parties)} upcoming watch parties. Importing this file again later "
             "updates them (and removes cancelled ones) instead of adding copies.",
-            file=self.board.calendar(parties, "watch-parties"),
+            file=await self.board.calendar(parties, "watch-parties", interaction.user.id),
             ephemeral=True,
         )
 

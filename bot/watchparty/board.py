@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
+from bot.content_warnings import add_card, dm_member, load_card_context, wants_party_dms
+from bot.content_warnings.preferences import plain_topics
 from bot.errors import UserError
 from bot.ui import run_guarded
 from bot.watchparty import announce, events
@@ -162,11 +164,14 @@ class PartyBoard:
         self.coalescer = EditCoalescer(self._edit_announcement, interval=1.0)
         self._in_flight = 0  # RSVP clicks being handled right now
 
-    async def render(self, party: Party) -> discord.Embed:
+    async def render(self, party: Party, *, viewer_id: int | None = None) -> discord.Embed:
+        """The announcement embed with the content-warning card. With `viewer_id` (ephemeral answers
+        only) the topics that member chose to see are spelled out."""
         counts = await rsvp_counts(self.bot.db, party.id)
         series = await get_series(self.bot.db, party.series_id) if party.series_id else None
         embed = announce.announcement_embed(party, counts, self.bot.canon.pack, gap=gap_shift(party, series))
-        return embed
+        context = await load_card_context(self.bot.db, party.guild_id, viewer_id)
+        return add_card(embed, self.bot.canon.pack, party.episodes, context)
 
     async def announce(self, party: Party) -> discord.Message:
         """Post the announcement in the party's channel (raises discord.HTTPException if I can't)."""
@@ -220,11 +225,15 @@ class PartyBoard:
         reference = discord.MessageReference(
             message_id=party.message_id, channel_id=party.channel_id, fail_if_not_exists=False
         )
+        spot = f"you're now going to **{announce.user_text(party.title)}**, {when_text(party.starts_at)}."
         for user_id in user_ids:
+            if await wants_party_dms(self.bot.db, user_id):
+                dm = f"Good news: a spot opened up and {spot} {party.jump_url() or ''}".rstrip()
+                if await dm_member(self.bot, user_id, content=dm):
+                    continue  # delivered; a closed inbox falls back to the channel mention below
             try:
                 await channel.send(
-                    f"<@{user_id}> a spot opened up: you're now going to **{announce.user_text(party.title)}**, "
-                    f"{when_text(party.starts_at)}.",
+                    f"<@{user_id}> a spot opened up: {spot}",
                     allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
                     reference=reference if party.thread_id is None else None,  # type: ignore[arg-type]
                 )
@@ -233,13 +242,18 @@ class PartyBoard:
                     "could not tell %s about their promotion in party %s: %s", user_id, party.id, error
                 )
 
-    def calendar(self, parties: list[Party], name: str) -> discord.File:
+    async def calendar(self, parties: list[Party], name: str, viewer_id: int) -> discord.File:
+        """An .ics for one member. Calendars have no spoiler tags, so a content-warning topic is named
+        only if that member chose to see it spelled out; the rest are counted and left to the card."""
         pack = self.bot.canon.pack
+        plain = await plain_topics(self.bot.db, viewer_id)
         entries = []
         for party in parties:
             episodes = [pack.episode(e) for e in party.episodes if pack.has_episode(e)]
             warnings = sorted({w.topic for e in episodes for w in e.warnings})
-            labels = [announce.warning_label(topic) for topic in warnings]
+            labels = [announce.warning_label(topic) for topic in warnings if topic in plain]
+            if hidden := len(warnings) - len(labels):
+                labels.append(f"{hidden} more (see the content-warning card on the announcement)")
             voice = self.bot.get_channel(party.voice_channel_id) if party.voice_channel_id else None
             channel = self.bot.get_channel(party.channel_id)
             place = voice or channel
@@ -298,7 +312,7 @@ class PartyBoard:
             raise UserError("This watch party no longer exists.")
         await interaction.response.send_message(
             "Open the file to add the party to your calendar (importing it again updates it).",
-            file=self.calendar([party], f"watch-party-{party.id}"),
+            file=await self.calendar([party], f"watch-party-{party.id}", interaction.user.id),
             ephemeral=True,
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -55,6 +56,17 @@ def edits_of(emulator: Emulator, message: Message) -> int:
     return sum(
         1 for r in emulator.requests if r.method == "PATCH" and r.path.endswith(f"/messages/{message.id}")
     )
+
+
+def set_preferences(
+    process: BotProcess, member: Member, *, cw_topics: str = "[]", dm_before_parties: int = 0
+) -> None:
+    """What `/cw preferences` stores: topics to spell out, DMs before parties."""
+    with sqlite3.connect(process.db_path) as conn:
+        conn.execute(
+            "INSERT INTO member_preferences (user_id, cw_topics, dm_before_parties) VALUES (?, ?, ?)",
+            (member.id, cw_topics, dm_before_parties),
+        )
 
 
 def calendar_of(reply_attachment_data: bytes) -> Calendar:
@@ -141,13 +153,18 @@ async def test_the_calendar_button_gives_an_ics_with_a_stable_uid_that_edits_upd
     event = calendar_of(first.attachments[0].data).events[0]
     uid = str(event["UID"])
     assert event.start.isoformat() == "2027-06-05T20:00:00+09:00" and str(event["SEQUENCE"]) == "0"
-    assert "ROUND 1" in str(event["DESCRIPTION"]) and "Bring tissues" in str(event["DESCRIPTION"])
-    assert "Death of a main character" in str(event["DESCRIPTION"])
+    description = str(event["DESCRIPTION"])
+    assert "ROUND 1" in description and "Bring tissues" in description
+    # no spoiler tags in calendars: topics stay unnamed unless the member chose to see them
+    assert "Death of a main character" not in description and "see the content-warning card" in description
     await host.slash("watchparty edit", party=str(party_id), when="2027-06-05 21:00")
-    second = await emulator.member(emulator.guild, "Jo").click(shown, "Add to calendar")
+    jo = emulator.member(emulator.guild, "Jo")
+    set_preferences(bot, jo, cw_topics='["death-main-character"]')
+    second = await jo.click(shown, "Add to calendar")
     moved = calendar_of(second.attachments[0].data).events[0]
     assert str(moved["UID"]) == uid and int(moved["SEQUENCE"]) == 1
     assert moved.start.isoformat() == "2027-06-05T21:00:00+09:00"
+    assert "Death of a main character" in str(moved["DESCRIPTION"])
 
 
 @shared_loop
@@ -180,6 +197,30 @@ async def test_buttons_of_a_cancelled_party_say_so(world: tuple[Emulator, BotPro
     shown.components = stale
     reply = await emulator.member(emulator.guild, "Mina").click(shown, "Going")
     assert reply.ephemeral and "cancelled" in reply.text
+
+
+@shared_loop
+async def test_the_announcement_carries_the_content_warning_card_behind_tags(
+    world: tuple[Emulator, BotProcess],
+) -> None:
+    emulator, bot = world
+    _host, _party_id, shown = await scheduled(emulator, bot)
+    card = [f for f in shown.embeds[0]["fields"] if f["name"].startswith("Content warnings")]
+    assert card and "||Death of a main character||" in card[0]["value"]
+
+
+@shared_loop
+async def test_a_promoted_member_who_wants_dms_is_told_by_dm(world: tuple[Emulator, BotProcess]) -> None:
+    emulator, bot = world
+    _host, _party_id, shown = await scheduled(emulator, bot, capacity=2)
+    mina, jo = emulator.member(emulator.guild, "Mina"), emulator.member(emulator.guild, "Jo")
+    set_preferences(bot, jo, dm_before_parties=1)
+    await mina.click(shown, "Going")
+    await jo.click(shown, "Going")
+    await mina.click(shown, "Maybe")
+    told = await emulator.wait_for_message(emulator.dm_channel(jo.user))
+    assert "spot opened up" in told.content and shown.jump_url in told.content
+    assert not [m for m in emulator.messages_in(shown.channel) if jo.id in m.pings.users]
 
 
 async def test_every_button_works_after_a_restart(emulator: Emulator, tmp_path: Path) -> None:
