@@ -419,3 +419,40 @@ async def test_list_and_info_show_upcoming_parties_with_timestamps(
     assert info.ephemeral and "Your answer: **Going**" in info.text and "Round five night" in info.text
     missing = await host.slash("watchparty info", party="99999")
     assert "can't find" in missing.text
+
+
+# --- /timezone -------------------------------------------------------------------------------------
+
+
+@shared_loop
+async def test_timezone_set_show_and_clear(world: tuple[Emulator, BotProcess]) -> None:
+    emulator, process = world
+    member = new_member(emulator)
+    assert "haven't saved" in (await member.slash("timezone show")).text
+    choices = await member.autocomplete("timezone set", "zone", "berl")
+    assert choices[0]["value"] == "Europe/Berlin"
+    await member.slash("timezone set", zone=choices[0]["value"])
+    shown = await member.slash("timezone show")
+    assert "Europe/Berlin" in shown.text and shown.ephemeral
+    assert query(process, "SELECT time_zone FROM member_preferences WHERE user_id = ?", (member.id,)) == [
+        ("Europe/Berlin",)
+    ]
+    assert "Forgotten" in (await member.slash("timezone clear")).text
+    assert query(process, "SELECT time_zone FROM member_preferences WHERE user_id = ?", (member.id,)) == [
+        (None,)
+    ]
+
+
+@shared_loop
+async def test_a_misspelt_zone_offers_the_closest_ones_as_buttons(world: tuple[Emulator, BotProcess]) -> None:
+    emulator, process = world
+    member = new_member(emulator)
+    reply = await member.slash("timezone set", zone="Seol")
+    assert "don't know" in reply.text and "Use Asia/Seoul" in [b["label"] for b in reply.buttons]
+    saved = await member.click(reply, "Use Asia/Seoul")
+    assert "Asia/Seoul" in saved.text
+    assert query(process, "SELECT time_zone FROM member_preferences WHERE user_id = ?", (member.id,)) == [
+        ("Asia/Seoul",)
+    ]
+    ambiguous = await member.slash("watchparty schedule", episode="r1", when="sat 8pm", timezone="EST")
+    assert "ambiguous" in ambiguous.text and ambiguous.buttons
