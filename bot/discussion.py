@@ -26,6 +26,7 @@ from bot.content_warnings import CardContext, add_card, load_card_context
 from bot.content_warnings.card import CARD_COLOUR
 from bot.db import Database
 from bot.errors import UserError
+from bot.guard import invalidate_guild
 
 if TYPE_CHECKING:
     from bot.client import Clematis
@@ -198,7 +199,8 @@ class ThreadKeeper:
                 )
                 await forget_thread(self.bot.db, thread_id)
             thread = await self._create(guild, episode)
-        self.bot.dispatch("spoiler_state_changed", guild.id)
+        # Tell the spoiler guard now (synchronously), so the thread is a spoiler place before anyone posts.
+        invalidate_guild(self.bot, guild.id)
         return ThreadOutcome(thread, created=True)
 
     async def admit(self, guild: discord.Guild, episode: Episode, user_id: int) -> discord.Thread:

@@ -16,6 +16,7 @@ from bot.content_warnings import card_embed, load_card_context
 from bot.content_warnings.episode_choice import choose_episode, episode_choices
 from bot.discussion import ThreadKeeper, discussion_settings, forget_thread
 from bot.errors import UserError
+from bot.guard import invalidate_guild
 from bot.horizon import member_progress
 from bot.progress import advance_progress
 from bot.ui import run_guarded
@@ -146,7 +147,7 @@ class Discuss(commands.Cog):
         guild_id = await forget_thread(self.bot.db, payload.thread_id)
         if guild_id is not None:
             log.info("discussion thread %s was deleted in %s", payload.thread_id, guild_id)
-            self.bot.dispatch("spoiler_state_changed", guild_id)
+            invalidate_guild(self.bot, guild_id)
 
 
 async def setup(bot: Clematis) -> None:

@@ -67,7 +67,9 @@ class SpoilerGuard(commands.Cog):
 
     @commands.Cog.listener(f"on_{SPOILER_STATE_CHANGED}")
     async def on_spoiler_state_changed(self, guild_id: int) -> None:
-        await self.cache.reload(guild_id)
+        # Drop the state at once: a message arriving before the reload finishes waits for it instead of
+        # being judged on the old state.
+        self.cache.invalidate(guild_id)
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
