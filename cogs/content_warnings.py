@@ -17,7 +17,6 @@ from bot.checks import moderator_only
 from bot.client import Clematis
 from bot.content_warnings import CardContext, card_embed, dm_member, load_card_context
 from bot.content_warnings.card import DEFAULT_SUPPORT, support_text
-from bot.content_warnings.episode_choice import choose_episode, episode_choices
 from bot.content_warnings.links import claim_link_card, episode_links, linked_episodes
 from bot.content_warnings.preferences import (
     Preferences,
@@ -36,6 +35,7 @@ from bot.content_warnings.server import (
     set_link_cards,
     set_support_message,
 )
+from bot.episodes import episode_choices, resolve_episode
 from bot.errors import UserError
 from bot.modlog import write_modlog
 from bot.spoilers import escape_spoiler
@@ -162,7 +162,7 @@ class ContentWarnings(commands.Cog):
         async def show(picked: discord.Interaction, episode_id: str) -> None:
             await self.send_card(picked, self.bot.canon.pack.episode(episode_id), public)
 
-        return choose_episode(self.bot.canon, text, on_pick=show, owner_id=interaction.user.id)
+        return resolve_episode(self.bot.canon, text, on_pick=show, owner_id=interaction.user.id)
 
     async def send_card(self, interaction: discord.Interaction, episode: Episode, public: bool) -> None:
         # A public card never uses the member's own choices: they are theirs alone.
@@ -212,7 +212,7 @@ class ContentWarnings(commands.Cog):
         text: app_commands.Range[str, 1, MAX_NOTE] | None = None,
     ) -> None:
         guild_id = self.guild_id(interaction)
-        chosen = choose_episode(self.bot.canon, episode)
+        chosen = resolve_episode(self.bot.canon, episode)
         note = clean_note(text)
         await set_episode_note(self.bot.db, guild_id, chosen.id, note, set_by=interaction.user.id)
         ctx = await load_card_context(self.bot.db, guild_id)

@@ -13,8 +13,8 @@ from discord.ext import commands
 from bot.canon.model import Episode
 from bot.client import Clematis
 from bot.content_warnings import card_embed, load_card_context
-from bot.content_warnings.episode_choice import choose_episode, episode_choices
 from bot.discussion import ThreadKeeper, discussion_settings, forget_thread
+from bot.episodes import episode_choices, resolve_episode
 from bot.errors import UserError
 from bot.guard import invalidate_guild
 from bot.horizon import member_progress
@@ -95,7 +95,7 @@ class Discuss(commands.Cog):
     @app_commands.autocomplete(episode=autocomplete_episode)
     @app_commands.guild_only()
     async def discuss(self, interaction: discord.Interaction, episode: str) -> None:
-        chosen = choose_episode(
+        chosen = resolve_episode(
             self.bot.canon, episode, on_pick=self.open_thread, owner_id=interaction.user.id
         )
         await self.open_thread(interaction, chosen.id)

@@ -8,35 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.canon.model import Episode
 from bot.client import Clematis
-from bot.errors import UserError
+from bot.episodes import episode_choices, resolve_episode
 from bot.guard.cache import spoiler_cache
-from bot.guard.episodes import episode_choices, resolve_episode, suggestions
 from bot.guard.render import horizon_lines, progress_lines
 from bot.horizon import member_progress
 from bot.progress import clear_progress, set_progress
-from bot.ui import BaseView
-
-
-class SuggestionView(BaseView):
-    """Buttons for the closest episodes when the typed name was not clear enough."""
-
-    def __init__(self, cog: Progress, episodes: list[Episode], *, owner_id: int) -> None:
-        super().__init__(owner_id=owner_id, timeout=300)
-        for episode in episodes:
-            button: discord.ui.Button[SuggestionView] = discord.ui.Button(
-                label=episode.title[:80], style=discord.ButtonStyle.secondary
-            )
-            button.callback = self._choose(cog, episode.id)  # type: ignore[method-assign]
-            self.add_item(button)
-
-    def _choose(self, cog: Progress, episode_id: str):  # noqa: ANN202 - a button callback
-        async def callback(interaction: discord.Interaction) -> None:
-            text = await cog.record(interaction.user.id, episode_id)
-            await interaction.response.edit_message(content=text, view=None)
-
-        return callback
 
 
 class Progress(commands.GroupCog, group_name="progress", group_description="How far you've watched"):
@@ -57,30 +34,23 @@ class Progress(commands.GroupCog, group_name="progress", group_description="How 
     @app_commands.command(name="set", description="Tell me the last episode you've watched")
     @app_commands.describe(episode="The last episode you've seen (type to search)")
     async def set_(self, interaction: discord.Interaction, episode: app_commands.Range[str, 1, 100]) -> None:
-        pack, index = self.bot.canon.pack, self.bot.canon.index
-        try:
-            chosen = resolve_episode(pack, index, episode)
-        except UserError as error:
-            close = suggestions(pack, index, episode, n=5)
-            if not close:
-                raise
-            view = SuggestionView(self, close, owner_id=interaction.user.id)
-            await interaction.response.send_message(
-                f"{error.message} Tap the one you meant:", view=view, ephemeral=True
-            )
-            return
+        chosen = resolve_episode(
+            self.bot.canon, episode, on_pick=self._record_pick, owner_id=interaction.user.id
+        )
         await interaction.response.send_message(
             await self.record(interaction.user.id, chosen.id), ephemeral=True
         )
+
+    async def _record_pick(self, interaction: discord.Interaction, episode_id: str) -> None:
+        """A suggestion button was tapped: record that episode and turn the suggestions into the answer."""
+        text = await self.record(interaction.user.id, episode_id)
+        await interaction.response.edit_message(content=text, view=None)
 
     @set_.autocomplete("episode")
     async def _episodes(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=c.name, value=c.value)
-            for c in episode_choices(self.bot.canon.pack, self.bot.canon.index, current)
-        ]
+        return episode_choices(self.bot.canon, current)
 
     @app_commands.command(name="show", description="What you've told me you've watched")
     async def show(self, interaction: discord.Interaction) -> None:

@@ -14,10 +14,10 @@ from discord.ext import commands
 
 from bot.checks import is_moderator
 from bot.client import Clematis
+from bot.episodes import episode_choices, resolve_episode, resolve_track, track_choices, track_name
 from bot.errors import UserError
 from bot.guard import settings as store
 from bot.guard.cache import spoiler_cache
-from bot.guard.episodes import episode_choices, resolve_episode, resolve_track, track_choices, track_name
 from bot.guard.options import Action, DiscussionPlace, SpoilerPlace, code
 from bot.guard.render import (
     ACTION_DESCRIPTIONS,
@@ -108,7 +108,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         if episode is None and track is None:
             raise UserError("Give an episode to make public (or a track, to make nothing on it public).")
         if episode is not None:
-            chosen = resolve_episode(pack, self.bot.canon.index, episode)
+            chosen = resolve_episode(self.bot.canon, episode)
             if track is not None and resolve_track(pack, track) != chosen.track:
                 raise UserError(
                     f"**{chosen.title}** is on the {track_name(pack, chosen.track)} track, not that one."
@@ -133,18 +133,11 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         track = getattr(interaction.namespace, "track", None)
-        pack = self.bot.canon.pack
-        return [
-            app_commands.Choice(name=c.name, value=c.value)
-            for c in episode_choices(pack, self.bot.canon.index, current, track=track)
-        ]
+        return episode_choices(self.bot.canon, current, track=track)
 
     @horizon.autocomplete("track")
     async def _tracks(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=c.name, value=c.value)
-            for c in track_choices(self.bot.canon.pack, current)
-        ]
+        return track_choices(self.bot.canon.pack, current)
 
     @app_commands.command(
         name="window", description="Also make public every episode released N days ago or more"
@@ -267,7 +260,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
     ) -> None:
         guild_id = self._guild_id(interaction)
         pack = self.bot.canon.pack
-        chosen = resolve_episode(pack, self.bot.canon.index, episode)
+        chosen = resolve_episode(self.bot.canon, episode)
         problem = rule_problem(pack, phrase)
         if problem:
             raise UserError(problem)
@@ -284,11 +277,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
     async def _any_episode(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        pack = self.bot.canon.pack
-        return [
-            app_commands.Choice(name=c.name, value=c.value)
-            for c in episode_choices(pack, self.bot.canon.index, current)
-        ]
+        return episode_choices(self.bot.canon, current)
 
     @rule.command(name="remove", description="Remove one of this server's spoiler rules")
     @app_commands.describe(rule="The rule (type to search this server's rules)")

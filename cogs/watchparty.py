@@ -16,12 +16,13 @@ from discord.ext import commands
 
 from bot.canon.model import Episode
 from bot.client import Clematis
+from bot.episodes import resolve_episode
 from bot.errors import UserError
 from bot.modlog import write_modlog
 from bot.watchparty.announce import when_text
 from bot.watchparty.board import board_for
 from bot.watchparty.confirm import PickButton, confirm_then
-from bot.watchparty.episodes import EpisodeError, after, episode_run, find_episode, weekly_episodes
+from bot.watchparty.episodes import EpisodeError, after, episode_run, weekly_episodes
 from bot.watchparty.group import join_group, leave_group
 from bot.watchparty.parties import (
     Party,
@@ -75,10 +76,11 @@ class WatchParties(commands.Cog):
         leave_group(self, self.bot, self._joined)
 
     def _episodes(self, episode: str, until: str | None) -> list[Episode]:
-        pack, index = self.bot.canon.pack, self.bot.canon.index
+        store = self.bot.canon
+        first = resolve_episode(store, episode)
+        last = resolve_episode(store, until) if until else None
         try:
-            first = find_episode(pack, index, episode)
-            return episode_run(pack, first, find_episode(pack, index, until) if until else None)
+            return episode_run(store.pack, first, last)
         except EpisodeError as error:
             raise UserError(str(error)) from None
 
@@ -226,9 +228,7 @@ class WatchParties(commands.Cog):
         assert interaction.guild_id is not None and interaction.channel_id is not None
         pack = self.bot.canon.pack
         try:
-            weeks = weekly_episodes(
-                pack, find_episode(pack, self.bot.canon.index, episode), count, MAX_SERIES
-            )
+            weeks = weekly_episodes(pack, resolve_episode(self.bot.canon, episode), count, MAX_SERIES)
         except EpisodeError as error:
             raise UserError(str(error)) from None
         reading, source = await read_when(self.bot, interaction, when, timezone)

@@ -8,8 +8,8 @@ import discord
 
 from bot.canon.horizon import Horizon
 from bot.canon.model import CanonPack
+from bot.episodes import track_name
 from bot.guard.actions import ACTION_NEEDS, PERMISSION_NAMES
-from bot.guard.episodes import track_name
 from bot.guard.rules import canon_rules_past, guild_rules_past
 from bot.guard.state import GuildState
 from bot.spoilers import Rule

@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 from bot.canon.model import CanonPack, Episode
-from bot.canon.search import SearchIndex
 
 MAX_RUN = 25
 
 
 class EpisodeError(ValueError):
-    """An episode choice we cannot use; `str(err)` is for the user, `suggestions` are (id, label) pairs."""
-
-    def __init__(self, message: str, suggestions: list[tuple[str, str]] | None = None) -> None:
-        super().__init__(message)
-        self.suggestions = suggestions or []
-
-
-def find_episode(pack: CanonPack, index: SearchIndex, text: str) -> Episode:
-    """An episode id (what autocomplete sends) or a typed name ("round 5")."""
-    wanted = text.strip()
-    if pack.has_episode(wanted):
-        return pack.episode(wanted)
-    match = index.best(wanted, "episode") if wanted else None
-    if match is not None:
-        return pack.episode(match.id)
-    suggestions = [(m.id, m.label) for m in index.suggest(wanted, "episode", 3)] if wanted else []
-    hint = f" Did you mean {', '.join(f'**{label}**' for _, label in suggestions)}?" if suggestions else ""
-    raise EpisodeError(
-        f"I don't know the episode `{wanted}`.{hint} Pick one from the list as you type.", suggestions
-    )
+    """An episode choice we cannot use; `str(err)` is for the user."""
 
 
 def episode_run(pack: CanonPack, first: Episode, until: Episode | None) -> list[Episode]:

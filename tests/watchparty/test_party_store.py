@@ -10,9 +10,8 @@ import pytest
 
 from bot.canon.loader import load_pack
 from bot.canon.model import CanonPack
-from bot.canon.search import SearchIndex
 from bot.db import Database
-from bot.watchparty.episodes import EpisodeError, episode_run, find_episode, weekly_episodes
+from bot.watchparty.episodes import EpisodeError, episode_run, weekly_episodes
 from bot.watchparty.parties import (
     PartyChanges,
     PartyDraft,
@@ -170,15 +169,6 @@ async def test_the_planning_zone_is_the_members_then_the_servers_then_none(db: D
     assert await planning_zone(db, 1, 10) == ("Europe/Berlin", "your saved time zone")
     await set_member_zone(db, 1, None)
     assert (await planning_zone(db, 1, 10) or ("",))[0] == "Asia/Seoul"
-
-
-def test_an_episode_is_found_by_id_or_name_and_unknown_ones_get_suggestions(pack: CanonPack) -> None:
-    index = SearchIndex(pack)
-    assert find_episode(pack, index, "r5").id == "r5"
-    assert find_episode(pack, index, "round 5").id == "r5"
-    with pytest.raises(EpisodeError) as caught:
-        find_episode(pack, index, "zzqx")
-    assert "don't know" in str(caught.value)
 
 
 def test_a_run_stays_on_one_track_in_release_order(pack: CanonPack) -> None:
