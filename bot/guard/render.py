@@ -13,6 +13,7 @@ from bot.guard.actions import ACTION_NEEDS, PERMISSION_NAMES
 from bot.guard.rules import canon_rules_past, guild_rules_past
 from bot.guard.state import GuildState
 from bot.spoilers import Rule
+from bot.text import pack_lines
 
 ACTION_DESCRIPTIONS = {
     "nudge": "**Nudge**: remove the message, tell its author (only them) and offer a tagged copy",
@@ -140,15 +141,4 @@ def rule_lines(pack: CanonPack, rules: list[Rule]) -> list[str]:
 
 def pages(lines: list[str], limit: int = 3900) -> list[str]:
     """Lines packed into pages of at most ``limit`` characters (never splitting a line)."""
-    out: list[str] = []
-    current = ""
-    for line in lines:
-        line = line[: limit - 1]
-        if current and len(current) + 1 + len(line) > limit:
-            out.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        out.append(current)
-    return out
+    return pack_lines(lines, limit)
