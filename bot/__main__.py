@@ -14,6 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import aiohttp
 import discord
 from dotenv import load_dotenv
 
@@ -32,6 +33,15 @@ log = logging.getLogger("clematis")
 
 class StartupError(Exception):
     """A problem the operator must fix; printed as one line, exit code 2."""
+
+
+class _GatewayAuthFailed(Exception):
+    """The gateway closed with 4004 (authentication failed)."""
+
+
+class DiscordUnavailable(Exception):
+    """Discord could not be reached, or failed, while starting; printed as one line, exit code 1 (a service
+    manager restarts the bot, which is what fixes a passing outage)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,11 +86,23 @@ async def _run(settings: Settings, *, force_sync: bool = False, connect: bool = 
         loop.add_signal_handler(sig, request_stop, sig.name)
     try:
         async with bot:
-            if connect:
-                await bot.start(settings.token)
-            else:
-                await bot.login(settings.token)  # runs setup_hook: migrate, load cogs, sync
-    except discord.LoginFailure:
+            try:
+                if connect:
+                    try:
+                        await bot.start(settings.token)
+                    except discord.ConnectionClosed as exc:
+                        if exc.code == 4004:  # the gateway refused the token
+                            raise _GatewayAuthFailed from None
+                        raise
+                else:
+                    await bot.login(settings.token)  # runs setup_hook: migrate, load cogs, sync
+            except Exception:
+                if not stopping:
+                    raise
+                # A stop during start-up closes the HTTP session (and the database) under whatever start-up
+                # step was running; that step's error is the shutdown itself, not a failure.
+                log.debug("start-up interrupted by the shutdown", exc_info=True)
+    except (discord.LoginFailure, _GatewayAuthFailed):
         raise StartupError(
             "DISCORD_TOKEN was rejected by Discord: reset the token at "
             "https://discord.com/developers/applications → your app → Bot, and update .env"
@@ -90,10 +112,22 @@ async def _run(settings: Settings, *, force_sync: bool = False, connect: bool = 
             "Discord refused the Message Content intent: enable it at https://discord.com/developers/"
             "applications → your app → Bot → Privileged Gateway Intents"
         ) from None
+    except aiohttp.ClientConnectorError as exc:
+        raise DiscordUnavailable(
+            f"could not reach Discord at {settings.api_base_url or 'https://discord.com'} ({exc}): check the "
+            "network, and DISCORD_API_BASE_URL if you set it"
+        ) from None
+    except discord.DiscordServerError as exc:
+        raise DiscordUnavailable(
+            f"Discord answered {exc.status} to {exc.response.method} {exc.response.url.path} while starting: "
+            "Discord is probably having trouble (https://discordstatus.com); try again later"
+        ) from None
     finally:
         if stopping:
             await stopping[0]
         await bot.db.close()
+    if stopping:
+        log.info("Clematis has shut down")
     return EXIT_OK
 
 
@@ -113,7 +147,12 @@ async def _check(settings: Settings, *, db_exists: bool) -> int:
 
 
 async def _migrate(settings: Settings, *, dry_run: bool) -> int:
-    async with Database(settings.database_path) as db:
+    # A dry run must not create the database (or its folder): plan a missing one against an empty database.
+    path = settings.database_path
+    if dry_run and not path.exists():
+        print(f"-- {path} does not exist yet; on first start it is created with:")
+        path = Path(":memory:")
+    async with Database(path) as db:
         if dry_run:
             pending = await db.pending_migrations()
             if not pending:
@@ -162,6 +201,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, StartupError, DatabaseError) as exc:
         print(f"clematis: {exc}", file=sys.stderr)
         return EXIT_USER
+    except DiscordUnavailable as exc:
+        print(f"clematis: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         return EXIT_OK
     return EXIT_ERROR

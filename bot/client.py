@@ -65,6 +65,8 @@ class Clematis(commands.Bot):
         force_sync: bool = False,
     ) -> None:
         configure_endpoints(settings)
+        # Clematis never joins voice: don't warn the operator on every start that voice libraries are missing.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,

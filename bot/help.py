@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from discord import app_commands
 
+from bot.text import pack_lines
+
 if TYPE_CHECKING:
     from bot.client import Clematis
 
@@ -69,18 +71,9 @@ def help_lines(bot: Clematis) -> list[str]:
 
 
 def paginate_lines(lines: list[str], limit: int = EMBED_DESCRIPTION_LIMIT) -> list[str]:
-    """Pack lines into pages of at most ``limit`` characters without splitting a line."""
-    pages: list[str] = []
-    current = ""
-    for line in lines:
-        line = line[: limit - 1]
-        if current and len(current) + 1 + len(line) > limit:
-            pages.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current or not pages:
-        pages.append(current or "No commands are loaded.")
+    """Pack lines into pages of at most ``limit`` characters without splitting a line, within the
+    6,000 characters Discord allows across a message's embeds."""
+    pages = pack_lines(lines, limit) or ["No commands are loaded."]
     kept, total = [], 0
     for page in pages:
         if total + len(page) > MESSAGE_EMBEDS_LIMIT:

@@ -46,3 +46,21 @@ def assert_clean_exit(process: BotProcess, code: int | None) -> None:
         assert code == 0, f"the bot exited with code {code} on SIGTERM.\nOutput:\n{process.output}"
     if not process.expect_errors:
         assert not process.tracebacks, "the bot logged tracebacks:\n" + "\n".join(process.tracebacks)
+
+
+@pytest.fixture(scope="session")
+def pack():
+    """The real bundled canon pack."""
+    from bot.canon.loader import load_pack
+
+    return load_pack()
+
+
+@pytest.fixture
+async def db(tmp_path: Path):
+    """A real, migrated SQLite database file."""
+    from bot.db import Database
+
+    async with Database(tmp_path / "test.sqlite3") as database:
+        await database.migrate()
+        yield database

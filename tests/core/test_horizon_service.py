@@ -1,30 +1,14 @@
 """bot.horizon: personal, place and public horizons from the database, against the real pack."""
 
 from datetime import date
-from pathlib import Path
-
-import pytest
 
 from bot.canon.horizon import Horizon, horizon_through
-from bot.canon.loader import load_pack
 from bot.canon.model import CanonPack
 from bot.db import Database
 from bot.horizon import full_horizon, meet, viewer_horizon
 
 GUILD, GENERAL, SPOILERS, THREAD, USER = 1, 10, 11, 12, 100
 TODAY = date(2026, 11, 21)
-
-
-@pytest.fixture(scope="module")
-def pack() -> CanonPack:
-    return load_pack()
-
-
-@pytest.fixture
-async def db(tmp_path: Path):
-    async with Database(tmp_path / "h.sqlite3") as database:
-        await database.migrate()
-        yield database
 
 
 async def ask(db: Database, pack: CanonPack, channel: int = GENERAL, user: int = USER):

@@ -1,28 +1,11 @@
 """Member progress: set, advance, clear; requirements never move another track backwards."""
 
-from pathlib import Path
-
-import pytest
-
-from bot.canon.loader import load_pack
 from bot.canon.model import CanonPack
 from bot.db import Database
 from bot.horizon import member_progress
 from bot.progress import advance_progress, clear_progress, set_progress
 
 USER = 7
-
-
-@pytest.fixture(scope="module")
-def pack() -> CanonPack:
-    return load_pack()
-
-
-@pytest.fixture
-async def db(tmp_path: Path):
-    async with Database(tmp_path / "p.sqlite3") as database:
-        await database.migrate()
-        yield database
 
 
 async def test_set_progress_then_read_it_back(db: Database, pack: CanonPack) -> None:

@@ -243,7 +243,7 @@ async def _identify(emu: Emulator, conn: Connection, d: dict[str, Any]) -> None:
     if conn.session is not None:
         await conn.ws.close(code=4005, message=b"Already authenticated")
         return
-    if d.get("token") != emu.token:
+    if d.get("token") != (emu.gateway_token or emu.token):
         await conn.ws.close(code=4004, message=b"Authentication failed.")
         return
     intents = d.get("intents")

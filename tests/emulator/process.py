@@ -114,7 +114,9 @@ class BotProcess:
             sys.executable,
             "-m",
             self.module,
-            cwd=REPO_ROOT,
+            # Not the repository: the bot reads .env from its working directory, and a developer's own
+            # .env there (DEV_GUILD_ID, CANON_DIR...) must not change what the tests run.
+            cwd=next(p for p in self.db_path.absolute().parents if p.is_dir()),
             env=self.env(),
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,

@@ -77,6 +77,8 @@ class Emulator:
         scheduled_event_limit: int = 100,
     ) -> None:
         self.token = token
+        # The token the gateway accepts; None = the same as REST. Set it to make only IDENTIFY fail (4004).
+        self.gateway_token: str | None = None
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.interaction_ack_timeout = interaction_ack_timeout
         self.scheduled_event_limit = scheduled_event_limit

@@ -1,0 +1,219 @@
+"""The content-warning card: the one way every surface draws an episode's warnings.
+
+`/cw`, discussion threads, link replies and watch parties all call `render_card` (or `add_card` /
+`card_embed`, which wrap it). Topic labels sit inside spoiler tags, because a warning can itself spoil
+and one person's need is another's noise; only the topics a member asked to see spelled out
+(`CardContext.plain_topics`, for their own ephemeral answers and DMs) are shown plainly. Notes from the
+pack and from moderators are escaped and always tagged: they may describe events.
+
+The card fits Discord's embed limits for any number of episodes: when the full card is too long it
+drops the pack's notes, then the server notes (pointing to `/cw episode:` for them), then lists the
+episodes that no longer fit by title only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import discord
+
+from bot.canon.model import CanonPack, Episode
+from bot.canon.warnings import TOPICS_BY_ID
+from bot.spoilers import escape_spoiler
+
+log = logging.getLogger(__name__)
+
+# Discord's embed limits.
+EMBED_TOTAL = 6000
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FIELD_COUNT_LIMIT = 25
+
+MAX_PACK_NOTE = 200  # a pack note longer than this is cut (before escaping, so a cut never breaks a tag)
+CARD_COLOUR = discord.Colour(0xE0A040)
+CARD_TITLE = "Content warnings"
+DETAILS_HINT = "Details: `/cw episode:`"
+DEFAULT_SUPPORT = (
+    "If this content affects you, take a break and reach out to someone you trust. "
+    "If you are struggling, you can find a free, confidential helpline near you at "
+    "https://findahelpline.com"
+)
+
+# Levels of detail, most first: a card that does not fit drops the next thing.
+FULL, BRIEF, MINIMAL = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class CardContext:
+    """What a card needs beyond the pack: the server's notes and support text, the viewer's choices."""
+
+    guild_notes: Mapping[str, str]  # episode_id -> the server's note (raw text; escaped when drawn)
+    support_message: str | None  # the server's own support text, shown after the default one
+    plain_topics: frozenset[str] = frozenset()  # topics to spell out: only for that member's own answers
+
+
+PUBLIC_CONTEXT = CardContext(guild_notes={}, support_message=None)
+
+
+def _cut(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _tagged(text: str) -> str:
+    """Raw text, escaped so it can neither leave its spoiler tag nor ping, inside one tag."""
+    return f"||{escape_spoiler(text)}||"
+
+
+def field_name(episode: Episode) -> str:
+    return _cut(f"{CARD_TITLE} · {episode.title}", FIELD_NAME_LIMIT)
+
+
+def _topic_line(topic_id: str, note: str, ctx: CardContext, level: int) -> str | None:
+    topic = TOPICS_BY_ID.get(topic_id)
+    if topic is None:  # the loader rejects unknown ids; an old pack object could still hold one
+        log.warning("unknown content-warning topic %r; not shown", topic_id)
+        return None
+    label = f"**{topic.label}**" if topic_id in ctx.plain_topics else f"||{topic.label}||"
+    if level == FULL and note.strip():
+        return f"• {label} — {_tagged(_cut(note, MAX_PACK_NOTE))}"
+    return f"• {label}"
+
+
+def _episode_lines(episode: Episode, ctx: CardContext, level: int) -> list[str]:
+    lines = [
+        line
+        for warning in episode.warnings
+        if (line := _topic_line(warning.topic, warning.note, ctx, level)) is not None
+    ]
+    if not lines:
+        lines.append("• None listed in the canon pack (that is not a promise: check with your server).")
+    server_note = ctx.guild_notes.get(episode.id, "").strip()
+    if server_note:
+        lines.append(
+            f"**Server note:** {_tagged(server_note)}"
+            if level < MINIMAL
+            else f"**Server note:** {DETAILS_HINT}"
+        )
+    if level > FULL and any(w.note.strip() for w in episode.warnings):
+        lines.append(f"_{DETAILS_HINT}_")
+    return lines
+
+
+def episode_field(episode: Episode, ctx: CardContext, level: int = FULL) -> tuple[str, str]:
+    """One episode's field at ``level`` of detail (or less, if that is what fits in one field)."""
+    for lower in range(level, MINIMAL + 1):
+        value = "\n".join(_episode_lines(episode, ctx, lower))
+        if len(value) <= FIELD_VALUE_LIMIT:
+            return field_name(episode), value
+    # Labels alone are far below the limit for the fixed vocabulary; keep whole lines, never half a tag.
+    kept: list[str] = []
+    for line in _episode_lines(episode, ctx, MINIMAL):
+        if sum(len(k) + 1 for k in kept) + len(line) + 2 > FIELD_VALUE_LIMIT:
+            kept.append("…")
+            break
+        kept.append(line)
+    return field_name(episode), "\n".join(kept)
+
+
+def support_text(ctx: CardContext) -> str:
+    text = DEFAULT_SUPPORT
+    if ctx.support_message and ctx.support_message.strip():
+        text += "\n" + escape_spoiler(ctx.support_message.strip())
+    return text[:FIELD_VALUE_LIMIT]
+
+
+def needs_support(episodes: Sequence[Episode]) -> bool:
+    return any(
+        (topic := TOPICS_BY_ID.get(w.topic)) is not None and topic.support
+        for e in episodes
+        for w in e.warnings
+    )
+
+
+def _size(fields: Sequence[tuple[str, str]]) -> int:
+    return sum(len(name) + len(value) for name, value in fields)
+
+
+def _more_field(episodes: Sequence[Episode], *, after_others: bool) -> tuple[str, str]:
+    titles = ", ".join(discord.utils.escape_markdown(e.title) for e in episodes)
+    plural = "s" if len(episodes) != 1 else ""
+    name = (
+        f"…and {len(episodes)} more episode{plural}"
+        if after_others
+        else f"{CARD_TITLE}: {len(episodes)} episode{plural}"
+    )
+    return name, _cut(f"{titles}. {DETAILS_HINT} for each.", FIELD_VALUE_LIMIT)
+
+
+def render_card(
+    pack: CanonPack,
+    episode_ids: Sequence[str],
+    ctx: CardContext,
+    *,
+    budget: int = EMBED_TOTAL - 500,
+    max_fields: int = FIELD_COUNT_LIMIT,
+) -> list[tuple[str, str]]:
+    """The card as embed fields ``(name, value)``: one per episode (in the given order, repeats and
+    unknown ids dropped), then a support field when a topic calls for one.
+
+    The fields never exceed ``max_fields`` in number nor ``budget`` characters in total (names plus
+    values), and each respects Discord's per-field limits.
+    """
+    episodes = [pack.episode(i) for i in dict.fromkeys(episode_ids) if pack.has_episode(i)]
+    if len(episodes) < len(set(episode_ids)):
+        log.warning(
+            "card asked for unknown episodes: %s", sorted(set(episode_ids) - {e.id for e in episodes})
+        )
+    tail = [("Support", support_text(ctx))] if needs_support(episodes) else []
+    if not episodes:
+        return tail if len(tail) <= max_fields and _size(tail) <= budget else []
+    for level in (FULL, BRIEF, MINIMAL):
+        fields = [episode_field(e, ctx, level) for e in episodes] + tail
+        if len(fields) <= max_fields and _size(fields) <= budget:
+            return fields
+    # Too many episodes even at the least detail: show what fits, then the rest by title.
+    shown: list[tuple[str, str]] = []
+    for i, episode in enumerate(episodes):
+        candidate = episode_field(episode, ctx, MINIMAL)
+        rest = episodes[i + 1 :]
+        after = [_more_field(rest, after_others=True)] if rest else []
+        fields = [*shown, candidate, *after, *tail]
+        if len(fields) > max_fields or _size(fields) > budget:
+            break
+        shown.append(candidate)
+    more = [_more_field(episodes[len(shown) :], after_others=bool(shown))]
+    for fields in ([*shown, *more, *tail], [*more, *tail], more, []):
+        if len(fields) <= max_fields and _size(fields) <= budget:
+            return fields
+    return []
+
+
+def add_card(
+    embed: discord.Embed, pack: CanonPack, episode_ids: Sequence[str], ctx: CardContext
+) -> discord.Embed:
+    """Append the card's fields to ``embed`` within the room it has left. Returns ``embed``."""
+    fields = render_card(
+        pack,
+        episode_ids,
+        ctx,
+        budget=EMBED_TOTAL - len(embed),
+        max_fields=FIELD_COUNT_LIMIT - len(embed.fields),
+    )
+    for name, value in fields:
+        embed.add_field(name=name, value=value, inline=False)
+    return embed
+
+
+def card_embed(
+    pack: CanonPack, episode_ids: Sequence[str], ctx: CardContext, *, title: str | None = None
+) -> discord.Embed:
+    """A stand-alone card: a title, a line on how to read it, then `add_card`."""
+    hint = ["Topics are hidden behind spoiler tags: tap one to read it."]
+    if ctx.plain_topics:
+        hint.append("The topics you asked to see are spelled out (only you see this).")
+    hint.append("Choose topics to spell out with `/cw preferences`.")
+    embed = discord.Embed(title=title or CARD_TITLE, description=" ".join(hint), colour=CARD_COLOUR)
+    return add_card(embed, pack, episode_ids, ctx)

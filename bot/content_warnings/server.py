@@ -1,0 +1,85 @@
+"""A server's content-warning settings: notes on episodes, its support message, the link-card switch."""
+
+from __future__ import annotations
+
+from bot.db import Database
+from bot.errors import UserError
+
+MAX_NOTE = 300
+MAX_SUPPORT_MESSAGE = 500
+
+
+def clean_note(text: str | None) -> str | None:
+    """A note as stored: one line, trimmed; None clears it. Too long → UserError naming the limit."""
+    note = " ".join((text or "").split())
+    if not note:
+        return None
+    if len(note) > MAX_NOTE:
+        raise UserError(f"A server note can be at most {MAX_NOTE} characters; yours has {len(note)}.")
+    return note
+
+
+def clean_support_message(text: str | None) -> str | None:
+    """Support text as stored: trimmed lines, at most one blank line in a row; None clears it."""
+    lines = [" ".join(line.split()) for line in (text or "").replace("\r\n", "\n").split("\n")]
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    message = "\n".join(kept).strip()
+    if not message:
+        return None
+    if len(message) > MAX_SUPPORT_MESSAGE:
+        raise UserError(
+            f"The support message can be at most {MAX_SUPPORT_MESSAGE} characters; yours has {len(message)}."
+        )
+    return message
+
+
+async def episode_notes(db: Database, guild_id: int) -> dict[str, str]:
+    rows = await db.fetchall("SELECT episode_id, note FROM cw_episode_notes WHERE guild_id = ?", (guild_id,))
+    return {row["episode_id"]: row["note"] for row in rows}
+
+
+async def set_episode_note(
+    db: Database, guild_id: int, episode_id: str, note: str | None, *, set_by: int | None
+) -> None:
+    """Set (or with None, clear) the server's note on an episode. ``note`` must come from `clean_note`."""
+    if note is None:
+        await db.execute(
+            "DELETE FROM cw_episode_notes WHERE guild_id = ? AND episode_id = ?", (guild_id, episode_id)
+        )
+        return
+    await db.execute(
+        "INSERT INTO cw_episode_notes (guild_id, episode_id, note, set_by) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(guild_id, episode_id) DO UPDATE SET note = excluded.note, set_by = excluded.set_by, "
+        "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+        (guild_id, episode_id, note, set_by),
+    )
+
+
+async def support_message(db: Database, guild_id: int) -> str | None:
+    value = await db.fetchval("SELECT support_message FROM cw_guild_settings WHERE guild_id = ?", (guild_id,))
+    return str(value) if value is not None else None
+
+
+async def set_support_message(db: Database, guild_id: int, message: str | None) -> None:
+    """``message`` must come from `clean_support_message` (None goes back to the default text only)."""
+    await db.execute(
+        "INSERT INTO cw_guild_settings (guild_id, support_message) VALUES (?, ?) "
+        "ON CONFLICT(guild_id) DO UPDATE SET support_message = excluded.support_message",
+        (guild_id, message),
+    )
+
+
+async def link_cards_enabled(db: Database, guild_id: int) -> bool:
+    value = await db.fetchval("SELECT link_cards FROM cw_guild_settings WHERE guild_id = ?", (guild_id,))
+    return value is None or bool(value)
+
+
+async def set_link_cards(db: Database, guild_id: int, enabled: bool) -> None:
+    await db.execute(
+        "INSERT INTO cw_guild_settings (guild_id, link_cards) VALUES (?, ?) "
+        "ON CONFLICT(guild_id) DO UPDATE SET link_cards = excluded.link_cards",
+        (guild_id, int(enabled)),
+    )

@@ -1,0 +1,144 @@
+"""Text moderators and members read: the settings overview, rule lists, horizons."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import discord
+
+from bot.canon.horizon import Horizon
+from bot.canon.model import CanonPack
+from bot.episodes import track_name
+from bot.guard.actions import ACTION_NEEDS, PERMISSION_NAMES
+from bot.guard.rules import canon_rules_past, guild_rules_past
+from bot.guard.state import GuildState
+from bot.spoilers import Rule
+from bot.text import pack_lines
+
+ACTION_DESCRIPTIONS = {
+    "nudge": "**Nudge**: remove the message, tell its author (only them) and offer a tagged copy",
+    "repost": "**Repost**: replace the message with a spoiler-tagged copy under the author's name",
+    "flag": "**Flag**: leave the message and tell moderators in the mod log",
+}
+
+
+def last_title(pack: CanonPack, horizon: Mapping[str, int], track: str) -> str | None:
+    index = horizon.get(track)
+    if index is None:
+        return None
+    episodes = pack.episodes_in_order(track)
+    return episodes[min(index, len(episodes) - 1)].title if episodes else None
+
+
+def horizon_lines(pack: CanonPack, setting: Horizon, effective: Horizon) -> list[str]:
+    """One line per track: what moderators made public, and how far the release window moved it."""
+    lines = []
+    for track in pack.track_ids():
+        chosen = last_title(pack, setting, track)
+        actual = last_title(pack, effective, track)
+        text = f"up to **{chosen}**" if chosen else "nothing public"
+        if actual != chosen and actual is not None:
+            text += (
+                f" → up to **{actual}** with the release window" if chosen else f" → **{actual}** (window)"
+            )
+        lines.append(f"{track_name(pack, track)}: {text}")
+    return lines
+
+
+def progress_lines(pack: CanonPack, progress: Horizon) -> list[str]:
+    """One line per track: the last episode watched and how far along the track that is."""
+    lines = []
+    for track in pack.track_ids():
+        episodes = pack.episodes_in_order(track)
+        title = last_title(pack, progress, track)
+        if title is None:
+            lines.append(f"{track_name(pack, track)}: nothing yet")
+        else:
+            done = min(progress[track], len(episodes) - 1) + 1
+            lines.append(f"{track_name(pack, track)}: up to **{title}** ({done} of {len(episodes)})")
+    return lines
+
+
+def missing_for(action: str, permissions: discord.Permissions) -> list[str]:
+    return [PERMISSION_NAMES[p] for p in ACTION_NEEDS.get(action, ()) if not getattr(permissions, p)]
+
+
+def settings_embed(
+    pack: CanonPack,
+    state: GuildState,
+    *,
+    modlog_channel: int | None,
+    bot_permissions: discord.Permissions,
+) -> discord.Embed:
+    config = state.config
+    embed = discord.Embed(title="Spoiler settings", colour=discord.Colour.from_str("#c8a2c8"))
+    action = ACTION_DESCRIPTIONS[config.action]
+    missing = missing_for(config.action, bot_permissions)
+    if missing:
+        action += f"\n⚠️ I'm missing **{', '.join(missing)}**, so I only flag until that is granted."
+    embed.add_field(name="Action", value=action, inline=False)
+    embed.add_field(
+        name="Public horizon",
+        value="\n".join(horizon_lines(pack, state.public_setting, state.public)),
+        inline=False,
+    )
+    window = f"{config.window_days} days" if config.window_days else "off"
+    embed.add_field(name="Release window", value=window, inline=True)
+    embed.add_field(
+        name="Mod log", value=f"<#{modlog_channel}>" if modlog_channel else "not set", inline=True
+    )
+    embed.add_field(
+        name="Spoiler channels",
+        value=" ".join(f"<#{c}>" for c in sorted(config.spoiler_channels))[:1024] or "none",
+        inline=False,
+    )
+    embed.add_field(
+        name="Discussion threads",
+        value=(
+            f"channel: {f'<#{config.discussion_channel}>' if config.discussion_channel else 'not set'} · "
+            f"gated: {'on' if config.gated_threads else 'off'} · {len(config.threads)} thread(s)"
+        ),
+        inline=False,
+    )
+    embed.add_field(
+        name="Exempt roles",
+        value=" ".join(f"<@&{r}>" for r in sorted(config.exempt_roles))[:1024] or "none",
+        inline=False,
+    )
+    canon_active = len(canon_rules_past(pack, state.public))
+    server_active = len(guild_rules_past(pack, state.public, config.rules))
+    embed.add_field(
+        name="Rules",
+        value=(
+            f"{canon_active} canon phrase(s) and {server_active} of this server's {len(config.rules)} rule(s) "
+            f"are checked (episodes not public yet) · {len(config.allow)} allowed phrase(s)"
+        ),
+        inline=False,
+    )
+    return embed
+
+
+def rule_lines(pack: CanonPack, rules: list[Rule]) -> list[str]:
+    """Rules grouped by episode in viewing order (a heading line per episode)."""
+    order = {e.id: i for i, e in enumerate(pack.episodes)}
+    by_episode: dict[str, list[Rule]] = {}
+    for rule in rules:
+        by_episode.setdefault(rule.episode, []).append(rule)
+    lines = []
+    for episode_id in sorted(by_episode, key=lambda e: order.get(e, len(order))):
+        title = (
+            pack.episode(episode_id).title
+            if pack.has_episode(episode_id)
+            else f"{episode_id} (not in the pack)"
+        )
+        lines.append(f"**{discord.utils.escape_markdown(title)}**")
+        for rule in by_episode[episode_id]:
+            who = rule.source.removeprefix("mod:")
+            by = f" · by <@{who}>" if who.isdigit() else ""
+            lines.append(f"• `{rule.phrase.replace('`', 'ˋ')}` · #{rule.rule_id}{by}")
+    return lines
+
+
+def pages(lines: list[str], limit: int = 3900) -> list[str]:
+    """Lines packed into pages of at most ``limit`` characters (never splitting a line)."""
+    return pack_lines(lines, limit)

@@ -1,0 +1,41 @@
+"""From what a member typed (or picked in autocomplete) to an entry id, or to close suggestions."""
+
+from __future__ import annotations
+
+from bot.canon.model import CanonPack
+from bot.canon.search import KINDS, Match, SearchIndex
+from bot.lookups.entries import entry_of
+from bot.lookups.text import clean_query
+
+SUGGESTIONS = 5
+SEARCH_RESULTS = 10
+
+
+def choices_for(index: SearchIndex, query: str, kind: str) -> list[tuple[str, str]]:
+    """Autocomplete choices as (name, value = entry id), best first, at most 25. An empty query lists
+    the defaults (episodes in order, the main cast, terms)."""
+    return [(m.label, m.id) for m in index.complete(clean_query(query), kinds=(kind,))]
+
+
+def find_entry(pack: CanonPack, index: SearchIndex, kind: str, text: str) -> str | None:
+    """The id of the entry ``text`` names: an id (what autocomplete sends) or a confident match."""
+    raw = text.strip()
+    if entry_of(pack, kind, raw) is not None:
+        return raw
+    match = index.best(clean_query(raw), kind)
+    return match.id if match is not None else None
+
+
+def suggest(index: SearchIndex, kind: str, text: str, n: int = SUGGESTIONS) -> list[Match]:
+    """Close matches of the wanted kind, else of any kind (a title typed into /character finds the
+    episode); [] when the text has nothing searchable."""
+    query = clean_query(text)
+    if not query:
+        return []
+    return index.suggest(query, kind, n) or index.complete(query, kinds=KINDS, limit=n)
+
+
+def search_entries(index: SearchIndex, text: str, limit: int = SEARCH_RESULTS) -> list[Match]:
+    """Best matches across every kind; [] for an empty or unsearchable query."""
+    query = clean_query(text)
+    return index.complete(query, kinds=KINDS, limit=limit) if query else []

@@ -1,0 +1,109 @@
+"""What a party looks like in Discord: the announcement embed and the custom ids of its buttons.
+
+Everything a member typed (title, note) is escaped: it never pings, never breaks the markdown around
+it and never escapes a spoiler tag. Times are Discord timestamps, shown in each reader's own zone.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+import discord
+
+from bot.canon.model import CanonPack
+from bot.canon.warnings import warning_topic
+from bot.spoilers import escape_spoiler
+from bot.watchparty.parties import Party
+from bot.watchparty.rsvp import RsvpCounts
+
+RSVP_ID = "wp:rsvp:{party_id}:{choice}"
+RSVP_TEMPLATE = r"wp:rsvp:(?P<party_id>[0-9]{1,20}):(?P<choice>going|maybe|not_going|none)"
+CALENDAR_ID = "wp:ics:{party_id}"
+CALENDAR_TEMPLATE = r"wp:ics:(?P<party_id>[0-9]{1,20})"
+
+COLOUR = discord.Colour.from_str("#c8a2c8")
+CANCELLED_COLOUR = discord.Colour.dark_grey()
+FIELD_LIMIT = 1024
+
+
+def user_text(text: str) -> str:
+    """A member's text made safe to show inside our markdown."""
+    return escape_spoiler(text)
+
+
+def timestamp(instant: datetime, style: str = "F") -> str:
+    return f"<t:{int(instant.timestamp())}:{style}>"
+
+
+def when_text(instant: datetime) -> str:
+    """`<t:…:F> (<t:…:R>)`: the full date in the reader's zone and how long until it."""
+    return f"{timestamp(instant, 'F')} ({timestamp(instant, 'R')})"
+
+
+def episode_lines(pack: CanonPack, episode_ids: tuple[str, ...]) -> str:
+    lines = []
+    for number, episode_id in enumerate(episode_ids, start=1):
+        title = pack.episode(episode_id).title if pack.has_episode(episode_id) else episode_id
+        lines.append(f"{number}. {title}" if len(episode_ids) > 1 else title)
+    text = "\n".join(lines)
+    return text if len(text) <= FIELD_LIMIT else text[: FIELD_LIMIT - 1] + "…"
+
+
+def capacity_text(counts: RsvpCounts, capacity: int | None) -> str:
+    if capacity is None:
+        return str(counts.going)
+    text = f"{counts.going} / {capacity}"
+    return text + (f" · {counts.waitlist} waiting" if counts.waitlist else "")
+
+
+def announcement_embed(
+    party: Party,
+    counts: RsvpCounts,
+    pack: CanonPack,
+    *,
+    gap: tuple[datetime, datetime] | None = None,
+) -> discord.Embed:
+    cancelled = party.status == "cancelled"
+    title = user_text(party.title)
+    lines = [f"**When:** {when_text(party.starts_at)}", f"**Host:** <@{party.host_id}>"]
+    if party.voice_channel_id:
+        lines.append(f"**Where:** <#{party.voice_channel_id}>")
+    if gap is not None:
+        wall, shifted = gap
+        lines.append(
+            f"⚠️ Clocks change that day in {party.zone}: {wall:%H:%M} doesn't exist, so this week starts at "
+            f"{shifted:%H:%M} local time."
+        )
+    if cancelled:
+        lines.insert(0, "**This watch party was cancelled.**")
+    embed = discord.Embed(
+        title=("Cancelled: " if cancelled else "Watch party: ") + title,
+        description="\n".join(lines),
+        colour=CANCELLED_COLOUR if cancelled else COLOUR,
+    )
+    embed.add_field(name="Episodes", value=episode_lines(pack, party.episodes), inline=False)
+    if party.note:
+        note = user_text(party.note)
+        embed.add_field(
+            name="Note", value=note if len(note) <= FIELD_LIMIT else note[:1023] + "…", inline=False
+        )
+    if not cancelled:
+        embed.add_field(name="Going", value=capacity_text(counts, party.capacity), inline=True)
+        embed.add_field(name="Maybe", value=str(counts.maybe), inline=True)
+        embed.add_field(name="Can't go", value=str(counts.not_going), inline=True)
+    embed.set_footer(text=f"Party #{party.id} · planned in {party.zone}")
+    return embed
+
+
+def warning_label(topic_id: str) -> str:
+    try:
+        return warning_topic(topic_id).label
+    except KeyError:  # a topic from a newer pack: show its id rather than nothing
+        return topic_id
+
+
+def parse_party_id(text: str) -> int | None:
+    """The id in what a member typed for `party:` (autocomplete sends it; `#12` works too)."""
+    match = re.fullmatch(r"\s*#?([0-9]{1,18})\s*", text)
+    return int(match.group(1)) if match else None

@@ -1,0 +1,329 @@
+"""The watch-party board: posting announcements, coalesced updates, RSVP and calendar buttons, event mirroring.
+
+One `PartyBoard` per bot (`board_for(bot)`), shared by the watch-party cogs. The persistent buttons are
+`DynamicItem`s keyed by party id (`wp:rsvp:<id>:<choice>`, `wp:ics:<id>`), so they work after any restart.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import weakref
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import discord
+from discord import app_commands
+
+from bot.content_warnings import add_card, dm_member, load_card_context, wants_party_dms
+from bot.content_warnings.preferences import plain_topics
+from bot.errors import UserError
+from bot.ui import run_guarded
+from bot.watchparty import announce, events
+from bot.watchparty.announce import CALENDAR_ID, CALENDAR_TEMPLATE, RSVP_ID, RSVP_TEMPLATE, when_text
+from bot.watchparty.coalesce import EditCoalescer
+from bot.watchparty.ics import CalendarParty, export_calendar, party_description
+from bot.watchparty.parties import (
+    Party,
+    gap_shift,
+    get_party,
+    get_series,
+    member_zone,
+    set_event,
+    upcoming_parties,
+)
+from bot.watchparty.rsvp import Choice, RsvpResult, rsvp_counts, set_rsvp
+
+if TYPE_CHECKING:
+    from bot.client import Clematis
+
+log = logging.getLogger(__name__)
+
+LABELS: dict[str, tuple[str, discord.ButtonStyle]] = {
+    "going": ("Going", discord.ButtonStyle.success),
+    "maybe": ("Maybe", discord.ButtonStyle.secondary),
+    "not_going": ("Can't go", discord.ButtonStyle.secondary),
+    "none": ("Remove my answer", discord.ButtonStyle.danger),
+}
+DEFER_AFTER = timedelta(seconds=1)  # a click older than this is acknowledged before the database work
+BUSY_CLICKS = 25  # ... and so is every click while more than this many are being handled
+_BOARDS: weakref.WeakKeyDictionary[Any, PartyBoard] = weakref.WeakKeyDictionary()
+
+
+def board_for(bot: Clematis) -> PartyBoard:
+    """The bot's one board (made on first use)."""
+    board = _BOARDS.get(bot)
+    if board is None:
+        board = _BOARDS[bot] = PartyBoard(bot)
+    return board
+
+
+def _board(interaction: discord.Interaction) -> PartyBoard:
+    from bot.client import Clematis
+
+    if not isinstance(interaction.client, Clematis):
+        raise TypeError("watch-party buttons need the Clematis bot")
+    return board_for(interaction.client)
+
+
+class RsvpButton(discord.ui.DynamicItem[discord.ui.Button], template=RSVP_TEMPLATE):
+    def __init__(self, party_id: int, choice: Choice) -> None:
+        label, style = LABELS[choice]
+        super().__init__(
+            discord.ui.Button(
+                label=label, style=style, custom_id=RSVP_ID.format(party_id=party_id, choice=choice)
+            )
+        )
+        self.party_id = party_id
+        self.choice: Choice = choice
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RsvpButton:
+        return cls(int(match["party_id"]), match["choice"])  # type: ignore[arg-type]
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await run_guarded(
+            interaction, _board(interaction).answer_rsvp(interaction, self.party_id, self.choice)
+        )
+
+
+class CalendarButton(discord.ui.DynamicItem[discord.ui.Button], template=CALENDAR_TEMPLATE):
+    def __init__(self, party_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Add to calendar", emoji="📅", custom_id=CALENDAR_ID.format(party_id=party_id)
+            )
+        )
+        self.party_id = party_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CalendarButton:
+        return cls(int(match["party_id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await run_guarded(interaction, _board(interaction).send_calendar(interaction, self.party_id))
+
+
+def announcement_view(party: Party) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    if party.scheduled:
+        for choice in ("going", "maybe", "not_going"):
+            view.add_item(RsvpButton(party.id, choice))
+    view.add_item(CalendarButton(party.id))
+    return view
+
+
+def rsvp_answer(result: RsvpResult) -> str:
+    counts = result.counts
+    if result.status == "going":
+        text = "You're going" if result.changed else "You're already going"
+        return f"{text} — {counts.going} going."
+    if result.status == "waitlist":
+        return (
+            f"The party is full ({counts.going} going), so you're on the waitlist: number "
+            f"{result.waitlist_position}. I'll mention you when a spot opens up."
+        )
+    if result.status == "maybe":
+        return f"Marked as maybe — {counts.maybe} maybe, {counts.going} going."
+    if result.status == "not_going":
+        return "Marked as can't go. Thanks for letting the host know."
+    return f"Your answer is removed — {counts.going} going."
+
+
+async def autocomplete_party(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Upcoming parties of this server: `Title — Sat 5 Dec, 20:00 KST`, in the member's zone if saved."""
+    bot = interaction.client
+    if interaction.guild_id is None or not hasattr(bot, "db"):
+        return []
+    mine = await member_zone(bot.db, interaction.user.id)
+    wanted = current.strip().casefold().lstrip("#")
+    choices = []
+    for party in await upcoming_parties(bot.db, interaction.guild_id, now=datetime.now(UTC), limit=100):
+        if wanted and wanted not in party.title.casefold() and wanted != str(party.id):
+            continue
+        local = party.starts_at.astimezone(ZoneInfo(mine or party.zone))
+        when = f"{local:%a} {local.day} {local:%b}, {local:%H:%M} {local.tzname() or ''}".rstrip()
+        title = party.title if len(party.title) <= 60 else party.title[:59] + "…"
+        choices.append(app_commands.Choice(name=f"{title} — {when} (#{party.id})", value=str(party.id)))
+        if len(choices) == 25:
+            break
+    return choices
+
+
+class PartyBoard:
+    def __init__(self, bot: Clematis) -> None:
+        self.bot = bot
+        self.coalescer = EditCoalescer(self._edit_announcement, interval=1.0)
+        self._in_flight = 0  # RSVP clicks being handled right now
+
+    async def render(self, party: Party, *, viewer_id: int | None = None) -> discord.Embed:
+        """The announcement embed with the content-warning card. With `viewer_id` (ephemeral answers
+        only) the topics that member chose to see are spelled out."""
+        counts = await rsvp_counts(self.bot.db, party.id)
+        series = await get_series(self.bot.db, party.series_id) if party.series_id else None
+        embed = announce.announcement_embed(party, counts, self.bot.canon.pack, gap=gap_shift(party, series))
+        context = await load_card_context(self.bot.db, party.guild_id, viewer_id)
+        return add_card(embed, self.bot.canon.pack, party.episodes, context)
+
+    async def announce(self, party: Party) -> discord.Message:
+        """Post the announcement in the party's channel (raises discord.HTTPException if I can't)."""
+        channel = self.bot.get_partial_messageable(party.channel_id, guild_id=party.guild_id)
+        return await channel.send(
+            embed=await self.render(party),
+            view=announcement_view(party),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    def refresh(self, party_id: int) -> None:
+        """Bring the announcement up to date soon (edits are coalesced: at most one a second per party)."""
+        self.coalescer.request(party_id)
+
+    async def _edit_announcement(self, party_id: int) -> None:
+        party = await get_party(self.bot.db, party_id)
+        if party is None or party.message_id is None:
+            return
+        message = self.bot.get_partial_messageable(party.channel_id).get_partial_message(party.message_id)
+        try:
+            await message.edit(embed=await self.render(party), view=announcement_view(party))
+        except discord.NotFound:
+            log.info("the announcement of party %s was deleted; not updating it", party_id)
+
+    async def mirror_event(self, party: Party) -> events.EventOutcome:
+        """Create or update the party's Discord event; store its id. Never raises for Discord refusals."""
+        voice = self.bot.get_channel(party.voice_channel_id) if party.voice_channel_id else None
+        outcome = await events.mirror_event(
+            self.bot.http,
+            party,
+            self.bot.canon.pack,
+            voice if isinstance(voice, discord.abc.GuildChannel) else None,
+        )
+        if outcome.event_id != party.event_id:
+            await set_event(self.bot.db, party.id, outcome.event_id)
+        return outcome
+
+    async def cancel_event(self, party: Party) -> events.EventOutcome:
+        outcome = await events.cancel_event(self.bot.http, party)
+        if outcome.event_id != party.event_id:
+            await set_event(self.bot.db, party.id, outcome.event_id)
+        return outcome
+
+    async def notify_promoted(self, party: Party, user_ids: list[int]) -> None:
+        """Tell members who moved up from the waitlist, with a ping for them only."""
+        if not user_ids or party.message_id is None:
+            return
+        channel = self.bot.get_partial_messageable(
+            party.thread_id or party.channel_id, guild_id=party.guild_id
+        )
+        reference = discord.MessageReference(
+            message_id=party.message_id, channel_id=party.channel_id, fail_if_not_exists=False
+        )
+        spot = f"you're now going to **{announce.user_text(party.title)}**, {when_text(party.starts_at)}."
+        for user_id in user_ids:
+            if await wants_party_dms(self.bot.db, user_id):
+                dm = f"Good news: a spot opened up and {spot} {party.jump_url() or ''}".rstrip()
+                if await dm_member(self.bot, user_id, content=dm):
+                    continue  # delivered; a closed inbox falls back to the channel mention below
+            try:
+                await channel.send(
+                    f"<@{user_id}> a spot opened up: {spot}",
+                    allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
+                    reference=reference if party.thread_id is None else None,  # type: ignore[arg-type]
+                )
+            except discord.HTTPException as error:
+                log.warning(
+                    "could not tell %s about their promotion in party %s: %s", user_id, party.id, error
+                )
+
+    async def calendar(self, parties: list[Party], name: str, viewer_id: int) -> discord.File:
+        """An .ics for one member. Calendars have no spoiler tags, so a content-warning topic is named
+        only if that member chose to see it spelled out; the rest are counted and left to the card."""
+        pack = self.bot.canon.pack
+        plain = await plain_topics(self.bot.db, viewer_id)
+        entries = []
+        for party in parties:
+            episodes = [pack.episode(e) for e in party.episodes if pack.has_episode(e)]
+            warnings = sorted({w.topic for e in episodes for w in e.warnings})
+            labels = [announce.warning_label(topic) for topic in warnings if topic in plain]
+            if hidden := len(warnings) - len(labels):
+                labels.append(f"{hidden} more (see the content-warning card on the announcement)")
+            voice = self.bot.get_channel(party.voice_channel_id) if party.voice_channel_id else None
+            channel = self.bot.get_channel(party.channel_id)
+            place = voice or channel
+            entries.append(
+                CalendarParty(
+                    party_id=party.id,
+                    guild_id=party.guild_id,
+                    title=party.title,
+                    start_utc=party.starts_at,
+                    zone=party.zoneinfo,
+                    duration=party.ends_at - party.starts_at,
+                    description=party_description([e.title for e in episodes], labels, party.note),
+                    location=f"#{place.name}" if isinstance(place, discord.abc.GuildChannel) else None,
+                    url=party.jump_url(),
+                    sequence=party.sequence,
+                    cancelled=party.status == "cancelled",
+                )
+            )
+        return discord.File(io.BytesIO(export_calendar(entries, name=name)), filename=f"{name}.ics")
+
+    # --- buttons ------------------------------------------------------------------------------------
+
+    async def answer_rsvp(self, interaction: discord.Interaction, party_id: int, choice: Choice) -> None:
+        """Record a click and answer it. Under a storm of clicks (or when the click waited long before
+        reaching me) the answer is deferred first, so Discord's 3-second deadline is never missed."""
+        self._in_flight += 1
+        try:
+            late = discord.utils.utcnow() - interaction.created_at > DEFER_AFTER
+            if late or self._in_flight > BUSY_CLICKS:
+                await interaction.response.defer(ephemeral=True, thinking=True)
+            party = await get_party(self.bot.db, party_id)
+            now = datetime.now(UTC)
+            if party is None:
+                raise UserError("This watch party no longer exists.")
+            if party.status == "cancelled":
+                raise UserError("This watch party was cancelled.")
+            if party.status == "finished" or party.ends_at <= now:
+                raise UserError("This watch party is over.")
+            result = await set_rsvp(self.bot.db, party_id, interaction.user.id, choice, now=now)
+        finally:
+            self._in_flight -= 1
+        if result.changed or result.promoted:
+            self.refresh(party_id)  # before answering: the count must follow even if the answer fails
+        view = discord.ui.View(timeout=None)
+        if result.status is not None:
+            view.add_item(RsvpButton(party_id, "none"))
+        if interaction.response.is_done():
+            await interaction.edit_original_response(content=rsvp_answer(result), view=view)
+        else:
+            await interaction.response.send_message(rsvp_answer(result), ephemeral=True, view=view)
+        await self.notify_promoted(party, result.promoted)
+
+    async def send_calendar(self, interaction: discord.Interaction, party_id: int) -> None:
+        party = await get_party(self.bot.db, party_id)
+        if party is None:
+            raise UserError("This watch party no longer exists.")
+        await interaction.response.send_message(
+            "Open the file to add the party to your calendar (importing it again updates it).",
+            file=await self.calendar([party], f"watch-party-{party.id}", interaction.user.id),
+            ephemeral=True,
+        )
+
+
+async def find_party(bot: Clematis, interaction: discord.Interaction, text: str) -> Party:
+    """The party a `party:` option names, in this server."""
+    party_id = announce.parse_party_id(text)
+    party = await get_party(bot.db, party_id) if party_id is not None else None
+    if party is None or party.guild_id != interaction.guild_id:
+        listing = bot.mention_command("watchparty list")
+        raise UserError(
+            f"I can't find that watch party here. Pick one from the list as you type, or see {listing}."
+        )
+    return party

@@ -1,0 +1,205 @@
+"""Checks every message (and edit) for spoilers, and the "Report spoiler" message command.
+
+The common case (no spoiler) reads memory only: no database query, no await.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from datetime import UTC, datetime
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.checks import is_moderator
+from bot.client import Clematis
+from bot.errors import UserError
+from bot.guard.actions import ACTION_LABELS, Incident, SpoilerActions
+from bot.guard.cache import SPOILER_STATE_CHANGED, spoiler_cache
+from bot.guard.copies import purge_copies
+from bot.guard.state import Detection, GuildState
+from bot.guard.views import CopyButton
+from bot.modlog import write_modlog
+
+log = logging.getLogger(__name__)
+
+REPORTS_PER_WINDOW = 3
+REPORT_WINDOW_SECONDS = 60.0
+
+
+class SpoilerGuard(commands.Cog):
+    def __init__(self, bot: Clematis) -> None:
+        self.bot = bot
+        self.cache = spoiler_cache(bot)
+        self.actions = SpoilerActions(bot, self.cache)
+        self._parents: dict[int, int | None] = {}  # channel id -> parent id, for channels not in cache
+        self._reports: dict[int, deque[float]] = {}
+        self.report_menu = app_commands.ContextMenu(name="Report spoiler", callback=self.report_spoiler)
+        self.report_menu.guild_only = True
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(CopyButton)
+        self.bot.tree.add_command(self.report_menu)
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """Load every server's spoiler state once (until then, each server loads on its first message)."""
+        if self.cache.loaded_all:
+            return
+        try:
+            configured = await self.cache.load_all()
+            purged = await purge_copies(self.bot.db, now=datetime.now(UTC))
+        except Exception:
+            if self.bot.is_closed():  # stopped while starting: nothing to load into
+                return
+            raise
+        log.info("spoiler guard: %d configured servers loaded, %d expired copies purged", configured, purged)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(CopyButton)
+        self.bot.tree.remove_command(self.report_menu.name, type=self.report_menu.type)
+        await self.cache.close()
+
+    # --- state events ------------------------------------------------------------------------------
+
+    @commands.Cog.listener(f"on_{SPOILER_STATE_CHANGED}")
+    async def on_spoiler_state_changed(self, guild_id: int) -> None:
+        # Drop the state at once: a message arriving before the reload finishes waits for it instead of
+        # being judged on the old state.
+        self.cache.invalidate(guild_id)
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        self.cache.forget(guild.id)
+
+    # --- checking messages -------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if message.guild is None or message.author.bot or message.webhook_id is not None:
+            return
+        await self.inspect(message, trigger="message")
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        # Embed unfurls also send MESSAGE_UPDATE; only a real edit sets edited_timestamp.
+        if (
+            payload.guild_id is None
+            or not payload.data.get("edited_timestamp")
+            or "content" not in payload.data
+        ):
+            return
+        message = payload.message
+        if message.author.bot or message.webhook_id is not None:
+            return
+        await self.inspect(message, trigger="edit")
+
+    async def inspect(self, message: discord.Message, *, trigger: str) -> None:
+        assert message.guild is not None
+        state = self.cache.state(message.guild.id) or await self.cache.load(message.guild.id)
+        pack = self.bot.canon.pack
+        hits = state.match(pack, message.content, datetime.now(UTC).date())
+        if not hits:
+            return  # the common case ends here: memory only
+        author = message.author
+        if isinstance(author, discord.Member) and state.is_exempt([role.id for role in author.roles]):
+            return
+        channel_id, parent_id = await self._place_of(message.channel)
+        detection = state.judge(pack, hits, channel_id, parent_id)
+        if detection is None:
+            return
+        try:
+            await self.actions.handle(Incident(message, detection, trigger), state)
+        except Exception:
+            if self.bot.is_closed():  # shutting down: the HTTP session is gone mid-action
+                log.info("shutting down: the spoiler action on message %s was cut short", message.id)
+                return
+            raise
+
+    async def _place_of(self, channel: discord.abc.MessageableChannel) -> tuple[int, int | None]:
+        """(channel id, parent id when it is a thread), fetching a channel discord.py has not cached."""
+        if isinstance(channel, discord.Thread):
+            return channel.id, channel.parent_id
+        if isinstance(channel, discord.abc.GuildChannel):
+            return channel.id, None
+        if channel.id not in self._parents:
+            try:
+                fetched = await self.bot.fetch_channel(channel.id)
+            except discord.HTTPException:
+                return channel.id, None
+            self._parents[channel.id] = fetched.parent_id if isinstance(fetched, discord.Thread) else None
+        return channel.id, self._parents[channel.id]
+
+    # --- Report spoiler ----------------------------------------------------------------------------
+
+    def _throttled(self, user_id: int) -> bool:
+        now = time.monotonic()
+        recent = self._reports.setdefault(user_id, deque())
+        while recent and now - recent[0] > REPORT_WINDOW_SECONDS:
+            recent.popleft()
+        if len(recent) >= REPORTS_PER_WINDOW:
+            return True
+        recent.append(now)
+        return False
+
+    def _detect_any(self, state: GuildState, message: discord.Message) -> Detection | None:
+        """What the rules find in a reported message: first a hit its place does not allow, else any hit."""
+        pack = self.bot.canon.pack
+        hits = state.match(pack, message.content, datetime.now(UTC).date())
+        if not hits:
+            return None
+        parent_id = message.channel.parent_id if isinstance(message.channel, discord.Thread) else None
+        found = state.judge(pack, hits, message.channel.id, parent_id)
+        return found or Detection(hits[0].episode, hits[0].phrase, hits[0].source)
+
+    async def report_spoiler(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        guild = interaction.guild
+        if guild is None:
+            raise UserError("Reporting spoilers only works in a server.")
+        if message.author.bot or message.webhook_id is not None:
+            raise UserError(
+                "That message comes from a bot or a webhook, so I can't act on it. "
+                "A moderator can delete it by hand."
+            )
+        moderator = is_moderator(interaction)
+        if not moderator and self._throttled(interaction.user.id):
+            raise UserError("Thanks, but that's a lot of reports at once: give it a minute and try again.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        state = await self.cache.load(guild.id)
+        detection = self._detect_any(state, message)
+        if moderator:
+            taken = await self.actions.handle(Incident(message, detection, "report", interaction.user), state)
+            answer = (
+                f"Done: {ACTION_LABELS[taken]} (this server's spoiler action)."
+                if taken != "none"
+                else "I couldn't remove it: it may be gone already, or I lack a permission (see the mod log)."
+            )
+            await interaction.followup.send(answer, ephemeral=True)
+            return
+        pack = self.bot.canon.pack
+        about = (
+            f" (it looks like a spoiler for **{discord.utils.escape_markdown(pack.episode(detection.episode).title)}**)"
+            if detection is not None and pack.has_episode(detection.episode)
+            else ""
+        )
+        posted = await write_modlog(
+            self.bot,
+            guild.id,
+            f"📣 {interaction.user.mention} reported a message by {message.author.mention} in "
+            f"{getattr(message.channel, 'mention', 'a channel')} as a spoiler{about}: {message.jump_url}",
+        )
+        if posted is None:
+            await interaction.followup.send(
+                "Thanks for looking out for others. This server has no mod log set up, so I couldn't pass "
+                "your report on: please tell a moderator directly.",
+                ephemeral=True,
+            )
+            return
+        await interaction.followup.send("Thanks! I've passed it on to the moderators.", ephemeral=True)
+
+
+async def setup(bot: Clematis) -> None:
+    await bot.add_cog(SpoilerGuard(bot))

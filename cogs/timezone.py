@@ -1,0 +1,63 @@
+"""/timezone set|show|clear: a member's own time zone, used when they plan watch parties."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import Clematis
+from bot.watchparty.parties import guild_default_zone, member_zone, set_member_zone
+from bot.watchparty.zone_input import UseZoneButton, autocomplete_zone, read_zone, zone_summary
+
+
+class TimeZones(
+    commands.GroupCog, group_name="timezone", group_description="Your own time zone for watch parties"
+):
+    def __init__(self, bot: Clematis) -> None:
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(UseZoneButton)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(UseZoneButton)
+
+    @app_commands.command(name="set", description="Save your time zone, so times you type are read in it")
+    @app_commands.describe(zone="A city (Seoul), a country or an IANA name (Asia/Seoul)")
+    @app_commands.autocomplete(zone=autocomplete_zone)
+    async def set_zone(self, interaction: discord.Interaction, zone: str) -> None:
+        found = read_zone(zone).key
+        await set_member_zone(self.bot.db, interaction.user.id, found)
+        await interaction.response.send_message(
+            f"Saved: your time zone is {zone_summary(found)}. Times you type for watch parties are read in it.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="show", description="Show the time zone your watch-party times are read in")
+    async def show_zone(self, interaction: discord.Interaction) -> None:
+        mine = await member_zone(self.bot.db, interaction.user.id)
+        default = (
+            await guild_default_zone(self.bot.db, interaction.guild_id) if interaction.guild_id else None
+        )
+        setter = self.bot.mention_command("timezone set")
+        if mine:
+            text = f"Your time zone is {zone_summary(mine)}."
+        elif default:
+            text = f"You haven't saved a time zone, so this server's default is used: {zone_summary(default)}. Set your own with {setter}."
+        else:
+            text = f"You haven't saved a time zone. Set one with {setter} (a city like `Seoul` works)."
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @app_commands.command(name="clear", description="Forget your saved time zone")
+    async def clear_zone(self, interaction: discord.Interaction) -> None:
+        had = await member_zone(self.bot.db, interaction.user.id)
+        await set_member_zone(self.bot.db, interaction.user.id, None)
+        await interaction.response.send_message(
+            "Forgotten: I no longer have a time zone for you." if had else "You had no saved time zone.",
+            ephemeral=True,
+        )
+
+
+async def setup(bot: Clematis) -> None:
+    await bot.add_cog(TimeZones(bot))

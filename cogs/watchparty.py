@@ -1,0 +1,249 @@
+"""/watchparty schedule|series: planning watch parties for one episode, a run, or one a week.
+
+Times are read in the `timezone` option, else the member's saved zone, else the server's default, else
+the member is asked (`bot/watchparty/zone_input.py`). Ambiguous times and clock changes are confirmed
+with buttons (`bot/watchparty/confirm.py`). Each party is stored with its due work planned in the same
+transaction, announced, and mirrored as a Discord event; `due_work_changed` wakes the dispatcher.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.canon.model import Episode
+from bot.client import Clematis
+from bot.episodes import resolve_episode
+from bot.errors import UserError
+from bot.modlog import write_modlog
+from bot.watchparty.announce import when_text
+from bot.watchparty.board import board_for
+from bot.watchparty.confirm import PickButton, confirm_then
+from bot.watchparty.episodes import EpisodeError, after, episode_run, weekly_episodes
+from bot.watchparty.group import join_group, leave_group
+from bot.watchparty.parties import (
+    Party,
+    create_party,
+    create_series,
+    delete_party,
+    get_party,
+    set_announcement,
+)
+from bot.watchparty.scheduling import MAX_SERIES, ScheduleRequest, plan_series
+from bot.watchparty.walltime import describe
+from bot.watchparty.zone_input import autocomplete_zone, read_when
+
+TextLike = discord.TextChannel | discord.Thread
+Voice = discord.VoiceChannel | discord.StageChannel
+
+
+async def autocomplete_episode(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    bot = interaction.client
+    if not isinstance(bot, Clematis):
+        return []
+    return [
+        app_commands.Choice(name=m.label, value=m.id) for m in bot.canon.index.complete(current, ("episode",))
+    ]
+
+
+async def answer(interaction: discord.Interaction, lines: list[str]) -> None:
+    """Replace the deferred answer (slash command) or the confirmation message (button)."""
+    await interaction.edit_original_response(content="\n".join(lines)[:2000], view=None)
+
+
+def minute(start: datetime) -> datetime:
+    """Parties start on a whole minute ("in 3 hours" is read at the second the command ran)."""
+    return start.replace(second=0, microsecond=0)
+
+
+class WatchParties(commands.Cog):
+    def __init__(self, bot: Clematis) -> None:
+        self.bot = bot
+        self.board = board_for(bot)
+        self._joined: list[str] = []
+
+    async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(PickButton)
+        self._joined = join_group(self, self.bot)
+
+    async def cog_unload(self) -> None:
+        self.bot.remove_dynamic_items(PickButton)
+        leave_group(self, self.bot, self._joined)
+
+    def _episodes(self, episode: str, until: str | None) -> list[Episode]:
+        store = self.bot.canon
+        first = resolve_episode(store, episode)
+        last = resolve_episode(store, until) if until else None
+        try:
+            return episode_run(store.pack, first, last)
+        except EpisodeError as error:
+            raise UserError(str(error)) from None
+
+    async def _publish(self, party_id: int) -> tuple[Party, list[str]]:
+        """Announce a stored party and mirror it as a Discord event. Undoes the party if I can't post."""
+        party = await get_party(self.bot.db, party_id)
+        assert party is not None
+        try:
+            message = await self.board.announce(party)
+        except discord.HTTPException:
+            await delete_party(self.bot.db, party_id)
+            self.bot.dispatch("due_work_changed")
+            raise UserError(
+                f"I can't post the announcement in <#{party.channel_id}>: I need **View Channel**, **Send "
+                "Messages** and **Embed Links** there. Nothing was scheduled."
+            ) from None
+        await set_announcement(self.bot.db, party_id, message.id)
+        party = await get_party(self.bot.db, party_id)
+        assert party is not None
+        outcome = await self.board.mirror_event(party)
+        if outcome.for_mods and outcome.note:
+            await write_modlog(self.bot, party.guild_id, f"Watch party #{party.id}: {outcome.note}")
+        return party, [outcome.note] if outcome.note else []
+
+    async def _create_one(
+        self, interaction: discord.Interaction, request: ScheduleRequest, start: datetime
+    ) -> None:
+        party_id = await create_party(self.bot.db, request.draft(minute(start)), now=datetime.now(UTC))
+        party, notes = await self._publish(party_id)
+        self.bot.dispatch("due_work_changed")
+        lines = [
+            f"Scheduled **{discord.utils.escape_markdown(party.title)}** for {when_text(party.starts_at)}: "
+            f"[announcement]({party.jump_url()}).",
+            f"I read the time in `{request.zone}` ({request.zone_source}): "
+            f"{describe(party.starts_at, party.zoneinfo)}.",
+        ]
+        await answer(interaction, lines + notes)
+
+    async def _create_series(
+        self, interaction: discord.Interaction, request: ScheduleRequest, start: datetime
+    ) -> None:
+        plan = plan_series(request, minute(start))
+        following = after(self.bot.canon.pack, plan.weeks[-1][1])
+        _series_id, ids = await create_series(
+            self.bot.db,
+            plan.drafts,
+            wall_time=plan.wall_time,
+            zone=plan.zone,
+            next_episode=following.id if following else None,
+            now=datetime.now(UTC),
+        )
+        lines = [
+            f"Scheduled a weekly rewatch: {len(ids)} parties, every {plan.wall_time:%A} at {plan.wall_time:%H:%M} "
+            f"in `{plan.zone}` ({request.zone_source}). Clock changes never move the local time."
+        ]
+        notes: list[str] = []
+        try:
+            for party_id, (occurrence, episode) in zip(ids, plan.weeks, strict=True):
+                party, party_notes = await self._publish(party_id)
+                notes += [note for note in party_notes if note not in notes]
+                flag = " ⚠️ clocks change that day: it starts later" if occurrence.gap_shifted else ""
+                lines.append(f"• {when_text(party.starts_at)} — [{episode.title}]({party.jump_url()}){flag}")
+        finally:
+            self.bot.dispatch("due_work_changed")
+        await answer(interaction, lines + notes)
+
+    async def _create(
+        self, interaction: discord.Interaction, request: ScheduleRequest, start: datetime
+    ) -> None:
+        if request.kind == "series":
+            await self._create_series(interaction, request, start)
+        else:
+            await self._create_one(interaction, request, start)
+
+    @app_commands.command(
+        name="schedule", description="Plan a watch party for one episode or a run of episodes"
+    )
+    @app_commands.describe(
+        episode="The (first) episode to watch",
+        when="When it starts, e.g. `sat 8pm`, `tomorrow 19:30`, `2026-12-05 20:00`, `in 3 hours`",
+        until="Watch every episode up to this one (same track, release order)",
+        timezone="The time zone `when` is in (default: yours, saved with /timezone set)",
+        channel="Where to post the announcement (default: here)",
+        voice="The voice or stage channel you'll watch in",
+        capacity="How many can come (more go on a waitlist)",
+        title="A title (default: the episode names)",
+        note="A note for guests (links, what to bring)",
+    )
+    @app_commands.autocomplete(
+        episode=autocomplete_episode, until=autocomplete_episode, timezone=autocomplete_zone
+    )
+    async def schedule(
+        self,
+        interaction: discord.Interaction,
+        episode: str,
+        when: app_commands.Range[str, 1, 80],
+        until: str | None = None,
+        timezone: str | None = None,
+        channel: TextLike | None = None,
+        voice: Voice | None = None,
+        capacity: app_commands.Range[int, 1, 10000] | None = None,
+        title: app_commands.Range[str, 1, 100] | None = None,
+        note: app_commands.Range[str, 1, 500] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        episodes = self._episodes(episode, until)
+        reading, source = await read_when(self.bot, interaction, when, timezone)
+        request = ScheduleRequest(
+            kind="schedule",
+            guild_id=interaction.guild_id,
+            channel_id=channel.id if channel else interaction.channel_id,
+            host_id=interaction.user.id,
+            episodes=tuple(episodes),
+            zone=reading.zone.key,
+            zone_source=source,
+            title=title,
+            note=note,
+            voice_channel_id=voice.id if voice else None,
+            capacity=capacity,
+        )
+        await confirm_then(interaction, reading, lambda inter, start: self._create(inter, request, start))
+
+    @app_commands.command(
+        name="series", description="A weekly rewatch: the next episode each week, same local time"
+    )
+    @app_commands.describe(
+        episode="The episode of the first week",
+        when="When the first party starts, e.g. `sat 8pm`",
+        timezone="The time zone `when` is in (default: yours, saved with /timezone set)",
+        channel="Where to post the announcements (default: here)",
+        count=f"How many weeks (default: to the end of the track, at most {MAX_SERIES})",
+        voice="The voice or stage channel you'll watch in",
+    )
+    @app_commands.autocomplete(episode=autocomplete_episode, timezone=autocomplete_zone)
+    async def series(
+        self,
+        interaction: discord.Interaction,
+        episode: str,
+        when: app_commands.Range[str, 1, 80],
+        timezone: str | None = None,
+        channel: TextLike | None = None,
+        count: app_commands.Range[int, 1, MAX_SERIES] | None = None,
+        voice: Voice | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None and interaction.channel_id is not None
+        pack = self.bot.canon.pack
+        try:
+            weeks = weekly_episodes(pack, resolve_episode(self.bot.canon, episode), count, MAX_SERIES)
+        except EpisodeError as error:
+            raise UserError(str(error)) from None
+        reading, source = await read_when(self.bot, interaction, when, timezone)
+        request = ScheduleRequest(
+            kind="series",
+            guild_id=interaction.guild_id,
+            channel_id=channel.id if channel else interaction.channel_id,
+            host_id=interaction.user.id,
+            episodes=tuple(weeks),
+            zone=reading.zone.key,
+            zone_source=source,
+            voice_channel_id=voice.id if voice else None,
+        )
+        await confirm_then(interaction, reading, lambda inter, start: self._create(inter, request, start))
+
+
+async def setup(bot: Clematis) -> None:
+    await bot.add_cog(WatchParties(bot))

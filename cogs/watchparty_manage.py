@@ -1,0 +1,164 @@
+"""/watchparty edit|cancel (host or moderator) and /watchparty settings (moderators).
+
+Edits bump the party's sequence, replan its due work when the start moved (same transaction), update
+the announcement and the Discord event, and fill new capacity from the waitlist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.checks import is_moderator, moderator_only
+from bot.client import Clematis
+from bot.errors import UserError
+from bot.modlog import write_modlog
+from bot.watchparty.announce import when_text
+from bot.watchparty.board import autocomplete_party, board_for, find_party
+from bot.watchparty.confirm import confirm_then
+from bot.watchparty.group import join_group, leave_group
+from bot.watchparty.parties import (
+    Party,
+    PartyChanges,
+    cancel_party,
+    edit_party,
+    guild_default_zone,
+    set_guild_default_zone,
+)
+from bot.watchparty.zone_input import autocomplete_zone, read_when, read_zone, zone_summary
+
+Voice = discord.VoiceChannel | discord.StageChannel
+CLEAR_WORDS = ("none", "clear", "-")
+
+
+class PartyManagement(commands.Cog):
+    def __init__(self, bot: Clematis) -> None:
+        self.bot = bot
+        self.board = board_for(bot)
+        self._joined: list[str] = []
+
+    async def cog_load(self) -> None:
+        self._joined = join_group(self, self.bot)
+
+    async def cog_unload(self) -> None:
+        leave_group(self, self.bot, self._joined)
+
+    async def _own_party(self, interaction: discord.Interaction, text: str) -> Party:
+        party = await find_party(self.bot, interaction, text)
+        if party.host_id != interaction.user.id and not is_moderator(interaction):
+            raise UserError(f"Only the host (<@{party.host_id}>) or a moderator can change this party.")
+        if not party.scheduled:
+            raise UserError(f"This party is {party.status}; it can't be changed.")
+        return party
+
+    async def _apply(self, interaction: discord.Interaction, party_id: int, changes: PartyChanges) -> None:
+        try:
+            result = await edit_party(self.bot.db, party_id, changes, now=datetime.now(UTC))
+        except (LookupError, ValueError):
+            raise UserError("This party can't be changed any more (it was cancelled or removed).") from None
+        if result.moved:
+            self.bot.dispatch("due_work_changed")
+        self.board.refresh(party_id)
+        outcome = await self.board.mirror_event(result.party)
+        await self.board.notify_promoted(result.party, result.promoted)
+        party = result.party
+        lines = [f"Updated **{discord.utils.escape_markdown(party.title)}**: {when_text(party.starts_at)}."]
+        if result.promoted:
+            lines.append(f"{len(result.promoted)} member(s) moved up from the waitlist and were told.")
+        if outcome.note:
+            lines.append(outcome.note)
+        await interaction.edit_original_response(content="\n".join(lines), view=None)
+
+    @app_commands.command(name="edit", description="Change a watch party (host or moderator)")
+    @app_commands.describe(
+        party="The party (pick from the list as you type)",
+        when="A new start time",
+        timezone="The time zone the new time is in (default: the party's)",
+        title="A new title",
+        note="A new note (a single `-` clears it)",
+        capacity="A new capacity (0 removes the limit)",
+        voice="A new voice or stage channel",
+    )
+    @app_commands.autocomplete(party=autocomplete_party, timezone=autocomplete_zone)
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        party: str,
+        when: app_commands.Range[str, 1, 80] | None = None,
+        timezone: str | None = None,
+        title: app_commands.Range[str, 1, 100] | None = None,
+        note: app_commands.Range[str, 1, 500] | None = None,
+        capacity: app_commands.Range[int, 0, 10000] | None = None,
+        voice: Voice | None = None,
+    ) -> None:
+        found = await self._own_party(interaction, party)
+        changes = PartyChanges(
+            zone=read_zone(timezone).key if timezone else None,
+            title=title,
+            note="" if note == "-" else note,
+            capacity=capacity,
+            voice_channel_id=voice.id if voice else None,
+        )
+        if when is None:
+            if changes == PartyChanges():
+                raise UserError(
+                    "Tell me what to change: `when`, `timezone`, `title`, `note`, `capacity` or `voice`."
+                )
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await self._apply(interaction, found.id, changes)
+            return
+        reading, _source = await read_when(self.bot, interaction, when, timezone, fallback=found.zone)
+        changes = replace(changes, zone=reading.zone.key)
+        await confirm_then(
+            interaction,
+            reading,
+            lambda inter, start: self._apply(
+                inter, found.id, replace(changes, starts_at=start.replace(second=0, microsecond=0))
+            ),
+        )
+
+    @app_commands.command(name="cancel", description="Cancel a watch party (host or moderator)")
+    @app_commands.describe(party="The party (pick from the list as you type)")
+    @app_commands.autocomplete(party=autocomplete_party)
+    async def cancel(self, interaction: discord.Interaction, party: str) -> None:
+        found = await self._own_party(interaction, party)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            cancelled = await cancel_party(self.bot.db, found.id)
+        except (LookupError, ValueError):
+            raise UserError("This party was already cancelled.") from None
+        self.bot.dispatch("due_work_changed")
+        self.board.refresh(found.id)
+        outcome = await self.board.cancel_event(cancelled)
+        text = f"Cancelled **{discord.utils.escape_markdown(found.title)}** ({when_text(found.starts_at)})."
+        await interaction.edit_original_response(content=text + (f"\n{outcome.note}" if outcome.note else ""))
+
+    @app_commands.command(name="settings", description="Server settings for watch parties (moderators)")
+    @app_commands.describe(
+        zone="The server's default time zone for members who saved none (`none` clears it)"
+    )
+    @app_commands.autocomplete(zone=autocomplete_zone)
+    @moderator_only()
+    async def settings(self, interaction: discord.Interaction, zone: str | None = None) -> None:
+        assert interaction.guild_id is not None
+        if zone is not None:
+            value = None if zone.strip().lower() in CLEAR_WORDS else read_zone(zone).key
+            await set_guild_default_zone(self.bot.db, interaction.guild_id, value)
+            shown = zone_summary(value) if value else "none (members without a saved zone are asked)"
+            await write_modlog(
+                self.bot,
+                interaction.guild_id,
+                f"{interaction.user.mention} set the watch-party default time zone to {shown}.",
+            )
+        current = await guild_default_zone(self.bot.db, interaction.guild_id)
+        shown = zone_summary(current) if current else "none: members without a saved zone are asked"
+        prefix = "Saved. " if zone is not None else ""
+        await interaction.response.send_message(f"{prefix}Default time zone: {shown}.", ephemeral=True)
+
+
+async def setup(bot: Clematis) -> None:
+    await bot.add_cog(PartyManagement(bot))

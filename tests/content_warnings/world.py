@@ -1,0 +1,62 @@
+"""A running bot against the emulator, shared by the tests of one module, and direct database access."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import assert_clean_exit, build_community
+from tests.emulator import Emulator
+from tests.emulator.process import BotProcess
+
+R5_VIDEO = "R5offcl_vid"  # 11 characters, like a YouTube video id
+R1_VIDEO = "R1offcl_vid"
+CANON_OVERRIDE = f"""
+[[episode]]
+id = "r5"
+video_urls = ["https://www.youtube.com/watch?v={R5_VIDEO}"]
+
+[[episode]]
+id = "r1"
+video_urls = ["https://youtu.be/{R1_VIDEO}"]
+"""
+
+
+def write_canon_override(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "videos.toml").write_text(CANON_OVERRIDE, encoding="utf-8")
+    return folder
+
+
+@dataclass
+class World:
+    emulator: Emulator
+    bot: BotProcess
+
+    def sql(self, statement: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        """Run one statement on the bot's database (WAL: safe while the bot runs)."""
+        with sqlite3.connect(self.bot.db_path, timeout=10) as conn:
+            conn.row_factory = sqlite3.Row
+            rows = conn.execute(statement, params).fetchall()
+            conn.commit()
+        return rows
+
+
+async def start_world(tmp: Path) -> AsyncIterator[World]:
+    emulator = Emulator()
+    build_community(emulator)
+    await emulator.start()
+    process = BotProcess(
+        emulator, tmp / "clematis.db", env_extra={"CANON_DIR": str(write_canon_override(tmp / "canon"))}
+    )
+    await process.start()
+    try:
+        yield World(emulator, process)
+    finally:
+        code = await process.stop()
+        await emulator.stop()
+    assert_clean_exit(process, code)
+    emulator.assert_clean()

@@ -1,0 +1,111 @@
+"""The whole message path of the real bot, run in this process so its database can be watched:
+ordinary chat costs no query at all; the thread feature's hook reloads a server's state."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.client import Clematis
+from bot.config import load_settings
+from bot.db import Database
+from tests.conftest import build_community
+from tests.emulator import Emulator
+from tests.guard.conftest import assert_no_stray_pings, run, wait_deleted
+
+GUARD_COGS = ("cogs.spoiler_guard", "cogs.spoiler_settings")
+
+
+class GuardOnly(Clematis):
+    """The real bot with only the spoiler cogs, counting the messages it has seen."""
+
+    seen = 0
+
+    async def load_cogs(self) -> None:
+        for name in GUARD_COGS:
+            await self.load_extension(name)
+
+    async def on_message(self, message: discord.Message) -> None:
+        self.seen += 1
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    """A fresh emulator of the usual community, without the module's bot process."""
+    emu = Emulator()
+    build_community(emu)
+    await emu.start()
+    yield emu
+    await emu.stop()
+    emu.assert_clean()
+    assert_no_stray_pings(emu)
+
+
+@pytest.fixture
+async def live(emulator: Emulator, tmp_path: Path) -> AsyncIterator[GuardOnly]:
+    base = discord.http.Route.BASE
+    settings = load_settings(
+        {
+            **emulator.env(),
+            "DATABASE_PATH": str(tmp_path / "live.sqlite3"),
+            "DISCORD_GUILD_READY_TIMEOUT": "0.05",
+        }
+    )
+    bot = GuardOnly(settings, Database(settings.database_path))
+    runner = asyncio.create_task(bot.start(settings.token))
+    await emulator.wait_until(lambda: bot.is_ready() or runner.done(), 20, "the in-process bot to be ready")
+    cog = bot.get_cog("SpoilerGuard")
+    await emulator.wait_until(lambda: cog is not None and cog.cache.loaded_all, 5, "spoiler states to load")
+    yield bot
+    await bot.close()
+    await asyncio.wait_for(runner, 10)
+    discord.http.Route.BASE = base
+
+
+async def test_ordinary_chat_costs_no_database_query(emulator: Emulator, live: GuardOnly) -> None:
+    guild = emulator.guild
+    mod = emulator.moderator(guild)
+    await run(mod, "spoilers modlog", channel=guild.channel("mod-log"))
+    await run(mod, "spoilers channel add", channel=guild.channel("spoilers"))
+    mina = emulator.member(guild, "Mina")
+    general = guild.channel("general")
+    statements: list[str] = []
+    await live.db.conn.set_trace_callback(statements.append)
+    start = live.seen
+    chat = [
+        "good morning!",
+        "the vocals in ROUND 6 ✨",
+        "||ivan dies|| 😭",
+        "Ivan is my favourite",
+        "수아 최고",
+    ]
+    for i in range(300):
+        await mina.say(general, chat[i % len(chat)])
+    await mina.say(guild.channel("spoilers"), "ivan dies and till dies")  # a hit, in a spoiler channel
+    await emulator.wait_until(lambda: live.seen - start >= 301, 20, "the bot to see every message")
+    await asyncio.sleep(0.2)  # listeners run as tasks right after
+    await live.db.fetchval("SELECT 1")  # flush the database thread's trace
+    assert statements == ["SELECT 1"]
+    spoiler = await mina.say(general, "ivan dies")
+    await wait_deleted(emulator, spoiler)
+    assert any("guild_settings" in s for s in statements)  # the spoiler path does use the database
+
+
+async def test_the_state_changed_event_reloads_a_server(emulator: Emulator, live: GuardOnly) -> None:
+    guild = emulator.guild
+    mina = emulator.member(guild, "Mina")
+    thread = await mina.start_thread(guild.channel("discussion"), "ROUND 1", content="talk")
+    await live.db.execute(
+        "INSERT INTO discussion_threads (guild_id, episode_id, channel_id, thread_id) VALUES (?, ?, ?, ?)",
+        (guild.id, "r1", guild.channel("discussion").id, thread.id),
+    )
+    live.dispatch("spoiler_state_changed", guild.id)
+    await asyncio.sleep(0.1)
+    kept = await mina.say(thread, "sua dies")
+    caught = await mina.say(thread, "ivan dies")
+    await wait_deleted(emulator, caught)
+    assert not kept.deleted

@@ -1,0 +1,189 @@
+"""/spoilers: moderators only, every change logged with who made it, and matching follows at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.emulator import CommandHidden, Emulator
+from tests.emulator import actions as member_actions
+from tests.guard.conftest import configured_server, modlog_texts, run, settle, wait_deleted
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+async def test_members_cannot_see_the_spoilers_commands(emulator: Emulator) -> None:
+    guild, _ = await configured_server(emulator)
+    mina = emulator.member(guild, "Mina")
+    for command, options in [("spoilers settings", {}), ("spoilers action", {"action": "flag"})]:
+        with pytest.raises(CommandHidden):
+            await mina.slash(command, **options)
+
+
+async def test_a_member_shown_the_command_is_still_refused(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server can show a command to everyone (Server Settings → Integrations); the check at run time
+    still refuses members without Manage Server."""
+    guild, _ = await configured_server(emulator)
+    mina = emulator.member(guild, "Mina")
+    monkeypatch.setattr(member_actions, "_visible", lambda *args: None)
+    refused = await mina.slash("spoilers action", action="flag")
+    assert refused.ephemeral and "Manage Server" in refused.text
+    refused = await mina.slash("spoilers rule add", episode="r6", phrase="till cries")
+    assert "Manage Server" in refused.text
+    assert not any("flag" in t or "till cries" in t for t in modlog_texts(emulator, guild))
+
+
+async def test_a_moderator_rule_matches_at_once_and_stops_when_removed(emulator: Emulator) -> None:
+    guild, mod = await configured_server(emulator)
+    mina = emulator.member(guild, "Mina")
+    general = guild.channel("general")
+    added = await mod.slash("spoilers rule add", episode="r5", phrase="Mizi wins everything")
+    assert added.ephemeral and "ROUND 5" in added.text
+    assert any(
+        mod.mention in t and "mizi wins everything" in t.lower() for t in modlog_texts(emulator, guild)
+    )
+    caught = await mina.say(general, "MIZI WINS EVERYTHING lol")
+    await wait_deleted(emulator, caught)
+    listed = await mod.slash("spoilers rule list")
+    assert "Mizi wins everything" in listed.text and "ROUND 5" in listed.text
+    choices = await mod.autocomplete("spoilers rule remove", "rule", "mizi")
+    assert [c["name"] for c in choices] == ["Mizi wins everything → ROUND 5: Ruler of My Heart"]
+    removed = await mod.slash("spoilers rule remove", rule=choices[0]["value"])
+    assert "removed" in removed.text
+    kept = await mina.say(general, "mizi wins everything")
+    await settle(emulator, mina, general)
+    assert not kept.deleted
+
+
+@pytest.mark.parametrize(
+    ("phrase", "reason"),
+    [
+        ("Ivan", "name on its own"),
+        ("ivan's", "name on its own"),
+        ("Ivan Till", "name on its own"),
+        ("이반이", "name on its own"),
+        ("ROUND 6", "episode's name"),
+        ("!!! ***", "no letters or digits"),
+        ("ab", "too short"),
+    ],
+)
+async def test_rules_that_would_flag_ordinary_chat_are_refused(
+    emulator: Emulator, phrase: str, reason: str
+) -> None:
+    guild, mod = await configured_server(emulator)
+    refused = await mod.slash("spoilers rule add", episode="r6", phrase=phrase)
+    assert refused.ephemeral and reason in refused.text
+    listed = await mod.slash("spoilers rule list")
+    assert "no rules of its own" in listed.text
+
+
+async def test_a_canon_phrase_is_not_added_twice(emulator: Emulator) -> None:
+    guild, mod = await configured_server(emulator)
+    refused = await mod.slash("spoilers rule add", episode="r6", phrase="Ivan  DIES")
+    assert "canon pack already" in refused.text
+    await mod.slash("spoilers rule add", episode="r6", phrase="ivan cries")
+    again = await mod.slash("spoilers rule add", episode="r6", phrase="Ivan cries!")
+    assert "already has that rule" in again.text
+
+
+async def test_a_typed_episode_name_is_understood_or_answered_with_suggestions(emulator: Emulator) -> None:
+    guild, mod = await configured_server(emulator)
+    typo = await mod.slash("spoilers rule add", episode="rond 6", phrase="till cries")
+    assert "added spoiler rule" in typo.text and "ROUND 6" in typo.text
+    unsure = await mod.slash("spoilers rule add", episode="round", phrase="till cries a lot")
+    assert unsure.ephemeral and "Did you mean" in unsure.text and "**ROUND 6: Cure**" in unsure.text
+    unknown = await mod.slash("spoilers rule add", episode="xyzzy", phrase="till cries a lot")
+    assert "I don't know an episode" in unknown.text
+
+
+async def test_the_allow_list_masks_rules_at_once(emulator: Emulator) -> None:
+    guild, mod = await configured_server(emulator)
+    mina = emulator.member(guild, "Mina")
+    general = guild.channel("general")
+    await mod.slash("spoilers allow add", phrase="is till dead")
+    kept = await mina.say(general, "wait, is till dead?? no spoilers pls")  # a question, allowed here
+    still = await mina.say(general, "luka beats till")
+    await wait_deleted(emulator, still)
+    await settle(emulator, mina, general)
+    assert not kept.deleted
+    listed = await mod.slash("spoilers allow list")
+    assert "is till dead" in listed.text
+    choices = await mod.autocomplete("spoilers allow remove", "phrase", "till")
+    await mod.slash("spoilers allow remove", phrase=choices[0]["value"])
+    caught = await mina.say(general, "is till dead?")
+    await wait_deleted(emulator, caught)
+
+
+async def test_the_public_horizon_moves_with_the_moderators(emulator: Emulator) -> None:
+    guild, mod = await configured_server(emulator)
+    mina = emulator.member(guild, "Mina")
+    general = guild.channel("general")
+    choices = await mod.autocomplete("spoilers horizon", "episode", "", track="comics")
+    assert [c["value"] for c in choices] == ["scars", "remember-everything"]
+    answer = await mod.slash("spoilers horizon", episode="r6")
+    assert "up to **ROUND 6: Cure**" in answer.text
+    kept = await mina.say(general, "ivan dies, we can talk about it now")
+    await settle(emulator, mina, general, "till dies")  # FINAL is still a spoiler
+    assert not kept.deleted
+    await mod.slash("spoilers horizon", track="main")
+    caught = await mina.say(general, "ivan dies")
+    await wait_deleted(emulator, caught)
+    log = modlog_texts(emulator, guild)
+    assert any(mod.mention in t and "ROUND 6" in t for t in log)
+    assert any(mod.mention in t and "nothing on Main story public" in t for t in log)
+
+
+async def test_a_webcomic_horizon_says_what_it_implies(emulator: Emulator) -> None:
+    guild, mod = await configured_server(emulator)
+    answer = await mod.slash("spoilers horizon", episode="scars")
+    assert "Webcomics: up to **Scars**" in answer.text
+    assert "Main story: up to **ROUND 6: Cure**" in answer.text  # Scars builds on ROUND 6
+
+
+async def test_settings_show_everything_in_one_embed(emulator: Emulator) -> None:
+    guild, mod = await configured_server(emulator, action="repost")
+    await run(mod, "spoilers channel add", channel=guild.channel("spoilers"))
+    await run(mod, "spoilers discussion-channel", channel=guild.channel("discussion"))
+    await mod.slash("spoilers gated", enabled=True)
+    await mod.slash("spoilers window", days=14)
+    await mod.slash("spoilers exempt add", role=guild.role("Moderator"))
+    shown = await mod.slash("spoilers settings")
+    text = shown.text
+    assert shown.ephemeral
+    for expected in [
+        "**Repost**",
+        "14 days",
+        guild.channel("spoilers").mention,
+        guild.channel("discussion").mention,
+        "gated: on",
+        guild.role("Moderator").mention,
+        guild.channel("mod-log").mention,
+        "Main story: nothing public → **KARMA** (window)",
+    ]:
+        assert expected in text, (expected, text)
+    await mod.slash("spoilers window", days=0)
+    assert "Release window\noff" in (await mod.slash("spoilers settings")).text
+    log = modlog_texts(emulator, guild)
+    for change in ["repost", "spoiler", "discussion channel", "gated", "release window", "exempted"]:
+        assert any(mod.mention in t and change in t for t in log), change
+
+
+async def test_choosing_repost_without_manage_webhooks_warns_at_once(emulator: Emulator) -> None:
+    from tests.emulator import Permission
+    from tests.emulator.permissions import BOT_DEFAULT
+
+    guild, mod = await configured_server(emulator)
+    guild.set_bot_permissions(BOT_DEFAULT & ~Permission.MANAGE_WEBHOOKS)
+    answer = await mod.slash("spoilers action", action="repost")
+    assert "missing **Manage Webhooks**" in answer.text
+
+
+async def test_a_mod_log_the_bot_cannot_post_in_is_refused(emulator: Emulator) -> None:
+    from tests.emulator import Permission
+
+    guild, mod = await configured_server(emulator, modlog=False)
+    hidden = guild.add_text_channel("secret-log")
+    guild.set_overwrite(hidden, guild.bot_role, deny=Permission.SEND_MESSAGES)
+    refused = await run(mod, "spoilers modlog", channel=hidden)
+    assert "Send Messages" in refused.text

@@ -1,0 +1,105 @@
+"""Parties mirrored as Discord scheduled events: created, updated, cancelled; missing permission and
+Discord's limit of 100 upcoming events leave the party working with a clear note."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from tests.emulator import Emulator, Permission
+from tests.emulator.process import BotProcess
+from tests.watchparty.test_party_scheduling import announcement, last_party, saved_zone
+
+
+def events_of(emulator: Emulator) -> dict[int, dict[str, Any]]:
+    return emulator.guild.scheduled_events
+
+
+async def test_a_party_without_voice_is_an_external_event_linking_the_announcement(
+    emulator: Emulator, bot: BotProcess
+) -> None:
+    host = await saved_zone(emulator)
+    await host.slash("watchparty schedule", episode="r1", when="2027-06-05 20:00", title="Round one night")
+    party = last_party(bot, host)
+    event = events_of(emulator)[party["event_id"]]
+    assert (event["entity_type"], event["name"], event["status"]) == (3, "Round one night", 1)
+    assert event["entity_metadata"]["location"] == announcement(emulator, party["id"]).jump_url
+    assert event["scheduled_start_time"].startswith("2027-06-05T11:00:00")
+    assert event["scheduled_end_time"].startswith("2027-06-05T12:00:00")
+
+
+async def test_a_voice_party_is_a_voice_event_that_follows_edits_and_cancellation(
+    emulator: Emulator, bot: BotProcess
+) -> None:
+    host = await saved_zone(emulator)
+    voice = emulator.guild.channel("Watch Party")
+    await host.slash("watchparty schedule", episode="r1", when="2027-06-05 20:00", voice=voice)
+    party = last_party(bot, host)
+    event_id = party["event_id"]
+    assert (events_of(emulator)[event_id]["entity_type"], events_of(emulator)[event_id]["channel_id"]) == (
+        2,
+        str(voice.id),
+    )
+    await host.slash("watchparty edit", party=str(party["id"]), when="2027-06-05 21:30", title="Later")
+    edited = events_of(emulator)[event_id]
+    assert edited["scheduled_start_time"].startswith("2027-06-05T12:30:00") and edited["name"] == "Later"
+    await host.slash("watchparty cancel", party=str(party["id"]))
+    assert events_of(emulator)[event_id]["status"] == 4  # cancelled: Discord tells interested members
+
+
+async def test_an_event_deleted_by_hand_is_made_again_on_the_next_edit(
+    emulator: Emulator, bot: BotProcess
+) -> None:
+    host = await saved_zone(emulator)
+    await host.slash("watchparty schedule", episode="r1", when="2027-06-05 20:00")
+    party = last_party(bot, host)
+    del emulator.guild.scheduled_events[party["event_id"]]
+    await host.slash("watchparty edit", party=str(party["id"]), title="Renamed")
+    remade = last_party(bot, host)["event_id"]
+    assert remade != party["event_id"] and events_of(emulator)[remade]["name"] == "Renamed"
+
+
+async def test_without_manage_events_the_party_works_and_the_host_is_told(
+    emulator: Emulator, bot: BotProcess
+) -> None:
+    emulator.guild.set_bot_permissions(
+        Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES | Permission.EMBED_LINKS | Permission.ATTACH_FILES
+    )
+    host = await saved_zone(emulator)
+    reply = await host.slash("watchparty schedule", episode="r1", when="2027-06-05 20:00")
+    party = last_party(bot, host)
+    assert "Manage Events" in reply.text and "works without it" in reply.text
+    assert party["event_id"] is None and party["message_id"] is not None and not events_of(emulator)
+    going = await emulator.member(emulator.guild, "Mina").click(announcement(emulator, party["id"]), "Going")
+    assert "You're going" in going.text
+
+
+async def test_the_event_limit_is_noted_for_the_host_and_in_the_mod_log(
+    emulator: Emulator, bot: BotProcess
+) -> None:
+    modlog = emulator.guild.channel("mod-log")
+    with sqlite3.connect(bot.db_path) as conn:
+        conn.execute(
+            "INSERT INTO guild_settings (guild_id, modlog_channel) VALUES (?, ?)",
+            (emulator.guild.id, modlog.id),
+        )
+    emulator.scheduled_event_limit = 1
+    host = await saved_zone(emulator)
+    await host.slash("watchparty schedule", episode="r1", when="2027-06-05 20:00")
+    reply = await host.slash("watchparty schedule", episode="r2", when="2027-06-12 20:00")
+    party = last_party(bot, host)
+    assert "limit of 100 upcoming events" in reply.text and party["event_id"] is None
+    logged = await emulator.wait_for_message(modlog, lambda m: "limit" in m.content)
+    assert f"#{party['id']}" in logged.content and not logged.pings
+    assert "Going" in announcement(emulator, party["id"]).text
+
+
+async def test_a_channel_i_cannot_post_in_schedules_nothing(emulator: Emulator, bot: BotProcess) -> None:
+    secret = emulator.guild.add_text_channel("staff")
+    emulator.guild.set_overwrite(secret, emulator.guild.me, deny=Permission.SEND_MESSAGES)
+    host = await saved_zone(emulator)
+    reply = await host.slash("watchparty schedule", episode="r1", when="2027-06-05 20:00", channel=secret)
+    assert "Send Messages" in reply.text and "Nothing was scheduled" in reply.text
+    with sqlite3.connect(bot.db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM watch_parties").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM due_work").fetchone() == (0,)
