@@ -23,8 +23,9 @@ import aiohttp
 import discord
 
 from bot.canon.model import CanonPack
-from bot.canon.warnings import TOPICS_BY_ID
+from bot.content_warnings import card_embed, load_card_context
 from bot.db import Database
+from bot.dm import DM_CLOSED_BACKOFF, clear_dms_closed, record_dms_closed
 from bot.errors import UserError
 from bot.modlog import write_modlog
 from bot.progress import advance_progress
@@ -111,27 +112,28 @@ async def load_party(db: Database, party_id: int) -> Party | None:
     )
 
 
-async def going_audience(db: Database, party_id: int) -> tuple[list[int], list[int]]:
+async def going_audience(db: Database, party_id: int, now: datetime) -> tuple[list[int], list[int]]:
     """(members who said Going, in the order they did; those of them to DM as well).
 
-    DMs go to Going members who asked for DMs before parties and whose DMs are not known to be closed.
+    DMs go to Going members who asked for DMs before parties, unless their DMs were found closed within
+    `bot.dm.DM_CLOSED_BACKOFF` (the bot's one policy for closed inboxes).
     """
     rows = await query(
         db,
-        "SELECT r.user_id, coalesce(m.dm_before_parties = 1 AND m.dm_closed_at IS NULL, 0) "
+        "SELECT r.user_id, coalesce(m.dm_before_parties = 1 AND (m.dm_closed_at IS NULL OR m.dm_closed_at <= ?), 0) "
         "FROM party_rsvps r LEFT JOIN member_preferences m ON m.user_id = r.user_id "
         "WHERE r.party_id = ? AND r.status = 'going' ORDER BY r.updated_at, r.rowid",
-        (party_id,),
+        (to_db_time(now - DM_CLOSED_BACKOFF), party_id),
     )
     return [int(r[0]) for r in rows], [int(r[0]) for r in rows if r[1]]
 
 
-async def going_members(db: Database, party_id: int) -> list[int]:
-    return (await going_audience(db, party_id))[0]
+async def going_members(db: Database, party_id: int, now: datetime) -> list[int]:
+    return (await going_audience(db, party_id, now))[0]
 
 
-async def dm_recipients(db: Database, party_id: int) -> list[int]:
-    return (await going_audience(db, party_id))[1]
+async def dm_recipients(db: Database, party_id: int, now: datetime) -> list[int]:
+    return (await going_audience(db, party_id, now))[1]
 
 
 async def discussion_threads(db: Database, guild_id: int, episodes: Sequence[str]) -> list[tuple[str, int]]:
@@ -145,14 +147,6 @@ async def discussion_threads(db: Database, guild_id: int, episodes: Sequence[str
         if thread is not None:
             found.append((episode, int(thread)))
     return found
-
-
-async def record_dms_closed(db: Database, user_id: int, now: datetime) -> None:
-    await db.execute(
-        "INSERT INTO member_preferences (user_id, dm_closed_at) VALUES (?, ?) "
-        "ON CONFLICT(user_id) DO UPDATE SET dm_closed_at = excluded.dm_closed_at",
-        (user_id, to_db_time(now)),
-    )
 
 
 # --- deciding -----------------------------------------------------------------------------------------
@@ -268,28 +262,16 @@ def episode_title(pack: CanonPack, episode_id: str) -> str:
     return f"**{discord.utils.escape_markdown(pack.episode(episode_id).title)}**"
 
 
-def warning_card(pack: CanonPack, party: Party) -> discord.Embed | None:
-    """The content-warning card shown when the party starts.
+async def warning_card(
+    db: Database, pack: CanonPack, party: Party, user_id: int | None = None
+) -> discord.Embed | None:
+    """The content-warning card of the party's episodes (`bot.content_warnings`); None if none is known.
 
-    CW-CARD: this is the one call site for the content-warning card. Until `bot.content_warnings`
-    (load_card_context, add_card) lands, it lists the pack's warning topics of the party's episodes,
-    each behind a spoiler tag so nobody reads one they did not choose to.
+    Public (no `user_id`): every topic behind a spoiler tag. In a member's DM: their chosen topics plain.
     """
-    topics: list[str] = []
-    for episode_id in party.episodes:
-        if not pack.has_episode(episode_id):
-            continue
-        for ref in pack.episode(episode_id).warnings:
-            topic = TOPICS_BY_ID.get(ref.topic)
-            if topic is not None and topic.label not in topics:
-                topics.append(topic.label)
-    if not topics:
-        return None
-    return discord.Embed(
-        title="Content warnings",
-        description="Tap a bar to read it.\n" + "\n".join(f"• ||{label}||" for label in topics),
-        colour=discord.Colour.dark_gold(),
-    )
+    context = await load_card_context(db, party.guild_id, user_id)
+    card = card_embed(pack, party.episodes, context, title="Before you watch: content warnings")
+    return card if card.fields else None
 
 
 # --- sending ------------------------------------------------------------------------------------------
@@ -323,7 +305,7 @@ async def deliver_due(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
         return await _send_dm(bot, row, party, now, late)
     if row.kind not in (KIND_REMINDER, KIND_START, KIND_FOLLOWUP):
         return Outcome.failed(f"unknown kind of due work {row.kind!r}")
-    content, kwargs, dms = await _compose(bot, row, party, late)
+    content, kwargs, dms = await _compose(bot, row, party, now, late)
     target = party.post_channel_id
     try:
         try:
@@ -356,7 +338,7 @@ async def deliver_due(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
 
 
 async def _compose(
-    bot: Clematis, row: DueRow, party: Party, late: timedelta | None
+    bot: Clematis, row: DueRow, party: Party, now: datetime, late: timedelta | None
 ) -> tuple[str, dict[str, Any], tuple[int, ...]]:
     """(content, send keyword arguments, members to DM) of a reminder, start post or follow-up."""
     kwargs: dict[str, Any] = {"nonce": due_nonce(row.id)}
@@ -369,11 +351,11 @@ async def _compose(
             view.stop()  # the dynamic item answers clicks; no view needs to live in memory
             kwargs["view"] = view
         return render_followup(party, bot.canon.pack, threads), kwargs, ()
-    going, to_dm = await going_audience(bot.db, party.id)
+    going, to_dm = await going_audience(bot.db, party.id, now)
     render = render_start if row.kind == KIND_START else render_reminder
     content, pinged = render(party, going, late=late)
     kwargs["allowed_mentions"] = pings_only(pinged)
-    card = warning_card(bot.canon.pack, party) if row.kind == KIND_START else None
+    card = await warning_card(bot.db, bot.canon.pack, party) if row.kind == KIND_START else None
     if card is not None:
         kwargs["embed"] = card
     return content, kwargs, tuple(to_dm)
@@ -385,22 +367,26 @@ async def _send_dm(
     user_id = row.user_id
     if user_id is None:
         return Outcome.failed("a DM without a recipient")
-    if user_id not in await going_members(bot.db, party.id):
+    if user_id not in await going_members(bot.db, party.id, now):
         return Outcome.skipped("the member is no longer going")
     guild = bot.get_guild(party.guild_id)
     parent = KIND_START if row.offset_label == "0" else KIND_REMINDER
-    content = render_dm(party, parent, guild.name if guild else None, late=late)
+    kwargs: dict[str, Any] = {"nonce": due_nonce(row.id), "allowed_mentions": discord.AllowedMentions.none()}
+    if parent == KIND_START and (card := await warning_card(bot.db, bot.canon.pack, party, user_id)):
+        kwargs["embed"] = card  # their own DM: the topics they chose are spelled out
     try:
-        dm = await bot.http.start_private_message(user_id)
-        channel = bot.get_partial_messageable(int(dm["id"]), type=discord.ChannelType.private)
+        channel = await bot.create_dm(discord.Object(user_id))
         message = await channel.send(
-            content, nonce=due_nonce(row.id), allowed_mentions=discord.AllowedMentions.none()
+            render_dm(party, parent, guild.name if guild else None, late=late), **kwargs
         )
     except discord.Forbidden as exc:
         if exc.code == DMS_CLOSED:
             await record_dms_closed(bot.db, user_id, now)
-            return Outcome.failed("the member's DMs are closed (not retried; no more DMs until they reopen)")
+            return Outcome.failed(
+                f"the member's DMs are closed (not retried; no party DMs for {DM_CLOSED_BACKOFF.days} days)"
+            )
         return _failure(exc, "a DM")
+    await clear_dms_closed(bot.db, user_id)  # in case an old record said otherwise
     return Outcome.delivered(message.id, late=f"sent {describe_lateness(late)} late" if late else None)
 
 

@@ -197,13 +197,23 @@ async def test_the_start_post_goes_to_the_party_thread_with_voice_link_and_warni
         general, starts_in=timedelta(seconds=0), voice=voice, thread=thread, going=[mina]
     )
     start = await world.due(party, "start", at=timedelta(seconds=-1), label="0")
+    await world.wants_dms(mina)
+    topic = "death-main-character"  # one of ROUND 1's warnings, which Mina wants spelled out
+    await world.db.execute(
+        "UPDATE member_preferences SET cw_topics = ? WHERE user_id = ?", (f'["{topic}"]', mina.id)
+    )
     bot = await run_bot(emulator, world)
 
     message = await emulator.wait_for_message(thread)
     assert "starting now" in message.content and f"<#{voice.id}>" in message.content
     assert message.pings.users == {mina.id}
-    assert message.embeds and message.embeds[0]["title"] == "Content warnings"
+    assert message.embeds and message.embeds[0]["title"] == "Before you watch: content warnings"
+    assert all("||" in f["value"] for f in message.embeds[0]["fields"] if f["name"] != "Support")
     assert emulator.messages_in(general) == []
+    dm = await emulator.wait_for_message(emulator.dm_channel(mina.user))
+    assert "starting now" in dm.content
+    assert "**Death of a main character**" in dm.embeds[0]["fields"][0]["value"]  # her own card: plain
+    assert "**Death of a main character**" not in message.embeds[0]["fields"][0]["value"]
     (row,) = await world.settled(start)
     assert row["status"] == "delivered"
     await stop_bot(bot)

@@ -115,14 +115,20 @@ def test_the_start_post_links_the_voice_channel() -> None:
     assert "starting now" in content and "<#30>" in content and pinged == [5]
 
 
-def test_the_warning_card_lists_the_episodes_topics_behind_spoiler_bars() -> None:
-    card = warning_card(PACK, party(episodes=("r1",)))
-    assert card is not None and card.description is not None
-    labels = re.findall(r"\|\|(.+?)\|\|", card.description)
-    assert labels and len(labels) == len(set(labels))
-    no_warnings = [e.id for e in PACK.episodes if not e.warnings]
-    if no_warnings:
-        assert warning_card(PACK, party(episodes=(no_warnings[0],))) is None
+async def test_the_public_warning_card_keeps_topics_behind_spoiler_bars(db: Database) -> None:
+    card = await warning_card(db, PACK, party(episodes=("r1",)))
+    assert card is not None and card.fields
+    assert all("||" in field.value for field in card.fields if field.name != "Support")
+    assert await warning_card(db, PACK, party(episodes=("no-such-episode",))) is None
+
+
+async def test_a_members_own_card_spells_out_the_topics_they_chose(db: Database) -> None:
+    topic = PACK.episode("r1").warnings[0].topic
+    await db.execute("INSERT INTO member_preferences (user_id, cw_topics) VALUES (5, ?)", (f'["{topic}"]',))
+    public = await warning_card(db, PACK, party(episodes=("r1",)))
+    own = await warning_card(db, PACK, party(episodes=("r1",)), user_id=5)
+    assert public is not None and own is not None
+    assert own.fields[0].value != public.fields[0].value
 
 
 def test_the_followup_links_discussion_threads_and_offers_mark_as_watched() -> None:
@@ -234,7 +240,7 @@ async def test_a_new_server_default_replans_parties_without_their_own_offsets(db
     assert [label for _, label, _ in await pending_rows(db, other_server)] == ["1d", "1h", "0", "end"]
 
 
-async def test_dms_go_only_to_going_members_who_opted_in_with_open_dms(db: Database) -> None:
+async def test_dms_go_only_to_going_members_who_opted_in_without_recently_closed_dms(db: Database) -> None:
     party_id = await insert_party(db, NOW + timedelta(hours=1))
     await db.execute(
         "INSERT INTO party_rsvps (party_id, user_id, status, updated_at) VALUES "
@@ -243,9 +249,15 @@ async def test_dms_go_only_to_going_members_who_opted_in_with_open_dms(db: Datab
     )
     await db.execute(
         "INSERT INTO member_preferences (user_id, dm_before_parties, dm_closed_at) VALUES "
-        "(1, 1, NULL), (2, 1, '2026-01-01T00:00:00Z'), (3, 0, NULL), (4, 1, NULL)"
+        "(1, 1, NULL), (2, 1, ?), (3, 0, NULL), (4, 1, NULL), (5, 1, ?)",
+        (to_db_time(NOW - timedelta(days=2)), to_db_time(NOW - timedelta(days=8))),
     )
-    assert await dm_recipients(db, party_id) == [1]
+    await db.execute(
+        "INSERT INTO party_rsvps (party_id, user_id, status, updated_at) VALUES (?, 5, 'going', 'e')",
+        (party_id,),
+    )
+    # 2 closed their DMs two days ago; 5 had them closed long ago and gets another chance (bot.dm policy)
+    assert await dm_recipients(db, party_id, NOW) == [1, 5]
 
 
 # --- the moderators' report ---------------------------------------------------------------------------
