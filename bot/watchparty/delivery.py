@@ -25,7 +25,7 @@ import discord
 from bot.canon.model import CanonPack
 from bot.content_warnings import card_embed, load_card_context
 from bot.db import Database
-from bot.dm import DM_CLOSED_BACKOFF, clear_dms_closed, record_dms_closed
+from bot.dm import CANNOT_MESSAGE_USER, DM_CLOSED_BACKOFF, clear_dms_closed, record_dms_closed
 from bot.errors import UserError
 from bot.modlog import write_modlog
 from bot.progress import advance_progress
@@ -42,7 +42,6 @@ log = logging.getLogger(__name__)
 FOLLOWUP_WINDOW = timedelta(hours=12)  # a follow-up missed while offline is still worth posting this long
 MESSAGE_LIMIT = 2000
 MAX_PINGS = 90  # Discord accepts at most 100 ids in allowed_mentions.users
-DMS_CLOSED = 50007  # "Cannot send messages to this user"
 WATCHED_ID = "wp:watched:{party_id}"
 
 
@@ -380,7 +379,7 @@ async def _send_dm(
             render_dm(party, parent, guild.name if guild else None, late=late), **kwargs
         )
     except discord.Forbidden as exc:
-        if exc.code == DMS_CLOSED:
+        if exc.code == CANNOT_MESSAGE_USER:
             await record_dms_closed(bot.db, user_id, now)
             return Outcome.failed(
                 f"the member's DMs are closed (not retried; no party DMs for {DM_CLOSED_BACKOFF.days} days)"
