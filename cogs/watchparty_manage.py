@@ -176,22 +176,21 @@ class PartyManagement(commands.Cog):
             await interaction.response.defer(ephemeral=True, thinking=True)
         if zone is not None:
             await set_guild_default_zone(self.bot.db, guild_id, zone_value)
-            shown = (
+            saved = (
                 zone_summary(zone_value) if zone_value else "none (members without a saved zone are asked)"
             )
             await write_modlog(
                 self.bot,
                 guild_id,
-                f"{interaction.user.mention} set the watch-party default time zone to {shown}.",
+                f"{interaction.user.mention} set the watch-party default time zone to {saved}.",
             )
             lines.append("Saved the default time zone.")
         if reminders is not None:
             change = await set_guild_reminders(self.bot.db, guild_id, offsets, now=datetime.now(UTC))
             lines.append(await self._reminders_saved(interaction, change))
         current = await guild_default_zone(self.bot.db, guild_id)
-        lines.append(
-            f"Default time zone: {zone_summary(current) if current else 'none: members without a saved zone are asked'}."
-        )
+        shown = zone_summary(current) if current else "none: members without a saved zone are asked"
+        lines.append(f"Default time zone: {shown}.")
         times = describe_offsets(await guild_reminders(self.bot.db, guild_id))
         lines.append(f"Reminders: {times} (parties scheduled with their own `reminders:` keep theirs).")
         if interaction.response.is_done():
