@@ -20,7 +20,7 @@ from bot.episodes import resolve_episode
 from bot.errors import UserError
 from bot.modlog import write_modlog
 from bot.watchparty.announce import when_text
-from bot.watchparty.board import board_for
+from bot.watchparty.board import board_for, read_reminders
 from bot.watchparty.confirm import PickButton, confirm_then
 from bot.watchparty.episodes import EpisodeError, after, episode_run, weekly_episodes
 from bot.watchparty.group import join_group, leave_group
@@ -30,14 +30,19 @@ from bot.watchparty.parties import (
     create_series,
     delete_party,
     get_party,
+    party_reminders,
     set_announcement,
 )
+from bot.watchparty.reminders import describe_offsets
 from bot.watchparty.scheduling import MAX_SERIES, ScheduleRequest, plan_series
 from bot.watchparty.walltime import describe
 from bot.watchparty.zone_input import autocomplete_zone, read_when
 
 TextLike = discord.TextChannel | discord.Thread
 Voice = discord.VoiceChannel | discord.StageChannel
+REMINDERS_HELP = (
+    "Reminder times before the start, e.g. `24h, 1h, 0` (`0` = at the start; default: the server's)"
+)
 
 
 async def autocomplete_episode(
@@ -105,6 +110,10 @@ class WatchParties(commands.Cog):
             await write_modlog(self.bot, party.guild_id, f"Watch party #{party.id}: {outcome.note}")
         return party, [outcome.note] if outcome.note else []
 
+    async def _reminder_line(self, party: Party) -> str:
+        whose = "its own times" if party.reminder_offsets else "this server's times"
+        return f"Reminders: {describe_offsets(await party_reminders(self.bot.db, party))} ({whose})."
+
     async def _create_one(
         self, interaction: discord.Interaction, request: ScheduleRequest, start: datetime
     ) -> None:
@@ -116,6 +125,7 @@ class WatchParties(commands.Cog):
             f"[announcement]({party.jump_url()}).",
             f"I read the time in `{request.zone}` ({request.zone_source}): "
             f"{describe(party.starts_at, party.zoneinfo)}.",
+            await self._reminder_line(party),
         ]
         await answer(interaction, lines + notes)
 
@@ -145,7 +155,7 @@ class WatchParties(commands.Cog):
                 lines.append(f"• {when_text(party.starts_at)} — [{episode.title}]({party.jump_url()}){flag}")
         finally:
             self.bot.dispatch("due_work_changed")
-        await answer(interaction, lines + notes)
+        await answer(interaction, lines + [await self._reminder_line(party)] + notes)
 
     async def _create(
         self, interaction: discord.Interaction, request: ScheduleRequest, start: datetime
@@ -168,6 +178,7 @@ class WatchParties(commands.Cog):
         capacity="How many can come (more go on a waitlist)",
         title="A title (default: the episode names)",
         note="A note for guests (links, what to bring)",
+        reminders=REMINDERS_HELP,
     )
     @app_commands.autocomplete(
         episode=autocomplete_episode, until=autocomplete_episode, timezone=autocomplete_zone
@@ -184,8 +195,10 @@ class WatchParties(commands.Cog):
         capacity: app_commands.Range[int, 1, 10000] | None = None,
         title: app_commands.Range[str, 1, 100] | None = None,
         note: app_commands.Range[str, 1, 500] | None = None,
+        reminders: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
+        offsets = read_reminders(reminders) if reminders is not None else None
         episodes = self._episodes(episode, until)
         reading, source = await read_when(self.bot, interaction, when, timezone)
         request = ScheduleRequest(
@@ -200,6 +213,7 @@ class WatchParties(commands.Cog):
             note=note,
             voice_channel_id=voice.id if voice else None,
             capacity=capacity,
+            reminder_offsets=offsets,
         )
         await confirm_then(interaction, reading, lambda inter, start: self._create(inter, request, start))
 
@@ -213,6 +227,7 @@ class WatchParties(commands.Cog):
         channel="Where to post the announcements (default: here)",
         count=f"How many weeks (default: to the end of the track, at most {MAX_SERIES})",
         voice="The voice or stage channel you'll watch in",
+        reminders="Reminder times for every party, e.g. `24h, 1h, 0` (`0` = at the start; default: the server's)",
     )
     @app_commands.autocomplete(episode=autocomplete_episode, timezone=autocomplete_zone)
     async def series(
@@ -224,8 +239,10 @@ class WatchParties(commands.Cog):
         channel: TextLike | None = None,
         count: app_commands.Range[int, 1, MAX_SERIES] | None = None,
         voice: Voice | None = None,
+        reminders: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
+        offsets = read_reminders(reminders) if reminders is not None else None
         pack = self.bot.canon.pack
         try:
             weeks = weekly_episodes(pack, resolve_episode(self.bot.canon, episode), count, MAX_SERIES)
@@ -241,6 +258,7 @@ class WatchParties(commands.Cog):
             zone=reading.zone.key,
             zone_source=source,
             voice_channel_id=voice.id if voice else None,
+            reminder_offsets=offsets,
         )
         await confirm_then(interaction, reading, lambda inter, start: self._create(inter, request, start))
 

@@ -1,7 +1,8 @@
 """/watchparty edit|cancel (host or moderator) and /watchparty settings (moderators).
 
-Edits bump the party's sequence, replan its due work when the start moved (same transaction), update
-the announcement and the Discord event, and fill new capacity from the waitlist.
+Edits bump the party's sequence, replan its due work when the start or its reminder times changed (same
+transaction), update the announcement and the Discord event, and fill new capacity from the waitlist.
+New server reminder times replan every upcoming party that uses them, in the same transaction.
 """
 
 from __future__ import annotations
@@ -18,17 +19,22 @@ from bot.client import Clematis
 from bot.errors import UserError
 from bot.modlog import write_modlog
 from bot.watchparty.announce import when_text
-from bot.watchparty.board import autocomplete_party, board_for, find_party
+from bot.watchparty.board import autocomplete_party, board_for, find_party, read_reminders
 from bot.watchparty.confirm import confirm_then
 from bot.watchparty.group import join_group, leave_group
 from bot.watchparty.parties import (
     Party,
     PartyChanges,
+    RemindersChange,
     cancel_party,
     edit_party,
     guild_default_zone,
+    guild_reminders,
+    party_reminders,
     set_guild_default_zone,
+    set_guild_reminders,
 )
+from bot.watchparty.reminders import describe_offsets
 from bot.watchparty.zone_input import autocomplete_zone, read_when, read_zone, zone_summary
 
 Voice = discord.VoiceChannel | discord.StageChannel
@@ -60,13 +66,18 @@ class PartyManagement(commands.Cog):
             result = await edit_party(self.bot.db, party_id, changes, now=datetime.now(UTC))
         except (LookupError, ValueError):
             raise UserError("This party can't be changed any more (it was cancelled or removed).") from None
-        if result.moved:
+        if result.replanned:
             self.bot.dispatch("due_work_changed")
         self.board.refresh(party_id)
         outcome = await self.board.mirror_event(result.party)
         await self.board.notify_promoted(result.party, result.promoted)
         party = result.party
         lines = [f"Updated **{discord.utils.escape_markdown(party.title)}**: {when_text(party.starts_at)}."]
+        if changes.reminder_offsets is not None:
+            whose = "its own times" if party.reminder_offsets else "this server's times"
+            lines.append(
+                f"Reminders: {describe_offsets(await party_reminders(self.bot.db, party))} ({whose})."
+            )
         if result.promoted:
             lines.append(f"{len(result.promoted)} member(s) moved up from the waitlist and were told.")
         if outcome.note:
@@ -82,6 +93,7 @@ class PartyManagement(commands.Cog):
         note="A new note (a single `-` clears it)",
         capacity="A new capacity (0 removes the limit)",
         voice="A new voice or stage channel",
+        reminders="New reminder times, e.g. `2h, 0` (`0` = at the start; `default` = the server's)",
     )
     @app_commands.autocomplete(party=autocomplete_party, timezone=autocomplete_zone)
     async def edit(
@@ -94,7 +106,9 @@ class PartyManagement(commands.Cog):
         note: app_commands.Range[str, 1, 500] | None = None,
         capacity: app_commands.Range[int, 0, 10000] | None = None,
         voice: Voice | None = None,
+        reminders: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
+        offsets = None if reminders is None else (read_reminders(reminders) or "")  # "": the server's
         found = await self._own_party(interaction, party)
         changes = PartyChanges(
             zone=read_zone(timezone).key if timezone else None,
@@ -102,11 +116,13 @@ class PartyManagement(commands.Cog):
             note="" if note == "-" else note,
             capacity=capacity,
             voice_channel_id=voice.id if voice else None,
+            reminder_offsets=offsets,
         )
         if when is None:
             if changes == PartyChanges():
                 raise UserError(
-                    "Tell me what to change: `when`, `timezone`, `title`, `note`, `capacity` or `voice`."
+                    "Tell me what to change: `when`, `timezone`, `title`, `note`, `capacity`, `voice` or "
+                    "`reminders`."
                 )
             await interaction.response.defer(ephemeral=True, thinking=True)
             await self._apply(interaction, found.id, changes)
@@ -139,25 +155,68 @@ class PartyManagement(commands.Cog):
 
     @app_commands.command(name="settings", description="Server settings for watch parties (moderators)")
     @app_commands.describe(
-        zone="The server's default time zone for members who saved none (`none` clears it)"
+        zone="The server's default time zone for members who saved none (`none` clears it)",
+        reminders="When reminders go before a party, e.g. `24h, 1h, 0` (`0` = at the start; `default` resets)",
     )
     @app_commands.autocomplete(zone=autocomplete_zone)
     @moderator_only()
-    async def settings(self, interaction: discord.Interaction, zone: str | None = None) -> None:
-        assert interaction.guild_id is not None
+    async def settings(
+        self,
+        interaction: discord.Interaction,
+        zone: str | None = None,
+        reminders: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        guild_id = interaction.guild_id
+        assert guild_id is not None
+        # read every option before saving any, so a typo saves nothing
+        zone_value = None if zone is None or zone.strip().lower() in CLEAR_WORDS else read_zone(zone).key
+        offsets = read_reminders(reminders) if reminders is not None else None
+        lines: list[str] = []
+        if zone is not None or reminders is not None:
+            await interaction.response.defer(ephemeral=True, thinking=True)
         if zone is not None:
-            value = None if zone.strip().lower() in CLEAR_WORDS else read_zone(zone).key
-            await set_guild_default_zone(self.bot.db, interaction.guild_id, value)
-            shown = zone_summary(value) if value else "none (members without a saved zone are asked)"
+            await set_guild_default_zone(self.bot.db, guild_id, zone_value)
+            saved = (
+                zone_summary(zone_value) if zone_value else "none (members without a saved zone are asked)"
+            )
             await write_modlog(
                 self.bot,
-                interaction.guild_id,
-                f"{interaction.user.mention} set the watch-party default time zone to {shown}.",
+                guild_id,
+                f"{interaction.user.mention} set the watch-party default time zone to {saved}.",
             )
-        current = await guild_default_zone(self.bot.db, interaction.guild_id)
+            lines.append("Saved the default time zone.")
+        if reminders is not None:
+            change = await set_guild_reminders(self.bot.db, guild_id, offsets, now=datetime.now(UTC))
+            lines.append(await self._reminders_saved(interaction, change))
+        current = await guild_default_zone(self.bot.db, guild_id)
         shown = zone_summary(current) if current else "none: members without a saved zone are asked"
-        prefix = "Saved. " if zone is not None else ""
-        await interaction.response.send_message(f"{prefix}Default time zone: {shown}.", ephemeral=True)
+        lines.append(f"Default time zone: {shown}.")
+        times = describe_offsets(await guild_reminders(self.bot.db, guild_id))
+        lines.append(f"Reminders: {times} (parties scheduled with their own `reminders:` keep theirs).")
+        if interaction.response.is_done():
+            await interaction.edit_original_response(content="\n".join(lines))
+        else:
+            await interaction.response.send_message("\n".join(lines), ephemeral=True)
+
+    async def _reminders_saved(self, interaction: discord.Interaction, change: RemindersChange) -> str:
+        """Tell the dispatcher, refresh the announcements, write the mod log; the answer's line."""
+        assert interaction.guild_id is not None
+        now = describe_offsets(change.current)
+        if not change.changed:
+            return f"Reminders already go {now}; nothing changed."
+        if change.replanned:
+            self.bot.dispatch("due_work_changed")
+        for party_id in change.replanned:
+            self.board.refresh(party_id)
+        count = len(change.replanned)
+        replanned = f"{count} upcoming {'party' if count == 1 else 'parties'} replanned"
+        await write_modlog(
+            self.bot,
+            interaction.guild_id,
+            f"{interaction.user.mention} changed the watch-party reminder times from "
+            f"{describe_offsets(change.previous)} to {now} ({replanned}).",
+        )
+        return f"Saved: reminders now go {now} ({replanned})."
 
 
 async def setup(bot: Clematis) -> None:

@@ -7,7 +7,8 @@ it and never escapes a spoiler tag. Times are Discord timestamps, shown in each 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 import discord
 
@@ -15,6 +16,7 @@ from bot.canon.model import CanonPack
 from bot.canon.warnings import warning_topic
 from bot.spoilers import escape_spoiler
 from bot.watchparty.parties import Party
+from bot.watchparty.reminders import describe_offsets
 from bot.watchparty.rsvp import RsvpCounts
 
 RSVP_ID = "wp:rsvp:{party_id}:{choice}"
@@ -63,12 +65,16 @@ def announcement_embed(
     pack: CanonPack,
     *,
     gap: tuple[datetime, datetime] | None = None,
+    reminders: Sequence[timedelta] = (),
 ) -> discord.Embed:
+    """The announcement. `reminders`: when the reminders go (the party's own times or its server's)."""
     cancelled = party.status == "cancelled"
     title = user_text(party.title)
     lines = [f"**When:** {when_text(party.starts_at)}", f"**Host:** <@{party.host_id}>"]
     if party.voice_channel_id:
         lines.append(f"**Where:** <#{party.voice_channel_id}>")
+    if reminders and not cancelled:
+        lines.append(f"**Reminders:** {describe_offsets(reminders)}")
     if gap is not None:
         wall, shifted = gap
         lines.append(

@@ -31,9 +31,11 @@ from bot.watchparty.parties import (
     get_party,
     get_series,
     member_zone,
+    party_reminders,
     set_event,
     upcoming_parties,
 )
+from bot.watchparty.reminders import OffsetError, read_offsets
 from bot.watchparty.rsvp import Choice, RsvpResult, rsvp_counts, set_rsvp
 
 if TYPE_CHECKING:
@@ -169,7 +171,13 @@ class PartyBoard:
         only) the topics that member chose to see are spelled out."""
         counts = await rsvp_counts(self.bot.db, party.id)
         series = await get_series(self.bot.db, party.series_id) if party.series_id else None
-        embed = announce.announcement_embed(party, counts, self.bot.canon.pack, gap=gap_shift(party, series))
+        embed = announce.announcement_embed(
+            party,
+            counts,
+            self.bot.canon.pack,
+            gap=gap_shift(party, series),
+            reminders=await party_reminders(self.bot.db, party),
+        )
         context = await load_card_context(self.bot.db, party.guild_id, viewer_id)
         return add_card(embed, self.bot.canon.pack, party.episodes, context)
 
@@ -327,3 +335,12 @@ async def find_party(bot: Clematis, interaction: discord.Interaction, text: str)
             f"I can't find that watch party here. Pick one from the list as you type, or see {listing}."
         )
     return party
+
+
+def read_reminders(text: str) -> str | None:
+    """A `reminders:` option: the canonical times to store, or None for `default`. Bad text is a
+    UserError that says what works (raise it before asking anything else, so nothing is half done)."""
+    try:
+        return read_offsets(text)
+    except OffsetError as error:
+        raise UserError(str(error)) from None

@@ -87,17 +87,17 @@ async def plan_party_work(conn: aiosqlite.Connection, party_id: int, *, now: dat
     return len(rows)
 
 
-async def replan_guild_parties(conn: aiosqlite.Connection, guild_id: int, *, now: datetime) -> int:
+async def replan_guild_parties(conn: aiosqlite.Connection, guild_id: int, *, now: datetime) -> list[int]:
     """After the server's default offsets changed: replan its upcoming parties that use the default.
 
-    Returns how many parties were replanned. Call `bot.dispatch("due_work_changed")` after committing.
+    Returns the ids of the parties replanned. Call `bot.dispatch("due_work_changed")` after committing.
     """
     async with conn.execute(
         "SELECT id FROM watch_parties WHERE guild_id = ? AND status = 'scheduled' AND starts_at > ? "
-        "AND reminder_offsets IS NULL",
+        "AND reminder_offsets IS NULL ORDER BY starts_at, id",
         (guild_id, to_db_time(now)),
     ) as cursor:
         party_ids = [int(r[0]) for r in await cursor.fetchall()]
     for party_id in party_ids:
         await plan_party_work(conn, party_id, now=now)
-    return len(party_ids)
+    return party_ids

@@ -1,4 +1,4 @@
-"""Watch parties in the database: create (one or a weekly series), read, edit, cancel.
+"""Watch parties in the database: create (one or a weekly series), read, edit, cancel; server settings.
 
 Every change that moves a party's start or cancels it replans its due work in the same transaction
 (`bot.watchparty.due`), so the reminder dispatcher never sees a plan that disagrees with the party.
@@ -16,7 +16,15 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.db import Database
-from bot.watchparty.due import cancel_party_work, from_db_time, plan_party_work, to_db_time
+from bot.watchparty.due import (
+    DEFAULT_OFFSETS,
+    cancel_party_work,
+    from_db_time,
+    plan_party_work,
+    replan_guild_parties,
+    to_db_time,
+)
+from bot.watchparty.reminders import format_offsets, parse_offsets
 from bot.watchparty.rsvp import promote_waitlist, write_rsvp
 from bot.watchparty.walltime import resolve_wall
 
@@ -25,8 +33,8 @@ WALL_FORMAT = "%Y-%m-%dT%H:%M"
 
 _SELECT = (
     "SELECT id, guild_id, channel_id, voice_channel_id, thread_id, host_id, title, note, episodes, "
-    "starts_at, zone, duration_minutes, capacity, message_id, event_id, series_id, status, sequence "
-    "FROM watch_parties "
+    "starts_at, zone, duration_minutes, capacity, reminder_offsets, message_id, event_id, series_id, status, "
+    "sequence FROM watch_parties "
 )
 _NOT_ENDED = "AND datetime(starts_at, '+' || duration_minutes || ' minutes') > datetime(?) "
 
@@ -51,6 +59,7 @@ class Party:
     series_id: int | None
     status: str
     sequence: int
+    reminder_offsets: str | None = None  # its own reminder times (`1d, 1h, 0`); None = the server's
 
     @property
     def ends_at(self) -> datetime:
@@ -85,12 +94,13 @@ class PartyDraft:
     voice_channel_id: int | None = None
     capacity: int | None = None
     duration_minutes: int = DEFAULT_DURATION_MINUTES
+    reminder_offsets: str | None = None  # canonical text (`format_offsets`); None = the server's default
 
 
 @dataclass(frozen=True, slots=True)
 class PartyChanges:
     """An edit. None leaves a field as it is; `capacity=0` removes the limit, `note=""` clears the note,
-    `voice_channel_id=0` removes the voice channel."""
+    `voice_channel_id=0` removes the voice channel, `reminder_offsets=""` goes back to the server's."""
 
     starts_at: datetime | None = None
     zone: str | None = None
@@ -98,12 +108,14 @@ class PartyChanges:
     note: str | None = None
     capacity: int | None = None
     voice_channel_id: int | None = None
+    reminder_offsets: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class EditResult:
     party: Party
-    moved: bool  # the start changed: due work was replanned
+    moved: bool  # the start changed
+    replanned: bool  # the start or the reminder times changed: due work was replanned
     promoted: list[int]  # members moved from the waitlist to going (capacity grew)
 
 
@@ -131,6 +143,7 @@ def _party(row: aiosqlite.Row) -> Party:
         zone=row["zone"],
         duration_minutes=row["duration_minutes"],
         capacity=row["capacity"],
+        reminder_offsets=row["reminder_offsets"],
         message_id=row["message_id"],
         event_id=row["event_id"],
         series_id=row["series_id"],
@@ -144,8 +157,8 @@ async def _insert_party(
 ) -> int:
     cursor = await conn.execute(
         "INSERT INTO watch_parties (guild_id, channel_id, voice_channel_id, host_id, title, note, episodes, "
-        "starts_at, zone, duration_minutes, capacity, series_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-        "RETURNING id",
+        "starts_at, zone, duration_minutes, capacity, reminder_offsets, series_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             draft.guild_id,
             draft.channel_id,
@@ -158,6 +171,7 @@ async def _insert_party(
             draft.zone,
             draft.duration_minutes,
             draft.capacity,
+            draft.reminder_offsets,
             series_id,
         ),
     )
@@ -267,8 +281,8 @@ async def set_event(db: Database, party_id: int, event_id: int | None) -> None:
 
 
 async def edit_party(db: Database, party_id: int, changes: PartyChanges, *, now: datetime) -> EditResult:
-    """Apply an edit: bump `sequence`, replan due work when the start moved, fill new capacity from the
-    waitlist. Raises LookupError for an unknown party and ValueError for a party that is not scheduled."""
+    """Apply an edit: bump `sequence`, replan due work when the start or the reminder times changed,
+    fill new capacity from the waitlist. Raises LookupError for an unknown party and ValueError for a party that is not scheduled."""
     async with db.transaction() as conn:
         async with conn.execute(_SELECT + "WHERE id = ?", (party_id,)) as cur:
             row = await cur.fetchone()
@@ -287,11 +301,14 @@ async def edit_party(db: Database, party_id: int, changes: PartyChanges, *, now:
             voice_channel_id=party.voice_channel_id
             if changes.voice_channel_id is None
             else (changes.voice_channel_id or None),
+            reminder_offsets=party.reminder_offsets
+            if changes.reminder_offsets is None
+            else (changes.reminder_offsets or None),
             sequence=party.sequence + 1,
         )
         await conn.execute(
             "UPDATE watch_parties SET starts_at = ?, zone = ?, title = ?, note = ?, capacity = ?, "
-            "voice_channel_id = ?, sequence = ? WHERE id = ?",
+            "voice_channel_id = ?, reminder_offsets = ?, sequence = ? WHERE id = ?",
             (
                 to_db_time(updated.starts_at),
                 updated.zone,
@@ -299,15 +316,17 @@ async def edit_party(db: Database, party_id: int, changes: PartyChanges, *, now:
                 updated.note,
                 updated.capacity,
                 updated.voice_channel_id,
+                updated.reminder_offsets,
                 updated.sequence,
                 party_id,
             ),
         )
         moved = updated.starts_at != party.starts_at
-        if moved:
+        replanned = moved or updated.reminder_offsets != party.reminder_offsets
+        if replanned:
             await plan_party_work(conn, party_id, now=now)
         promoted = await promote_waitlist(conn, party_id, now=now)
-    return EditResult(updated, moved, promoted)
+    return EditResult(updated, moved, replanned, promoted)
 
 
 async def cancel_party(db: Database, party_id: int) -> Party:
@@ -368,6 +387,58 @@ async def set_guild_default_zone(db: Database, guild_id: int, zone: str | None) 
             "ON CONFLICT(guild_id) DO UPDATE SET default_zone = excluded.default_zone",
             (guild_id, zone),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RemindersChange:
+    """What `set_guild_reminders` did: the server's times before and after, the parties replanned."""
+
+    previous: list[timedelta]
+    current: list[timedelta]
+    replanned: list[int]  # upcoming parties that use the default
+
+    @property
+    def changed(self) -> bool:
+        return self.previous != self.current
+
+
+async def guild_reminders(db: Database, guild_id: int) -> list[timedelta]:
+    """The server's default reminder times (24h, 1h and at the start unless a moderator changed them)."""
+    text = await db.fetchval(
+        "SELECT reminder_offsets FROM guild_party_settings WHERE guild_id = ?", (guild_id,)
+    )
+    return parse_offsets(text or DEFAULT_OFFSETS)
+
+
+async def party_reminders(db: Database, party: Party) -> list[timedelta]:
+    """When a party's reminders go: its own times, else its server's."""
+    if party.reminder_offsets:
+        return parse_offsets(party.reminder_offsets)
+    return await guild_reminders(db, party.guild_id)
+
+
+async def set_guild_reminders(
+    db: Database, guild_id: int, offsets: str | None, *, now: datetime
+) -> RemindersChange:
+    """Store the server's default reminder times (canonical text; None = back to 24h, 1h, 0) and, in the
+    same transaction, replan the upcoming parties that use the default. Unchanged times replan nothing.
+    Callers dispatch `due_work_changed` when parties were replanned."""
+    current = parse_offsets(offsets or DEFAULT_OFFSETS)
+    async with db.transaction() as conn:
+        async with conn.execute(
+            "SELECT reminder_offsets FROM guild_party_settings WHERE guild_id = ?", (guild_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        previous = parse_offsets(row[0] if row and row[0] else DEFAULT_OFFSETS)
+        if previous == current:
+            return RemindersChange(previous, current, [])
+        await conn.execute(
+            "INSERT INTO guild_party_settings (guild_id, reminder_offsets) VALUES (?, ?) "
+            "ON CONFLICT(guild_id) DO UPDATE SET reminder_offsets = excluded.reminder_offsets",
+            (guild_id, format_offsets(current)),
+        )
+        replanned = await replan_guild_parties(conn, guild_id, now=now)
+    return RemindersChange(previous, current, replanned)
 
 
 async def planning_zone(db: Database, user_id: int, guild_id: int) -> tuple[str, str] | None:

@@ -15,6 +15,9 @@ from bot.watchparty.durations import format_duration, parse_duration
 MAX_OFFSETS = 10
 MAX_OFFSET = timedelta(days=28)
 DEFAULT_GRACE = timedelta(minutes=2)
+ONE_MINUTE = timedelta(minutes=1)
+DEFAULT_WORDS = frozenset({"default", "reset", "server default"})
+EXAMPLE = "`24h, 1h, 15m, 0`"
 
 Timing = Literal["on_time", "late", "skip"]
 
@@ -42,6 +45,7 @@ def parse_offsets(text: str) -> list[timedelta]:
         offset = timedelta(0) if item in {"0", "start", "at start", "now"} else parse_duration(item)
         if offset is None:
             raise OffsetError(f"I can't read `{raw.strip()}` as a reminder time. Try `24h, 1h, 15m, 0`.")
+        offset = ONE_MINUTE * (offset // ONE_MINUTE)  # reminders go on whole minutes
         if offset > MAX_OFFSET:
             raise OffsetError(
                 f"`{raw.strip()}` is too early: reminders go at most {format_offset(MAX_OFFSET)} ahead."
@@ -61,6 +65,31 @@ def format_offset(offset: timedelta) -> str:
 
 def format_offsets(offsets: Sequence[timedelta]) -> str:
     return ", ".join(format_offset(offset) for offset in sorted(offsets, reverse=True))
+
+
+def read_offsets(text: str) -> str | None:
+    """A `reminders:` option as typed -> the canonical text to store (`1d, 1h, 0`), or None for
+    `default` (use the server's times). Raises OffsetError with a message that says what works."""
+    if text.strip().lower() in DEFAULT_WORDS:
+        return None
+    try:
+        return format_offsets(parse_offsets(text))
+    except OffsetError as error:
+        message = str(error)
+        if EXAMPLE not in message:
+            message += f" Reminder times go before the start, separated by commas, e.g. {EXAMPLE}."
+        raise OffsetError(f"{message} (`0` is at the start; `default` uses the server's times.)") from None
+
+
+def describe_offsets(offsets: Sequence[timedelta]) -> str:
+    """`1d, 1h and at the start`, `2h and 30m before the start`, `at the start`: for embeds and answers."""
+    before = [format_offset(offset) for offset in sorted(offsets, reverse=True) if offset]
+    if timedelta(0) in offsets:
+        return ", ".join(before) + " and at the start" if before else "at the start"
+    if not before:
+        return "none"
+    listed = before[0] if len(before) == 1 else ", ".join(before[:-1]) + " and " + before[-1]
+    return f"{listed} before the start"
 
 
 def classify_due(

@@ -58,6 +58,7 @@ class ScheduleRequest:
     note: str | None = None
     voice_channel_id: int | None = None
     capacity: int | None = None
+    reminder_offsets: str | None = None  # canonical text; None = the server's default
 
     def draft(self, start: datetime, episodes: Sequence[Episode] | None = None) -> PartyDraft:
         shown = tuple(episodes if episodes is not None else self.episodes)
@@ -72,6 +73,7 @@ class ScheduleRequest:
             note=self.note,
             voice_channel_id=self.voice_channel_id,
             capacity=self.capacity,
+            reminder_offsets=self.reminder_offsets,
         )
 
 

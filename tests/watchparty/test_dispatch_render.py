@@ -234,7 +234,7 @@ async def test_a_new_server_default_replans_parties_without_their_own_offsets(db
         await conn.execute(
             "INSERT INTO guild_party_settings (guild_id, reminder_offsets) VALUES (1, '30m, 0')"
         )
-        assert await replan_guild_parties(conn, 1, now=NOW) == 1
+        assert await replan_guild_parties(conn, 1, now=NOW) == [default]
     assert [label for _, label, _ in await pending_rows(db, default)] == ["30m", "0", "end"]
     assert [label for _, label, _ in await pending_rows(db, own)] == ["2h", "end"]
     assert [label for _, label, _ in await pending_rows(db, other_server)] == ["1d", "1h", "0", "end"]

@@ -172,6 +172,14 @@ def test_a_cancelled_party_shows_no_counts(pack: CanonPack) -> None:
     assert (embed.title or "").startswith("Cancelled") and "Going" not in [f.name for f in embed.fields]
 
 
+def test_the_embed_says_when_reminders_go_while_the_party_is_on(pack: CanonPack) -> None:
+    times = [timedelta(days=1), timedelta(hours=1), timedelta(0)]
+    shown = announcement_embed(party(), RsvpCounts(), pack, reminders=times)
+    assert "**Reminders:** 1d, 1h and at the start" in (shown.description or "")
+    cancelled = announcement_embed(party(status="cancelled"), RsvpCounts(), pack, reminders=times)
+    assert "Reminders" not in (cancelled.description or "")
+
+
 def test_party_ids_are_read_from_autocomplete_values_and_hashes() -> None:
     assert [parse_party_id(t) for t in ("12", "#12", " 12 ", "twelve", "")] == [12, 12, 12, None, None]
 
@@ -210,6 +218,14 @@ def test_a_series_plan_gives_one_episode_a_week_at_the_same_wall_time(pack: Cano
         first + timedelta(days=14, hours=-1),
     ]
     assert {d.title for d in plan.drafts} == {e.title for e in episodes}
+    assert {d.reminder_offsets for d in plan.drafts} == {None}
+
+
+def test_a_series_with_its_own_reminder_times_gives_them_to_every_party(pack: CanonPack) -> None:
+    episodes = tuple(pack.episode(e) for e in ("r1", "r2"))
+    request = ScheduleRequest("series", 1, 2, 3, episodes, "Europe/Berlin", "saved", reminder_offsets="30m")
+    plan = plan_series(request, datetime(2027, 3, 20, 19, 0, tzinfo=UTC))
+    assert [d.reminder_offsets for d in plan.drafts] == ["30m", "30m"]
 
 
 def test_discord_embed_limits_hold_for_a_long_run(pack: CanonPack) -> None:

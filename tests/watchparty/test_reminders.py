@@ -9,10 +9,12 @@ from bot.watchparty.durations import format_duration, parse_duration
 from bot.watchparty.reminders import (
     OffsetError,
     classify_due,
+    describe_offsets,
     format_offset,
     format_offsets,
     is_permanent_failure,
     parse_offsets,
+    read_offsets,
     reminder_times,
     retry_delay,
 )
@@ -126,3 +128,52 @@ def test_retry_delay_rejects_attempt_zero() -> None:
 )
 def test_permanent_failures(status: int | None, permanent: bool) -> None:
     assert is_permanent_failure(status) is permanent
+
+
+# --- the `reminders:` option ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("24h, 1h, 0", "1d, 1h, 0"), ("0, 2h", "2h, 0"), ("at start", "0"), ("90 minutes, 1h30m", "1h 30m")],
+)
+def test_a_reminders_option_is_stored_in_one_canonical_form(typed: str, stored: str) -> None:
+    assert read_offsets(typed) == stored
+
+
+@pytest.mark.parametrize("typed", ["default", " Default ", "reset"])
+def test_default_means_the_servers_times(typed: str) -> None:
+    assert read_offsets(typed) is None
+
+
+@pytest.mark.parametrize("typed", ["soon", "5 weeks", " , ", "1h, lunch"])
+def test_an_unusable_reminders_option_says_what_works(typed: str) -> None:
+    with pytest.raises(OffsetError) as caught:
+        read_offsets(typed)
+    assert "`24h, 1h, 15m, 0`" in str(caught.value) and "default" in str(caught.value)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=28 * 24 * 60 * 60), min_size=1, max_size=10))
+def test_stored_reminder_text_reads_back_to_itself(seconds: list[int]) -> None:
+    typed = ", ".join(format_duration(timedelta(seconds=s)) if s else "0" for s in seconds)
+    stored = read_offsets(typed)
+    assert stored is not None and read_offsets(stored) == stored
+    assert all(offset % timedelta(minutes=1) == timedelta(0) for offset in parse_offsets(stored))
+
+
+def test_sub_minute_offsets_go_on_the_whole_minute() -> None:
+    assert parse_offsets("1.5m, 0.5m") == [timedelta(minutes=1), timedelta(0)]
+
+
+@pytest.mark.parametrize(
+    ("offsets", "shown"),
+    [
+        ("1d, 1h, 0", "1d, 1h and at the start"),
+        ("2h, 0", "2h and at the start"),
+        ("0", "at the start"),
+        ("30m", "30m before the start"),
+        ("1d, 2h, 30m", "1d, 2h and 30m before the start"),
+    ],
+)
+def test_reminder_times_are_described_for_people(offsets: str, shown: str) -> None:
+    assert describe_offsets(parse_offsets(offsets)) == shown
