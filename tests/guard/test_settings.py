@@ -190,3 +190,21 @@ async def test_a_mod_log_the_bot_cannot_post_in_is_refused(emulator: Emulator) -
     guild.set_overwrite(hidden, guild.bot_role, deny=Permission.SEND_MESSAGES)
     refused = await run(mod, "spoilers modlog", channel=hidden)
     assert "Send Messages" in refused.text
+
+
+async def test_every_removal_is_logged_with_who_made_it(emulator: Emulator) -> None:
+    guild, mod = await configured_server(emulator)
+    spoilers, staff = guild.channel("spoilers"), guild.add_role("Staff")
+    await run(mod, "spoilers channel add", channel=spoilers)
+    await mod.slash("spoilers exempt add", role=staff)
+    await mod.slash("spoilers rule add", episode="r6", phrase="till cries for ivan")
+    before = len(modlog_texts(emulator, guild))
+    await run(mod, "spoilers channel remove", channel=spoilers)
+    await mod.slash("spoilers exempt remove", role=staff)
+    await mod.slash("spoilers rule remove", rule="till cries for ivan")
+    await run(mod, "spoilers discussion-channel")
+    await run(mod, "spoilers modlog")
+    added = modlog_texts(emulator, guild)[before:]
+    assert len(added) == 5 and all(t.startswith(f"🛠️ {mod.mention} ") for t in added), added
+    for change in ["stopped allowing spoilers", "stopped exempting", "removed spoiler rule", "unset", "off"]:
+        assert any(change in t for t in added), change
