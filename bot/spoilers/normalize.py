@@ -16,6 +16,8 @@ that a rule and a message compare equal however the message was typed:
   scores, dates and round labels ("r2", "season 50", "90-68") stay intact:
   ``0→o 1→i 3→e 4→a 5→s 7→t $→s`` and ``@→a`` when it is not the first character (so "@till" is
   a mention of "till", "iv@n" is "ivan").
+* Discord custom emoji (``<:sob:123>``, ``<a:dance:456>``) are one separator, as readers see an image
+  there, not its name: "ivan <:sob:123> dies" is "ivan dies".
 * Markdown and formatting characters (``* _ ~ ` > # \\``) and apostrophes are deleted (they never
   split a word: ``d*i*es`` is "dies", ``ivan's`` is "ivans"); every other punctuation mark, symbol
   and emoji becomes a word separator; whitespace is collapsed.
@@ -96,6 +98,7 @@ _CJK_RUN_SPLIT_RE = re.compile(f"([{_CJK_RANGES}]+)")
 _PARTICLE_AFTER_LATIN_RE = re.compile(
     r"([a-z0-9])(?:이가|이는|이랑|이야|한테|에게|께서|에서|가|이|는|은|을|를|도|의|랑|와|과|야|아)(?![가-힣])"
 )
+_CUSTOM_EMOJI_RE = re.compile(r"<a?:[A-Za-z0-9_~]+:[0-9]+>")
 _LEET_RE = re.compile(r"[013457$@](?=[0-9@$]*[a-z])")
 
 
@@ -156,6 +159,8 @@ _LEET_NEIGHBOURS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789$@")
 
 def normalize(text: str) -> str:
     """Return ``text`` as matching words: lowercase, plain, single-space separated (see module doc)."""
+    if "<" in text:
+        text = _CUSTOM_EMOJI_RE.sub(" ", text)
     if text.isascii():
         folded = text.translate(_TABLE)
     else:

@@ -130,6 +130,7 @@ async def test_an_edit_that_adds_a_spoiler_is_caught(emulator: Emulator) -> None
         "Іvаn dіеs",  # Cyrillic look-alikes
         "ivan\n\n**dies**",
         "이반 죽었어",
+        "ivan <:sob:1234567890> dies",  # a custom emoji between the words
     ],
 )
 async def test_bypasses_are_caught(emulator: Emulator, text: str) -> None:

@@ -109,3 +109,19 @@ async def test_the_state_changed_event_reloads_a_server(emulator: Emulator, live
     caught = await mina.say(thread, "ivan dies")
     await wait_deleted(emulator, caught)
     assert not kept.deleted
+
+
+async def test_the_nudge_notice_removes_itself(
+    emulator: Emulator, live: GuardOnly, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.guard import actions
+
+    assert 20 <= actions.NOTICE_SECONDS <= 60  # "after about 30 seconds"; shortened below to keep this fast
+    monkeypatch.setattr(actions, "NOTICE_SECONDS", 0.3)
+    mina = emulator.member(emulator.guild, "Mina")
+    general = emulator.guild.channel("general")
+    spoiler = await mina.say(general, "ivan dies")
+    await wait_deleted(emulator, spoiler)
+    notice = await emulator.wait_for_message(general)
+    assert mina.mention in notice.content
+    await emulator.wait_until(lambda: notice.deleted, 5, "the notice to remove itself")

@@ -101,18 +101,21 @@ async def test_the_allow_list_masks_rules_at_once(emulator: Emulator) -> None:
     guild, mod = await configured_server(emulator)
     mina = emulator.member(guild, "Mina")
     general = guild.channel("general")
-    await mod.slash("spoilers allow add", phrase="is till dead")
-    kept = await mina.say(general, "wait, is till dead?? no spoilers pls")  # a question, allowed here
-    still = await mina.say(general, "luka beats till")
+    await mod.slash("spoilers allow add", phrase="ivan is dead tired")
+    kept = await mina.say(general, "ivan is dead tired after that practice lol")  # not a death
+    still = await mina.say(general, "ivan is dead tired and then ivan dies")
     await wait_deleted(emulator, still)
     await settle(emulator, mina, general)
     assert not kept.deleted
     listed = await mod.slash("spoilers allow list")
-    assert "is till dead" in listed.text
-    choices = await mod.autocomplete("spoilers allow remove", "phrase", "till")
+    assert "ivan is dead tired" in listed.text
+    choices = await mod.autocomplete("spoilers allow remove", "phrase", "tired")
     await mod.slash("spoilers allow remove", phrase=choices[0]["value"])
-    caught = await mina.say(general, "is till dead?")
+    caught = await mina.say(general, "ivan is dead tired")
     await wait_deleted(emulator, caught)
+    log = modlog_texts(emulator, guild)
+    assert any(mod.mention in t and "allowed the phrase" in t for t in log)
+    assert any(mod.mention in t and "stopped allowing" in t for t in log)
 
 
 async def test_the_public_horizon_moves_with_the_moderators(emulator: Emulator) -> None:
@@ -187,3 +190,21 @@ async def test_a_mod_log_the_bot_cannot_post_in_is_refused(emulator: Emulator) -
     guild.set_overwrite(hidden, guild.bot_role, deny=Permission.SEND_MESSAGES)
     refused = await run(mod, "spoilers modlog", channel=hidden)
     assert "Send Messages" in refused.text
+
+
+async def test_every_removal_is_logged_with_who_made_it(emulator: Emulator) -> None:
+    guild, mod = await configured_server(emulator)
+    spoilers, staff = guild.channel("spoilers"), guild.add_role("Staff")
+    await run(mod, "spoilers channel add", channel=spoilers)
+    await mod.slash("spoilers exempt add", role=staff)
+    await mod.slash("spoilers rule add", episode="r6", phrase="till cries for ivan")
+    before = len(modlog_texts(emulator, guild))
+    await run(mod, "spoilers channel remove", channel=spoilers)
+    await mod.slash("spoilers exempt remove", role=staff)
+    await mod.slash("spoilers rule remove", rule="till cries for ivan")
+    await run(mod, "spoilers discussion-channel")
+    await run(mod, "spoilers modlog")
+    added = modlog_texts(emulator, guild)[before:]
+    assert len(added) == 5 and all(t.startswith(f"🛠️ {mod.mention} ") for t in added), added
+    for change in ["stopped allowing spoilers", "stopped exempting", "removed spoiler rule", "unset", "off"]:
+        assert any(change in t for t in added), change

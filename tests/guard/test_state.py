@@ -113,12 +113,13 @@ def test_exempt_roles_skip_the_check(pack: CanonPack) -> None:
 
 def test_server_rules_and_allow_list_take_part(pack: CanonPack) -> None:
     config = GuildConfig(
-        GUILD, rules=(Rule("r5", "mizi wins everything", "mod:7", 1),), allow=("is till dead",)
+        GUILD, rules=(Rule("r5", "mizi wins everything", "mod:7", 1),), allow=("ivan is dead tired",)
     )
     state = GuildState(config)
     found = state.detect(pack, "mizi wins everything", channel_id=GENERAL, parent_id=None, today=TODAY)
     assert found is not None and found.episode == "r5" and found.source == "mod:7"
-    assert detect(state, pack, "is till dead??") is None
+    assert detect(state, pack, "ivan is dead tired after practice") is None
+    assert detect(state, pack, "ivan is dead") == "r6"
     assert detect(state, pack, "till dies") == "final"
 
 
@@ -128,3 +129,34 @@ def test_rules_for_episodes_the_pack_lost_are_ignored(pack: CanonPack) -> None:
     )
     assert detect(state, pack, "nobody knows this") is None
     assert detect(state, pack, "sua dies") == "r1"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Is Till dead? I haven't watched yet",  # a question: a nudge naming FINAL would answer it
+        "sua lost her necklace in that fanart",
+        "Sua lost me at hello",
+        "I'll stay till the end of the stream",
+        "Till and Ivan are my favourite duo",
+    ],
+)
+def test_canon_rules_leave_ordinary_fan_chat_alone(pack: CanonPack, text: str) -> None:
+    assert detect(GuildState(GuildConfig(GUILD)), pack, text) is None
+
+
+def test_canon_rules_still_catch_what_they_are_for(pack: CanonPack) -> None:
+    state = GuildState(GuildConfig(GUILD))
+    assert detect(state, pack, "sua lost to mizi :(") == "r1"
+    assert detect(state, pack, "sua loses round 1") == "r1"
+    assert detect(state, pack, "yes, till is dead") == "final"
+
+
+def test_each_track_has_its_own_horizon(pack: CanonPack) -> None:
+    whole_main = GuildState(GuildConfig(GUILD, public_episodes=("wiege",)))
+    assert detect(whole_main, pack, "till dies") is None
+    assert detect(whole_main, pack, "till hallucinates ivan") == "scars"  # the webcomics are not public
+    comics = GuildState(GuildConfig(GUILD, public_episodes=("remember-everything",)))
+    assert detect(comics, pack, "till forgives ivan") is None
+    assert detect(comics, pack, "ivan dies") is None  # Scars builds on ROUND 6: that much is implied
+    assert detect(comics, pack, "till dies") == "final"  # the main story moves on its own

@@ -96,3 +96,9 @@ def test_conjoining_jamo_split_by_an_invisible_are_recomposed() -> None:
 
 def test_emoji_and_symbols_separate_words() -> None:
     assert normalize("ivan💀dies🔫") == "ivan dies"
+
+
+def test_custom_emoji_are_one_separator_not_words() -> None:
+    assert normalize("ivan <:sob:1234567890> dies") == "ivan dies"
+    assert normalize("ivan<a:cry_2:99>dies") == "ivan dies"
+    assert normalize("<:till:1> fanart") == "fanart"
