@@ -10,9 +10,10 @@ Semantics (phrases and messages go through the same ``normalize``):
   "ivan die", "wins" matches "win", "kisses" matches "kiss", "ivan's" matches "ivan". Past tense and
   ``-ing`` forms are NOT folded (irregular verbs make it unsafe): the phrase list carries them
   ("ivan died", "ivan dying").
-* Hangul (and kana, Han) words match as substrings of the corresponding message word, because
-  Korean attaches particles and endings: "수아 죽" matches "수아가 죽었어". A phrase of several
-  Hangul words also matches written without spaces ("수아죽었어" for "수아 죽").
+* Hangul (and kana, Han) words match at the START of the corresponding message word, because Korean
+  attaches particles and endings after the stem: "수아 죽" matches "수아가 죽었어", but "미지 죽"
+  does not match "이미지 죽이네" ("the image is great"). A phrase of several Hangul words also
+  matches written without spaces ("수아죽었어" for "수아 죽").
 * Allow-list: an occurrence of an allowed phrase masks every rule hit lying inside it (allow
   "till the end" and a rule "till" no longer fires on the R2 title; "till dies" still fires).
 
@@ -133,14 +134,13 @@ class RuleSet:
             return [(child, base, base + len(word))] if child is not None else []
         found: list[tuple[_Node, int, int]] = []
         prefixes = self._cjk_prefixes
-        for a in range(len(word)):
-            for b in range(a + 1, len(word) + 1):
-                piece = word[a:b]
-                if piece not in prefixes:
-                    break
-                child = children.get(piece)
-                if child is not None:
-                    found.append((child, base + a, base + b))
+        for b in range(1, len(word) + 1):  # stems at the start of the word; particles/endings follow
+            piece = word[:b]
+            if piece not in prefixes:
+                break
+            child = children.get(piece)
+            if child is not None:
+                found.append((child, base, base + b))
         return found
 
     def match(self, visible_text: str) -> list[Hit]:
@@ -158,9 +158,7 @@ class RuleSet:
             keys = ["" if _CJK_RE.match(w) else fold(w) for w in words]
             cjk_firsts = self._cjk_first_chars
             firsts = [
-                i
-                for i, key in enumerate(keys)
-                if key in root or (not key and not cjk_firsts.isdisjoint(words[i]))
+                i for i, key in enumerate(keys) if key in root or (not key and words[i][0] in cjk_firsts)
             ]
         if not firsts:
             return []

@@ -64,6 +64,14 @@ def test_hangul_phrase_matches_words_with_particles_and_endings() -> None:
     assert episodes("수아는 죽는다") == {"R1"}
 
 
+def test_hangul_phrase_matches_only_at_the_start_of_a_word() -> None:
+    # Korean attaches endings after the stem; a name inside another word is not the name.
+    mizi = [Rule("R5", "미지 죽"), Rule("R6", "틸 죽")]
+    assert episodes("이미지 죽이네", mizi) == frozenset()  # "the image is great"
+    assert episodes("스틸 죽인다", mizi) == frozenset()  # "the still is awesome"
+    assert episodes("미지가 죽었어", mizi) == {"R5"}
+
+
 def test_hangul_phrase_matches_without_spaces() -> None:
     assert episodes("수아죽었어") == {"R1"}
 
@@ -140,18 +148,14 @@ def test_empty_rule_set_matches_nothing() -> None:
 
 def _word_matches(phrase_word: str, message_word: str) -> bool:
     if is_cjk(phrase_word[0]):
-        return is_cjk(message_word[0]) and phrase_word in message_word
+        return is_cjk(message_word[0]) and message_word.startswith(phrase_word)
     return fold(phrase_word) == fold(message_word)
 
 
 def _spans_in_word(phrase_word: str, message_word: str, offset: int) -> list[tuple[int, int]]:
     if not is_cjk(phrase_word[0]):
         return [(offset, offset + len(message_word))]
-    return [
-        (offset + i, offset + i + len(phrase_word))
-        for i in range(len(message_word))
-        if message_word.startswith(phrase_word, i)
-    ]
+    return [(offset, offset + len(phrase_word))] if message_word.startswith(phrase_word) else []
 
 
 def _occurrences(phrase: str, words: list[str], starts: list[int]) -> list[tuple[int, int]]:
