@@ -134,10 +134,15 @@ def episode_field(episode: Episode, ctx: CardContext, level: int = FULL) -> tupl
 
 
 def support_text(ctx: CardContext) -> str:
-    text = DEFAULT_SUPPORT
-    if ctx.support_message and ctx.support_message.strip():
-        text += "\n" + escape_text(ctx.support_message.strip())
-    return text[:FIELD_VALUE_LIMIT]
+    own = (ctx.support_message or "").strip()
+    if not own:
+        return DEFAULT_SUPPORT
+    room = FIELD_VALUE_LIMIT - len(DEFAULT_SUPPORT) - 1
+    shown = escape_text(own)
+    while len(shown) > room:  # escaping made it too long: cut the raw text, so no escape is cut in half
+        own = own[: len(own) - (len(shown) - room) - 1].rstrip()
+        shown = escape_text(own) + "…"
+    return f"{DEFAULT_SUPPORT}\n{shown}"
 
 
 def needs_support(episodes: Sequence[Episode]) -> bool:

@@ -95,6 +95,16 @@ def test_channel_links_in_notes_and_the_support_message_stay_links() -> None:
     assert f"Talk to us in {channel}, not \\<@1\\> \\|\\|here\\|\\|" in support
 
 
+def test_a_support_message_that_escaping_makes_too_long_is_cut_between_escapes() -> None:
+    heavy = make_pack([[("suicide-self-harm", "")]])
+    for message in ("*" * 500, "|*" * 250, "-<@1>|*" * 71):
+        support = render_card(heavy, ["e0"], CardContext({}, message))[-1][1]
+        assert len(support) <= FIELD_VALUE_LIMIT and support.endswith("…")
+        own = support.removeprefix(DEFAULT_SUPPORT + "\n").removesuffix("…")
+        assert not re.search(r"(?<!\\)(?:\\\\)*[*|]", own), "every * and | is still escaped"
+        assert not own.endswith("\\") and not can_mention(own)
+
+
 def test_support_field_only_for_support_topics() -> None:
     quiet = make_pack([[("blood", "")]])
     assert [name for name, _ in render_card(quiet, ["e0"], CardContext({}, "Talk to us"))] == [
