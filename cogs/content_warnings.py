@@ -16,7 +16,7 @@ from bot.canon.warnings import TOPICS
 from bot.checks import moderator_only
 from bot.client import Clematis
 from bot.content_warnings import CardContext, card_embed, dm_member, load_card_context
-from bot.content_warnings.card import DEFAULT_SUPPORT, support_text
+from bot.content_warnings.card import DEFAULT_SUPPORT, escape_text, support_text
 from bot.content_warnings.links import claim_link_card, episode_links, linked_episodes
 from bot.content_warnings.preferences import (
     Preferences,
@@ -38,7 +38,6 @@ from bot.content_warnings.server import (
 from bot.episodes import episode_choices, resolve_episode
 from bot.errors import UserError
 from bot.modlog import write_modlog
-from bot.spoilers import escape_spoiler
 from bot.ui import BaseView
 
 log = logging.getLogger(__name__)
@@ -217,7 +216,7 @@ class ContentWarnings(commands.Cog):
         await set_episode_note(self.bot.db, guild_id, chosen.id, note, set_by=interaction.user.id)
         ctx = await load_card_context(self.bot.db, guild_id)
         title = discord.utils.escape_markdown(chosen.title)
-        said = f"||{escape_spoiler(note)}||" if note else "removed"
+        said = f"||{escape_text(note)}||" if note else "removed"
         await interaction.response.send_message(
             f"Server note on **{title}** {'saved' if note else 'removed'}. Everyone's card now looks like this:",
             embed=card_embed(self.bot.canon.pack, [chosen.id], ctx),
@@ -252,7 +251,7 @@ class ContentWarnings(commands.Cog):
             embed=embed,
             ephemeral=True,
         )
-        logged = escape_spoiler(message) if message else f"(default only) {DEFAULT_SUPPORT}"
+        logged = escape_text(message) if message else f"(default only) {DEFAULT_SUPPORT}"
         await write_modlog(
             self.bot,
             guild_id,

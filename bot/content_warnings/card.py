@@ -14,6 +14,7 @@ episodes that no longer fit by title only.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -57,6 +58,17 @@ class CardContext:
 PUBLIC_CONTEXT = CardContext(guild_notes={}, support_message=None)
 
 
+_ESCAPED_CHANNEL = re.compile(r"\\<\\#([0-9]{1,20})\\>")
+
+
+def escape_text(text: str) -> str:
+    """Moderator or pack text made safe for a card (`escape_spoiler`: no pings, no markdown, no way out
+    of a spoiler tag), except that channel links stay links: Discord turns "#support" typed into a
+    command option into ``<#id>``, which never pings and is what a support message most often points to.
+    """
+    return _ESCAPED_CHANNEL.sub(r"<#\1>", escape_spoiler(text))
+
+
 def _cut(text: str, limit: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
@@ -64,7 +76,7 @@ def _cut(text: str, limit: int) -> str:
 
 def _tagged(text: str) -> str:
     """Raw text, escaped so it can neither leave its spoiler tag nor ping, inside one tag."""
-    return f"||{escape_spoiler(text)}||"
+    return f"||{escape_text(text)}||"
 
 
 def field_name(episode: Episode) -> str:
@@ -89,7 +101,10 @@ def _episode_lines(episode: Episode, ctx: CardContext, level: int) -> list[str]:
         if (line := _topic_line(warning.topic, warning.note, ctx, level)) is not None
     ]
     if not lines:
-        lines.append("• None listed in the canon pack (that is not a promise: check with your server).")
+        lines.append(
+            "• No warnings are listed for this episode yet. That does not mean nothing in it is upsetting: "
+            "if you are unsure, ask your server's moderators."
+        )
     server_note = ctx.guild_notes.get(episode.id, "").strip()
     if server_note:
         lines.append(
@@ -119,10 +134,15 @@ def episode_field(episode: Episode, ctx: CardContext, level: int = FULL) -> tupl
 
 
 def support_text(ctx: CardContext) -> str:
-    text = DEFAULT_SUPPORT
-    if ctx.support_message and ctx.support_message.strip():
-        text += "\n" + escape_spoiler(ctx.support_message.strip())
-    return text[:FIELD_VALUE_LIMIT]
+    own = (ctx.support_message or "").strip()
+    if not own:
+        return DEFAULT_SUPPORT
+    room = FIELD_VALUE_LIMIT - len(DEFAULT_SUPPORT) - 1
+    shown = escape_text(own)
+    while len(shown) > room:  # escaping made it too long: cut the raw text, so no escape is cut in half
+        own = own[: len(own) - (len(shown) - room) - 1].rstrip()
+        shown = escape_text(own) + "…"
+    return f"{DEFAULT_SUPPORT}\n{shown}"
 
 
 def needs_support(episodes: Sequence[Episode]) -> bool:

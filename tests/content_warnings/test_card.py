@@ -43,12 +43,13 @@ def make_pack(warnings_per_episode: list[list[tuple[str, str]]]) -> CanonPack:
 
 
 def can_mention(value: str) -> bool:
-    """True when text outside links could render a mention (links stay clickable, embeds never ping)."""
+    """True when text outside links could render a mention of someone (``@everyone``, ``@here``, a member
+    or a role). Channel links (``<#id>``) ping nobody and may stay; links stay clickable."""
     outside_links = re.sub(r"https?://\S+", " ", value)
     return (
         "@everyone" in outside_links
         or "@here" in outside_links
-        or bool(re.search(r"(?<!\\)<[@#]", outside_links))
+        or bool(re.search(r"(?<!\\)<@", outside_links))
     )
 
 
@@ -84,6 +85,26 @@ def test_server_note_is_escaped_inside_one_tag() -> None:
     assert "@everyone" not in line and "<@&42>" not in line
 
 
+def test_channel_links_in_notes_and_the_support_message_stay_links() -> None:
+    channel = "<#123456789012345678>"
+    ctx = CardContext({"e0": f"see {channel} first"}, f"Talk to us in {channel}, not <@1> ||here||")
+    fields = render_card(make_pack([[("suicide-self-harm", "")]]), ["e0"], ctx)
+    note = next(line for line in fields[0][1].splitlines() if line.startswith("**Server note:**"))
+    assert note == f"**Server note:** ||see {channel} first||"
+    support = fields[-1][1]
+    assert f"Talk to us in {channel}, not \\<@1\\> \\|\\|here\\|\\|" in support
+
+
+def test_a_support_message_that_escaping_makes_too_long_is_cut_between_escapes() -> None:
+    heavy = make_pack([[("suicide-self-harm", "")]])
+    for message in ("*" * 500, "|*" * 250, "-<@1>|*" * 71):
+        support = render_card(heavy, ["e0"], CardContext({}, message))[-1][1]
+        assert len(support) <= FIELD_VALUE_LIMIT and support.endswith("…")
+        own = support.removeprefix(DEFAULT_SUPPORT + "\n").removesuffix("…")
+        assert not re.search(r"(?<!\\)(?:\\\\)*[*|]", own), "every * and | is still escaped"
+        assert not own.endswith("\\") and not can_mention(own)
+
+
 def test_support_field_only_for_support_topics() -> None:
     quiet = make_pack([[("blood", "")]])
     assert [name for name, _ in render_card(quiet, ["e0"], CardContext({}, "Talk to us"))] == [
@@ -100,7 +121,8 @@ def test_support_field_only_for_support_topics() -> None:
 
 def test_episode_without_warnings_says_none_are_listed() -> None:
     value = render_card(make_pack([[]]), ["e0"], CardContext({}, None))[0][1]
-    assert "None listed" in value
+    assert "No warnings are listed for this episode yet" in value
+    assert "canon pack" not in value, "no jargon for a fan"
 
 
 def test_repeated_and_unknown_episodes_are_dropped() -> None:

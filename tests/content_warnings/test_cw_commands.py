@@ -129,12 +129,22 @@ async def test_a_note_cannot_ping_or_break_out_of_its_spoiler_tag(world: World) 
 
 async def test_support_message_follows_the_default_on_heavy_cards(world: World) -> None:
     guild = world.emulator.guild
+    modlog, help_desk = guild.channel("mod-log"), guild.add_text_channel("support")
+    world.sql(
+        "INSERT OR REPLACE INTO guild_settings (guild_id, modlog_channel) VALUES (?, ?)",
+        (guild.id, modlog.id),
+    )
     mod = world.emulator.moderator(guild, "Mod Support")
-    await mod.slash("cw support-message", text="Our #support channel is open, or DM a mod. @here")
+    # A client turns "#support" typed into an option into a channel link, <#id>: it must stay a link.
+    text = f"Our {help_desk.mention} channel is open, or DM a mod. @here"
+    saved = await mod.slash("cw support-message", text=text)
+    assert saved.ephemeral and help_desk.mention in saved.embed["description"]
+    logged = await world.emulator.wait_for_message(modlog, lambda m: "support message" in m.text)
+    assert help_desk.mention in logged.text and not logged.pings
     card = (await world.emulator.member(guild, "Reader 2").slash("cw episode", episode="r1")).embed
     support = card["fields"][-1]["value"]
     assert support.startswith(DEFAULT_SUPPORT)
-    assert "support channel is open" in support and "@here" not in support
+    assert f"Our {help_desk.mention} channel is open" in support and "@here" not in support
     await mod.slash("cw support-message")
     card = (await world.emulator.member(guild, "Reader 3").slash("cw episode", episode="r1")).embed
     assert card["fields"][-1]["value"] == DEFAULT_SUPPORT
@@ -195,3 +205,27 @@ async def test_closed_dms_keep_the_opt_in_off_and_are_recorded(world: World) -> 
         "SELECT dm_before_parties, dm_closed_at FROM member_preferences WHERE user_id = ?", (mina.id,)
     )
     assert row[0]["dm_before_parties"] == 0 and row[0]["dm_closed_at"]
+
+
+async def test_party_dms_can_be_turned_off_again(world: World) -> None:
+    mina = world.emulator.member(world.emulator.guild, "Mina stops DMs")
+    dms = world.emulator.dm_channel(mina.user)
+    opened = await mina.slash("cw preferences")
+    turned = await mina.click(opened, "DM me before parties")
+    await turned.wait_for(lambda r: "Stop DMs" in str(r.buttons))
+    await world.emulator.wait_for_message(dms)
+    stopped = await mina.click(opened, "Stop DMs before parties")
+    assert "DM me before parties" in str(stopped.buttons)
+    row = world.sql("SELECT dm_before_parties FROM member_preferences WHERE user_id = ?", (mina.id,))
+    assert row[0]["dm_before_parties"] == 0
+    assert len(world.emulator.messages_in(dms)) == 1, "turning DMs off sends no DM"
+
+
+async def test_choosing_no_topics_hides_every_topic_again(world: World) -> None:
+    mina = world.emulator.member(world.emulator.guild, "Mina changes her mind")
+    opened = await mina.slash("cw preferences")
+    await mina.select(opened, "cw:topics", ["blood"])
+    assert "**Blood**" in field_values((await mina.slash("cw episode", episode="r5")).embed)
+    none = await mina.select(opened, "cw:topics", [])
+    assert "None: every topic stays behind a spoiler tag" in none.text
+    assert "||Blood||" in field_values((await mina.slash("cw episode", episode="r5")).embed)
