@@ -248,7 +248,7 @@ class WatchParties(commands.Cog):
             weeks = weekly_episodes(pack, resolve_episode(self.bot.canon, episode), count, MAX_SERIES)
         except EpisodeError as error:
             raise UserError(str(error)) from None
-        reading, source = await read_when(self.bot, interaction, when, timezone)
+        reading, source = await read_when(self.bot, interaction, when, timezone, weekly=True)
         request = ScheduleRequest(
             kind="series",
             guild_id=interaction.guild_id,
