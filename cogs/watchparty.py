@@ -28,7 +28,7 @@ from bot.watchparty.parties import (
     Party,
     create_party,
     create_series,
-    delete_party,
+    delete_parties,
     get_party,
     party_reminders,
     set_announcement,
@@ -61,6 +61,16 @@ async def answer(interaction: discord.Interaction, lines: list[str]) -> None:
     await interaction.edit_original_response(content="\n".join(lines)[:2000], view=None)
 
 
+class CannotAnnounce(Exception):
+    """The announcement could not be posted; `str()` says what I need, for the member."""
+
+    def __init__(self, channel_id: int) -> None:
+        super().__init__(
+            f"I can't post the announcement in <#{channel_id}>: I need **View Channel**, **Send Messages** "
+            "and **Embed Links** there."
+        )
+
+
 def minute(start: datetime) -> datetime:
     """Parties start on a whole minute ("in 3 hours" is read at the second the command ran)."""
     return start.replace(second=0, microsecond=0)
@@ -90,18 +100,14 @@ class WatchParties(commands.Cog):
             raise UserError(str(error)) from None
 
     async def _publish(self, party_id: int) -> tuple[Party, list[str]]:
-        """Announce a stored party and mirror it as a Discord event. Undoes the party if I can't post."""
+        """Announce a stored party and mirror it as a Discord event. Raises CannotAnnounce if I can't post
+        (the caller removes what it stored)."""
         party = await get_party(self.bot.db, party_id)
         assert party is not None
         try:
             message = await self.board.announce(party)
         except discord.HTTPException:
-            await delete_party(self.bot.db, party_id)
-            self.bot.dispatch("due_work_changed")
-            raise UserError(
-                f"I can't post the announcement in <#{party.channel_id}>: I need **View Channel**, **Send "
-                "Messages** and **Embed Links** there. Nothing was scheduled."
-            ) from None
+            raise CannotAnnounce(party.channel_id) from None
         await set_announcement(self.bot.db, party_id, message.id)
         party = await get_party(self.bot.db, party_id)
         assert party is not None
@@ -118,8 +124,13 @@ class WatchParties(commands.Cog):
         self, interaction: discord.Interaction, request: ScheduleRequest, start: datetime
     ) -> None:
         party_id = await create_party(self.bot.db, request.draft(minute(start)), now=datetime.now(UTC))
-        party, notes = await self._publish(party_id)
-        self.bot.dispatch("due_work_changed")
+        try:
+            party, notes = await self._publish(party_id)
+        except CannotAnnounce as error:
+            await delete_parties(self.bot.db, [party_id])
+            raise UserError(f"{error} Nothing was scheduled.") from None
+        finally:
+            self.bot.dispatch("due_work_changed")
         lines = [
             f"Scheduled **{discord.utils.escape_markdown(party.title)}** for {when_text(party.starts_at)}: "
             f"[announcement]({party.jump_url()}).",
@@ -134,7 +145,7 @@ class WatchParties(commands.Cog):
     ) -> None:
         plan = plan_series(request, minute(start))
         following = after(self.bot.canon.pack, plan.weeks[-1][1])
-        _series_id, ids = await create_series(
+        series_id, ids = await create_series(
             self.bot.db,
             plan.drafts,
             wall_time=plan.wall_time,
@@ -148,8 +159,16 @@ class WatchParties(commands.Cog):
         ]
         notes: list[str] = []
         try:
-            for party_id, (occurrence, episode) in zip(ids, plan.weeks, strict=True):
-                party, party_notes = await self._publish(party_id)
+            for week, (party_id, (occurrence, episode)) in enumerate(zip(ids, plan.weeks, strict=True)):
+                try:
+                    party, party_notes = await self._publish(party_id)
+                except CannotAnnounce as error:
+                    await delete_parties(self.bot.db, ids[week:], series_id=series_id)
+                    if week == 0:
+                        raise UserError(f"{error} Nothing was scheduled.") from None
+                    lines[0] = lines[0].replace(f"{len(ids)} parties", f"{week} of {len(ids)} parties", 1)
+                    notes.append(f"⚠️ {error} The other {len(ids) - week} weeks were not scheduled.")
+                    break
                 notes += [note for note in party_notes if note not in notes]
                 flag = " ⚠️ clocks change that day: it starts later" if occurrence.gap_shifted else ""
                 lines.append(f"• {when_text(party.starts_at)} — [{episode.title}]({party.jump_url()}){flag}")
