@@ -64,11 +64,12 @@ async def answer(interaction: discord.Interaction, lines: list[str]) -> None:
 class CannotAnnounce(Exception):
     """The announcement could not be posted; `str()` says what I need, for the member."""
 
-    def __init__(self, channel_id: int) -> None:
-        super().__init__(
-            f"I can't post the announcement in <#{channel_id}>: I need **View Channel**, **Send Messages** "
-            "and **Embed Links** there."
-        )
+    def __init__(self, channel_id: int, error: discord.HTTPException) -> None:
+        if isinstance(error, discord.Forbidden | discord.NotFound):
+            why = "I need **View Channel**, **Send Messages** and **Embed Links** there."
+        else:  # Discord itself failed: permissions are not the problem
+            why = f"Discord answered {error.status}; try again in a moment."
+        super().__init__(f"I can't post the announcement in <#{channel_id}>: {why}")
 
 
 def minute(start: datetime) -> datetime:
@@ -106,8 +107,8 @@ class WatchParties(commands.Cog):
         assert party is not None
         try:
             message = await self.board.announce(party)
-        except discord.HTTPException:
-            raise CannotAnnounce(party.channel_id) from None
+        except discord.HTTPException as error:
+            raise CannotAnnounce(party.channel_id, error) from None
         await set_announcement(self.bot.db, party_id, message.id)
         party = await get_party(self.bot.db, party_id)
         assert party is not None

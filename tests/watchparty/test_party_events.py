@@ -143,6 +143,7 @@ async def test_a_series_cut_short_by_discord_keeps_the_weeks_announced_and_says_
     emulator.faults.server_error("POST", posts, status=503, count=1)  # the second week's announcement
     reply = await asked
     assert "1 of 3 parties" in reply.text and "other 2 weeks were not scheduled" in reply.text
+    assert "Discord answered 503" in reply.text and "Send Messages" not in reply.text
     with sqlite3.connect(bot.db_path) as conn:
         kept = conn.execute("SELECT id, message_id, series_id FROM watch_parties").fetchall()
         assert len(kept) == 1 and kept[0][1] is not None
