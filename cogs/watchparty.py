@@ -36,7 +36,7 @@ from bot.watchparty.parties import (
 from bot.watchparty.reminders import describe_offsets
 from bot.watchparty.scheduling import MAX_SERIES, ScheduleRequest, plan_series
 from bot.watchparty.walltime import describe
-from bot.watchparty.zone_input import autocomplete_zone, read_when
+from bot.watchparty.zone_input import ZONE_FREE, autocomplete_zone, read_when
 
 TextLike = discord.TextChannel | discord.Thread
 Voice = discord.VoiceChannel | discord.StageChannel
@@ -70,6 +70,13 @@ class CannotAnnounce(Exception):
         else:  # Discord itself failed: permissions are not the problem
             why = f"Discord answered {error.status}; try again in a moment."
         super().__init__(f"I can't post the announcement in <#{channel_id}>: {why}")
+
+
+def read_line(request: ScheduleRequest, party: Party) -> str:
+    """How the time was read. A relative time ("in 3 hours") was read in no zone, so none is named."""
+    if request.zone_source == ZONE_FREE and request.zone == "UTC":
+        return "That time needs no time zone: everyone sees it in their own."
+    return f"I read the time in `{request.zone}` ({request.zone_source}): {describe(party.starts_at, party.zoneinfo)}."
 
 
 def minute(start: datetime) -> datetime:
@@ -135,8 +142,7 @@ class WatchParties(commands.Cog):
         lines = [
             f"Scheduled **{discord.utils.escape_markdown(party.title)}** for {when_text(party.starts_at)}: "
             f"[announcement]({party.jump_url()}).",
-            f"I read the time in `{request.zone}` ({request.zone_source}): "
-            f"{describe(party.starts_at, party.zoneinfo)}.",
+            read_line(request, party),
             await self._reminder_line(party),
         ]
         await answer(interaction, lines + notes)

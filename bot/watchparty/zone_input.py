@@ -25,6 +25,8 @@ from bot.watchparty.zones import ZoneError, resolve_zone, zone_choices
 if TYPE_CHECKING:
     from bot.client import Clematis
 
+ZONE_FREE = "the time you typed"  # where the zone came from when the text fixed the instant by itself
+
 
 def zone_summary(zone: str) -> str:
     """`Asia/Seoul` (it is Sat 5 Dec 2026, 20:00 KST (UTC+09:00) there now)."""
@@ -109,7 +111,7 @@ async def read_when(
     elif known := await planning_zone(bot.db, interaction.user.id, interaction.guild_id or 0):
         zone, source = ZoneInfo(known[0]), known[1]
     elif reading := zone_free_reading(when, now, named_zone=weekly):
-        return reading, "the time you typed"
+        return reading, ZONE_FREE
     else:
         why = "A weekly series keeps the same local time, so I need its time zone. " if weekly else ""
         raise UserError(

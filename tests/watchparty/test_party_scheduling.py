@@ -154,6 +154,7 @@ async def test_a_relative_time_needs_no_zone(world: tuple[Emulator, BotProcess])
         before + timedelta(hours=3) - timedelta(minutes=1) <= start <= datetime.now(UTC) + timedelta(hours=3)
     )
     assert stamp(start) in reply.text
+    assert "needs no time zone" in reply.text and "UTC" not in reply.text  # nothing was assumed
 
 
 @shared_loop
