@@ -28,7 +28,7 @@ from bot.watchparty.parties import (
     Party,
     create_party,
     create_series,
-    delete_party,
+    delete_parties,
     get_party,
     party_reminders,
     set_announcement,
@@ -36,7 +36,7 @@ from bot.watchparty.parties import (
 from bot.watchparty.reminders import describe_offsets
 from bot.watchparty.scheduling import MAX_SERIES, ScheduleRequest, plan_series
 from bot.watchparty.walltime import describe
-from bot.watchparty.zone_input import autocomplete_zone, read_when
+from bot.watchparty.zone_input import ZONE_FREE, autocomplete_zone, read_when
 
 TextLike = discord.TextChannel | discord.Thread
 Voice = discord.VoiceChannel | discord.StageChannel
@@ -59,6 +59,24 @@ async def autocomplete_episode(
 async def answer(interaction: discord.Interaction, lines: list[str]) -> None:
     """Replace the deferred answer (slash command) or the confirmation message (button)."""
     await interaction.edit_original_response(content="\n".join(lines)[:2000], view=None)
+
+
+class CannotAnnounce(Exception):
+    """The announcement could not be posted; `str()` says what I need, for the member."""
+
+    def __init__(self, channel_id: int, error: discord.HTTPException) -> None:
+        if isinstance(error, discord.Forbidden | discord.NotFound):
+            why = "I need **View Channel**, **Send Messages** and **Embed Links** there."
+        else:  # Discord itself failed: permissions are not the problem
+            why = f"Discord answered {error.status}; try again in a moment."
+        super().__init__(f"I can't post the announcement in <#{channel_id}>: {why}")
+
+
+def read_line(request: ScheduleRequest, party: Party) -> str:
+    """How the time was read. A relative time ("in 3 hours") was read in no zone, so none is named."""
+    if request.zone_source == ZONE_FREE and request.zone == "UTC":
+        return "That time needs no time zone: everyone sees it in their own."
+    return f"I read the time in `{request.zone}` ({request.zone_source}): {describe(party.starts_at, party.zoneinfo)}."
 
 
 def minute(start: datetime) -> datetime:
@@ -90,18 +108,14 @@ class WatchParties(commands.Cog):
             raise UserError(str(error)) from None
 
     async def _publish(self, party_id: int) -> tuple[Party, list[str]]:
-        """Announce a stored party and mirror it as a Discord event. Undoes the party if I can't post."""
+        """Announce a stored party and mirror it as a Discord event. Raises CannotAnnounce if I can't post
+        (the caller removes what it stored)."""
         party = await get_party(self.bot.db, party_id)
         assert party is not None
         try:
             message = await self.board.announce(party)
-        except discord.HTTPException:
-            await delete_party(self.bot.db, party_id)
-            self.bot.dispatch("due_work_changed")
-            raise UserError(
-                f"I can't post the announcement in <#{party.channel_id}>: I need **View Channel**, **Send "
-                "Messages** and **Embed Links** there. Nothing was scheduled."
-            ) from None
+        except discord.HTTPException as error:
+            raise CannotAnnounce(party.channel_id, error) from None
         await set_announcement(self.bot.db, party_id, message.id)
         party = await get_party(self.bot.db, party_id)
         assert party is not None
@@ -118,13 +132,17 @@ class WatchParties(commands.Cog):
         self, interaction: discord.Interaction, request: ScheduleRequest, start: datetime
     ) -> None:
         party_id = await create_party(self.bot.db, request.draft(minute(start)), now=datetime.now(UTC))
-        party, notes = await self._publish(party_id)
-        self.bot.dispatch("due_work_changed")
+        try:
+            party, notes = await self._publish(party_id)
+        except CannotAnnounce as error:
+            await delete_parties(self.bot.db, [party_id])
+            raise UserError(f"{error} Nothing was scheduled.") from None
+        finally:
+            self.bot.dispatch("due_work_changed")
         lines = [
             f"Scheduled **{discord.utils.escape_markdown(party.title)}** for {when_text(party.starts_at)}: "
             f"[announcement]({party.jump_url()}).",
-            f"I read the time in `{request.zone}` ({request.zone_source}): "
-            f"{describe(party.starts_at, party.zoneinfo)}.",
+            read_line(request, party),
             await self._reminder_line(party),
         ]
         await answer(interaction, lines + notes)
@@ -134,7 +152,7 @@ class WatchParties(commands.Cog):
     ) -> None:
         plan = plan_series(request, minute(start))
         following = after(self.bot.canon.pack, plan.weeks[-1][1])
-        _series_id, ids = await create_series(
+        series_id, ids = await create_series(
             self.bot.db,
             plan.drafts,
             wall_time=plan.wall_time,
@@ -148,8 +166,16 @@ class WatchParties(commands.Cog):
         ]
         notes: list[str] = []
         try:
-            for party_id, (occurrence, episode) in zip(ids, plan.weeks, strict=True):
-                party, party_notes = await self._publish(party_id)
+            for week, (party_id, (occurrence, episode)) in enumerate(zip(ids, plan.weeks, strict=True)):
+                try:
+                    party, party_notes = await self._publish(party_id)
+                except CannotAnnounce as error:
+                    await delete_parties(self.bot.db, ids[week:], series_id=series_id)
+                    if week == 0:
+                        raise UserError(f"{error} Nothing was scheduled.") from None
+                    lines[0] = lines[0].replace(f"{len(ids)} parties", f"{week} of {len(ids)} parties", 1)
+                    notes.append(f"⚠️ {error} The other {len(ids) - week} weeks were not scheduled.")
+                    break
                 notes += [note for note in party_notes if note not in notes]
                 flag = " ⚠️ clocks change that day: it starts later" if occurrence.gap_shifted else ""
                 lines.append(f"• {when_text(party.starts_at)} — [{episode.title}]({party.jump_url()}){flag}")
@@ -248,7 +274,7 @@ class WatchParties(commands.Cog):
             weeks = weekly_episodes(pack, resolve_episode(self.bot.canon, episode), count, MAX_SERIES)
         except EpisodeError as error:
             raise UserError(str(error)) from None
-        reading, source = await read_when(self.bot, interaction, when, timezone)
+        reading, source = await read_when(self.bot, interaction, when, timezone, weekly=True)
         request = ScheduleRequest(
             kind="series",
             guild_id=interaction.guild_id,

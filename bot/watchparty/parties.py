@@ -224,10 +224,17 @@ async def create_series(
     return series_id, ids
 
 
-async def delete_party(db: Database, party_id: int) -> None:
-    """Remove a party that never got announced (its due work and RSVPs go with it)."""
+async def delete_parties(db: Database, party_ids: Sequence[int], *, series_id: int | None = None) -> None:
+    """Remove parties that never got announced (their due work and RSVPs go with them), and their
+    series if none of its parties is left."""
     async with db.transaction() as conn:
-        await conn.execute("DELETE FROM watch_parties WHERE id = ?", (party_id,))
+        await conn.executemany("DELETE FROM watch_parties WHERE id = ?", [(i,) for i in party_ids])
+        if series_id is not None:
+            await conn.execute(
+                "DELETE FROM party_series WHERE id = ? "
+                "AND NOT EXISTS (SELECT 1 FROM watch_parties WHERE series_id = ?)",
+                (series_id, series_id),
+            )
 
 
 async def get_party(db: Database, party_id: int) -> Party | None:

@@ -21,17 +21,21 @@ MAX_SERIES = 12
 _PROBES = (ZoneInfo("UTC"), ZoneInfo("Pacific/Kiritimati"))  # UTC and UTC+14: as far apart as zones go
 
 
-def zone_free_reading(text: str, now: datetime) -> WhenResult | None:
+def zone_free_reading(text: str, now: datetime, *, named_zone: bool = False) -> WhenResult | None:
     """The reading of `text` when it does not depend on a zone ("in 3 hours", "8pm KST"), else None.
 
     Parsed in two zones 14 hours apart: if both readings agree, the text fixed the instant by itself.
-    The result's zone is the one the text named (UTC for relative times).
+    The result's zone is the one the text named (UTC for relative times). With `named_zone`, only a
+    zone named in the text will do: a weekly series repeats a local wall time, which an instant alone
+    ("in 3 hours") does not give.
     """
     try:
         readings = [parse_when(text, zone, now) for zone in _PROBES]
     except WhenError:
         return None
     first, second = readings
+    if named_zone and first.zone.key != second.zone.key:  # each probe kept its own zone: none was named
+        return None
     return first if first.options == second.options else None
 
 

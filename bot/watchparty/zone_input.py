@@ -25,6 +25,8 @@ from bot.watchparty.zones import ZoneError, resolve_zone, zone_choices
 if TYPE_CHECKING:
     from bot.client import Clematis
 
+ZONE_FREE = "the time you typed"  # where the zone came from when the text fixed the instant by itself
+
 
 def zone_summary(zone: str) -> str:
     """`Asia/Seoul` (it is Sat 5 Dec 2026, 20:00 KST (UTC+09:00) there now)."""
@@ -91,12 +93,15 @@ async def read_when(
     when: str,
     typed_zone: str | None,
     fallback: str | None = None,
+    *,
+    weekly: bool = False,
 ) -> tuple[WhenResult, str]:
     """Parse `when` in the right zone; returns the reading and where its zone came from.
 
     The zone is the `timezone` option, else `fallback` (an edited party's zone), else the member's saved
     zone, else the server's default, else none is needed if the text fixes the instant ("in 3 hours",
-    "8pm KST"). Otherwise the member is asked: never UTC or the host's zone by accident.
+    "8pm KST"). Otherwise the member is asked: never UTC or the host's zone by accident. A `weekly`
+    series repeats a local wall time, so for it only a zone named in the text stands in for a zone.
     """
     now = datetime.now(UTC)
     if typed_zone:
@@ -105,11 +110,12 @@ async def read_when(
         zone, source = ZoneInfo(fallback), "the party's time zone"
     elif known := await planning_zone(bot.db, interaction.user.id, interaction.guild_id or 0):
         zone, source = ZoneInfo(known[0]), known[1]
-    elif reading := zone_free_reading(when, now):
-        return reading, "the time you typed"
+    elif reading := zone_free_reading(when, now, named_zone=weekly):
+        return reading, ZONE_FREE
     else:
+        why = "A weekly series keeps the same local time, so I need its time zone. " if weekly else ""
         raise UserError(
-            f"Which time zone is `{when.replace('`', 'ˋ')}` in? I don't know yours yet. Save it "
+            f"Which time zone is `{when.replace('`', 'ˋ')}` in? {why}I don't know yours yet. Save it "
             f"once with {bot.mention_command('timezone set')} (a city like `Seoul` works), or add "
             "`timezone:` to this command. Moderators can set a server default with "
             f"{bot.mention_command('watchparty settings')}."

@@ -3,6 +3,7 @@ Discord's limit of 100 upcoming events leave the party working with a clear note
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import Any
 
@@ -103,3 +104,48 @@ async def test_a_channel_i_cannot_post_in_schedules_nothing(emulator: Emulator, 
     with sqlite3.connect(bot.db_path) as conn:
         assert conn.execute("SELECT count(*) FROM watch_parties").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM due_work").fetchone() == (0,)
+
+
+async def test_a_series_in_a_channel_i_cannot_post_in_schedules_nothing(
+    emulator: Emulator, bot: BotProcess
+) -> None:
+    secret = emulator.guild.add_text_channel("staff")
+    emulator.guild.set_overwrite(secret, emulator.guild.me, deny=Permission.SEND_MESSAGES)
+    host = await saved_zone(emulator)
+    reply = await host.slash(
+        "watchparty series", episode="r1", when="2027-06-05 20:00", count=3, channel=secret
+    )
+    assert "Send Messages" in reply.text and "Nothing was scheduled" in reply.text
+    with sqlite3.connect(bot.db_path) as conn:
+        assert conn.execute("SELECT count(*) FROM watch_parties").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM party_series").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM due_work").fetchone() == (0,)
+    assert "can't find" in (await host.slash("watchparty info", party="1")).text
+
+
+async def test_a_series_cut_short_by_discord_keeps_the_weeks_announced_and_says_so(
+    emulator: Emulator, bot: BotProcess
+) -> None:
+    general = emulator.guild.channel("general")
+    posts = rf"/channels/{general.id}/messages$"
+    emulator.faults.delay("POST", posts, seconds=1.0, count=1)
+    host = await saved_zone(emulator)
+    asked = asyncio.create_task(
+        host.slash("watchparty series", episode="r1", when="2027-06-05 20:00", count=3, channel=general)
+    )
+    await emulator.wait_until(
+        lambda: any(
+            r.method == "POST" and r.path == f"/channels/{general.id}/messages" for r in emulator.requests
+        ),
+        10,
+        "the first announcement",
+    )
+    emulator.faults.server_error("POST", posts, status=503, count=1)  # the second week's announcement
+    reply = await asked
+    assert "1 of 3 parties" in reply.text and "other 2 weeks were not scheduled" in reply.text
+    assert "Discord answered 503" in reply.text and "Send Messages" not in reply.text
+    with sqlite3.connect(bot.db_path) as conn:
+        kept = conn.execute("SELECT id, message_id, series_id FROM watch_parties").fetchall()
+        assert len(kept) == 1 and kept[0][1] is not None
+        assert conn.execute("SELECT count(*) FROM party_series").fetchone() == (1,)
+        assert conn.execute("SELECT DISTINCT party_id FROM due_work").fetchall() == [(kept[0][0],)]

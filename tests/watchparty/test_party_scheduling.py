@@ -154,6 +154,7 @@ async def test_a_relative_time_needs_no_zone(world: tuple[Emulator, BotProcess])
         before + timedelta(hours=3) - timedelta(minutes=1) <= start <= datetime.now(UTC) + timedelta(hours=3)
     )
     assert stamp(start) in reply.text
+    assert "needs no time zone" in reply.text and "UTC" not in reply.text  # nothing was assumed
 
 
 @shared_loop
@@ -338,6 +339,22 @@ async def test_a_weekly_series_across_a_clock_change_keeps_the_local_time(
             process, "SELECT count(*) FROM due_work WHERE party_id = ? AND status = 'pending'", (ids[0][0],)
         )
         assert work == [(4,)]
+
+
+@shared_loop
+async def test_a_series_from_a_relative_time_asks_for_a_zone_instead_of_repeating_utc(
+    world: tuple[Emulator, BotProcess],
+) -> None:
+    emulator, process = world
+    host = new_member(emulator)  # no saved zone, no server default
+    reply = await host.slash("watchparty series", episode="r1", when="in 3 hours", count=2)
+    assert reply.ephemeral and "weekly series keeps the same local time" in reply.text
+    assert "/timezone set" in reply.text
+    assert query(process, "SELECT count(*) FROM party_series WHERE zone = 'UTC'") == [(0,)]
+    assert query(process, "SELECT count(*) FROM watch_parties WHERE host_id = ?", (host.id,)) == [(0,)]
+    seoul = await saved_zone(emulator)  # with a zone, the same text is a weekly time there
+    await seoul.slash("watchparty series", episode="r1", when="in 3 hours", count=2)
+    assert last_party(process, seoul)["zone"] == "Asia/Seoul"
 
 
 @shared_loop

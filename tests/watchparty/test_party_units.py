@@ -206,6 +206,14 @@ def test_only_times_that_fix_the_instant_need_no_zone() -> None:
     assert zone_free_reading("2027-06-05 20:00", NOW) is None
 
 
+def test_a_weekly_wall_time_needs_a_zone_the_text_named_not_just_an_instant() -> None:
+    assert zone_free_reading("in 3 hours", NOW, named_zone=True) is None  # an instant, in no zone
+    reading = zone_free_reading("2027-06-05 8pm kst", NOW, named_zone=True)
+    assert reading is not None and reading.zone.key == "Asia/Seoul"
+    named_utc = zone_free_reading("2027-06-05 20:00 utc", NOW, named_zone=True)
+    assert named_utc is not None and named_utc.zone.key == "UTC"  # asked for by name: fine
+
+
 def test_a_series_plan_gives_one_episode_a_week_at_the_same_wall_time(pack: CanonPack) -> None:
     episodes = tuple(pack.episode(e) for e in ("r1", "r2", "r3"))
     request = ScheduleRequest("series", 1, 2, 3, episodes, "Europe/Berlin", "saved")
