@@ -354,7 +354,8 @@ async def _compose(
     render = render_start if row.kind == KIND_START else render_reminder
     content, pinged = render(party, going, late=late)
     kwargs["allowed_mentions"] = pings_only(pinged)
-    card = await warning_card(bot.db, bot.canon.pack, party) if row.kind == KIND_START else None
+    # Reminders and the start post both carry the content-warning card (topics behind spoiler tags).
+    card = await warning_card(bot.db, bot.canon.pack, party)
     if card is not None:
         kwargs["embed"] = card
     return content, kwargs, tuple(to_dm)
@@ -371,7 +372,7 @@ async def _send_dm(
     guild = bot.get_guild(party.guild_id)
     parent = KIND_START if row.offset_label == "0" else KIND_REMINDER
     kwargs: dict[str, Any] = {"nonce": due_nonce(row.id), "allowed_mentions": discord.AllowedMentions.none()}
-    if parent == KIND_START and (card := await warning_card(bot.db, bot.canon.pack, party, user_id)):
+    if card := await warning_card(bot.db, bot.canon.pack, party, user_id):
         kwargs["embed"] = card  # their own DM: the topics they chose are spelled out
     try:
         channel = await bot.create_dm(discord.Object(user_id))

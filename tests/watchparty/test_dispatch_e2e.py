@@ -168,8 +168,12 @@ async def test_a_reminder_pings_only_going_members_and_dms_those_who_asked(
     assert not message.pings.roles and not message.pings.everyone
     assert "Round 1 rewatch" in message.content and "<t:" in message.content
     assert f"<#{guild.channel('Watch Party').id}>" in message.content
+    # The reminder carries the content-warning card, every topic behind a spoiler tag.
+    assert message.embeds and message.embeds[0]["title"] == "Before you watch: content warnings"
+    assert all("||" in f["value"] for f in message.embeds[0]["fields"] if f["name"] != "Support")
     dm = await emulator.wait_for_message(emulator.dm_channel(mina.user))
     assert "Round 1 rewatch" in dm.content and "Alien Stage Fans" in dm.content and not dm.pings
+    assert dm.embeds and dm.embeds[0]["title"] == "Before you watch: content warnings"
 
     (row,) = await world.settled(reminder)
     assert (row["status"], row["message_id"]) == ("delivered", message.id)
