@@ -34,7 +34,7 @@ from bot.lookups.text import clean_query, clip, echo
 from bot.lookups.threads import discussion_thread
 from bot.ui import run_guarded
 
-KIND_NAMES = {"character": "character", "episode": "episode", "term": "place, group or term"}
+KIND_NAMES = {"character": "a character", "episode": "an episode", "term": "a place, group or term"}
 KIND_SHORT = {"character": "character", "episode": "episode", "term": "lore"}
 _KIND = r"(?P<kind>character|episode|term)"
 _ID = r"(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)"
@@ -177,9 +177,9 @@ async def look_up(interaction: discord.Interaction, kind: str, text: str, privat
         await send(interaction, await entry_message(interaction, kind, entry_id, seen), ephemeral=private)
         return
     if not clean_query(text):
-        raise UserError(f"Type the name of a {KIND_NAMES[kind]}, or pick one from the list as you type.")
+        raise UserError(f"Type the name of {KIND_NAMES[kind]}, or pick one from the list as you type.")
     matches = suggest(bot.canon.index, kind, text)
-    said = f"I don't know a {KIND_NAMES[kind]} called “{echo(text)}”."
+    said = f"I don't know {KIND_NAMES[kind]} called “{echo(text)}”."
     if not matches:
         raise UserError(f"{said} Pick one from the list as you type, or try {bot.mention_command('search')}.")
     view = open_buttons(matches, "u" if private else "p", with_kind=any(m.kind != kind for m in matches))
