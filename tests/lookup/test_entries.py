@@ -132,7 +132,13 @@ def test_episode_links_its_discussion_thread() -> None:
 
 def test_hints_say_how_to_see_more_only_when_something_would() -> None:
     assert more_hint(public(NOTHING, through("r6")), 3, 0).startswith("Run the command with `private: True`")
-    assert more_hint(public(NOTHING, progress=False), 3, 3) == "Set your progress with /progress to see more."
+    assert (
+        more_hint(private(NOTHING, progress=False), 3, 3) == "Set your progress with /progress to see more."
+    )
+    # In public, progress alone may not help (the place limits it): say the whole way.
+    assert more_hint(public(NOTHING, progress=False), 3, 3) == (
+        "Set your progress with /progress, then run the command with `private: True` to see more."
+    )
     assert more_hint(private(through("r3")), 2, 2) == ""  # they set progress; Reveal is the way
     assert more_hint(public(NOTHING, progress=False), 0, 0) == ""
 
