@@ -279,6 +279,21 @@ async def test_search_lists_kinds_and_opens_a_result_for_whoever_clicks(world: W
     assert hangul.ephemeral and "Mizi" in hangul.text
 
 
+async def test_search_autocompletes_across_kinds_and_a_picked_choice_opens_the_entry(world: World) -> None:
+    guild = world.emulator.guild
+    mina = world.emulator.member(guild, "Mina")
+    world.set_progress(mina.id, main="wiege")
+    choices = await mina.autocomplete("search", "query", "루카")
+    assert choices[0] == {"name": "Luka (루카) · character", "value": "character:luka"}
+    mark = len(world.emulator.requests)
+    card = await mina.slash("search", query=choices[0]["value"], channel=guild.channel("general"))
+    assert not card.ephemeral and card.embed["title"] == "Luka"
+    assert all(f.text not in sent_since(world, mark) for f in PACK.character("luka").facts)  # #general
+    private = await mina.slash("search", query="episode:r6", private=True)
+    assert private.ephemeral and private.embed["title"] == "ROUND 6: Cure"
+    assert "Ivan forces a kiss on Till" in private.text  # up to her own progress
+
+
 async def test_timeline_pages_mark_watched_and_give_others_their_own_copy(world: World) -> None:
     guild = world.emulator.guild
     mina, bob = world.emulator.member(guild, "Mina"), world.emulator.member(guild, "Bob")
