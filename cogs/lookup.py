@@ -29,13 +29,20 @@ from bot.lookups.audience import Audience, audience_for
 from bot.lookups.canon_info import info_card, problems_card, reloaded_card
 from bot.lookups.cards import Card, card_embed
 from bot.lookups.entries import entry_of, entry_view, reveal_card
-from bot.lookups.resolve import choices_for, find_entry, search_entries, suggest
+from bot.lookups.resolve import (
+    KIND_SHORT,
+    choices_for,
+    find_entry,
+    picked_entry,
+    search_choices,
+    search_entries,
+    suggest,
+)
 from bot.lookups.text import clean_query, clip, echo
 from bot.lookups.threads import discussion_thread
 from bot.ui import run_guarded
 
-KIND_NAMES = {"character": "character", "episode": "episode", "term": "place, group or term"}
-KIND_SHORT = {"character": "character", "episode": "episode", "term": "lore"}
+KIND_NAMES = {"character": "a character", "episode": "an episode", "term": "a place, group or term"}
 _KIND = r"(?P<kind>character|episode|term)"
 _ID = r"(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)"
 CUSTOM_ID_MAX = 100
@@ -177,9 +184,9 @@ async def look_up(interaction: discord.Interaction, kind: str, text: str, privat
         await send(interaction, await entry_message(interaction, kind, entry_id, seen), ephemeral=private)
         return
     if not clean_query(text):
-        raise UserError(f"Type the name of a {KIND_NAMES[kind]}, or pick one from the list as you type.")
+        raise UserError(f"Type the name of {KIND_NAMES[kind]}, or pick one from the list as you type.")
     matches = suggest(bot.canon.index, kind, text)
-    said = f"I don't know a {KIND_NAMES[kind]} called “{echo(text)}”."
+    said = f"I don't know {KIND_NAMES[kind]} called “{echo(text)}”."
     if not matches:
         raise UserError(f"{said} Pick one from the list as you type, or try {bot.mention_command('search')}.")
     view = open_buttons(matches, "u" if private else "p", with_kind=any(m.kind != kind for m in matches))
@@ -240,6 +247,11 @@ class Lookup(commands.Cog):
     async def search(
         self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 100], private: bool = False
     ) -> None:
+        picked = picked_entry(self.bot.canon.pack, query)
+        if picked is not None:  # a choice from the list: open it, as /character, /episode or /lore would
+            seen = await audience(interaction, private=private)
+            await send(interaction, await entry_message(interaction, *picked, seen), ephemeral=private)
+            return
         if not clean_query(query):
             raise UserError("Type a name, title or term to search for.")
         matches = search_entries(self.bot.canon.index, query)
@@ -253,6 +265,15 @@ class Lookup(commands.Cog):
         )
         view = open_buttons(matches[:5], "e", with_kind=False)
         await send(interaction, {"embed": card_embed(card), "view": view}, ephemeral=private)
+
+    @search.autocomplete("query")
+    async def search_complete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=name, value=value)
+            for name, value in search_choices(self.bot.canon.index, current)
+        ]
 
     @canon.command(name="info", description="Which canon pack is loaded: version, counts, overrides")
     async def canon_info(self, interaction: discord.Interaction) -> None:

@@ -25,6 +25,7 @@ MAX_QUERY = 100
 EXACT_NAME, EXACT_ALIAS = 100.0, 97.0
 FUZZY_CAP, FUZZY_CUTOFF = 88.0, 72.0
 CONFIDENT, CONFIDENT_MARGIN = 75.0, 8.0
+NUMBER_MISMATCH_CAP = CONFIDENT - 1.0  # "round 2" near "round 1": a suggestion, never the pick
 _PREFIX_SCAN = 200  # prefix candidates looked at per query, enough for 25 good results
 
 
@@ -69,6 +70,10 @@ def _join_letter_runs(words: list[str]) -> list[str]:
     return out
 
 
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
 def _label(*parts: str) -> str:
     text = " ".join(" ".join(p.split()) for p in parts if p)
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
@@ -111,6 +116,7 @@ class _KindIndex:
         self.whole = [pos for pos, k in enumerate(self.keys) if any(not later for _, later in keys[k])]
         whole_keys = [self.keys[pos] for pos in self.whole]
         self.fuzzy = whole_keys
+        self.numbers = [_digits(k) for k in whole_keys]
         self.truncated = {n: [k[:n] for k in whole_keys] for n in _BUCKETS}
 
     def score(self, spaced: str, limit: int) -> dict[int, float]:
@@ -130,21 +136,27 @@ class _KindIndex:
         for pos in range(start, min(start + _PREFIX_SCAN, len(self.keys))):
             if not self.keys[pos].startswith(compact):
                 break
-            offer(pos, 85.0 + 10.0 * len(compact) / len(self.keys[pos]))
+            key = self.keys[pos]
+            cut_number = compact[-1].isdigit() and len(key) > len(compact) and key[len(compact)].isdigit()
+            offer(pos, NUMBER_MISMATCH_CAP if cut_number else 85.0 + 10.0 * len(compact) / len(key))
         if len(compact) < 3 or sum(s >= 85 for s in found.values()) >= limit:
             return found
         # One rapidfuzz pass over keys cut to just past the query's length: it catches typos in a
         # whole name and in a name still being typed. Cut keys score a little lower than whole ones.
+        # A typed number that differs from the key's ("round 2" against "round 1") is another entry,
+        # perhaps one the pack does not have yet: never confident enough to act on.
         bucket = next((n for n in _BUCKETS if n > len(compact)), None)
         choices = self.truncated[bucket] if bucket else self.fuzzy
+        number = _digits(compact)
         for _, score, pos in process.extract(
             compact, choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=limit
         ):
+            cap = FUZZY_CAP if not number or number == self.numbers[pos] else NUMBER_MISMATCH_CAP
             if bucket and len(self.fuzzy[pos]) > bucket:
                 if score * 0.95 >= FUZZY_CUTOFF:
-                    offer(self.whole[pos], min(float(score) * 0.95, FUZZY_CAP - 3.0))
+                    offer(self.whole[pos], min(float(score) * 0.95, FUZZY_CAP - 3.0, cap))
             else:
-                offer(self.whole[pos], min(float(score), FUZZY_CAP))
+                offer(self.whole[pos], min(float(score), cap))
         return found
 
 

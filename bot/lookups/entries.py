@@ -122,8 +122,10 @@ def more_hint(audience: Audience, hidden_here: int, hidden_personal: int) -> str
         return ""
     if not audience.private and hidden_personal < hidden_here:
         return "Run the command with `private: True` to see everything up to your progress."
-    if not audience.has_progress:
+    if not audience.has_progress and audience.private:
         return f"Set your progress with {audience.progress_command} to see more."
+    if not audience.has_progress:  # a public answer here may still show less than their progress
+        return f"Set your progress with {audience.progress_command}, then run the command with `private: True` to see more."
     return ""
 
 

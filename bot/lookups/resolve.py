@@ -5,10 +5,12 @@ from __future__ import annotations
 from bot.canon.model import CanonPack
 from bot.canon.search import KINDS, Match, SearchIndex
 from bot.lookups.entries import entry_of
-from bot.lookups.text import clean_query
+from bot.lookups.text import clean_query, clip
 
 SUGGESTIONS = 5
 SEARCH_RESULTS = 10
+KIND_SHORT = {"character": "character", "episode": "episode", "term": "lore"}
+CHOICE_MAX = 100
 
 
 def choices_for(index: SearchIndex, query: str, kind: str) -> list[tuple[str, str]]:
@@ -39,3 +41,21 @@ def search_entries(index: SearchIndex, text: str, limit: int = SEARCH_RESULTS) -
     """Best matches across every kind; [] for an empty or unsearchable query."""
     query = clean_query(text)
     return index.complete(query, kinds=KINDS, limit=limit) if query else []
+
+
+def search_choices(index: SearchIndex, query: str) -> list[tuple[str, str]]:
+    """/search autocomplete across every kind: (``"Luka (루카) · character"``, ``"character:luka"``), best
+    first, at most 25; picking one opens that entry (see ``picked_entry``)."""
+    return [
+        (clip(f"{m.label} · {KIND_SHORT[m.kind]}", CHOICE_MAX), f"{m.kind}:{m.id}")
+        for m in index.complete(clean_query(query), kinds=KINDS)
+        if len(m.kind) + 1 + len(m.id) <= CHOICE_MAX
+    ]
+
+
+def picked_entry(pack: CanonPack, text: str) -> tuple[str, str] | None:
+    """(kind, id) when ``text`` is a /search autocomplete value naming an entry the pack has."""
+    kind, sep, entry_id = text.strip().partition(":")
+    if sep and kind in KINDS and entry_of(pack, kind, entry_id) is not None:
+        return kind, entry_id
+    return None

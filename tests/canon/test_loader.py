@@ -372,10 +372,19 @@ def test_missing_override_directory_is_an_error(builtin, tmp_path):
     assert problems_of(builtin, missing) == [f"file: {missing}: override directory does not exist"]
 
 
-def test_real_pack_accepts_the_readme_example(tmp_path):
+def readme_examples() -> list[str]:
     readme = (Path(__file__).parents[2] / "bot" / "canon" / "README.md").read_text(encoding="utf-8")
-    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
-    (tmp_path / "new-episode.toml").write_text(example, encoding="utf-8")
+    return [block.split("```", 1)[0] for block in readme.split("```toml\n")[1:]]
+
+
+def test_real_pack_accepts_the_readme_example(tmp_path):
+    (tmp_path / "new-episode.toml").write_text(readme_examples()[0], encoding="utf-8")
     pack = load_pack(tmp_path)
     track, index = pack.position("zs-r2")
     assert track == "zombie" and index == 1
+
+
+def test_readme_example_puts_an_episode_between_two_others(tmp_path):
+    (tmp_path / "backstage.toml").write_text(readme_examples()[1], encoding="utf-8")
+    order = [e.id for e in load_pack(tmp_path).episodes_in_order("main")]
+    assert order[order.index("top3") : order.index("top3") + 3] == ["top3", "top3-backstage", "r6"]

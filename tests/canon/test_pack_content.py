@@ -81,6 +81,19 @@ def test_sua_summary_does_not_say_she_dies():
         assert not {"dies", "died", "dead", "death", "sacrifice"} & set(fold(text).split())
 
 
+def test_relations_the_pack_gates_are_not_given_away_on_the_other_card():
+    # Hyuna's card holds "Hyunwoo was her younger brother" back until All-in; Hyunwoo's must too.
+    hyunwoo = pack().character("hyunwoo")
+    for text in (hyunwoo.role, hyunwoo.summary, hyunwoo.looks):
+        assert not {"hyuna", "brother", "sister"} & set(fold(text).split())
+    assert any("Hyuna's younger brother" in f.text and f.revealed_in == "all-in" for f in hyunwoo.facts)
+
+
+def test_summaries_promise_nothing_the_fact_sheet_does_not_say():
+    for term in pack().terms:
+        assert not contains_phrase(term.summary, "spoils nothing"), term.id
+
+
 @pytest.mark.parametrize("episode_id", ["r1", "r5", "r6", "all-in", "final", "karma"])
 def test_major_episodes_have_enough_rules(episode_id: str):
     rules = pack().episode(episode_id).spoiler_rules

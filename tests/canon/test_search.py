@@ -134,6 +134,27 @@ def test_ambiguous_query_has_no_best_but_has_suggestions():
     assert {m.id for m in index().suggest("hyun", "character")} >= {"hyuna", "hyunwoo"}
 
 
+@pytest.mark.parametrize(
+    ("query", "kind", "near"),
+    [
+        ("zombie stage round 2", "episode", "zs-r1"),  # the next release, before an operator adds it
+        ("zombie round 2", "episode", "zs-r1"),
+        ("round 4", "episode", "r1"),  # happened off screen: no episode
+        ("season 5", "term", "season-50"),
+    ],
+)
+def test_a_different_number_is_never_a_confident_match_but_still_a_suggestion(
+    query: str, kind: str, near: str
+):
+    assert index().best(query, kind) is None
+    assert near in [m.id for m in index().suggest(query, kind)]
+
+
+def test_the_same_number_with_a_typo_is_still_confident():
+    assert index().best("rnd 5", "episode").id == "r5"  # type: ignore[union-attr]
+    assert index().best("zombi stage round 1", "episode").id == "zs-r1"  # type: ignore[union-attr]
+
+
 def test_suggest_limits_its_results():
     assert len(index().suggest("r", "episode", n=3)) <= 3
 

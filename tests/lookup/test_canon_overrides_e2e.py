@@ -98,7 +98,10 @@ async def test_canon_info_names_the_overrides_folder_and_shows_the_owner_its_pat
     assert f"`{overrides}`" in owner.text and "15 episodes" in owner.text
 
 
-async def test_check_rejects_a_broken_override_with_exit_2_and_the_exact_problems(tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["check", "run"])
+async def test_check_and_start_reject_a_broken_override_with_exit_2_and_the_exact_problems(
+    tmp_path: Path, command: str
+) -> None:
     folder = tmp_path / "canon"
     folder.mkdir()
     (folder / "zz-broken.toml").write_text(BROKEN, encoding="utf-8")
@@ -108,13 +111,16 @@ async def test_check_rejects_a_broken_override_with_exit_2_and_the_exact_problem
         DATABASE_PATH=str(tmp_path / "check.db"),
         CANON_DIR=str(folder),
         PYTHONPATH=str(REPO_ROOT),
+        DISCORD_API_BASE_URL="http://127.0.0.1:9",  # never reached: the pack is checked first
+        DISCORD_GATEWAY_URL="ws://127.0.0.1:9",
     )
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "check", cwd=tmp_path, env=env,
+        sys.executable, "-m", "bot", command, cwd=tmp_path, env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     _, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode == 2
+    assert not (tmp_path / "check.db").exists()  # refused before touching anything
     problems = problems_of(folder)
     assert len(problems) == 2
     assert "'movie' is not an episode kind" in problems[0] and "unknown episode 'nowhere'" in problems[1]

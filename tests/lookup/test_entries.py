@@ -132,7 +132,13 @@ def test_episode_links_its_discussion_thread() -> None:
 
 def test_hints_say_how_to_see_more_only_when_something_would() -> None:
     assert more_hint(public(NOTHING, through("r6")), 3, 0).startswith("Run the command with `private: True`")
-    assert more_hint(public(NOTHING, progress=False), 3, 3) == "Set your progress with /progress to see more."
+    assert (
+        more_hint(private(NOTHING, progress=False), 3, 3) == "Set your progress with /progress to see more."
+    )
+    # In public, progress alone may not help (the place limits it): say the whole way.
+    assert more_hint(public(NOTHING, progress=False), 3, 3) == (
+        "Set your progress with /progress, then run the command with `private: True` to see more."
+    )
     assert more_hint(private(through("r3")), 2, 2) == ""  # they set progress; Reveal is the way
     assert more_hint(public(NOTHING, progress=False), 0, 0) == ""
 
@@ -189,6 +195,10 @@ def test_no_card_ever_shows_a_fact_past_its_horizon(entry, shown: Horizon, perso
     if isinstance(entry, Episode) and not shown.allows_preview(PACK, entry.id):
         for credit in entry.vocals:
             assert credit.artist not in visible
+    if not isinstance(entry, Episode):  # "first appears in FINAL" can spoil: named only when it is next
+        first = dict((f.name, f.value) for f in view.card.fields)["First appearance"]
+        named = shown.allows_preview(PACK, entry.first_appearance)
+        assert first == (PACK.episode(entry.first_appearance).title if named else "*a later episode*")
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.id)

@@ -197,6 +197,27 @@ async def test_unknown_name_offers_buttons_that_post_the_entry(world: World) -> 
     assert opened.embed["title"] == "Hyuna"
 
 
+async def test_a_suggestion_posted_publicly_shows_only_what_the_place_allows(world: World) -> None:
+    guild = world.emulator.guild
+    mina = world.emulator.member(guild, "Mina")
+    world.set_progress(mina.id, main="wiege")  # she has seen it all, but #general is not a spoiler place
+    reply = await mina.slash("character", name="hyun", channel=guild.channel("general"))
+    mark = len(world.emulator.requests)
+    opened = await mina.click(reply, "Hyuna (현아)")
+    assert opened.message is not None and not opened.message.ephemeral
+    body = sent_since(world, mark)
+    assert all(f.text not in body for f in PACK.character("hyuna").facts)
+    assert "5 later facts hidden" in opened.text
+
+
+async def test_unknown_names_are_answered_in_plain_english(world: World) -> None:
+    mina = world.emulator.member(world.emulator.guild, "Mina")
+    assert "I don't know an episode called “r4”" in (await mina.slash("episode", title="r4")).text
+    assert "I don't know a character called" in (await mina.slash("character", name="zzz")).text
+    assert "I don't know a place, group or term called" in (await mina.slash("lore", term="zzz")).text
+    assert "Type the name of an episode" in (await mina.slash("episode", title="\u200b")).text
+
+
 async def test_private_suggestion_turns_into_the_entry_in_place(world: World) -> None:
     mina = world.emulator.member(world.emulator.guild, "Mina")
     reply = await mina.slash("character", name="hyun", private=True)
@@ -256,6 +277,21 @@ async def test_search_lists_kinds_and_opens_a_result_for_whoever_clicks(world: W
     assert opened.ephemeral and opened.embed["title"] == "Luka"
     hangul = await mina.slash("search", query="미지", private=True)
     assert hangul.ephemeral and "Mizi" in hangul.text
+
+
+async def test_search_autocompletes_across_kinds_and_a_picked_choice_opens_the_entry(world: World) -> None:
+    guild = world.emulator.guild
+    mina = world.emulator.member(guild, "Mina")
+    world.set_progress(mina.id, main="wiege")
+    choices = await mina.autocomplete("search", "query", "루카")
+    assert choices[0] == {"name": "Luka (루카) · character", "value": "character:luka"}
+    mark = len(world.emulator.requests)
+    card = await mina.slash("search", query=choices[0]["value"], channel=guild.channel("general"))
+    assert not card.ephemeral and card.embed["title"] == "Luka"
+    assert all(f.text not in sent_since(world, mark) for f in PACK.character("luka").facts)  # #general
+    private = await mina.slash("search", query="episode:r6", private=True)
+    assert private.ephemeral and private.embed["title"] == "ROUND 6: Cure"
+    assert "Ivan forces a kiss on Till" in private.text  # up to her own progress
 
 
 async def test_timeline_pages_mark_watched_and_give_others_their_own_copy(world: World) -> None:

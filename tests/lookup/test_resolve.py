@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from bot.canon.loader import load_pack
 from bot.canon.search import SearchIndex
-from bot.lookups.resolve import choices_for, find_entry, search_entries, suggest
+from bot.lookups.resolve import choices_for, find_entry, picked_entry, search_choices, search_entries, suggest
 
 PACK = load_pack()
 INDEX = SearchIndex(PACK)
@@ -47,6 +47,21 @@ def test_search_spans_kinds_and_caps_at_ten() -> None:
     assert search_entries(INDEX, "   ") == [] and search_entries(INDEX, "🔥🔥") == []
 
 
+def test_search_choices_span_kinds_and_name_their_kind() -> None:
+    assert search_choices(INDEX, "luka")[:2] == [
+        ("Luka (루카) · character", "character:luka"),
+        ("Hyuluka · lore", "term:hyuluka"),
+    ]
+    assert len(search_choices(INDEX, "")) == 25  # episodes in order, the main cast, then lore
+
+
+def test_a_picked_search_choice_names_its_entry_and_nothing_else_does() -> None:
+    assert picked_entry(PACK, "character:luka") == ("character", "luka")
+    assert picked_entry(PACK, " term:anakt-garden ") == ("term", "anakt-garden")
+    for text in ("luka", "character:nobody", "spell:luka", "episode:luka", ":", "character:"):
+        assert picked_entry(PACK, text) is None
+
+
 @given(st.text(max_size=200))
 def test_any_text_resolves_or_suggests_without_raising(text: str) -> None:
     for kind in ("character", "episode", "term"):
@@ -55,3 +70,4 @@ def test_any_text_resolves_or_suggests_without_raising(text: str) -> None:
         assert len(suggest(INDEX, kind, text)) <= 5
     assert len(search_entries(INDEX, text)) <= 10
     assert len(choices_for(INDEX, text, "character")) <= 25
+    assert all(len(name) <= 100 and len(value) <= 100 for name, value in search_choices(INDEX, text))
