@@ -10,8 +10,6 @@ from discord import app_commands
 
 T = TypeVar("T")
 
-MODERATOR_PERMISSION = "manage_guild"
-
 
 def is_moderator(interaction: discord.Interaction) -> bool:
     member = interaction.user

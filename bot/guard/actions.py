@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NOTICE_SECONDS = 30.0
-COPY_BUTTON_ID = "spoilguard:copy:{notice_id}"
 
 PERMISSION_NAMES = {"manage_messages": "Manage Messages", "manage_webhooks": "Manage Webhooks"}
 ACTION_NEEDS: dict[str, tuple[str, ...]] = {

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from bot.canon.horizon import Horizon, visible_facts
-from bot.canon.model import CanonPack, Character, Credit, Episode, Fact, Kind, Term, Track, is_confirmed
+from bot.canon.model import CanonPack, Character, Credit, Episode, Fact, Term, Track, is_confirmed
 from bot.content_warnings import render_card
 from bot.lookups.audience import Audience
 from bot.lookups.cards import COLOURS, DESCRIPTION_MAX, Card
@@ -52,12 +52,6 @@ def entry_of(pack: CanonPack, kind: str, entry_id: str) -> Entry | None:
 
 def entry_name(entry: Entry) -> str:
     return entry.title if isinstance(entry, Episode) else entry.name
-
-
-def kind_of(entry: Entry) -> Kind:
-    if isinstance(entry, Character):
-        return "character"
-    return "episode" if isinstance(entry, Episode) else "term"
 
 
 def gated_facts(entry: Entry) -> tuple[Fact, ...]:

@@ -43,7 +43,6 @@ HEARTBEAT = timedelta(seconds=15)  # also the longest the loop sleeps (work plan
 MAX_ATTEMPTS = 8
 MAX_IN_FLIGHT = 32
 HEARTBEAT_KEY = "due_dispatcher"
-FINAL_STATUSES = ("delivered", "late", "skipped", "failed", "cancelled")
 
 Status = Literal["delivered", "late", "skipped", "failed", "cancelled", "retry"]
 
