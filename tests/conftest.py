@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -37,6 +37,24 @@ async def bot(emulator: Emulator, tmp_path: Path) -> AsyncIterator[BotProcess]:
     await process.start()
     yield process
     code = await process.stop()
+    assert_clean_exit(process, code)
+
+
+async def community_bot(
+    make_bot: Callable[[Emulator], BotProcess],
+) -> AsyncIterator[tuple[Emulator, BotProcess]]:
+    """The default world with a bot (built by ``make_bot``) started in it, for module-scoped fixtures.
+    Stops both afterwards and checks the bot exited cleanly."""
+    emulator = Emulator()
+    build_community(emulator)
+    await emulator.start()
+    process = make_bot(emulator)
+    await process.start()
+    try:
+        yield emulator, process
+    finally:
+        code = await process.stop()
+        await emulator.stop()
     assert_clean_exit(process, code)
 
 

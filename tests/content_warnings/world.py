@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import assert_clean_exit, build_community
+from tests.conftest import community_bot
 from tests.emulator import Emulator
 from tests.emulator.process import BotProcess
 
@@ -46,17 +46,9 @@ class World:
 
 
 async def start_world(tmp: Path) -> AsyncIterator[World]:
-    emulator = Emulator()
-    build_community(emulator)
-    await emulator.start()
-    process = BotProcess(
-        emulator, tmp / "clematis.db", env_extra={"CANON_DIR": str(write_canon_override(tmp / "canon"))}
-    )
-    await process.start()
-    try:
+    canon = {"CANON_DIR": str(write_canon_override(tmp / "canon"))}
+    async for emulator, process in community_bot(
+        lambda emulator: BotProcess(emulator, tmp / "clematis.db", env_extra=canon)
+    ):
         yield World(emulator, process)
-    finally:
-        code = await process.stop()
-        await emulator.stop()
-    assert_clean_exit(process, code)
-    emulator.assert_clean()
+        emulator.assert_clean()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from tests.conftest import assert_clean_exit, build_community
+from tests.conftest import assert_clean_exit, community_bot
 from tests.emulator import Emulator
 from tests.emulator.process import BotProcess
 
@@ -68,18 +68,16 @@ def bot_with_cogs(emulator: Emulator, db: Path, folder: Path) -> BotProcess:
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Emulator, BotProcess]]:
     """One bot with a failing cog and two broken ones, shared by the tests below."""
-    emulator = Emulator()
-    build_community(emulator)
-    await emulator.start()
     tmp = tmp_path_factory.mktemp("errors")
     folder = write_cogs(tmp / "cogs", {"failing": FAILING_COG, **BROKEN_COGS})
-    process = bot_with_cogs(emulator, tmp / "clematis.db", folder)
-    process.expect_errors = True
-    await process.start()
-    yield emulator, process
-    code = await process.stop()
-    await emulator.stop()
-    assert_clean_exit(process, code)
+
+    def make_bot(emulator: Emulator) -> BotProcess:
+        process = bot_with_cogs(emulator, tmp / "clematis.db", folder)
+        process.expect_errors = True
+        return process
+
+    async for pair in community_bot(make_bot):
+        yield pair
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import pytest
 import pytest_asyncio
 
 from bot.db import bundled_migrations
-from tests.conftest import assert_clean_exit, build_community
+from tests.conftest import assert_clean_exit, community_bot
 from tests.emulator import Emulator
 from tests.emulator.process import BotProcess
 
@@ -23,15 +23,9 @@ shared_loop = pytest.mark.asyncio(loop_scope="module")
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Emulator, BotProcess]]:
     """One emulator and one bot process for the tests that only need a bot that is up."""
-    emulator = Emulator()
-    build_community(emulator)
-    await emulator.start()
-    process = BotProcess(emulator, tmp_path_factory.mktemp("resilience") / "clematis.db")
-    await process.start()
-    yield emulator, process
-    code = await process.stop()
-    await emulator.stop()
-    assert_clean_exit(process, code)
+    db_path = tmp_path_factory.mktemp("resilience") / "clematis.db"
+    async for pair in community_bot(lambda emulator: BotProcess(emulator, db_path)):
+        yield pair
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import pytest_asyncio
 
-from tests.conftest import assert_clean_exit, build_community
+from tests.conftest import community_bot
 from tests.emulator import Emulator, Member, Message
 from tests.emulator.process import BotProcess
 
@@ -25,15 +25,9 @@ async def started_world(
     tmp_path_factory: pytest.TempPathFactory, name: str
 ) -> AsyncIterator[tuple[Emulator, BotProcess]]:
     """One emulator and one bot for a whole test module (each test makes its own members and parties)."""
-    emulator = Emulator()
-    build_community(emulator)
-    await emulator.start()
-    process = BotProcess(emulator, tmp_path_factory.mktemp(name) / "clematis.db")
-    await process.start()
-    yield emulator, process
-    code = await process.stop()
-    await emulator.stop()
-    assert_clean_exit(process, code)
+    db_path = tmp_path_factory.mktemp(name) / "clematis.db"
+    async for pair in community_bot(lambda emulator: BotProcess(emulator, db_path)):
+        yield pair
 
 
 def check_world(emulator: Emulator, process: BotProcess) -> None:
