@@ -34,15 +34,16 @@ async def get_gateway(request: web.Request) -> web.Response:
 
 
 async def get_gateway_bot(request: web.Request) -> web.Response:
+    emu = _emu(request)
     return _json(
         {
-            "url": _emu(request).gateway_url,
-            "shards": 1,
+            "url": emu.gateway_url,
+            "shards": emu.recommended_shards,
             "session_start_limit": {
                 "total": 1000,
-                "remaining": 999,
+                "remaining": max(0, 1000 - emu.identifies),
                 "reset_after": 14400000,
-                "max_concurrency": 1,
+                "max_concurrency": emu.max_concurrency,
             },
         }
     )

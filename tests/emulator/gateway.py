@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from .snowflakes import shard_of
+
 if TYPE_CHECKING:
     from .server import Emulator
 
@@ -95,6 +97,26 @@ _DM_EVENTS = {
 _CONTENT_KEYS = ("content", "embeds", "attachments", "components", "poll")
 
 
+def event_guild_id(event: str, data: dict[str, Any]) -> int | None:
+    """The guild an event belongs to (None for DMs and the bot's own user)."""
+    raw = data.get("guild_id")
+    if raw is None and event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+        raw = data.get("id")
+    return int(raw) if raw is not None else None
+
+
+def parse_shard(value: Any) -> tuple[int, int] | None:
+    """IDENTIFY's `shard`: [shard_id, shard_count] with 0 <= shard_id < shard_count, else None."""
+    if not isinstance(value, list) or len(value) != 2:
+        return None
+    shard_id, count = value
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return None
+    if not 0 <= shard_id < count:
+        return None
+    return shard_id, count
+
+
 def required_intent(event: str, data: dict[str, Any]) -> int:
     if event.startswith(("MESSAGE_", "TYPING_", "CHANNEL_PINS")) and "guild_id" not in data:
         return _DM_EVENTS.get(event, 0)
@@ -143,9 +165,16 @@ class Session:
     """A gateway session: what was sent (for RESUME), the intents, and the live connection if any."""
 
     def __init__(
-        self, emu: Emulator, *, intents: int, identify: dict[str, Any], large_threshold: int
+        self,
+        emu: Emulator,
+        *,
+        intents: int,
+        identify: dict[str, Any],
+        large_threshold: int,
+        shard: tuple[int, int] = (0, 1),
     ) -> None:
         self.emu = emu
+        self.shard_id, self.shard_count = shard
         self.id = secrets.token_hex(16)
         self.intents = intents
         self.identify = identify
@@ -159,6 +188,15 @@ class Session:
 
     def has(self, intent: int) -> bool:
         return bool(self.intents & intent)
+
+    def owns_guild(self, guild_id: int) -> bool:
+        return shard_of(guild_id, self.shard_count) == self.shard_id
+
+    def carries(self, event: str, data: dict[str, Any]) -> bool:
+        """Whether a broadcast event goes to this session: a guild's events only to its shard
+        ((guild_id >> 22) % shard_count), everything else (DMs, the bot's user) only to shard 0."""
+        guild_id = event_guild_id(event, data)
+        return self.shard_id == 0 if guild_id is None else self.owns_guild(guild_id)
 
     def dispatch(self, event: str, data: dict[str, Any]) -> None:
         if self.ended:
@@ -253,12 +291,29 @@ async def _identify(emu: Emulator, conn: Connection, d: dict[str, Any]) -> None:
     if intents & PRIVILEGED & ~emu.privileged_intents:
         await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
         return
-    session = Session(emu, intents=intents, identify=d, large_threshold=int(d.get("large_threshold") or 50))
+    shard = (0, 1)
+    if "shard" in d:
+        parsed = parse_shard(d["shard"])
+        if parsed is None:
+            await conn.ws.close(code=4010, message=b"Invalid shard.")
+            return
+        shard = parsed
+    guilds = [g for g in emu.guilds.values() if shard_of(g.id, shard[1]) == shard[0]]
+    if len(guilds) > emu.max_guilds_per_shard:
+        # Discord: "Sharding required" when a session (or one shard) would hold too many guilds.
+        await conn.ws.close(code=4011, message=b"Sharding required.")
+        return
+    session = Session(
+        emu,
+        intents=intents,
+        identify=d,
+        large_threshold=int(d.get("large_threshold") or 50),
+        shard=shard,
+    )
     emu.sessions.append(session)
     emu.identifies += 1
     conn.session = session
     session.connection = conn
-    guilds = list(emu.guilds.values())
     session.dispatch(
         "READY",
         {
@@ -322,7 +377,7 @@ def _send_member_chunks(emu: Emulator, conn: Connection, d: dict[str, Any]) -> N
         return
     for gid in ids:
         guild = emu.guilds.get(int(gid)) if gid is not None else None
-        if guild is None:
+        if guild is None or not session.owns_guild(guild.id):
             continue
         members = list(guild.members.values())
         if user_ids:
@@ -350,4 +405,13 @@ def _send_member_chunks(emu: Emulator, conn: Connection, d: dict[str, Any]) -> N
             session.dispatch("GUILD_MEMBERS_CHUNK", data)
 
 
-__all__ = ["Connection", "Intent", "Op", "Session", "WSCloseCode", "handle_gateway"]
+__all__ = [
+    "Connection",
+    "Intent",
+    "Op",
+    "Session",
+    "WSCloseCode",
+    "event_guild_id",
+    "handle_gateway",
+    "parse_shard",
+]

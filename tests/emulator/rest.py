@@ -166,8 +166,12 @@ async def middleware(request: web.Request, handler: Handler) -> web.StreamRespon
     try:
         response = await _faulted(emu, request.method, path)
         if response is None:
-            if _needs_auth(path) and request.headers.get("Authorization") != f"Bot {emu.token}":
+            authorized = request.headers.get("Authorization") == f"Bot {emu.token}"
+            if _needs_auth(path) and not authorized:
                 raise DiscordError(401, 0, "401: Unauthorized")
+            if authorized and not _is_interaction_endpoint(emu, path):
+                response = _global_limited(emu)
+        if response is None:
             if body is not None and request.method in ("POST", "PUT", "PATCH"):
                 multipart = request.content_type.startswith("multipart/")
                 _validate_body(emu, request.method, path, body, multipart=multipart)
@@ -178,6 +182,32 @@ async def middleware(request: web.Request, handler: Handler) -> web.StreamRespon
     rec.status = response.status
     emu._notify()
     return response
+
+
+def _is_interaction_endpoint(emu: Emulator, path: str) -> bool:
+    """Interaction callbacks and followups (the application's webhook) are not bound to the global limit."""
+    parts = path.strip("/").split("/")
+    if parts[0] == "interactions":
+        return True
+    return parts[0] == "webhooks" and len(parts) >= 3 and parts[1] == str(emu.application_id)
+
+
+def _global_limited(emu: Emulator) -> web.Response | None:
+    """Discord's global rate limit: at most `global_rate_limit` requests in any second per bot token."""
+    retry_after = emu.take_global_slot(time.monotonic())
+    if not retry_after:
+        return None
+    emu.global_rate_limited += 1
+    return json_response(
+        {"message": "You are being rate limited.", "retry_after": round(retry_after, 3), "global": True},
+        status=429,
+        headers={
+            "Retry-After": str(math.ceil(retry_after)),
+            "X-RateLimit-Global": "true",
+            "X-RateLimit-Scope": "global",
+            "Via": "1.1 google",
+        },
+    )
 
 
 async def _faulted(emu: Emulator, method: str, path: str) -> web.Response | None:

@@ -6,8 +6,10 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import itertools
+import math
 import re
 import time
 from collections.abc import Callable, Iterable
@@ -82,6 +84,14 @@ class Emulator:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.interaction_ack_timeout = interaction_ack_timeout
         self.scheduled_event_limit = scheduled_event_limit
+        # Scale as Discord enforces it: a session (or one shard) above 2,500 guilds is closed with 4011;
+        # /gateway/bot recommends one shard per 1,000 guilds; IDENTIFY buckets as `max_concurrency` says.
+        self.max_guilds_per_shard = 2500
+        self.guilds_per_recommended_shard = 1000
+        self.max_concurrency = 1
+        # Discord's global limit: requests per second per bot token (interaction endpoints are exempt).
+        self.global_rate_limit = 50
+        self.global_rate_limited = 0  # how many requests were answered 429 by the global limit
         self.privileged_intents = perms_all_privileged()
         self.application_flags = (1 << 19) | (1 << 15) | (1 << 23)  # the three privileged intents "limited"
         self.ids = SnowflakeFactory()
@@ -117,6 +127,7 @@ class Emulator:
         self._changed = asyncio.Event()
         self._resumed = asyncio.Event()
         self._ratelimit_windows: dict[str, tuple[float, int]] = {}
+        self._global_window: collections.deque[float] = collections.deque()
         self._wait_consumed: set[int] = set()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -198,11 +209,14 @@ class Emulator:
         owner: User | None = None,
         bot_permissions: int = perms.BOT_DEFAULT,
         extra_member_count: int = 0,
+        shard: tuple[int, int] | None = None,
     ) -> Guild:
         """A guild the bot is in. Channels: "general" (text), "forum:name", "voice:name", "category:name".
-        Roles: names (Moderator gets moderator permissions) or {name: permissions}."""
+        Roles: names (Moderator gets moderator permissions) or {name: permissions}.
+        `shard=(shard_id, shard_count)` picks an id whose events go to that shard."""
         owner = owner or self.owner
-        guild = Guild(self.ids.next(), name, owner.id, self, member_count_extra=extra_member_count)
+        guild_id = self.ids.next_on_shard(*shard) if shard is not None else self.ids.next()
+        guild = Guild(guild_id, name, owner.id, self, member_count_extra=extra_member_count)
         guild.roles[guild.id] = Role(guild.id, guild.id, "@everyone", int(perms.EVERYONE_DEFAULT), position=0)
         bot_role = Role(
             self.ids.next(),
@@ -246,6 +260,21 @@ class Emulator:
         if self.ready_sessions():
             self.dispatch("GUILD_CREATE", guild.payload())
         return guild
+
+    @property
+    def recommended_shards(self) -> int:
+        """What /gateway/bot recommends: one shard per 1,000 guilds, rounded up, at least one."""
+        return max(1, math.ceil(len(self.guilds) / self.guilds_per_recommended_shard))
+
+    def take_global_slot(self, now: float) -> float:
+        """Count one request against the global limit; 0 if allowed, else the seconds until a slot frees."""
+        window = self._global_window
+        while window and now - window[0] >= 1.0:
+            window.popleft()
+        if len(window) >= self.global_rate_limit:
+            return window[0] + 1.0 - now
+        window.append(now)
+        return 0.0
 
     def add_guilds(self, n: int, *, channels: int = 50, roles: int = 20, members: int = 0) -> list[Guild]:
         """Many guilds at once (startup benchmark): each with `channels` text channels and `roles` roles."""
@@ -437,9 +466,11 @@ class Emulator:
         return [s for s in self.sessions if s.ready.is_set() and not s.ended]
 
     def dispatch(self, event: str, data: dict[str, Any]) -> None:
-        """Send a gateway event to every live session (events missed while disconnected are replayed)."""
+        """Send a gateway event to every session whose shard carries it (events missed while disconnected
+        are replayed): a guild's events to its shard only, DMs and the bot's own events to shard 0."""
         for session in self.sessions:
-            session.dispatch(event, data)
+            if session.carries(event, data):
+                session.dispatch(event, data)
 
     def _session_ready_changed(self) -> None:
         self._notify()

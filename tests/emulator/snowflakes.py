@@ -26,6 +26,21 @@ class SnowflakeFactory:
         self._last = value
         return value
 
+    def next_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """A fresh snowflake whose guild shard, ``(id >> 22) % shard_count``, is ``shard_id``: its
+        timestamp is moved forward by at most ``shard_count - 1`` milliseconds."""
+        value = self.next()
+        ms = value >> 22
+        ms += (shard_id - ms) % shard_count
+        value = (ms << 22) | (value & ((1 << 22) - 1))
+        self._last = max(self._last, value)
+        return value
+
+
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard that carries a guild's events, as Discord computes it."""
+    return (guild_id >> 22) % shard_count
+
 
 def snowflake_time(snowflake: int) -> datetime:
     """The UTC creation time encoded in a snowflake."""
