@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
 import pkgutil
 import time
+from collections import defaultdict
 from typing import Any
 
 import discord
@@ -20,9 +22,11 @@ from bot.canon.store import CanonStore
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import handle_interaction_error
+from bot.shards import Shards
 
 log = logging.getLogger("clematis")
 
+IDENTIFY_INTERVAL = 5.0  # Discord: one IDENTIFY per 5 s in each max_concurrency bucket
 SYNC_HASH_KEY = "command_tree_hash:{scope}"
 COMMAND_IDS_KEY = "command_ids:{scope}"
 
@@ -55,7 +59,9 @@ class ClematisTree(app_commands.CommandTree["Clematis"]):
         await handle_interaction_error(interaction, error)
 
 
-class Clematis(commands.Bot):
+class Clematis(commands.AutoShardedBot):
+    """The bot, sharded as Discord recommends (or as SHARD_COUNT/SHARD_IDS say for this process)."""
+
     def __init__(
         self,
         settings: Settings,
@@ -77,7 +83,10 @@ class Clematis(commands.Bot):
             member_cache_flags=discord.MemberCacheFlags.none(),
             chunk_guilds_at_startup=False,
             guild_ready_timeout=settings.guild_ready_timeout,
+            shard_count=settings.shard_count,
         )
+        # Only this process's shards (SHARD_IDS; config checked SHARD_COUNT is given too), else all.
+        self.shard_ids = list(settings.shard_ids) if settings.shard_ids is not None else None
         self.settings = settings
         self.db = db
         self.canon = canon if canon is not None else CanonStore.load(settings.canon_dir)
@@ -85,6 +94,9 @@ class Clematis(commands.Bot):
         self.started_at = time.monotonic()
         self.command_ids: dict[str, int] = {}
         self.failed_cogs: dict[str, str] = {}
+        self._max_concurrency: int | None = None
+        self._identify_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._identified_at: dict[int, float] = {}
 
     # --- start-up ---------------------------------------------------------------------------------
 
@@ -149,12 +161,63 @@ class Clematis(commands.Bot):
         command_id = self.command_ids.get(qualified_name.split(" ")[0])
         return f"</{qualified_name}:{command_id}>" if command_id else f"/{qualified_name}"
 
+    # --- messages ---------------------------------------------------------------------------------
+
+    def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
+        """Clematis has no prefix commands, only application commands: a message goes straight to the
+        cogs' listeners (spoiler guard, link cards), in one task, without discord.py parsing it for a
+        command prefix (``commands.Bot.on_message``) in a task of its own on every message."""
+        if event_name != "message":
+            super().dispatch(event_name, *args, **kwargs)
+            return
+        listeners = self.extra_events.get("on_message")
+        if listeners:
+            self._schedule_event(self._message_listeners, "on_message", listeners, *args)
+
+    async def _message_listeners(self, listeners: list[Any], message: discord.Message) -> None:
+        """Each listener in turn; one that fails is logged (on_error) and the next still runs. Listeners
+        return at once on ordinary chat, so none waits for another in the common case."""
+        for listener in listeners:
+            try:
+                await listener(message)
+            except Exception:
+                await self.on_error("on_message", message)
+
+    # --- shards -----------------------------------------------------------------------------------
+
+    @property
+    def shards_held(self) -> Shards:
+        """The shards this process runs (known once connected; every shard when it runs them all)."""
+        return Shards.of(self.shard_count or 1, self.shard_ids)
+
+    def owns_guild(self, guild_id: int) -> bool:
+        """Whether this process acts for the server: its shard is one of ours."""
+        return self.shards_held.owns(guild_id)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Identify as fast as Discord allows: `max_concurrency` shards at once (bucket
+        ``shard_id % max_concurrency``), each bucket once per 5 s, instead of discord.py's fixed 5 s."""
+        if self._max_concurrency is None:
+            try:
+                limits = await self.fetch_session_start_limits()
+                self._max_concurrency = max(1, limits.max_concurrency)
+            except discord.DiscordException:
+                self._max_concurrency = 1
+        bucket = (shard_id or 0) % self._max_concurrency
+        async with self._identify_locks[bucket]:
+            last = self._identified_at.get(bucket)
+            if last is not None:
+                await asyncio.sleep(max(0.0, last + IDENTIFY_INTERVAL - time.monotonic()))
+            self._identified_at[bucket] = time.monotonic()
+
     async def on_ready(self) -> None:
-        log.info("Clematis is ready: %s in %d servers", self.user, len(self.guilds))
+        log.info("Clematis is ready: %s in %d servers (%s)", self.user, len(self.guilds), self.shards_held)
 
     # --- shutdown ---------------------------------------------------------------------------------
 
     async def close(self) -> None:
+        if self._ready is discord.utils.MISSING:  # never logged in: the sharded close needs its loop state
+            await self._async_setup_hook()
         # commands.Bot.close unloads extensions (cogs stop their background work) then disconnects.
         await super().close()
         await self.db.close()

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.shards import MAX_SHARDS, format_shard_ids, parse_shard_ids
+
 DEFAULT_DATABASE_PATH = "data/clematis.sqlite3"
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 # A bot token is three base64url-ish parts joined by dots.
@@ -33,13 +35,17 @@ class Settings:
     gateway_url: str | None = None
     canon_dir: Path | None = None
     guild_ready_timeout: float = 2.0
+    shard_count: int | None = None  # None: as many as Discord recommends, all in this process
+    shard_ids: tuple[int, ...] | None = None  # None: every shard of shard_count
 
     def __repr__(self) -> str:  # the token never appears, even by accident
         return (
             f"Settings(token=<hidden>, database_path={str(self.database_path)!r}, "
             f"log_level={self.log_level!r}, dev_guild_id={self.dev_guild_id!r}, "
             f"api_base_url={self.api_base_url!r}, gateway_url={self.gateway_url!r}, "
-            f"canon_dir={str(self.canon_dir) if self.canon_dir else None!r})"
+            f"canon_dir={str(self.canon_dir) if self.canon_dir else None!r}, "
+            f"shard_count={self.shard_count!r}, "
+            f"shard_ids={format_shard_ids(self.shard_ids) if self.shard_ids is not None else None!r})"
         )
 
 
@@ -116,8 +122,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
                 f"DISCORD_GUILD_READY_TIMEOUT must be a number of seconds from 0 to 60 (got {raw_ready!r})"
             )
 
+    shard_count, shard_ids = _shards(env)
+
     return Settings(
         token=token,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
         guild_ready_timeout=guild_ready_timeout,
         database_path=Path(_get(env, "DATABASE_PATH") or DEFAULT_DATABASE_PATH).expanduser(),
         log_level=log_level,
@@ -126,6 +136,37 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         gateway_url=_url(env, "DISCORD_GATEWAY_URL", ("ws", "wss"), "ws://127.0.0.1:8080/gateway"),
         canon_dir=canon_dir,
     )
+
+
+def _shards(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]:
+    raw_count = _get(env, "SHARD_COUNT")
+    raw_ids = _get(env, "SHARD_IDS")
+    count: int | None = None
+    if raw_count is not None:
+        if not raw_count.isdigit() or not 1 <= int(raw_count) <= MAX_SHARDS:
+            raise ConfigError(
+                f"SHARD_COUNT must be a whole number of shards from 1 to {MAX_SHARDS} (got {raw_count!r}); "
+                "remove it to use as many as Discord recommends"
+            )
+        count = int(raw_count)
+    if raw_ids is None:
+        return count, None
+    if count is None:
+        raise ConfigError(
+            "SHARD_IDS needs SHARD_COUNT too: every process of the bot must agree on the total, e.g. "
+            "SHARD_COUNT=8 with SHARD_IDS=0-3 here and SHARD_IDS=4-7 in the other process"
+        )
+    try:
+        ids = parse_shard_ids(raw_ids)
+    except ValueError as exc:
+        raise ConfigError(
+            f"SHARD_IDS must be shard numbers or ranges such as 0-3 or 0,1 (got {raw_ids!r}: {exc})"
+        ) from None
+    if ids[-1] >= count:
+        raise ConfigError(
+            f"SHARD_IDS may only name shards 0 to {count - 1} when SHARD_COUNT={count} (got {raw_ids!r})"
+        )
+    return count, ids
 
 
 def configure_logging(level: str) -> None:

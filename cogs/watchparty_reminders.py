@@ -26,7 +26,12 @@ EMBED_LIMIT = 3900
 class WatchPartyReminders(commands.Cog):
     def __init__(self, bot: Clematis) -> None:
         self.bot = bot
-        self.dispatcher = Dispatcher(bot.db, partial(deliver_due, bot), before_start=bot.wait_until_ready)
+        self.dispatcher = Dispatcher(
+            bot.db,
+            partial(deliver_due, bot),
+            before_start=bot.wait_until_ready,
+            shards=lambda: bot.shards_held,  # deliver only for servers on this process's shards
+        )
         self._joined: list[str] = []
 
     async def cog_load(self) -> None:
@@ -81,8 +86,9 @@ class WatchPartyReminders(commands.Cog):
             state += f"; next delivery {stamp(d.next_due, 'R')}"
         if d.rival is not None:
             state += (
-                f"\n⚠️ Another Clematis process (`{clean(d.rival.owner)}`) uses the same database. Reminders "
-                "still go out once, but stop one of the two bots."
+                f"\n⚠️ Another Clematis process (`{clean(d.rival.owner)}`) uses the same database for the "
+                "same shards. Reminders still go out once, but stop one of the two bots or give each its own "
+                "SHARD_IDS."
             )
         return state
 

@@ -14,6 +14,11 @@ Nothing lives only in memory: the loop reads the earliest due time from the data
 sleeps, holds at most ``max_in_flight`` rows, and is woken early by ``wake()`` when work is planned.
 Claims left by a crashed process on this host are released at start (its pid is gone); otherwise they
 are reclaimed when their lease expires.
+
+Shards: when several processes each run a range of the bot's shards (``SHARD_IDS``), each dispatcher
+claims only the due work of servers on its own shards (``bot.shards``): the process that holds a server
+is the one that acts for it, with its cache of that server. Claims stay transactional, so even two
+processes on overlapping ranges never both deliver a row; the heartbeat warns about such an overlap.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.db import Database
+from bot.shards import Shards
 from bot.watchparty.due import KIND_DM, from_db_time, to_db_time
 from bot.watchparty.reminders import retry_delay
 
@@ -143,18 +149,26 @@ def owner_is_dead(owner: str, me: str) -> bool:
 
 # --- the queue ------------------------------------------------------------------------------------
 
+# Every query below keeps to the rows of servers this process acts for with the filter
+# "(? OR party_id IN (... ((guild_id >> 22) % ?) IN json_each(?)))": see `_scope` for its parameters.
 _CLAIM_EXPIRED = (
     "UPDATE due_work SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
-    "WHERE id IN (SELECT id FROM due_work WHERE status = 'claimed' AND claimed_until < ? "
-    "ORDER BY due_at LIMIT ?) AND status = 'claimed' AND claimed_until < ? "
+    "WHERE id IN (SELECT id FROM due_work WHERE status = 'claimed' AND claimed_until < ? AND "
+    "(? OR party_id IN (SELECT id FROM watch_parties WHERE ((guild_id >> 22) % ?) IN "
+    "(SELECT value FROM json_each(?)))) ORDER BY due_at LIMIT ?) AND status = 'claimed' AND claimed_until < ? "
     "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason"
 )
 _CLAIM_PENDING = (
     "UPDATE due_work SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
     "WHERE id IN (SELECT id FROM due_work WHERE status = 'pending' AND due_at <= ? "
-    "AND (next_try_at IS NULL OR next_try_at <= ?) ORDER BY due_at LIMIT ?) AND status = 'pending' "
+    "AND (next_try_at IS NULL OR next_try_at <= ?) AND "
+    "(? OR party_id IN (SELECT id FROM watch_parties WHERE ((guild_id >> 22) % ?) IN "
+    "(SELECT value FROM json_each(?)))) ORDER BY due_at LIMIT ?) "
+    "AND status = 'pending' "
     "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason"
 )
+
+
 _RECORD_RETRY = (
     "UPDATE due_work SET status = 'pending', next_try_at = ?, reason = ?, claimed_by = NULL, "
     "claimed_until = NULL WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
@@ -163,6 +177,14 @@ _RECORD_FINAL = (
     "UPDATE due_work SET status = ?, reason = ?, message_id = ?, finished_at = ?, claimed_until = NULL "
     "WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
 )
+
+
+def _scope(shards: Shards | None) -> tuple[object, ...]:
+    """The parameters of the shard filter: every row, or the rows of servers on `shards` (a 1 first
+    makes SQLite skip the rest)."""
+    if shards is None or shards.complete:
+        return (1, 1, "[]")
+    return (0, shards.count, json.dumps(sorted(shards.ids)))
 
 
 def _row(values: tuple) -> DueRow:
@@ -179,23 +201,33 @@ def _row(values: tuple) -> DueRow:
 
 
 async def claim_due(
-    db: Database, owner: str, now: datetime, *, lease: timedelta = LEASE, limit: int = MAX_IN_FLIGHT
+    db: Database,
+    owner: str,
+    now: datetime,
+    *,
+    lease: timedelta = LEASE,
+    limit: int = MAX_IN_FLIGHT,
+    shards: Shards | None = None,
 ) -> list[DueRow]:
-    """Claim up to `limit` rows that are due (or whose claim's lease expired), earliest first.
+    """Claim up to `limit` rows that are due (or whose claim's lease expired), earliest first; with
+    `shards`, only rows of servers on those shards.
 
     One transaction; the outer UPDATE repeats the claimable condition, so a row only ever moves to
     `claimed` from a claimable state even if the statement were run outside a write lock.
     """
     if limit <= 0:
         return []
+    scope = _scope(shards)
     stamp, until = to_db_time(now), to_db_time(now + lease)
     claimed: list[DueRow] = []
     async with db.transaction() as conn:
-        cursor = await conn.execute(_CLAIM_EXPIRED, (owner, until, stamp, limit, stamp))
+        cursor = await conn.execute(_CLAIM_EXPIRED, (owner, until, stamp, *scope, limit, stamp))
         claimed.extend(_row(tuple(r)) for r in await cursor.fetchall())
         await cursor.close()
         if len(claimed) < limit:
-            cursor = await conn.execute(_CLAIM_PENDING, (owner, until, stamp, stamp, limit - len(claimed)))
+            cursor = await conn.execute(
+                _CLAIM_PENDING, (owner, until, stamp, stamp, *scope, limit - len(claimed))
+            )
             claimed.extend(_row(tuple(r)) for r in await cursor.fetchall())
             await cursor.close()
     return sorted(claimed, key=lambda r: (r.due_at, r.id))
@@ -240,26 +272,36 @@ async def record_outcome(
     return ours
 
 
-async def next_wake(db: Database, now: datetime) -> datetime | None:
-    """When the next row becomes claimable: the earliest fresh due time, retry time or lease expiry.
+async def next_wake(db: Database, now: datetime, *, shards: Shards | None = None) -> datetime | None:
+    """When the next row (of `shards`' servers, if given) becomes claimable: the earliest fresh due
+    time, retry time or lease expiry.
 
     Each query starts from the (status, due_at) index, so its cost does not grow with the number of
     reminders that lie in the future.
     """
+    scope = _scope(shards)
     candidates: list[datetime] = []
     fresh = await db.fetchval(
-        "SELECT due_at FROM due_work WHERE status = 'pending' AND next_try_at IS NULL ORDER BY due_at LIMIT 1"
+        "SELECT due_at FROM due_work WHERE status = 'pending' AND next_try_at IS NULL AND "
+        "(? OR party_id IN (SELECT id FROM watch_parties WHERE ((guild_id >> 22) % ?) IN "
+        "(SELECT value FROM json_each(?)))) ORDER BY due_at LIMIT 1",
+        scope,
     )
     if fresh is not None:
         candidates.append(from_db_time(fresh))
     retry = await db.fetchval(  # rows waiting for a retry were due already
         "SELECT min(next_try_at) FROM due_work WHERE status = 'pending' AND due_at <= ? "
-        "AND next_try_at IS NOT NULL",
-        (to_db_time(now),),
+        "AND next_try_at IS NOT NULL AND (? OR party_id IN (SELECT id FROM watch_parties WHERE "
+        "((guild_id >> 22) % ?) IN (SELECT value FROM json_each(?))))",
+        (to_db_time(now), *scope),
     )
     if retry is not None:
         candidates.append(from_db_time(retry))
-    lease = await db.fetchval("SELECT min(claimed_until) FROM due_work WHERE status = 'claimed'")
+    lease = await db.fetchval(
+        "SELECT min(claimed_until) FROM due_work WHERE status = 'claimed' AND (? OR party_id IN "
+        "(SELECT id FROM watch_parties WHERE ((guild_id >> 22) % ?) IN (SELECT value FROM json_each(?))))",
+        scope,
+    )
     if lease is not None:  # claimable once claimed_until < now, i.e. a second after it
         candidates.append(from_db_time(lease) + timedelta(seconds=1))
     return min(candidates) if candidates else None
@@ -302,19 +344,34 @@ class Rival:
     seen_at: datetime
 
 
-async def beat(db: Database, owner: str, now: datetime, *, interval: timedelta = HEARTBEAT) -> Rival | None:
-    """Write our heartbeat; return the other process that wrote one recently, if any.
+def heartbeat_key(shards: Shards | None) -> str:
+    """One heartbeat per shard range: processes on disjoint ranges are meant to share a database."""
+    if shards is None or shards.complete:
+        return HEARTBEAT_KEY
+    return f"{HEARTBEAT_KEY}:{shards}"
+
+
+async def beat(
+    db: Database,
+    owner: str,
+    now: datetime,
+    *,
+    interval: timedelta = HEARTBEAT,
+    shards: Shards | None = None,
+) -> Rival | None:
+    """Write our heartbeat; return the other process on the same shards that wrote one recently, if any.
 
     Read and write happen in one write transaction, so two processes starting together see each other.
     """
+    key = heartbeat_key(shards)
     async with db.transaction() as conn:
-        cursor = await conn.execute("SELECT value, updated_at FROM bot_state WHERE key = ?", (HEARTBEAT_KEY,))
+        cursor = await conn.execute("SELECT value, updated_at FROM bot_state WHERE key = ?", (key,))
         row = await cursor.fetchone()
         await cursor.close()
         await conn.execute(
             "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            (HEARTBEAT_KEY, json.dumps({"owner": owner}), to_db_time(now)),
+            (key, json.dumps({"owner": owner}), to_db_time(now)),
         )
     if row is None:
         return None
@@ -328,9 +385,10 @@ async def beat(db: Database, owner: str, now: datetime, *, interval: timedelta =
     return None
 
 
-async def end_heartbeat(db: Database, owner: str) -> None:
+async def end_heartbeat(db: Database, owner: str, shards: Shards | None = None) -> None:
     await db.execute(
-        "DELETE FROM bot_state WHERE key = ? AND json_extract(value, '$.owner') = ?", (HEARTBEAT_KEY, owner)
+        "DELETE FROM bot_state WHERE key = ? AND json_extract(value, '$.owner') = ?",
+        (heartbeat_key(shards), owner),
     )
 
 
@@ -351,6 +409,7 @@ class Dispatcher:
     clock: Callable[[], datetime] = utcnow
     rng: random.Random | None = field(default_factory=random.Random)
     before_start: Callable[[], Awaitable[object]] | None = None  # e.g. the bot's wait_until_ready
+    shards: Callable[[], Shards] | None = None  # the servers this process acts for (read once started)
     rival: Rival | None = None
     next_due: datetime | None = None
     delivered: int = 0
@@ -358,6 +417,7 @@ class Dispatcher:
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _in_flight: set[asyncio.Task[None]] = field(default_factory=set)
     _warned_at: datetime | None = None
+    _held: Shards | None = None
 
     @property
     def running(self) -> bool:
@@ -387,17 +447,19 @@ class Dispatcher:
             released = await release_own_claims(self.db, self.owner)
             if released:
                 log.info("stopping: handed %d unfinished row(s) back", released)
-            await end_heartbeat(self.db, self.owner)
+            await end_heartbeat(self.db, self.owner, self._held)
 
     async def _run(self) -> None:
         if self.before_start is not None:
             await self.before_start()
+        held = self._held = self.shards() if self.shards is not None else None
         await release_dead_claims(self.db, self.owner, self.clock())
         next_beat = self.clock()
-        self.next_due = await next_wake(self.db, next_beat)
+        self.next_due = await next_wake(self.db, next_beat, shards=held)
         log.info(
-            "due-work dispatcher started (%s); next due work at %s",
+            "due-work dispatcher started (%s, %s); next due work at %s",
             self.owner,
+            held if held is not None and not held.complete else "every server",
             to_db_time(self.next_due) if self.next_due else "none",
         )
         while True:
@@ -405,18 +467,21 @@ class Dispatcher:
                 self._wake.clear()
                 now = self.clock()
                 if now >= next_beat:
-                    self._note_rival(await beat(self.db, self.owner, now, interval=self.heartbeat), now)
+                    rival = await beat(self.db, self.owner, now, interval=self.heartbeat, shards=held)
+                    self._note_rival(rival, now)
                     next_beat = now + self.heartbeat
                 free = self.max_in_flight - len(self._in_flight)
                 if free > 0:
-                    rows = await claim_due(self.db, self.owner, now, lease=self.lease, limit=free)
+                    rows = await claim_due(
+                        self.db, self.owner, now, lease=self.lease, limit=free, shards=held
+                    )
                     for row in rows:
                         task = asyncio.create_task(self._deliver(row), name=f"due-work-{row.id}")
                         self._in_flight.add(task)
                         task.add_done_callback(self._in_flight.discard)
                     if rows:
                         continue
-                    self.next_due = await next_wake(self.db, now)
+                    self.next_due = await next_wake(self.db, now, shards=held)
                 wake_at = next_beat if self.next_due is None or free <= 0 else min(next_beat, self.next_due)
                 delay = (wake_at - self.clock()).total_seconds() + 0.005
                 if delay > 0:
@@ -434,8 +499,9 @@ class Dispatcher:
             return
         self._warned_at = now
         log.warning(
-            "ANOTHER CLEMATIS PROCESS (%s) is using this database (seen %s). Reminders stay exactly-once "
-            "(rows are claimed in transactions), but two bots answer every command twice: stop one of them.",
+            "ANOTHER CLEMATIS PROCESS (%s) is using this database for the same shards (seen %s). Reminders "
+            "stay exactly-once (rows are claimed in transactions), but two bots answer every command twice: "
+            "stop one of them, or give each its own SHARD_IDS.",
             rival.owner,
             to_db_time(rival.seen_at),
         )

@@ -19,7 +19,7 @@ DESCRIPTION = "Watch parties: schedule, RSVP, calendars"
 
 
 def join_group(
-    cog: commands.Cog, bot: commands.Bot, name: str = NAME, description: str = DESCRIPTION
+    cog: commands.Cog, bot: commands.bot.BotBase, name: str = NAME, description: str = DESCRIPTION
 ) -> list[str]:
     """Move the cog's top-level app commands into the group `name`. Returns their names (for leave_group)."""
     group = bot.tree.get_command(name)
@@ -35,7 +35,7 @@ def join_group(
     return [command.name for command in commands_]
 
 
-def leave_group(cog: commands.Cog, bot: commands.Bot, names: list[str], name: str = NAME) -> None:
+def leave_group(cog: commands.Cog, bot: commands.bot.BotBase, names: list[str], name: str = NAME) -> None:
     group = bot.tree.get_command(name)
     if not isinstance(group, app_commands.Group):
         return

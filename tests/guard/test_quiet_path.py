@@ -28,8 +28,9 @@ class GuardOnly(Clematis):
     async def load_cogs(self) -> None:
         for name in GUARD_COGS:
             await self.load_extension(name)
+        self.add_listener(self.count_message, "on_message")  # messages go to listeners only
 
-    async def on_message(self, message: discord.Message) -> None:
+    async def count_message(self, message: discord.Message) -> None:
         self.seen += 1
 
 

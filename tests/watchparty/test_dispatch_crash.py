@@ -106,6 +106,9 @@ async def test_two_bots_on_one_database_send_each_reminder_once(emulator: Emulat
     assert {r["status"] for r in settled} == {"delivered"}
     assert [len(emulator.messages_in(c)) for c in channels] == [1] * len(channels)
     assert sum(len(posts_to(emulator, c)) for c in channels) == len(channels)  # nobody even tried twice
-    assert "ANOTHER CLEMATIS PROCESS" in first.output + second.output
+    # Each warns at its next heartbeat after seeing the other's (at most one interval, 15 s).
+    await emulator.wait_until(
+        lambda: "ANOTHER CLEMATIS PROCESS" in first.output + second.output, 20, "the warning about two bots"
+    )
     await stop_bot(first)
     await stop_bot(second)

@@ -292,6 +292,10 @@ async def wait_for(predicate, timeout: float = 5.0) -> None:  # noqa: ASYNC109
             await asyncio.sleep(0.02)
 
 
+async def _later(dispatcher: Dispatcher, than: datetime) -> bool:
+    return dispatcher.next_due is not None and dispatcher.next_due > than
+
+
 async def finished(db: Database) -> int:
     return int(await db.fetchval("SELECT count(*) FROM due_work WHERE status = 'delivered'"))
 
@@ -306,7 +310,8 @@ async def test_the_loop_delivers_due_rows_and_sleeps_until_the_next(db: Database
     dispatcher.start()
     try:
         await wait_for(lambda: _ge(finished(db), 2), timeout=6)
-        assert dispatcher.next_due is not None and dispatcher.next_due > now + timedelta(days=1)
+        # after recording the second delivery the loop looks for the next due row: the one in two days
+        await wait_for(lambda: _later(dispatcher, now + timedelta(days=1)), timeout=2)
     finally:
         await dispatcher.stop()
     assert len(recorder.seen) == 2
