@@ -4,8 +4,10 @@ The message path asks ``SpoilerCache.state(guild_id)`` (no await, no database). 
 call ``await cache.reload(guild_id)``; code that cannot await (or lives in another feature, such as
 discussion threads) calls ``invalidate_guild(bot, guild_id)``, which reloads in the background.
 
-Compiled rule sets are shared between servers with the same inputs (most servers check the same canon
-rules), so a thousand default servers hold one compiled set, not a thousand.
+The canon rules are compiled once per pack and public horizon and shared by every server at that
+horizon; a server's own rules and allow-list compile into a small addition (``bot.guard.rules``).
+Everything is compiled when a server is loaded or reloaded and when the pack is reloaded, not on the
+message path (except when a release window moves a server's horizon at midnight).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from bot.canon.horizon import Horizon
@@ -20,10 +23,15 @@ from bot.canon.model import CanonPack
 from bot.canon.store import CanonStore
 from bot.db import Database
 from bot.guard.config import GuildConfig, load_all_configs, load_guild_config
-from bot.guard.state import GuildState, compile_for
-from bot.spoilers import RuleSet
+from bot.guard.rules import CanonRules, ServerRules, server_rules
+from bot.guard.state import GuildState
 
 log = logging.getLogger(__name__)
+
+
+def utc_today() -> date:
+    return datetime.now(UTC).date()
+
 
 SPOILER_STATE_CHANGED = "spoiler_state_changed"  # bot.dispatch(...) event name, payload: guild_id
 
@@ -33,7 +41,7 @@ class _HasGuardDeps(Protocol):
     canon: CanonStore
 
 
-_CompileKey = tuple[int, Horizon, tuple[Any, ...], tuple[str, ...]]
+MAX_SHARED = 64  # canon sets kept for horizons no server uses any more, before pruning
 
 
 class SpoilerCache:
@@ -44,8 +52,8 @@ class SpoilerCache:
         self._loaded_all = False
         self._pending: set[int] = set()  # invalidated, reload under way: the message path must await it
         self._locks: dict[int, asyncio.Lock] = {}
-        self._compiled: dict[_CompileKey, RuleSet] = {}
-        self._compiled_pack: CanonPack | None = None
+        self._shared: dict[Horizon, tuple[CanonRules, ServerRules]] = {}
+        self._shared_pack: CanonPack | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         canon.on_reload(self.on_canon_reload)
 
@@ -68,9 +76,12 @@ class SpoilerCache:
     async def load_all(self) -> int:
         """Load every configured server (start-up). Returns how many had configuration."""
         configs = await load_all_configs(self.db)
+        pack, today = self.canon.pack, utc_today()
+        self.compile(pack, Horizon(), GuildConfig(0))  # what every unconfigured server checks
         for guild_id, config in configs.items():
             if guild_id not in self._states and guild_id not in self._pending:  # a reload is as fresh
-                self._states[guild_id] = GuildState(config, self.compile)
+                state = self._states[guild_id] = GuildState(config, self.compile)
+                state.refresh(pack, today)  # compiled now, not on the first message
         self._loaded_all = True
         return len(configs)
 
@@ -79,9 +90,10 @@ class SpoilerCache:
         lock = self._locks.setdefault(guild_id, asyncio.Lock())
         async with lock:
             state = GuildState(await load_guild_config(self.db, guild_id), self.compile)
+            state.refresh(self.canon.pack, utc_today())
             self._states[guild_id] = state
             self._pending.discard(guild_id)
-        self._prune_compiled()
+        self._prune_shared()
         return state
 
     def invalidate(self, guild_id: int) -> None:
@@ -103,30 +115,37 @@ class SpoilerCache:
         self._states.pop(guild_id, None)
 
     def on_canon_reload(self, pack: CanonPack) -> None:
-        """New pack: drop every compiled rule set; each server recompiles on its next message."""
-        self._compiled.clear()
-        self._compiled_pack = pack
+        """New pack: compile the canon rules once per horizon in use, then each server's own addition."""
+        self._shared.clear()
+        self._shared_pack = pack
+        self.compile(pack, Horizon(), GuildConfig(0))  # what every unconfigured server checks
+        today = utc_today()
+        for state in list(self._states.values()):
+            state.refresh(pack, today)
 
     # --- shared compiled rule sets -----------------------------------------------------------------
 
-    def compile(self, pack: CanonPack, public: Horizon, config: GuildConfig) -> RuleSet:
-        if pack is not self._compiled_pack:
-            self._compiled.clear()
-            self._compiled_pack = pack
-        key: _CompileKey = (id(pack), public, config.rules, config.allow)
-        ruleset = self._compiled.get(key)
-        if ruleset is None:
-            ruleset = self._compiled[key] = compile_for(pack, public, config)
-        return ruleset
+    def compile(self, pack: CanonPack, public: Horizon, config: GuildConfig) -> ServerRules:
+        """The server's rules: the shared canon set for its horizon, plus its own addition if any."""
+        if pack is not self._shared_pack:
+            self._shared.clear()
+            self._shared_pack = pack
+        shared = self._shared.get(public)
+        if shared is None:
+            canon = CanonRules.compile(pack, public)
+            shared = self._shared[public] = (canon, ServerRules(canon.ruleset))
+        canon, default = shared
+        if not config.rules and not config.allow:
+            return default
+        return server_rules(canon, pack, public, config.rules, config.allow) or default
 
-    def _prune_compiled(self) -> None:
-        """Drop compiled sets no server uses any more (only after a change, never per message)."""
-        if len(self._compiled) <= len(self._states) + 8:
+    def _prune_shared(self) -> None:
+        """Drop canon sets of horizons no server uses any more (only after a change, never per message)."""
+        if len(self._shared) <= MAX_SHARED:
             return
-        used = {id(s.ruleset) for s in self._states.values()}
-        for key, ruleset in list(self._compiled.items()):
-            if id(ruleset) not in used:
-                del self._compiled[key]
+        used = {s.public for s in self._states.values()} | {Horizon()}
+        for public in [p for p in self._shared if p not in used]:
+            del self._shared[public]
 
     @property
     def loaded_all(self) -> bool:
@@ -134,7 +153,8 @@ class SpoilerCache:
 
     @property
     def compiled_count(self) -> int:
-        return len(self._compiled)
+        """How many canon rule sets are compiled (one per horizon in use)."""
+        return len(self._shared)
 
     async def close(self) -> None:
         for task in list(self._tasks):

@@ -1,12 +1,22 @@
-"""Which rules a server checks, and which phrases a moderator may add as rules."""
+"""Which rules a server checks, and which phrases a moderator may add as rules.
+
+Shared rule sets: the canon rules past a horizon are compiled once per pack and horizon
+(``CanonRules``) and shared by every server at that horizon. A server's own rules and allow-list
+compile into a small addition matched alongside (``ServerRules``), so memory and compile time per
+configured server follow its own rules only. An allowed phrase masks rule hits inside it, including
+canon ones: the canon rules of the few episodes an allowed phrase could mask (all their words are
+words of the allowed phrase) move into the server's addition, where its allow-list applies to them exactly as it would in one
+combined set (``compile_guild_rules``, the reference, which the tests compare against).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from bot.canon.horizon import Horizon
 from bot.canon.model import CanonPack
-from bot.spoilers import Rule, RuleSet, compile_rules, fold, phrase_words
+from bot.spoilers import Hit, Rule, RuleSet, compile_rules, fold, phrase_words
 from bot.spoilers.normalize import is_cjk
 
 MAX_PHRASE = 100
@@ -113,3 +123,89 @@ def compile_guild_rules(
     """What a server checks messages against: canon and server rules past its public horizon, with its
     allow-list masking them."""
     return compile_rules([*canon_rules_past(pack, public), *guild_rules_past(pack, public, rules)], allow)
+
+
+# --- shared canon sets and a server's addition ------------------------------------------------------
+
+
+NOTHING: frozenset[str] = frozenset()
+
+
+def _related(key: str, allowed: frozenset[str]) -> bool:
+    """Whether a rule word could match a message word that an allowed word also matches (the same
+    folded word, or one a prefix of the other: Hangul stems, inflections), erring towards yes."""
+    return key in allowed or any(a.startswith(key) or key.startswith(a) for a in allowed)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class CanonRules:
+    """The canon rules past one horizon, compiled once and shared by every server at that horizon."""
+
+    rules: tuple[Rule, ...]
+    ruleset: RuleSet
+    keys: tuple[tuple[str, ...], ...]  # each rule's words as matched, for the allow-list check
+
+    @classmethod
+    def compile(cls, pack: CanonPack, public: Horizon) -> CanonRules:
+        rules = tuple(canon_rules_past(pack, public))
+        return cls(rules, compile_rules(rules), tuple(_keys(r.phrase) for r in rules))
+
+    def maskable(self, allow: Iterable[str]) -> frozenset[str]:
+        """Episodes with a canon rule an allowed phrase could mask: a hit lies inside an allowed phrase
+        only if each of its words matched a word the allowed phrase matched too."""
+        allowed = frozenset(k for phrase in allow for k in _keys(phrase))
+        if not allowed:
+            return NOTHING
+        return frozenset(
+            rule.episode
+            for rule, keys in zip(self.rules, self.keys, strict=True)
+            if all(_related(k, allowed) for k in keys)
+        )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ServerRules:
+    """What one server checks: the shared canon set, and its own addition (its rules past the horizon,
+    its allow-list, and the canon rules of the episodes in ``taken``, which the shared set then leaves
+    to the addition). Matches as ``compile_guild_rules`` would: at most one hit per episode, the
+    earliest, ordered by position (canon before the server's own rules at one position)."""
+
+    shared: RuleSet
+    own: RuleSet | None = None
+    taken: frozenset[str] = NOTHING
+
+    def match(self, visible_text: str) -> list[Hit]:
+        hits = self.shared.match(visible_text)
+        if self.own is None:
+            return hits
+        if self.taken:
+            hits = [h for h in hits if h.episode not in self.taken]
+        own = self.own.match(visible_text)
+        if not own:
+            return hits
+        if not hits:
+            return own
+        ordered = sorted(
+            [(h.start, h.end, 0, i, h) for i, h in enumerate(hits)]
+            + [(h.start, h.end, 1, i, h) for i, h in enumerate(own)]
+        )
+        merged: list[Hit] = []
+        seen: set[str] = set()
+        for *_, hit in ordered:
+            if hit.episode not in seen:
+                seen.add(hit.episode)
+                merged.append(hit)
+        return merged
+
+
+def server_rules(
+    canon: CanonRules, pack: CanonPack, public: Horizon, rules: Iterable[Rule], allow: Iterable[str]
+) -> ServerRules | None:
+    """A server's addition to the shared set, or None when it checks exactly the shared set."""
+    allow = tuple(allow)
+    own_rules = guild_rules_past(pack, public, rules)
+    taken = canon.maskable(allow) if allow else NOTHING
+    if not own_rules and not taken:
+        return None
+    moved = [r for r in canon.rules if r.episode in taken]
+    return ServerRules(canon.ruleset, compile_rules([*moved, *own_rules], allow), taken)

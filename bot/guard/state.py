@@ -16,15 +16,17 @@ from datetime import date
 from bot.canon.horizon import Horizon
 from bot.canon.model import CanonPack
 from bot.guard.config import GuildConfig
-from bot.guard.rules import compile_guild_rules
+from bot.guard.rules import CanonRules, ServerRules, server_rules
 from bot.horizon import horizon_from_ids, place_horizon, server_public_horizon
 from bot.spoilers import Hit, RuleSet, visible_text
 
-Compiler = Callable[[CanonPack, Horizon, GuildConfig], RuleSet]
+Compiler = Callable[[CanonPack, Horizon, GuildConfig], ServerRules]
 
 
-def compile_for(pack: CanonPack, public: Horizon, config: GuildConfig) -> RuleSet:
-    return compile_guild_rules(pack, public, config.rules, config.allow)
+def compile_for(pack: CanonPack, public: Horizon, config: GuildConfig) -> ServerRules:
+    """A server's rules on their own (the cache shares the canon part between servers instead)."""
+    canon = CanonRules.compile(pack, public)
+    return server_rules(canon, pack, public, config.rules, config.allow) or ServerRules(canon.ruleset)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,7 @@ class GuildState:
         self.day: date | None = None
         self.public_setting = Horizon()
         self.public = Horizon()
-        self.ruleset = RuleSet()
+        self.ruleset = ServerRules(RuleSet())
         self._places: dict[int, Horizon] = {}
 
     def refresh(self, pack: CanonPack, today: date) -> None:

@@ -13,6 +13,7 @@ import pytest
 from bot.canon.store import CanonStore
 from bot.db import Database
 from bot.guard import invalidate_guild, spoiler_cache
+from bot.guard import rules as rules_module
 from bot.guard import settings as store
 from bot.guard.cache import SpoilerCache
 
@@ -82,7 +83,7 @@ async def test_invalidate_guild_reloads_what_another_feature_wrote(bot: FakeBot)
     assert cache.state(GUILD) is not None
 
 
-async def test_servers_with_the_same_inputs_share_one_compiled_rule_set(bot: FakeBot) -> None:
+async def test_every_server_at_one_horizon_shares_the_compiled_canon_rules(bot: FakeBot) -> None:
     cache = spoiler_cache(bot)
     await cache.load_all()
     pack = bot.canon.pack
@@ -90,21 +91,37 @@ async def test_servers_with_the_same_inputs_share_one_compiled_rule_set(bot: Fak
     assert a is not None and b is not None
     a.refresh(pack, TODAY)
     b.refresh(pack, TODAY)
-    assert a.ruleset is b.ruleset
+    assert a.ruleset is b.ruleset and a.ruleset.own is None
     await store.add_rule(bot.db, OTHER, "r6", "ivan cries", 7)
     b = await cache.reload(OTHER)
-    b.refresh(pack, TODAY)
-    assert a.ruleset is not b.ruleset and cache.compiled_count == 2
+    statements = await traced(bot.db)
+    assert b.detect(pack, "ivan cries", channel_id=9, parent_id=None, today=TODAY) is not None
+    # Its own rule is a small addition next to the same shared canon set, compiled before any message.
+    assert b.ruleset.shared is a.ruleset.shared and b.ruleset.own is not None and len(b.ruleset.own) == 1
+    assert cache.compiled_count == 1
+    await bot.db.fetchval("SELECT 1")
+    assert statements == ["SELECT 1"]
 
 
-async def test_a_canon_reload_recompiles_every_server(bot: FakeBot) -> None:
+async def test_a_canon_reload_compiles_the_shared_rules_once_and_every_server_again(
+    bot: FakeBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.add_rule(bot.db, GUILD, "r6", "ivan cries", 7)
     cache = spoiler_cache(bot)
     await cache.load_all()
-    state = cache.state(GUILD)
-    assert state is not None
-    state.refresh(bot.canon.pack, TODAY)
+    state, other = cache.state(GUILD), cache.state(OTHER)
+    assert state is not None and other is not None
+    other.refresh(bot.canon.pack, TODAY)
     old = state.ruleset
+    compiled: list[int] = []
+    real = rules_module.compile_rules
+    monkeypatch.setattr(
+        rules_module, "compile_rules", lambda rules, allow=(): compiled.append(1) or real(rules, allow)
+    )
     new_pack = bot.canon.reload()
-    assert cache.compiled_count == 0
+    assert len(compiled) == 2  # the canon set once, and this server's one-rule addition
+    assert cache.compiled_count == 1
     assert state.detect(new_pack, "ivan dies", channel_id=9, parent_id=None, today=TODAY) is not None
+    assert state.detect(new_pack, "ivan cries", channel_id=9, parent_id=None, today=TODAY) is not None
     assert state.ruleset is not old and state.pack is new_pack
+    assert len(compiled) == 2  # nothing compiled on the message path

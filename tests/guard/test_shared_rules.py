@@ -1,0 +1,59 @@
+"""Shared canon rule sets plus a server's small addition match exactly as one combined set would."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.canon.horizon import Horizon, horizon_through
+from bot.canon.loader import load_pack
+from bot.guard.rules import CanonRules, ServerRules, canon_rules_past, compile_guild_rules, server_rules
+from bot.spoilers import Rule
+
+PACK = load_pack()
+HORIZONS = [Horizon(), horizon_through(PACK, "r3"), horizon_through(PACK, "r6")]
+CANON = sorted({r.phrase for r in canon_rules_past(PACK, Horizon())})
+EPISODES = [e.id for e in PACK.episodes]
+FILLER = ["the", "end", "hello", "till", "ivan", "수아", "가", "is", "so", "good", "!!", "||", "wins", "die"]
+SHARED = {h: CanonRules.compile(PACK, h) for h in HORIZONS}
+
+words = st.one_of(st.sampled_from(FILLER), st.sampled_from(CANON))
+phrases = st.lists(words, min_size=1, max_size=3).map(" ".join)
+own_rules = st.lists(
+    st.builds(lambda e, p, i: Rule(e, p, "mod:1", i), st.sampled_from(EPISODES), phrases, st.integers(1, 99)),
+    max_size=3,
+)
+allow = st.lists(st.one_of(phrases, st.sampled_from(CANON).map(lambda p: f"{p} the end")), max_size=3)
+messages = st.lists(st.one_of(words, phrases), min_size=1, max_size=8).map(" ".join)
+
+
+def layered(public: Horizon, rules: list[Rule], allowed: list[str]) -> ServerRules:
+    canon = SHARED[public]
+    return server_rules(canon, PACK, public, rules, allowed) or ServerRules(canon.ruleset)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(HORIZONS), own_rules, allow, st.lists(messages, min_size=1, max_size=5))
+def test_shared_plus_addition_matches_like_the_combined_rule_set(
+    public: Horizon, rules: list[Rule], allowed: list[str], texts: list[str]
+) -> None:
+    reference = compile_guild_rules(PACK, public, rules, allowed)
+    ours = layered(public, rules, allowed)
+    for text in texts:
+        assert ours.match(text) == reference.match(text), text
+
+
+def test_an_allowed_phrase_masks_the_canon_rule_inside_it_but_not_elsewhere() -> None:
+    ours = layered(Horizon(), [], ["ivan dies on stage"])
+    reference = compile_guild_rules(PACK, Horizon(), [], ["ivan dies on stage"])
+    for text in ("ivan dies on stage", "ivan dies on stage, then ivan dies", "sua dies"):
+        assert ours.match(text) == reference.match(text)
+    assert ours.match("ivan dies on stage") == []
+    assert ours.match("ivan dies") != []
+
+
+def test_a_server_addition_holds_its_own_rules_not_a_copy_of_the_canon() -> None:
+    ours = layered(Horizon(), [Rule("r6", "ivan cries", "mod:1", 1)], [])
+    assert ours.shared is SHARED[Horizon()].ruleset
+    assert ours.own is not None and len(ours.own) == 1 and ours.taken == frozenset()
+    assert server_rules(SHARED[Horizon()], PACK, Horizon(), [], []) is None
