@@ -6,6 +6,12 @@ pack and a synthetic 10,000-entry pack, next to a baseline measured in the same 
 WRatio scan over every label (the obvious implementation). Targets: p99 < 2 ms real, < 10 ms at 10,000.
 The callback (`cogs.lookup.autocomplete_for(kind)`, as discord.py awaits it) also cleans the query and
 builds `app_commands.Choice` objects; it is driven without an event loop (it never suspends).
+
+Round trip: ``PYTHONPATH=. python bench/lookup.py roundtrip [--count N]``. The real bot runs as a process
+(``python -m bench._bench_bot``: the product plus a ``/baseline`` command that answers a constant) against
+the emulator; a member with progress set runs ``/character name:ivan private:True``, ``/episode title:r5
+private:True`` and ``/baseline`` in turn, each timed from INTERACTION_CREATE to the bot's callback, in one
+run. Target: each lookup's p99 within 1.3x of the baseline's p99.
 """
 
 from __future__ import annotations
@@ -203,7 +209,67 @@ def run(label: str, pack: CanonPack, target_ms: float, rng: random.Random) -> No
     print(f"  ratio baseline/ours: p50 x{b50 / p50:.1f}  p99 x{b99 / p99:.1f}")
 
 
+ROUND_TRIPS = {
+    "/character": ("character", {"name": "ivan", "private": True}),
+    "/episode": ("episode", {"title": "r5", "private": True}),
+    "/baseline": ("baseline", {}),
+}
+
+
+async def round_trips(count: int) -> None:
+    import asyncio
+    import tempfile
+    from pathlib import Path
+
+    from _common import ms
+
+    from tests.conftest import build_community
+    from tests.emulator import Emulator
+    from tests.emulator.process import BotProcess
+
+    emulator = Emulator(validate_spec=False)  # schema checks are emulator work that would bias the ratio
+    build_community(emulator)
+    await emulator.start()
+    samples: dict[str, list[float]] = {name: [] for name in ROUND_TRIPS}
+    with tempfile.TemporaryDirectory() as tmp:
+        bot = BotProcess(emulator, Path(tmp) / "clematis.db", module="bench._bench_bot")
+        await bot.start()
+        try:
+            member = emulator.member(emulator.guild, "Mina")
+            await member.slash("progress set", episode="r6")
+            for i in range(count + count // 5):  # the first fifth warms up
+                for name, (command, options) in ROUND_TRIPS.items():
+                    started = time.perf_counter()
+                    reply = await member.slash(command, **options)
+                    elapsed = time.perf_counter() - started
+                    assert reply.ephemeral and reply.text, reply.describe()
+                    if i >= count // 5:
+                        samples[name].append(elapsed)
+            await asyncio.sleep(0)
+        finally:
+            await bot.stop()
+            await emulator.stop()
+    base = percentile(samples["/baseline"], 99)
+    print(f"Round trip through the emulator, {count} of each, one at a time (member with progress set)")
+    for name, values in samples.items():
+        ratio = percentile(values, 99) / base
+        verdict = "" if name == "/baseline" else f"  {ratio:.2f}x the baseline p99 (target <= 1.3x)"
+        print(
+            f"  {name:<11} p50 {ms(statistics.median(values)):>9}  p99 {ms(percentile(values, 99)):>9}{verdict}"
+        )
+
+
 def main() -> None:
+    import argparse
+    import asyncio
+
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("part", nargs="?", choices=("autocomplete", "roundtrip"), default="autocomplete")
+    parser.add_argument("--count", type=int, default=1000, help="round trips of each command")
+    args = parser.parse_args()
+    if args.part == "roundtrip":
+        asyncio.run(round_trips(args.count))
+        return
     rng = random.Random(50)
     run("real pack", load_pack(), 2.0, rng)
     run("synthetic pack", synthetic_pack(10_000, rng), 10.0, rng)

@@ -83,6 +83,39 @@ class ViewerHorizon:
         return meet(self.personal, self.place)
 
 
+@dataclass(frozen=True, slots=True)
+class ServerPlaces:
+    """What a server makes public and where, as the spoiler guard holds it in memory."""
+
+    public: Horizon  # the server public horizon today
+    spoiler_channels: frozenset[int]
+    threads: Mapping[int, str]  # discussion thread id -> its episode
+
+    def thread_of(self, episode_id: str) -> int | None:
+        """The server's discussion thread for the episode, if it has one."""
+        return next((t for t, e in self.threads.items() if e == episode_id), None)
+
+
+def horizon_in(
+    pack: CanonPack,
+    progress: Horizon | None,
+    server: ServerPlaces | None,
+    *,
+    channel_id: int | None,
+    parent_id: int | None = None,
+) -> ViewerHorizon:
+    """``viewer_horizon`` from what is already known: the member's progress (None: not set) and the
+    server's places (None: direct messages)."""
+    if server is None:
+        personal = progress if progress is not None else Horizon()
+        return ViewerHorizon(personal, personal, Horizon(), progress is not None)
+    spoiler_channel = any(c in server.spoiler_channels for c in (channel_id, parent_id) if c is not None)
+    thread_episode = server.threads.get(channel_id) if channel_id is not None else None
+    place = place_horizon(pack, server.public, spoiler_channel=spoiler_channel, thread_episode=thread_episode)
+    personal = progress if progress is not None else server.public
+    return ViewerHorizon(personal, place, server.public, progress is not None)
+
+
 # --- database ------------------------------------------------------------------------------------
 
 

@@ -25,6 +25,8 @@ from bot.canon.loader import PackError
 from bot.canon.search import Match
 from bot.client import Clematis
 from bot.errors import UserError
+from bot.guard import spoiler_cache
+from bot.horizon import ServerPlaces
 from bot.lookups.audience import Audience, audience_for
 from bot.lookups.canon_info import info_card, problems_card, reloaded_card
 from bot.lookups.cards import Card, card_embed
@@ -39,7 +41,6 @@ from bot.lookups.resolve import (
     suggest,
 )
 from bot.lookups.text import clean_query, clip, echo
-from bot.lookups.threads import discussion_thread
 from bot.ui import run_guarded
 
 KIND_NAMES = {"character": "a character", "episode": "an episode", "term": "a place, group or term"}
@@ -53,17 +54,25 @@ def client(interaction: discord.Interaction) -> Clematis:
     return cast(Clematis, interaction.client)
 
 
+async def server_places(bot: Clematis, guild_id: int | None) -> ServerPlaces | None:
+    """What the server makes public and where: the spoiler guard's state, in memory."""
+    if guild_id is None:
+        return None
+    state = await spoiler_cache(bot).load(guild_id)
+    return state.places(bot.canon.pack, datetime.now(UTC).date())
+
+
 async def audience(interaction: discord.Interaction, *, private: bool) -> Audience:
     bot = client(interaction)
     return await audience_for(
         bot.db,
         bot.canon.pack,
         user_id=interaction.user.id,
+        server=await server_places(bot, interaction.guild_id),
         guild_id=interaction.guild_id,
         channel_id=interaction.channel_id,
         parent_id=getattr(interaction.channel, "parent_id", None),
         private=private,
-        today=datetime.now(UTC).date(),
         progress_command=bot.mention_command("progress"),
     )
 
@@ -140,7 +149,8 @@ async def entry_message(
     entry = entry_of(pack, kind, entry_id)
     if entry is None:
         raise UserError("That entry is no longer in the canon pack (a reload may have removed it).")
-    thread = await discussion_thread(bot.db, interaction.guild_id, entry_id) if kind == "episode" else None
+    places = await server_places(bot, interaction.guild_id) if kind == "episode" else None
+    thread = places.thread_of(entry_id) if places is not None else None
     shown = entry_view(pack, entry, seen, thread_id=thread)
     view = None
     if shown.revealable and len(RevealButton.custom_id_for(kind, entry_id)) <= CUSTOM_ID_MAX:

@@ -19,7 +19,7 @@ from bot.content_warnings.card import (
     render_card,
 )
 from bot.content_warnings.preferences import plain_topics
-from bot.content_warnings.server import episode_notes, support_message
+from bot.content_warnings.server import forget_card_settings, server_card_settings
 from bot.db import Database
 from bot.dm import dm_member, wants_party_dms
 
@@ -29,8 +29,7 @@ async def load_card_context(db: Database, guild_id: int | None, user_id: int | N
 
     Pass ``user_id`` only for answers nobody else sees (ephemeral replies, DMs).
     """
-    notes = await episode_notes(db, guild_id) if guild_id is not None else {}
-    support = await support_message(db, guild_id) if guild_id is not None else None
+    notes, support = await server_card_settings(db, guild_id) if guild_id is not None else ({}, None)
     plain = await plain_topics(db, user_id) if user_id is not None else frozenset()
     return CardContext(guild_notes=notes, support_message=support, plain_topics=plain)
 
@@ -42,6 +41,8 @@ __all__ = [
     "add_card",
     "card_embed",
     "dm_member",
+    "forget_card_settings",
+    "server_card_settings",
     "load_card_context",
     "render_card",
     "wants_party_dms",

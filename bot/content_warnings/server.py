@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from bot.db import Database
 from bot.errors import UserError
+
+# Each database's servers' notes and support message, read once and dropped when they change (every
+# card reads them: lookups, parties, threads). Only the process holding a server changes them.
+_SETTINGS: weakref.WeakKeyDictionary[Database, dict[int, tuple[Mapping[str, str], str | None]]] = (
+    weakref.WeakKeyDictionary()
+)
+_CHANGES: weakref.WeakKeyDictionary[Database, int] = weakref.WeakKeyDictionary()  # bumped by every change
 
 MAX_NOTE = 300
 MAX_SUPPORT_MESSAGE = 500
@@ -36,9 +47,30 @@ def clean_support_message(text: str | None) -> str | None:
     return message
 
 
-async def episode_notes(db: Database, guild_id: int) -> dict[str, str]:
-    rows = await db.fetchall("SELECT episode_id, note FROM cw_episode_notes WHERE guild_id = ?", (guild_id,))
-    return {row["episode_id"]: row["note"] for row in rows}
+async def server_card_settings(db: Database, guild_id: int) -> tuple[Mapping[str, str], str | None]:
+    """The server's notes (episode id -> note) and support message: from memory after the first read,
+    which takes one query."""
+    cached = _SETTINGS.setdefault(db, {})
+    found = cached.get(guild_id)
+    if found is None:
+        before = _CHANGES.get(db, 0)
+        rows = await db.fetchall(
+            "SELECT episode_id, note FROM cw_episode_notes WHERE guild_id = ? "
+            "UNION ALL SELECT NULL, support_message FROM cw_guild_settings WHERE guild_id = ?",
+            (guild_id, guild_id),
+        )
+        notes = {r[0]: r[1] for r in rows if r[0] is not None}
+        support = next((str(r[1]) for r in rows if r[0] is None and r[1] is not None), None)
+        found = (MappingProxyType(notes), support)
+        if _CHANGES.get(db, 0) == before:  # nothing changed while we read: keep it
+            cached[guild_id] = found
+    return found
+
+
+def forget_card_settings(db: Database, guild_id: int) -> None:
+    """Call after changing a server's notes or support message (or deleting them)."""
+    _CHANGES[db] = _CHANGES.get(db, 0) + 1
+    _SETTINGS.get(db, {}).pop(guild_id, None)
 
 
 async def set_episode_note(
@@ -49,18 +81,14 @@ async def set_episode_note(
         await db.execute(
             "DELETE FROM cw_episode_notes WHERE guild_id = ? AND episode_id = ?", (guild_id, episode_id)
         )
-        return
-    await db.execute(
-        "INSERT INTO cw_episode_notes (guild_id, episode_id, note, set_by) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT(guild_id, episode_id) DO UPDATE SET note = excluded.note, set_by = excluded.set_by, "
-        "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-        (guild_id, episode_id, note, set_by),
-    )
-
-
-async def support_message(db: Database, guild_id: int) -> str | None:
-    value = await db.fetchval("SELECT support_message FROM cw_guild_settings WHERE guild_id = ?", (guild_id,))
-    return str(value) if value is not None else None
+    else:
+        await db.execute(
+            "INSERT INTO cw_episode_notes (guild_id, episode_id, note, set_by) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(guild_id, episode_id) DO UPDATE SET note = excluded.note, set_by = excluded.set_by, "
+            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+            (guild_id, episode_id, note, set_by),
+        )
+    forget_card_settings(db, guild_id)
 
 
 async def set_support_message(db: Database, guild_id: int, message: str | None) -> None:
@@ -70,6 +98,7 @@ async def set_support_message(db: Database, guild_id: int, message: str | None) 
         "ON CONFLICT(guild_id) DO UPDATE SET support_message = excluded.support_message",
         (guild_id, message),
     )
+    forget_card_settings(db, guild_id)
 
 
 async def link_cards_enabled(db: Database, guild_id: int) -> bool:

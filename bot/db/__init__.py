@@ -10,16 +10,17 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -166,21 +167,45 @@ class Database:
             else:
                 await self.conn.execute("COMMIT")
 
+    async def _on_worker(self, step: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``step`` on the connection's worker thread: one round trip from the event loop, where
+        aiosqlite's cursor API takes one per call (execute, fetch, close: three for a single read)."""
+        conn = self.conn
+        return await conn._execute(step, conn._conn)  # noqa: SLF001 - aiosqlite's own one-hop runner
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement outside an explicit transaction (autocommit). Returns rowcount."""
+
+        def step(conn: sqlite3.Connection) -> int:
+            cursor = conn.execute(sql, params)
+            try:
+                return cursor.rowcount
+            finally:
+                cursor.close()
+
         async with self._tx_lock:
-            cursor = await self.conn.execute(sql, params)
-            rowcount = cursor.rowcount
-            await cursor.close()
-        return rowcount
+            return await self._on_worker(step)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self.conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        def step(conn: sqlite3.Connection) -> aiosqlite.Row | None:
+            cursor = conn.execute(sql, params)
+            try:
+                row: aiosqlite.Row | None = cursor.fetchone()
+                return row
+            finally:
+                cursor.close()
+
+        return await self._on_worker(step)
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self.conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        def step(conn: sqlite3.Connection) -> list[aiosqlite.Row]:
+            cursor = conn.execute(sql, params)
+            try:
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
+
+        return await self._on_worker(step)
 
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)

@@ -17,7 +17,7 @@ from bot.canon.horizon import Horizon
 from bot.canon.model import CanonPack
 from bot.guard.config import GuildConfig
 from bot.guard.rules import CanonRules, ServerRules, server_rules
-from bot.horizon import horizon_from_ids, place_horizon, server_public_horizon
+from bot.horizon import ServerPlaces, horizon_from_ids, place_horizon, server_public_horizon
 from bot.spoilers import Hit, RuleSet, visible_text
 
 Compiler = Callable[[CanonPack, Horizon, GuildConfig], ServerRules]
@@ -74,6 +74,12 @@ class GuildState:
         if not content:
             return []
         return self.ruleset.match(visible_text(content))
+
+    def places(self, pack: CanonPack, today: date) -> ServerPlaces:
+        """What the server makes public today, and where (for lookups: no database read)."""
+        self.refresh(pack, today)
+        config = self.config
+        return ServerPlaces(self.public, config.spoiler_channels, config.threads)
 
     def is_exempt(self, role_ids: Collection[int]) -> bool:
         exempt = self.config.exempt_roles

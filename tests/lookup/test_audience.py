@@ -10,7 +10,11 @@ import pytest
 
 from bot.canon.horizon import Horizon, horizon_through
 from bot.canon.loader import load_pack
+from bot.canon.store import CanonStore
+from bot.content_warnings.preferences import set_cw_topics
+from bot.content_warnings.server import set_support_message
 from bot.db import Database
+from bot.guard.cache import SpoilerCache
 from bot.lookups.audience import audience_for
 
 PACK = load_pack()
@@ -31,10 +35,34 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 async def ask(db: Database, *, guild: int | None = GUILD, channel: int = GENERAL, private: bool = False):  # type: ignore[no-untyped-def]
+    server = None
+    if guild is not None:  # what the spoiler guard holds in memory for the server
+        server = (await SpoilerCache(db, CanonStore.load()).load(guild)).places(PACK, date(2026, 1, 1))
     return await audience_for(
-        db, PACK, user_id=USER, guild_id=guild, channel_id=channel, parent_id=None, private=private,
-        today=date(2026, 1, 1), progress_command="</progress:5>",
+        db, PACK, user_id=USER, server=server, guild_id=guild, channel_id=channel, parent_id=None,
+        private=private, progress_command="</progress:5>",
     )  # fmt: skip
+
+
+async def test_an_answer_reads_the_member_in_one_query_and_the_server_from_memory(db: Database) -> None:
+    await set_cw_topics(db, USER, ["blood"])
+    await set_support_message(db, GUILD, "Talk to us in #support")
+    server = (await SpoilerCache(db, CanonStore.load()).load(GUILD)).places(PACK, date(2026, 1, 1))
+    await audience_for(db, PACK, user_id=USER, server=server, guild_id=GUILD, channel_id=GENERAL,
+                       parent_id=None, private=True)  # fmt: skip
+    statements: list[str] = []
+    await db.conn.set_trace_callback(statements.append)
+    seen = await audience_for(db, PACK, user_id=USER, server=server, guild_id=GUILD, channel_id=GENERAL,
+                              parent_id=None, private=True)  # fmt: skip
+    await db.conn.set_trace_callback(None)
+    assert len(statements) == 1 and "member_progress" in statements[0]
+    assert seen.horizon == horizon_through(PACK, "r6")
+    assert seen.warnings.plain_topics == {"blood"}
+    assert seen.warnings.support_message == "Talk to us in #support"
+    await set_support_message(db, GUILD, "Ask a moderator")  # a change is seen at once
+    again = await audience_for(db, PACK, user_id=USER, server=server, guild_id=GUILD, channel_id=GENERAL,
+                               parent_id=None, private=False)  # fmt: skip
+    assert again.warnings.support_message == "Ask a moderator" and again.warnings.plain_topics == frozenset()
 
 
 async def test_a_public_answer_in_general_shows_only_what_the_server_made_public(db: Database) -> None:

@@ -10,6 +10,7 @@ import pytest
 from bot.canon.loader import load_pack
 from bot.spoilers import escape_spoiler
 from tests.emulator import CommandHidden, Permission
+from tests.guard.conftest import run
 from tests.lookup.conftest import World
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -87,9 +88,9 @@ async def test_private_answer_shows_facts_up_to_the_members_progress(world: Worl
 
 async def test_spoiler_channel_shows_progress_publicly_and_general_does_not(world: World) -> None:
     guild = world.emulator.guild
-    world.sql(
-        "INSERT OR IGNORE INTO spoiler_channels (guild_id, channel_id) VALUES (?, ?)",
-        (guild.id, guild.channel("spoilers").id),
+    # Server settings change through the commands (the bot keeps them in memory, reloaded on change).
+    await run(
+        world.emulator.moderator(guild, "Mod Jo"), "spoilers channel add", channel=guild.channel("spoilers")
     )
     jin = world.emulator.member(guild, "Jin")
     world.set_progress(jin.id, main="r6")
@@ -103,16 +104,15 @@ async def test_spoiler_channel_shows_progress_publicly_and_general_does_not(worl
 
 async def test_a_moderator_set_public_horizon_shows_in_general(world: World) -> None:
     guild = world.emulator.guild
-    world.sql(
-        "INSERT INTO guild_horizons (guild_id, track, episode_id) VALUES (?, 'main', 'r1')", (guild.id,)
-    )
+    mod = world.emulator.moderator(guild, "Mod Kim")
+    await mod.slash("spoilers horizon", episode="r1")
     try:
         kai = world.emulator.member(guild, "Kai")  # no progress: sees what the server made public
         reply = await kai.slash("character", name="sua")
         assert "Dies on stage after losing ROUND 1 to Mizi." in reply.text
         assert "First appearance" in reply.text and "ROUND 1: MY CLEMATIS" in reply.text
     finally:
-        world.sql("DELETE FROM guild_horizons WHERE guild_id = ?", (guild.id,))
+        await mod.slash("spoilers horizon", track="main")
 
 
 async def test_episode_card_shows_dates_as_timestamps_warnings_tagged_and_performers_gated(
@@ -147,24 +147,24 @@ async def test_episode_card_shows_dates_as_timestamps_warnings_tagged_and_perfor
 async def test_episode_links_its_discussion_thread_once_one_exists(world: World) -> None:
     guild = world.emulator.guild
     lee = world.emulator.member(guild, "Lee")
+    world.set_progress(lee.id, main="final")
     assert "Discussion" not in (await lee.slash("episode", title="r6")).text
-    world.sql(
-        "INSERT INTO discussion_threads (guild_id, episode_id, channel_id, thread_id) VALUES (?, 'r6', ?, ?)",
-        (guild.id, guild.channel("discussion").id, 424242424242424242),
-    )
+    forum = guild.channel("discussion")
+    await run(world.emulator.moderator(guild, "Mod Lin"), "spoilers discussion-channel", channel=forum)
+    await lee.slash("discuss", episode="r6")
+    thread = next(t for t in guild.threads if t.parent_id == forum.id and "ROUND 6" in (t.name or ""))
     reply = await lee.slash("episode", title="r6")
-    assert {"name": "Discussion", "value": "<#424242424242424242>", "inline": True} in reply.embed["fields"]
+    assert {"name": "Discussion", "value": f"<#{thread.id}>", "inline": True} in reply.embed["fields"]
 
 
 async def test_a_discussion_thread_allows_its_episode_in_public_answers(world: World) -> None:
     guild = world.emulator.guild
     mina = world.emulator.member(guild, "Mina")
     world.set_progress(mina.id, main="final", comics="remember-everything")
-    thread = await mina.start_thread(guild.channel("discussion"), "ROUND 6 talk", content="Cure!")
-    world.sql(
-        "INSERT INTO discussion_threads (guild_id, episode_id, channel_id, thread_id) VALUES (?, 'r3', ?, ?)",
-        (guild.id, guild.channel("discussion").id, thread.id),
-    )
+    forum = guild.channel("discussion")
+    await run(world.emulator.moderator(guild, "Mod Min"), "spoilers discussion-channel", channel=forum)
+    await mina.slash("discuss", episode="r3")
+    thread = next(t for t in guild.threads if t.parent_id == forum.id and "ROUND 3" in (t.name or ""))
     reply = await mina.slash("character", name="ivan", channel=thread)
     assert not reply.ephemeral and IVAN_R3 in reply.text
     assert IVAN_R6 not in reply.text and "2 later facts hidden" in reply.text
