@@ -22,6 +22,7 @@ from bot.canon.store import CanonStore
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import handle_interaction_error
+from bot.pacing import GlobalPace
 from bot.shards import Shards
 
 log = logging.getLogger("clematis")
@@ -94,6 +95,15 @@ class Clematis(commands.AutoShardedBot):
         self.started_at = time.monotonic()
         self.command_ids: dict[str, int] = {}
         self.failed_cogs: dict[str, str] = {}
+        # Every request to Discord (not interaction callbacks) passes the global pace.
+        self.pace = GlobalPace()
+        request = self.http.request
+
+        async def paced_request(route: discord.http.Route, **kwargs: Any) -> Any:
+            await self.pace.before_request()
+            return await request(route, **kwargs)
+
+        self.http.request = paced_request  # type: ignore[method-assign]
         self._max_concurrency: int | None = None
         self._identify_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._identified_at: dict[int, float] = {}
@@ -211,6 +221,8 @@ class Clematis(commands.AutoShardedBot):
             self._identified_at[bucket] = time.monotonic()
 
     async def on_ready(self) -> None:
+        held = self.shards_held
+        self.pace.share(len(held.ids), held.count)
         log.info("Clematis is ready: %s in %d servers (%s)", self.user, len(self.guilds), self.shards_held)
 
     # --- shutdown ---------------------------------------------------------------------------------

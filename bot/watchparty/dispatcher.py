@@ -37,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.db import Database
+from bot.pacing import background
 from bot.shards import Shards
 from bot.watchparty.due import KIND_DM, from_db_time, to_db_time
 from bot.watchparty.reminders import retry_delay
@@ -155,7 +156,7 @@ _CLAIM_EXPIRED = (
     "UPDATE due_work SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
     "WHERE id IN (SELECT id FROM due_work WHERE status = 'claimed' AND claimed_until < ? AND "
     "(? OR party_id IN (SELECT id FROM watch_parties WHERE ((guild_id >> 22) % ?) IN "
-    "(SELECT value FROM json_each(?)))) ORDER BY due_at LIMIT ?) AND status = 'claimed' AND claimed_until < ? "
+    "(SELECT value FROM json_each(?)))) ORDER BY due_at, id LIMIT ?) AND status = 'claimed' AND claimed_until < ? "
     "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason"
 )
 _CLAIM_PENDING = (
@@ -163,7 +164,7 @@ _CLAIM_PENDING = (
     "WHERE id IN (SELECT id FROM due_work WHERE status = 'pending' AND due_at <= ? "
     "AND (next_try_at IS NULL OR next_try_at <= ?) AND "
     "(? OR party_id IN (SELECT id FROM watch_parties WHERE ((guild_id >> 22) % ?) IN "
-    "(SELECT value FROM json_each(?)))) ORDER BY due_at LIMIT ?) "
+    "(SELECT value FROM json_each(?)))) ORDER BY due_at, id LIMIT ?) "
     "AND status = 'pending' "
     "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason"
 )
@@ -509,9 +510,10 @@ class Dispatcher:
     async def _deliver(self, row: DueRow) -> None:
         try:
             try:
-                outcome = await asyncio.wait_for(
-                    self.deliver(row, self.clock()), self.send_timeout.total_seconds()
-                )
+                with background():  # its requests wait for room under Discord's global limit
+                    outcome = await asyncio.wait_for(
+                        self.deliver(row, self.clock()), self.send_timeout.total_seconds()
+                    )
             except TimeoutError:
                 outcome = Outcome.retry(
                     f"no answer from Discord within {self.send_timeout.total_seconds():.0f} s"
