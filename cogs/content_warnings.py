@@ -1,5 +1,5 @@
-"""/cw: the content-warning card for an episode, a member's own preferences, moderators' notes, and a
-card in reply to an official episode link posted in chat."""
+"""/cw: the content-warning card for an episode and a member's own preferences; /cw-admin: moderators'
+notes and settings; and a card in reply to an official episode link posted in chat."""
 
 from __future__ import annotations
 
@@ -149,6 +149,13 @@ class PreferencesView(BaseView):
 
 class ContentWarnings(commands.Cog):
     cw = app_commands.Group(name="cw", description="Content warnings for Alien Stage episodes")
+    # Hidden from members by Discord (and checked again when run), so admins can restrict it separately.
+    cw_admin = app_commands.Group(
+        name="cw-admin",
+        description="This server's content-warning settings (moderators)",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
 
     def __init__(self, bot: Clematis) -> None:
         self.bot = bot
@@ -197,7 +204,7 @@ class ContentWarnings(commands.Cog):
 
     # --- moderators -------------------------------------------------------------------------------
 
-    @cw.command(name="note", description="Add this server's note to an episode's warning card (moderators)")
+    @cw_admin.command(name="note", description="Add this server's note to an episode's warning card (moderators)")
     @app_commands.describe(
         episode="The episode the note is about",
         text=f"Up to {MAX_NOTE} characters, shown behind a spoiler tag; leave out to remove the note",
@@ -228,7 +235,7 @@ class ContentWarnings(commands.Cog):
             f"📝 {interaction.user.mention} set the content-warning note on **{title}**: {said}",
         )
 
-    @cw.command(name="support-message", description="Text shown on cards with heavy topics (moderators)")
+    @cw_admin.command(name="support-message", description="Text shown on cards with heavy topics (moderators)")
     @app_commands.describe(
         text=f"Up to {MAX_SUPPORT_MESSAGE} characters shown after the default support line; "
         "leave out to use only the default"
@@ -258,7 +265,7 @@ class ContentWarnings(commands.Cog):
             f"📝 {interaction.user.mention} set the content-warning support message: {logged}",
         )
 
-    @cw.command(
+    @cw_admin.command(
         name="link-cards", description="Reply with a card when someone posts an episode link (moderators)"
     )
     @app_commands.describe(

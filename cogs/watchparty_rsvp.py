@@ -31,7 +31,7 @@ class PartyRsvp(commands.Cog):
     def __init__(self, bot: Clematis) -> None:
         self.bot = bot
         self.board = board_for(bot)
-        self._joined: list[str] = []
+        self._joined: list[tuple[str, str]] = []
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RsvpButton, CalendarButton)

@@ -118,7 +118,7 @@ async def read_when(
             f"Which time zone is `{when.replace('`', 'ˋ')}` in? {why}I don't know yours yet. Save it "
             f"once with {bot.mention_command('timezone set')} (a city like `Seoul` works), or add "
             "`timezone:` to this command. Moderators can set a server default with "
-            f"{bot.mention_command('watchparty settings')}."
+            f"{bot.mention_command('watchparty-admin settings')}."
         )
     try:
         reading = parse_when(when, zone, now)

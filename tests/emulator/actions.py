@@ -140,6 +140,9 @@ def _visible(member: Member, command: dict[str, Any], channel: Channel) -> str |
     if in_dm and command.get("dm_permission") is False:
         return "dm_permission is false"
     required = command.get("default_member_permissions")
+    opened = member.guild.command_access.get(command["name"], set()) if not in_dm else set()
+    if opened & {member.guild.id, member.id, *member.role_ids}:
+        return None
     if required is not None and not in_dm:
         have = member.permissions
         need = int(required)
