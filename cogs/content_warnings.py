@@ -204,7 +204,9 @@ class ContentWarnings(commands.Cog):
 
     # --- moderators -------------------------------------------------------------------------------
 
-    @cw_admin.command(name="note", description="Add this server's note to an episode's warning card (moderators)")
+    @cw_admin.command(
+        name="note", description="Add this server's note to an episode's warning card (moderators)"
+    )
     @app_commands.describe(
         episode="The episode the note is about",
         text=f"Up to {MAX_NOTE} characters, shown behind a spoiler tag; leave out to remove the note",
@@ -235,7 +237,9 @@ class ContentWarnings(commands.Cog):
             f"📝 {interaction.user.mention} set the content-warning note on **{title}**: {said}",
         )
 
-    @cw_admin.command(name="support-message", description="Text shown on cards with heavy topics (moderators)")
+    @cw_admin.command(
+        name="support-message", description="Text shown on cards with heavy topics (moderators)"
+    )
     @app_commands.describe(
         text=f"Up to {MAX_SUPPORT_MESSAGE} characters shown after the default support line; "
         "leave out to use only the default"

@@ -167,7 +167,11 @@ class PartyAdmin(commands.Cog):
         await set_host_role(self.bot.db, interaction.guild_id, role.id if role else None)
         limits = await party_limits(self.bot.db, interaction.guild_id)
         said = limits_lines(limits)[1]
-        await write_modlog(self.bot, interaction.guild_id, f"{interaction.user.mention} changed who may host watch parties. {said}")
+        await write_modlog(
+            self.bot,
+            interaction.guild_id,
+            f"{interaction.user.mention} changed who may host watch parties. {said}",
+        )
         await interaction.response.send_message(said, ephemeral=True)
 
 
