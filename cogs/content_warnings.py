@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.canon.model import CanonPack, Episode
 from bot.canon.warnings import TOPICS
-from bot.checks import moderator_only
+from bot.checks import moderator_autocomplete, moderator_only
 from bot.client import Clematis
 from bot.content_warnings import CardContext, card_embed, dm_member, load_card_context
 from bot.content_warnings.card import DEFAULT_SUPPORT, escape_text, support_text
@@ -182,6 +182,12 @@ class ContentWarnings(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         return episode_choices(self.bot.canon, current)
 
+    @moderator_autocomplete
+    async def autocomplete_episode_for_moderators(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return episode_choices(self.bot.canon, current)
+
     # --- members ----------------------------------------------------------------------------------
 
     @cw.command(name="episode", description="The content warnings for an episode (only you see them)")
@@ -211,7 +217,7 @@ class ContentWarnings(commands.Cog):
         episode="The episode the note is about",
         text=f"Up to {MAX_NOTE} characters, shown behind a spoiler tag; leave out to remove the note",
     )
-    @app_commands.autocomplete(episode=autocomplete_episode)
+    @app_commands.autocomplete(episode=autocomplete_episode_for_moderators)
     @moderator_only()
     async def cw_note(
         self,

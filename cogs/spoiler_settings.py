@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import is_moderator
+from bot.checks import is_moderator, moderator_autocomplete
 from bot.client import Clematis
 from bot.episodes import episode_choices, resolve_episode, resolve_track, track_choices, track_name
 from bot.errors import UserError
@@ -129,6 +129,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         await interaction.response.send_message(f"Done: {change}.\nPublic here now:\n{now}", ephemeral=True)
 
     @horizon.autocomplete("episode")
+    @moderator_autocomplete
     async def _episode_in_track(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -136,6 +137,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         return episode_choices(self.bot.canon, current, track=track)
 
     @horizon.autocomplete("track")
+    @moderator_autocomplete
     async def _tracks(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return track_choices(self.bot.canon.pack, current)
 
@@ -274,6 +276,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         )
 
     @rule_add.autocomplete("episode")
+    @moderator_autocomplete
     async def _any_episode(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -294,6 +297,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         await self._changed(interaction, f"removed spoiler rule #{found[0].rule_id} {code(found[0].phrase)}")
 
     @rule_remove.autocomplete("rule")
+    @moderator_autocomplete
     async def _server_rules(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -349,6 +353,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         await self._changed(interaction, f"stopped allowing the phrase {code(removed)}")
 
     @allow_remove.autocomplete("phrase")
+    @moderator_autocomplete
     async def _allowed(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:

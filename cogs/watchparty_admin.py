@@ -13,7 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import moderator_only
+from bot.checks import moderator_autocomplete, moderator_only
 from bot.client import Clematis
 from bot.modlog import write_modlog
 from bot.watchparty.board import board_for, read_reminders
@@ -47,6 +47,13 @@ def limits_lines(limits: PartyLimits) -> list[str]:
     return [LIMITS_LINE.format(member=limits.member, server=limits.server), host]
 
 
+@moderator_autocomplete
+async def autocomplete_server_zone(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    return await autocomplete_zone(interaction, current)
+
+
 class PartyAdmin(commands.Cog):
     def __init__(self, bot: Clematis) -> None:
         self.bot = bot
@@ -66,7 +73,7 @@ class PartyAdmin(commands.Cog):
         zone="The server's default time zone for members who saved none (`none` clears it)",
         reminders="When reminders go before a party, e.g. `24h, 1h, 0` (`0` = at the start; `default` resets)",
     )
-    @app_commands.autocomplete(zone=autocomplete_zone)
+    @app_commands.autocomplete(zone=autocomplete_server_zone)
     @moderator_only()
     async def settings(
         self,

@@ -99,6 +99,7 @@ async def test_members_cannot_set_notes_or_the_support_message(world: World) -> 
             await mina.slash(path, **options)
     # An admin opens /cw-admin to her (Integrations settings): the check at run time still refuses.
     world.emulator.guild.open_command("cw-admin", mina)
+    assert await mina.autocomplete("cw-admin note", "episode", "round") == []
     note = await mina.slash("cw-admin note", episode="r5", text="I am not a moderator")
     assert note.ephemeral and "Manage Server" in note.text
     support = await mina.slash("cw-admin support-message", text="nope")

@@ -161,6 +161,7 @@ async def test_members_cannot_change_the_server_times(world: tuple[Emulator, Bot
     with pytest.raises(CommandHidden):  # Discord hides /watchparty-admin from members
         await member.slash("watchparty-admin settings", reminders="5m")
     emulator.guild.open_command("watchparty-admin", member)  # opened to them: still refused when run
+    assert await member.autocomplete("watchparty-admin settings", "zone", "seoul") == []
     refused = await member.slash("watchparty-admin settings", reminders="5m")
     assert refused.ephemeral and "Manage Server" in refused.text
     assert server_times(process, emulator) == before
