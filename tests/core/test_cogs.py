@@ -3,13 +3,14 @@
 from collections import Counter
 from pathlib import Path
 
+import discord
 import pytest
 from discord import app_commands
 
 from bot.client import Clematis, tree_payload_hash
 from bot.config import load_settings
 from bot.db import Database
-from bot.help import help_lines, paginate_lines, walk_leaf_commands
+from bot.help import Viewer, help_lines, paginate_lines, walk_leaf_commands
 
 TOKEN = "MTAxMjM0NTY3ODkw.GabcDE.abcdefghijklmnopqrstuvwxyz0123"
 
@@ -45,7 +46,8 @@ async def test_every_command_is_described(loaded_bot: Clematis) -> None:
 
 
 async def test_help_lists_every_command(loaded_bot: Clematis) -> None:
-    text = "\n".join(paginate_lines(help_lines(loaded_bot)))
+    everything = Viewer(permissions=discord.Permissions.all(), owner=True)
+    text = "\n".join(paginate_lines(help_lines(loaded_bot, everything)))
     for command in walk_leaf_commands(loaded_bot.tree.get_commands()):
         assert f"/{command.qualified_name}" in text
     menus = [c for c in loaded_bot.tree.get_commands() if isinstance(c, app_commands.ContextMenu)]
