@@ -38,6 +38,7 @@ from bot.content_warnings.server import (
 from bot.episodes import episode_choices, resolve_episode
 from bot.errors import UserError
 from bot.modlog import write_modlog
+from bot.option_types import Pick
 from bot.ui import BaseView
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ class ContentWarnings(commands.Cog):
         public="Post the card in this channel for everyone (your own preferences are not used)",
     )
     @app_commands.autocomplete(episode=autocomplete_episode)
-    async def cw_episode(self, interaction: discord.Interaction, episode: str, public: bool = False) -> None:
+    async def cw_episode(self, interaction: discord.Interaction, episode: Pick, public: bool = False) -> None:
         await self.send_card(interaction, self.episode(interaction, episode, public), public)
 
     @cw.command(name="preferences", description="Choose topics to see spelled out, and DMs before parties")
@@ -222,7 +223,7 @@ class ContentWarnings(commands.Cog):
     async def cw_note(
         self,
         interaction: discord.Interaction,
-        episode: str,
+        episode: Pick,
         text: app_commands.Range[str, 1, MAX_NOTE] | None = None,
     ) -> None:
         guild_id = self.guild_id(interaction)

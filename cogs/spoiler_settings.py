@@ -31,6 +31,7 @@ from bot.guard.rules import allow_problem, phrase_key, rule_problem
 from bot.guard.state import GuildState
 from bot.guard.views import PagerView
 from bot.modlog import modlog_channel_id, set_modlog_channel, write_modlog
+from bot.option_types import Pick
 
 
 @app_commands.guild_only()
@@ -101,7 +102,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         track="Leave the episode empty to make nothing on this track public",
     )
     async def horizon(
-        self, interaction: discord.Interaction, episode: str | None = None, track: str | None = None
+        self, interaction: discord.Interaction, episode: Pick | None = None, track: Pick | None = None
     ) -> None:
         guild_id = self._guild_id(interaction)
         pack = self.bot.canon.pack
@@ -258,7 +259,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         episode="The episode the phrase gives away", phrase="What fans would type, e.g. ivan dies"
     )
     async def rule_add(
-        self, interaction: discord.Interaction, episode: str, phrase: app_commands.Range[str, 1, 100]
+        self, interaction: discord.Interaction, episode: Pick, phrase: app_commands.Range[str, 1, 100]
     ) -> None:
         guild_id = self._guild_id(interaction)
         pack = self.bot.canon.pack
@@ -284,7 +285,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
 
     @rule.command(name="remove", description="Remove one of this server's spoiler rules")
     @app_commands.describe(rule="The rule (type to search this server's rules)")
-    async def rule_remove(self, interaction: discord.Interaction, rule: str) -> None:
+    async def rule_remove(self, interaction: discord.Interaction, rule: Pick) -> None:
         guild_id = self._guild_id(interaction)
         found = await store.find_rules(self.bot.db, guild_id, rule)
         if not found:
@@ -346,7 +347,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
 
     @allow.command(name="remove", description="Stop allowing a phrase")
     @app_commands.describe(phrase="The allowed phrase to remove")
-    async def allow_remove(self, interaction: discord.Interaction, phrase: str) -> None:
+    async def allow_remove(self, interaction: discord.Interaction, phrase: Pick) -> None:
         removed = await store.remove_allowed(self.bot.db, self._guild_id(interaction), phrase)
         if removed is None:
             raise UserError("That phrase isn't on the allow-list. See it with `/spoilers allow list`.")

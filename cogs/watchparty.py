@@ -20,6 +20,7 @@ from bot.client import Clematis
 from bot.episodes import resolve_episode
 from bot.errors import UserError
 from bot.modlog import write_modlog
+from bot.option_types import Pick
 from bot.watchparty.announce import when_text
 from bot.watchparty.board import board_for, read_reminders
 from bot.watchparty.confirm import PickButton, confirm_then
@@ -259,10 +260,10 @@ class WatchParties(commands.Cog):
     async def schedule(
         self,
         interaction: discord.Interaction,
-        episode: str,
+        episode: Pick,
         when: app_commands.Range[str, 1, 80],
-        until: str | None = None,
-        timezone: str | None = None,
+        until: Pick | None = None,
+        timezone: Pick | None = None,
         channel: TextLike | None = None,
         voice: Voice | None = None,
         capacity: app_commands.Range[int, 1, 10000] | None = None,
@@ -310,9 +311,9 @@ class WatchParties(commands.Cog):
     async def series(
         self,
         interaction: discord.Interaction,
-        episode: str,
+        episode: Pick,
         when: app_commands.Range[str, 1, 80],
-        timezone: str | None = None,
+        timezone: Pick | None = None,
         channel: TextLike | None = None,
         count: app_commands.Range[int, 1, MAX_SERIES] | None = None,
         voice: Voice | None = None,

@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.checks import moderator_autocomplete, moderator_only
 from bot.client import Clematis
 from bot.modlog import write_modlog
+from bot.option_types import Pick
 from bot.watchparty.board import board_for, read_reminders
 from bot.watchparty.group import ADMIN, join_group, leave_group
 from bot.watchparty.parties import (
@@ -78,7 +79,7 @@ class PartyAdmin(commands.Cog):
     async def settings(
         self,
         interaction: discord.Interaction,
-        zone: str | None = None,
+        zone: Pick | None = None,
         reminders: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         guild_id = interaction.guild_id

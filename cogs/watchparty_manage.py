@@ -16,6 +16,7 @@ from discord.ext import commands
 from bot.checks import is_moderator
 from bot.client import Clematis
 from bot.errors import UserError
+from bot.option_types import Pick
 from bot.watchparty.announce import when_text
 from bot.watchparty.board import autocomplete_party, board_for, find_party, read_reminders
 from bot.watchparty.confirm import confirm_then
@@ -91,9 +92,9 @@ class PartyManagement(commands.Cog):
     async def edit(
         self,
         interaction: discord.Interaction,
-        party: str,
+        party: Pick,
         when: app_commands.Range[str, 1, 80] | None = None,
-        timezone: str | None = None,
+        timezone: Pick | None = None,
         title: app_commands.Range[str, 1, 100] | None = None,
         note: app_commands.Range[str, 1, 500] | None = None,
         capacity: app_commands.Range[int, 0, 10000] | None = None,
@@ -132,7 +133,7 @@ class PartyManagement(commands.Cog):
     @app_commands.command(name="cancel", description="Cancel a watch party (host or moderator)")
     @app_commands.describe(party="The party (pick from the list as you type)")
     @app_commands.autocomplete(party=autocomplete_party)
-    async def cancel(self, interaction: discord.Interaction, party: str) -> None:
+    async def cancel(self, interaction: discord.Interaction, party: Pick) -> None:
         found = await self._own_party(interaction, party)
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:

@@ -70,3 +70,18 @@ def test_paginate_never_splits_lines_and_respects_limits() -> None:
     for page in pages:
         for line in page.split("\n"):
             assert line in lines
+
+
+async def test_every_option_is_bounded(loaded_bot: Clematis) -> None:
+    """Nothing a member types can be unbounded: strings declare max_length, numbers their range (inside
+    the ±2^53 Discord accepts for integers)."""
+    from discord import AppCommandOptionType as Type
+
+    for command in walk_leaf_commands(loaded_bot.tree.get_commands()):
+        for p in command.parameters:
+            where = f"/{command.qualified_name} {p.name}"
+            if p.type is Type.string and not p.choices:
+                assert p.max_value is not None and p.max_value <= 6000, f"{where} has no max_length"
+            if p.type in (Type.integer, Type.number) and not p.choices:
+                assert p.min_value is not None and p.max_value is not None, f"{where} has no range"
+                assert -(2**53) < p.min_value and p.max_value < 2**53, where

@@ -11,7 +11,9 @@ async def test_help_shows_each_member_what_they_can_use(emulator: Emulator, bot:
     guild = emulator.guild
     member = await emulator.member(guild, "Mina").slash("help")
     assert member.ephemeral
-    assert "/character" in member.text and "/watchparty schedule" in member.text and "/cw episode" in member.text
+    assert (
+        "/character" in member.text and "/watchparty schedule" in member.text and "/cw episode" in member.text
+    )
     for hidden in (*MODERATOR_COMMANDS, "/canon-reload", "(moderators)", "(bot owner)"):
         assert hidden not in member.text, hidden
 

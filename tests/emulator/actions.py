@@ -211,6 +211,8 @@ def _resolve_option(
     elif kind == INTEGER:
         if not isinstance(value, int) or isinstance(value, bool):
             raise AssertionError(f"{fail} takes an int, got {value!r}")
+        if not -(2**53) < value < 2**53:  # Discord's client accepts integers within ±2^53 only
+            raise AssertionError(f"{fail}: Discord's client would not accept {value}")
     elif kind == NUMBER:
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise AssertionError(f"{fail} takes a number, got {value!r}")
