@@ -30,11 +30,11 @@ BOT_POST_THREAD = (
 
 MEMBER_CANNOT_POST = (
     "You can't announce a party in {channel}: you don't have **{permissions}** there. "
-    "Pick a channel where you may post, or ask a moderator."
+    "Nothing was scheduled: pick a channel where you may post, or ask a moderator."
 )
 BOT_CANNOT_POST = (
     "I can't announce a party in {channel}: I'm missing **{permissions}** there. "
-    "A server admin can grant it to my role, or pick another channel."
+    "Nothing was scheduled: a server admin can grant it to my role, or pick another channel."
 )
 MEMBER_CANNOT_SEE_VOICE = "You can't pick {channel} for the party: you can't see that channel."
 
