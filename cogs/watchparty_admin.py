@@ -11,14 +11,13 @@ from datetime import UTC, datetime
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.checks import moderator_autocomplete, moderator_only
 from bot.client import Clematis
 from bot.modlog import write_modlog
 from bot.option_types import Pick
 from bot.watchparty.board import board_for, read_reminders
-from bot.watchparty.group import ADMIN, join_group, leave_group
+from bot.watchparty.group import ADMIN, GroupedCog
 from bot.watchparty.parties import (
     RemindersChange,
     guild_default_zone,
@@ -34,6 +33,11 @@ CLEAR_WORDS = ("none", "clear", "-")
 LIMITS_LINE = (
     "Upcoming watch parties allowed: {member} per member, {server} for the whole server (every party of a "
     "weekly series counts; moderators are held only to the server's limit)."
+)
+NO_CREATE_EVENTS = (
+    "⚠️ Parties get no Discord events here: I need the **Create Events** permission, which Discord requires "
+    "since February 2026 (servers that invited me with an older link lack it). Re-invite me with "
+    "`python -m bot invite`'s link, or give my role Create Events."
 )
 HOST_ROLE_LINE = "Who may host: members with {role}, and moderators."
 ANYONE_HOSTS_LINE = "Who may host: every member."
@@ -55,17 +59,11 @@ async def autocomplete_server_zone(
     return await autocomplete_zone(interaction, current)
 
 
-class PartyAdmin(commands.Cog):
+class PartyAdmin(GroupedCog):
     def __init__(self, bot: Clematis) -> None:
+        super().__init__(bot)
         self.bot = bot
         self.board = board_for(bot)
-        self._joined: list[tuple[str, str]] = []
-
-    async def cog_load(self) -> None:
-        self._joined = join_group(self, self.bot)
-
-    async def cog_unload(self) -> None:
-        leave_group(self, self.bot, self._joined)
 
     @app_commands.command(
         name="settings", description="Server settings for watch parties (moderators)", extras=ADMIN
@@ -109,6 +107,10 @@ class PartyAdmin(commands.Cog):
         lines.append(f"Default time zone: {shown}.")
         times = describe_offsets(await guild_reminders(self.bot.db, guild_id))
         lines.append(f"Reminders: {times} (parties scheduled with their own `reminders:` keep theirs).")
+        lines += limits_lines(await party_limits(self.bot.db, guild_id))
+        me = interaction.guild.me if interaction.guild is not None else None
+        if me is not None and not me.guild_permissions.create_events:
+            lines.append(NO_CREATE_EVENTS)
         if interaction.response.is_done():
             await interaction.edit_original_response(content="\n".join(lines))
         else:

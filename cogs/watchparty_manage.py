@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
 from bot.checks import is_moderator
 from bot.client import Clematis
@@ -20,7 +19,7 @@ from bot.option_types import Pick
 from bot.watchparty.announce import when_text
 from bot.watchparty.board import autocomplete_party, board_for, find_party, read_reminders
 from bot.watchparty.confirm import confirm_then
-from bot.watchparty.group import join_group, leave_group
+from bot.watchparty.group import GroupedCog
 from bot.watchparty.parties import (
     Party,
     PartyChanges,
@@ -34,17 +33,11 @@ from bot.watchparty.zone_input import autocomplete_zone, read_when, read_zone
 Voice = discord.VoiceChannel | discord.StageChannel
 
 
-class PartyManagement(commands.Cog):
+class PartyManagement(GroupedCog):
     def __init__(self, bot: Clematis) -> None:
+        super().__init__(bot)
         self.bot = bot
         self.board = board_for(bot)
-        self._joined: list[tuple[str, str]] = []
-
-    async def cog_load(self) -> None:
-        self._joined = join_group(self, self.bot)
-
-    async def cog_unload(self) -> None:
-        leave_group(self, self.bot, self._joined)
 
     async def _own_party(self, interaction: discord.Interaction, text: str) -> Party:
         party = await find_party(self.bot, interaction, text)

@@ -62,3 +62,18 @@ def leave_group(cog: commands.Cog, bot: commands.Bot, joined: list[tuple[str, st
         group.remove_command(command_name)
         if not group.commands:
             bot.tree.remove_command(group_name)
+
+
+class GroupedCog(commands.Cog):
+    """A cog whose app commands all move into the watch-party groups when it loads, and out when it
+    unloads. Subclasses that need more in ``cog_load``/``cog_unload`` call ``super()``."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self._group_bot = bot
+        self._joined: list[tuple[str, str]] = []
+
+    async def cog_load(self) -> None:
+        self._joined = join_group(self, self._group_bot)
+
+    async def cog_unload(self) -> None:
+        leave_group(self, self._group_bot, self._joined)

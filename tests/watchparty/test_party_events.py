@@ -78,6 +78,8 @@ async def test_without_create_events_the_party_works_and_the_host_is_told(
     assert party["event_id"] is None and party["message_id"] is not None and not events_of(emulator)
     going = await emulator.member(emulator.guild, "Mina").click(announcement(emulator, party["id"]), "Going")
     assert "You're going" in going.text
+    settings = await emulator.moderator(emulator.guild).slash("watchparty-admin settings")
+    assert "I need the **Create Events** permission" in settings.text
 
 
 async def test_the_event_limit_is_noted_for_the_host_and_in_the_mod_log(
