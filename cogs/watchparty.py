@@ -43,6 +43,11 @@ from bot.watchparty.walltime import describe
 from bot.watchparty.zone_input import ZONE_FREE, autocomplete_zone, read_when
 
 TextLike = discord.TextChannel | discord.Thread
+THREAD_TYPES = (
+    discord.ChannelType.public_thread,
+    discord.ChannelType.private_thread,
+    discord.ChannelType.news_thread,
+)
 Voice = discord.VoiceChannel | discord.StageChannel
 REMINDERS_HELP = (
     "Reminder times before the start, e.g. `24h, 1h, 0` (`0` = at the start; default: the server's)"
@@ -84,7 +89,7 @@ def announce_channel(interaction: discord.Interaction, channel: TextLike | None)
             f"<#{interaction.channel_id}>",
             member=interaction.permissions,
             bot=interaction.app_permissions,
-            thread=isinstance(interaction.channel, discord.Thread),
+            thread=getattr(interaction.channel, "type", None) in THREAD_TYPES,
         )
         target = interaction.channel_id
     else:  # the resolved option carries the member's permissions there, as Discord computed them
