@@ -80,9 +80,11 @@ async def test_a_member_who_cannot_post_here_cannot_announce_here(
     guild = emulator.guild
     readonly = guild.add_text_channel("read-only")
     guild.set_overwrite(readonly, guild.everyone, deny=Permission.SEND_MESSAGES)
+    guild.set_overwrite(readonly, guild.bot_role, allow=Permission.SEND_MESSAGES)  # I could post; they can't
     host = await saved_zone(emulator)
     reply = await host.slash("watchparty schedule", episode="r1", when="2027-06-05 20:00", channel=readonly)
-    assert reply.ephemeral and "Send Messages" in reply.text and parties(bot) == 0
+    assert reply.ephemeral and "you don't have **Send Messages** there" in reply.text
+    assert parties(bot) == 0 and not emulator.messages_in(readonly)
 
 
 # --- limits ---------------------------------------------------------------------------------------
