@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.spoiler_path import MARKER, burst, harmless_chat
+from bench.spoiler_path import MARKER, burst, client_options, harmless_chat, serve
 from tests.conftest import build_community
 from tests.emulator import Emulator
 from tests.emulator.process import BotProcess
@@ -33,16 +33,8 @@ BARE_ENV = "CLEMATIS_BENCH_BARE_CLIENT"
 def run_bare_client() -> None:
     """A bare discord.py client (not commands.Bot): Clematis's intents and caches, one listener."""
     import logging
-    import signal
 
     import discord
-    import yarl
-
-    from bot.client import make_intents
-
-    logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
-    discord.http.Route.BASE = os.environ["DISCORD_API_BASE_URL"] + "/api/v10"
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DISCORD_GATEWAY_URL"])
 
     class Bare(discord.Client):
         async def on_ready(self) -> None:
@@ -52,22 +44,7 @@ def run_bare_client() -> None:
             if message.guild is not None and not message.author.bot and MARKER in message.content.lower():
                 await message.delete()
 
-    client = Bare(
-        allowed_mentions=discord.AllowedMentions.none(),
-        intents=make_intents(),
-        max_messages=None,
-        member_cache_flags=discord.MemberCacheFlags.none(),
-        chunk_guilds_at_startup=False,
-        guild_ready_timeout=float(os.environ.get("DISCORD_GUILD_READY_TIMEOUT", "2")),
-    )
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(client.close()))
-        async with client:
-            await client.start(os.environ["DISCORD_TOKEN"])
-
-    asyncio.run(main())
+    serve(Bare(**client_options()))
 
 
 async def one_round(tmp: Path, chat: list[str], *, bare: bool) -> float:

@@ -29,6 +29,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from bench.spoilers import make_message, make_rules
 from tests.conftest import build_community
@@ -43,19 +44,47 @@ BASELINE_ENV = "CLEMATIS_BENCH_BASELINE_BOT"
 # --- the baseline bot (run in its own process by BotProcess) ------------------------------------------
 
 
-def run_baseline_bot() -> None:
+def client_options() -> dict[str, Any]:
+    """What a baseline client shares with Clematis: its intents, no caches, no mentions; and the
+    environment's guild-ready timeout. Also points discord.py at the emulator the environment names."""
     import logging
-    import signal
 
     import discord
     import yarl
-    from discord.ext import commands
 
     from bot.client import make_intents
 
     logging.basicConfig(level="INFO", format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
     discord.http.Route.BASE = os.environ["DISCORD_API_BASE_URL"] + "/api/v10"
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DISCORD_GATEWAY_URL"])
+    return {
+        "allowed_mentions": discord.AllowedMentions.none(),
+        "intents": make_intents(),
+        "max_messages": None,
+        "member_cache_flags": discord.MemberCacheFlags.none(),
+        "chunk_guilds_at_startup": False,
+        "guild_ready_timeout": float(os.environ.get("DISCORD_GUILD_READY_TIMEOUT", "2")),
+    }
+
+
+def serve(client: Any) -> None:
+    """Run a baseline client until SIGTERM, as BotProcess expects of a bot."""
+    import signal
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(client.close()))
+        async with client:
+            await client.start(os.environ["DISCORD_TOKEN"])
+
+    asyncio.run(main())
+
+
+def run_baseline_bot() -> None:
+    import logging
+
+    import discord
+    from discord.ext import commands
 
     class Baseline(commands.Bot):
         async def on_ready(self) -> None:
@@ -65,26 +94,9 @@ def run_baseline_bot() -> None:
         if message.guild is not None and not message.author.bot and MARKER in message.content.lower():
             await message.delete()
 
-    client = Baseline(
-        command_prefix=commands.when_mentioned,
-        help_command=None,
-        allowed_mentions=discord.AllowedMentions.none(),
-        intents=make_intents(),
-        max_messages=None,
-        member_cache_flags=discord.MemberCacheFlags.none(),
-        chunk_guilds_at_startup=False,
-        guild_ready_timeout=float(os.environ.get("DISCORD_GUILD_READY_TIMEOUT", "2")),
-    )
-
+    client = Baseline(command_prefix=commands.when_mentioned, help_command=None, **client_options())
     client.add_listener(delete_marked, "on_message")
-
-    async def main() -> None:
-        loop = asyncio.get_running_loop()
-        loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(client.close()))
-        async with client:
-            await client.start(os.environ["DISCORD_TOKEN"])
-
-    asyncio.run(main())
+    serve(client)
 
 
 # --- measuring ---------------------------------------------------------------------------------------

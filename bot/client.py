@@ -200,10 +200,6 @@ class Clematis(commands.AutoShardedBot):
         """The shards this process runs (known once connected; every shard when it runs them all)."""
         return Shards.of(self.shard_count or 1, self.shard_ids)
 
-    def owns_guild(self, guild_id: int) -> bool:
-        """Whether this process acts for the server: its shard is one of ours."""
-        return self.shards_held.owns(guild_id)
-
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Identify as fast as Discord allows: `max_concurrency` shards at once (bucket
         ``shard_id % max_concurrency``), each bucket once per 5 s, instead of discord.py's fixed 5 s."""

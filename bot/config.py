@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.permissions import application_id_from_token
 from bot.shards import MAX_SHARDS, format_shard_ids, parse_shard_ids
 
 DEFAULT_DATABASE_PATH = "data/clematis.sqlite3"
@@ -37,6 +38,7 @@ class Settings:
     guild_ready_timeout: float = 2.0
     shard_count: int | None = None  # None: as many as Discord recommends, all in this process
     shard_ids: tuple[int, ...] | None = None  # None: every shard of shard_count
+    application_id: int | None = None  # DISCORD_APPLICATION_ID, else read from the token
 
     def __repr__(self) -> str:  # the token never appears, even by accident
         return (
@@ -124,10 +126,23 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
 
     shard_count, shard_ids = _shards(env)
 
+    application_id: int | None = None
+    raw_app = _get(env, "DISCORD_APPLICATION_ID")
+    if raw_app is not None:
+        if not raw_app.isdigit() or not 15 <= len(raw_app) <= 20:
+            raise ConfigError(
+                f"DISCORD_APPLICATION_ID must be the Application ID (a 17-20 digit number from "
+                f"https://discord.com/developers/applications → your app → General Information), got {raw_app!r}"
+            )
+        application_id = int(raw_app)
+    elif token:
+        application_id = application_id_from_token(token)
+
     return Settings(
         token=token,
         shard_count=shard_count,
         shard_ids=shard_ids,
+        application_id=application_id,
         guild_ready_timeout=guild_ready_timeout,
         database_path=Path(_get(env, "DATABASE_PATH") or DEFAULT_DATABASE_PATH).expanduser(),
         log_level=log_level,

@@ -2,10 +2,11 @@
 together. Interaction callbacks and followups are exempt (they go through discord.py's webhook
 adapter, not through the HTTP client this paces).
 
-Requests made while answering members go out at once and are only counted. Background work (reminder
-deliveries and their DMs, marked with ``background()``) waits for room, leaving a small reserve, so a
-burst of a thousand reminders runs at Discord's pace instead of into 429s, and never holds up an
-answer: a global 429 would make discord.py stop every request, answers included, until it passes.
+Every request waits for room under the limit instead of running into Discord's 429 (after which
+discord.py stops every request until it passes, and gives up on one refused five times). Requests made
+while answering members go first: background work (reminder deliveries and their DMs, marked with
+``background()``) leaves them a small reserve and takes its turn in the order it asked, so a burst of
+a thousand reminders runs at Discord's pace and never holds up an answer.
 """
 
 from __future__ import annotations
@@ -63,15 +64,18 @@ class GlobalPace:
     async def before_request(self) -> None:
         """Call before each request: counts it, and makes background requests wait their turn."""
         if not _BACKGROUND.get():
-            self._sent.append(self._clock())
+            await self._room(self.per_second)
             return
         async with self._turn:
-            while True:
-                now = self._clock()
-                self._prune(now)
-                if len(self._sent) < self.per_second - RESERVE:
-                    self._sent.append(now)
-                    return
-                pause = max(self._sent[0] + WINDOW - now, 0.001)
-                self.waited += pause
-                await self._sleep(pause)
+            await self._room(self.per_second - RESERVE)
+
+    async def _room(self, limit: int) -> None:
+        while True:
+            now = self._clock()
+            self._prune(now)
+            if len(self._sent) < limit:
+                self._sent.append(now)
+                return
+            pause = max(self._sent[0] + WINDOW - now, 0.001)
+            self.waited += pause
+            await self._sleep(pause)

@@ -42,10 +42,6 @@ class Shards:
     def owns(self, guild_id: int) -> bool:
         return self.complete or shard_of(guild_id, self.count) in self.ids
 
-    def overlaps(self, other: Shards) -> bool:
-        """Whether two processes would both act for some server (a different count always may)."""
-        return self.count != other.count or bool(self.ids & other.ids)
-
     def __str__(self) -> str:
         return f"shards {format_shard_ids(self.ids)} of {self.count}"
 

@@ -41,14 +41,19 @@ async def test_background_requests_stay_under_the_limit_in_every_window(clock: C
     assert sent[-1] - sent[0] <= 300 / allowed * pacing.WINDOW  # and no slower than that
 
 
-async def test_answers_to_members_never_wait_but_take_room_from_background_work(clock: Clock) -> None:
+async def test_requests_answering_members_use_the_whole_limit_and_background_work_waits(clock: Clock) -> None:
     pace = GlobalPace(clock=clock, sleep=clock.sleep)
-    for _ in range(60):  # a storm of answers: none waits
+    for _ in range(pacing.GLOBAL_LIMIT):  # a storm of work for members: the whole second's budget at once
         await pace.before_request()
     assert clock.now == 1000.0
     with background():
         await pace.before_request()
-    assert clock.now >= 1000.0 + pacing.WINDOW  # background work waited for the answers' window to pass
+    assert clock.now >= 1000.0 + pacing.WINDOW  # background work waited for that window to pass
+    sent: list[float] = []
+    for _ in range(3 * pacing.GLOBAL_LIMIT):  # more than the limit: they wait too, never past it
+        await pace.before_request()
+        sent.append(clock.now)
+    assert all(b - a >= pacing.WINDOW for a, b in zip(sent, sent[pacing.GLOBAL_LIMIT :], strict=False))
 
 
 async def test_background_requests_go_out_in_the_order_they_asked(clock: Clock) -> None:
