@@ -68,14 +68,15 @@ INTENT_REPOST = "⏳ Replacing it with a spoiler-tagged repost under the author'
 FLAGGED = "Flagged for moderators: I left it in place."
 
 SAY_REMOVED = "✅ I removed it."
-SAY_REMOVED_AFTER_RETRIES = "✅ I removed it after {failures} failed attempt(s) (Discord answered {status})."
+SAY_REMOVED_AFTER_RETRIES = "✅ I removed it on a later try: Discord first answered {status}."
 SAY_ALREADY_GONE = "ℹ️ It was already gone when I tried to remove it (its author or a moderator deleted it)."
 SAY_DELETE_FORBIDDEN = (
     "❌ I could not remove it: I'm missing the **{permission}** permission there (Discord answered 403). "
     "It is still up."
 )
 SAY_DELETE_FAILED = (
-    "❌ I could not remove it: Discord answered {status} on {attempts} attempt(s). It is still up."
+    "❌ I could not remove it: Discord kept answering {status} ({attempts} tries, with pauses between). "
+    "It is still up."
 )
 SAY_REPOSTED = "✅ I reposted it with spoiler tags under the author's name."
 SAY_REPOST_FAILED = "❌ The spoiler-tagged repost failed ({reason})."
@@ -315,7 +316,7 @@ class SpoilerActions:
         outcome.removed = True
         outcome.worked.add("manage_messages")
         if removal.failures:
-            outcome.say(SAY_REMOVED_AFTER_RETRIES, failures=removal.failures, status=removal.status)
+            outcome.say(SAY_REMOVED_AFTER_RETRIES, status=removal.status)
         else:
             outcome.say(SAY_REMOVED)
         if copy_error is not None:
