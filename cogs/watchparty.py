@@ -18,6 +18,7 @@ from bot.canon.model import Episode
 from bot.client import Clematis
 from bot.episodes import resolve_episode
 from bot.errors import UserError
+from bot.guard.published import refuse_spoilers
 from bot.modlog import write_modlog
 from bot.watchparty.announce import when_text
 from bot.watchparty.board import board_for, read_reminders
@@ -226,11 +227,13 @@ class WatchParties(commands.Cog):
         assert interaction.guild_id is not None and interaction.channel_id is not None
         offsets = read_reminders(reminders) if reminders is not None else None
         episodes = self._episodes(episode, until)
+        target = channel.id if channel else interaction.channel_id
+        await refuse_spoilers(self.bot, interaction.guild_id, target, title=title, note=note)
         reading, source = await read_when(self.bot, interaction, when, timezone)
         request = ScheduleRequest(
             kind="schedule",
             guild_id=interaction.guild_id,
-            channel_id=channel.id if channel else interaction.channel_id,
+            channel_id=target,
             host_id=interaction.user.id,
             episodes=tuple(episodes),
             zone=reading.zone.key,

@@ -17,6 +17,7 @@ from discord.ext import commands
 from bot.checks import is_moderator, moderator_only
 from bot.client import Clematis
 from bot.errors import UserError
+from bot.guard.published import refuse_spoilers
 from bot.modlog import write_modlog
 from bot.watchparty.announce import when_text
 from bot.watchparty.board import autocomplete_party, board_for, find_party, read_reminders
@@ -110,6 +111,7 @@ class PartyManagement(commands.Cog):
     ) -> None:
         offsets = None if reminders is None else (read_reminders(reminders) or "")  # "": the server's
         found = await self._own_party(interaction, party)
+        await refuse_spoilers(self.bot, found.guild_id, found.channel_id, title=title, note=note)
         changes = PartyChanges(
             zone=read_zone(timezone).key if timezone else None,
             title=title,

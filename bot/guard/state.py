@@ -105,7 +105,11 @@ class GuildState:
         self, pack: CanonPack, hits: list[Hit], channel_id: int, parent_id: int | None
     ) -> Detection | None:
         """The first hit this place does not allow, or None."""
-        place = self.place(pack, channel_id, parent_id)
+        return self.judge_at(pack, hits, self.place(pack, channel_id, parent_id))
+
+    @staticmethod
+    def judge_at(pack: CanonPack, hits: list[Hit], place: Horizon | None) -> Detection | None:
+        """The first hit a place with horizon ``place`` does not allow (None: anything goes there)."""
         if place is None:
             return None
         for hit in hits:

@@ -20,6 +20,7 @@ from discord import app_commands
 from bot.content_warnings import add_card, dm_member, load_card_context, wants_party_dms
 from bot.content_warnings.preferences import plain_topics
 from bot.errors import UserError
+from bot.guard.published import check_published
 from bot.ui import run_guarded
 from bot.watchparty import announce, events
 from bot.watchparty.announce import CALENDAR_ID, CALENDAR_TEMPLATE, RSVP_ID, RSVP_TEMPLATE, when_text
@@ -160,6 +161,10 @@ async def autocomplete_party(
     return choices
 
 
+PROMOTED_DM = "Good news: a spot opened up and you're now going to **{title}**, {when}. {link}"
+PROMOTED_HERE = "{member} a spot opened up: you're now going to **{title}**, {when}."
+
+
 class PartyBoard:
     def __init__(self, bot: Clematis) -> None:
         self.bot = bot
@@ -177,6 +182,10 @@ class PartyBoard:
             self.bot.canon.pack,
             gap=gap_shift(party, series),
             reminders=await party_reminders(self.bot.db, party),
+            title=await check_published(self.bot, party.guild_id, party.title, channel_id=party.channel_id),
+            note=await check_published(
+                self.bot, party.guild_id, party.note or "", channel_id=party.channel_id
+            ),
         )
         context = await load_card_context(self.bot.db, party.guild_id, viewer_id)
         return add_card(embed, self.bot.canon.pack, party.episodes, context)
@@ -212,6 +221,8 @@ class PartyBoard:
             party,
             self.bot.canon.pack,
             voice if isinstance(voice, discord.abc.GuildChannel) else None,
+            title=await check_published(self.bot, party.guild_id, party.title),  # the whole server sees it
+            note=await check_published(self.bot, party.guild_id, party.note or ""),
         )
         if outcome.event_id != party.event_id:
             await set_event(self.bot.db, party.id, outcome.event_id)
@@ -233,15 +244,19 @@ class PartyBoard:
         reference = discord.MessageReference(
             message_id=party.message_id, channel_id=party.channel_id, fail_if_not_exists=False
         )
-        spot = f"you're now going to **{announce.user_text(party.title)}**, {when_text(party.starts_at)}."
+        when = when_text(party.starts_at)
+        in_dm = await check_published(self.bot, party.guild_id, party.title)
+        here = await check_published(self.bot, party.guild_id, party.title, channel_id=channel.id)
         for user_id in user_ids:
             if await wants_party_dms(self.bot.db, user_id):
-                dm = f"Good news: a spot opened up and {spot} {party.jump_url() or ''}".rstrip()
+                dm = PROMOTED_DM.format(
+                    title=in_dm.markdown(), when=when, link=party.jump_url() or ""
+                ).rstrip()
                 if await dm_member(self.bot, user_id, content=dm):
                     continue  # delivered; a closed inbox falls back to the channel mention below
             try:
                 await channel.send(
-                    f"<@{user_id}> a spot opened up: {spot}",
+                    PROMOTED_HERE.format(member=f"<@{user_id}>", title=here.markdown(), when=when),
                     allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
                     reference=reference if party.thread_id is None else None,  # type: ignore[arg-type]
                 )
@@ -265,15 +280,21 @@ class PartyBoard:
             voice = self.bot.get_channel(party.voice_channel_id) if party.voice_channel_id else None
             channel = self.bot.get_channel(party.channel_id)
             place = voice or channel
+            title = await check_published(self.bot, party.guild_id, party.title)  # no tags in calendars
+            note = await check_published(self.bot, party.guild_id, party.note or "")
             entries.append(
                 CalendarParty(
                     party_id=party.id,
                     guild_id=party.guild_id,
-                    title=party.title,
+                    title=title.plain(announce.neutral_title(pack, party.episodes, title)),
                     start_utc=party.starts_at,
                     zone=party.zoneinfo,
                     duration=party.ends_at - party.starts_at,
-                    description=party_description([e.title for e in episodes], labels, party.note),
+                    description=party_description(
+                        [e.title for e in episodes],
+                        labels,
+                        note.plain(events.NOTE_HIDDEN) if party.note else None,
+                    ),
                     location=f"#{place.name}" if isinstance(place, discord.abc.GuildChannel) else None,
                     url=party.jump_url(),
                     sequence=party.sequence,
