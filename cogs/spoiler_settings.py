@@ -321,7 +321,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
             return
         view = PagerView(
             "Spoiler rules",
-            pages(rule_lines(self.bot.canon.pack, list(state.config.rules))),
+            pages(rule_lines(self.bot.canon.pack, list(state.config.rules), state)),
             owner_id=interaction.user.id,
         )
         await interaction.response.send_message(embed=view.embed(), view=view, ephemeral=True)

@@ -11,7 +11,7 @@ import logging
 import re
 import weakref
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 import discord
@@ -154,7 +154,14 @@ async def autocomplete_party(
             continue
         local = party.starts_at.astimezone(ZoneInfo(mine or party.zone))
         when = f"{local:%a} {local.day} {local:%b}, {local:%H:%M} {local.tzname() or ''}".rstrip()
-        title = party.title if len(party.title) <= 60 else party.title[:59] + "…"
+        clematis = cast("Clematis", bot)
+        shown = await check_published(
+            clematis, interaction.guild_id, party.title, channel_id=interaction.channel_id
+        )
+        title = shown.plain(
+            announce.neutral_title(clematis.canon.pack, party.episodes, shown)
+        )  # no tags here
+        title = title if len(title) <= 60 else title[:59] + "…"
         choices.append(app_commands.Choice(name=f"{title} — {when} (#{party.id})", value=str(party.id)))
         if len(choices) == 25:
             break
