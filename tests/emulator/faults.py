@@ -52,7 +52,9 @@ class Faults:
         )
 
     def server_error(self, method: str, path_regex: str, status: int = 500, count: int | None = 1) -> Fault:
-        return self._add(Fault("server_error", method.upper(), re.compile(path_regex), count, status=status))
+        return self.error(
+            method, path_regex, status=status, code=0, message="Internal Server Error", count=count
+        )
 
     def error(
         self, method: str, path_regex: str, *, status: int, code: int, message: str, count: int | None = 1
