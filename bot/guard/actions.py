@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 
 from bot.guard.cache import SpoilerCache
@@ -68,15 +69,17 @@ INTENT_REPOST = "⏳ Replacing it with a spoiler-tagged repost under the author'
 FLAGGED = "Flagged for moderators: I left it in place."
 
 SAY_REMOVED = "✅ I removed it."
-SAY_REMOVED_AFTER_RETRIES = "✅ I removed it on a later try: Discord first answered {status}."
+SAY_REMOVED_AFTER_RETRIES = "✅ I removed it on a later try ({problem} first)."
+SAY_GONE_AFTER_RETRIES = "✅ It is gone: {problem} to my first try, and then Discord reported it deleted."
+PROBLEM_STATUS = "Discord answered {status}"
+PROBLEM_CONNECTION = "the connection to Discord failed ({error})"
 SAY_ALREADY_GONE = "ℹ️ It was already gone when I tried to remove it (its author or a moderator deleted it)."
 SAY_DELETE_FORBIDDEN = (
     "❌ I could not remove it: I'm missing the **{permission}** permission there (Discord answered 403). "
     "It is still up."
 )
 SAY_DELETE_FAILED = (
-    "❌ I could not remove it: Discord kept answering {status} ({attempts} tries, with pauses between). "
-    "It is still up."
+    "❌ I could not remove it: {problem} on each of {attempts} tries, with pauses between. It is still up."
 )
 SAY_REPOSTED = "✅ I reposted it with spoiler tags under the author's name."
 SAY_REPOST_FAILED = "❌ The spoiler-tagged repost failed ({reason})."
@@ -84,6 +87,7 @@ SAY_NO_WEBHOOK = "⚠️ I could not get a webhook to repost it ({reason})."
 SAY_TOLD_AUTHOR = "✅ I told the author and offered them a tagged copy."
 SAY_TOLD_AUTHOR_NO_COPY = "✅ I told the author, and that no copy of their message could be kept."
 SAY_NOTICE_FAILED = "❌ I could not tell the author ({reason})."
+SAY_CRASHED = "❌ An unexpected error ({error}) stopped me here; see the bot's log."
 SAY_NO_COPY = "⚠️ No copy of the message could be kept: the database refused the write ({error})."
 
 NOTICE_REMOVED = (
@@ -171,8 +175,16 @@ class _Removal:
     removed: bool
     gone: bool = False  # someone else deleted it first
     failures: int = 0
-    status: int | None = None
+    status: int | None = None  # Discord's answer to the last failed try
+    error: str | None = None  # or the connection error it met
     permission: str | None = None
+
+    @property
+    def problem(self) -> str:
+        """What the last failed try met, for a person: "Discord answered 503" or the connection error."""
+        if self.status is not None:
+            return PROBLEM_STATUS.format(status=self.status)
+        return PROBLEM_CONNECTION.format(error=self.error or "unknown")
 
 
 class SpoilerActions:
@@ -199,9 +211,14 @@ class SpoilerActions:
             return outcome
         intent = INTENT_REPOST if plan.action == "repost" else INTENT_NUDGE
         entry = await write_modlog(self.bot, guild_id, self._entry(incident, plan, intent), embed=embed)
-        outcome = await self._act(incident, plan)
+        outcome = Outcome("none")
+        try:
+            await self._act(incident, plan, outcome)
+        except Exception as exc:  # the entry must not stay an intent: say how far it got
+            log.exception("acting on spoiler %s failed", incident.message.id)
+            outcome.say(SAY_CRASHED, error=type(exc).__name__)
         await self._record_permissions(incident, plan, outcome, state)
-        text = self._entry(incident, plan, outcome.summary)
+        text = self._entry(incident, plan, outcome.summary, failed=not outcome.removed)
         if entry is not None:
             await edit_modlog(self.bot, guild_id, entry, text)
         if not outcome.removed:
@@ -249,10 +266,10 @@ class SpoilerActions:
             else detection.episode
         )
 
-    def _entry(self, incident: Incident, plan: Plan, outcome: str) -> str:
+    def _entry(self, incident: Incident, plan: Plan, outcome: str, *, failed: bool = False) -> str:
         message = incident.message
         values = {
-            "icon": "🚩" if plan.action == "flag" else "🧹",
+            "icon": "🚩" if plan.action == "flag" else ("⚠️" if failed else "🧹"),
             "author": message.author.mention,
             "channel": getattr(message.channel, "mention", f"<#{message.channel.id}>"),
             "edited": EDITED_MARK if incident.trigger == "edit" else "",
@@ -292,8 +309,8 @@ class SpoilerActions:
 
     # --- act --------------------------------------------------------------------------------------
 
-    async def _act(self, incident: Incident, plan: Plan) -> Outcome:
-        outcome = Outcome("none")
+    async def _act(self, incident: Incident, plan: Plan, outcome: Outcome) -> None:
+        """Carry out ``plan``, writing into ``outcome`` what happened, step by step."""
         hook: discord.Webhook | None = None
         if plan.action == "repost":
             hook, reason = await self._webhook_or_reason(incident.message.channel)
@@ -312,11 +329,13 @@ class SpoilerActions:
         removal = await self._delete(incident.message)
         if not removal.removed:
             self._say_not_removed(outcome, removal)
-            return outcome
+            return
         outcome.removed = True
         outcome.worked.add("manage_messages")
-        if removal.failures:
-            outcome.say(SAY_REMOVED_AFTER_RETRIES, status=removal.status)
+        if removal.gone:
+            outcome.say(SAY_GONE_AFTER_RETRIES, problem=removal.problem)
+        elif removal.failures:
+            outcome.say(SAY_REMOVED_AFTER_RETRIES, problem=removal.problem)
         else:
             outcome.say(SAY_REMOVED)
         if copy_error is not None:
@@ -327,13 +346,12 @@ class SpoilerActions:
             if repost_failure is None:
                 outcome.action = "repost"
                 outcome.say(SAY_REPOSTED)
-                return outcome
+                return
             outcome.say(SAY_REPOST_FAILED, reason=repost_failure)
         outcome.action = "nudge"
         await self._notify_author(
             incident, plan, outcome, copy_kept=copy_error is None, repost_failure=repost_failure
         )
-        return outcome
 
     async def _keep_copy(self, incident: Incident) -> str | None:
         """Save the text for the author's "get it back" button. The error text when the database refused."""
@@ -358,30 +376,34 @@ class SpoilerActions:
         return None
 
     async def _delete(self, message: discord.Message) -> _Removal:
-        """Delete ``message``, retrying a 5xx with backoff (discord.py does not retry a 503 at all)."""
+        """Delete ``message``, retrying a 5xx or a lost connection with backoff (discord.py retries some
+        5xx itself, never a 503), boundedly."""
         removal = _Removal(False)
         delay = DELETE_BACKOFF_SECONDS
         for attempt in range(1, DELETE_ATTEMPTS + 1):
             try:
                 await message.delete()
             except discord.NotFound:
+                # After a failed try, Discord may have deleted it anyway: then it is our removal.
+                removal.removed = removal.failures > 0
                 removal.gone = True
                 return removal
             except discord.Forbidden as exc:
                 removal.status, removal.permission = 403, forbidden_permission(exc, "manage_messages")
                 return removal
-            except discord.DiscordServerError as exc:
-                removal.failures, removal.status = attempt, exc.status
-                log.warning("deleting spoiler %s failed (attempt %d): %s", message.id, attempt, exc)
-                if attempt < DELETE_ATTEMPTS:
-                    await asyncio.sleep(delay)
-                    delay *= 2
-                continue
             except discord.HTTPException as exc:
-                removal.failures, removal.status = attempt, exc.status
+                removal.failures, removal.status, removal.error = attempt, exc.status, None
+                if exc.status < 500:
+                    return removal
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                removal.failures, removal.status, removal.error = attempt, None, type(exc).__name__
+            else:
+                removal.removed = True
                 return removal
-            removal.removed = True
-            return removal
+            log.warning("deleting spoiler %s failed (attempt %d of %d)", message.id, attempt, DELETE_ATTEMPTS)
+            if attempt < DELETE_ATTEMPTS:
+                await asyncio.sleep(delay)
+                delay *= 2
         return removal
 
     @staticmethod
@@ -392,7 +414,7 @@ class SpoilerActions:
             outcome.lost = removal.permission
             outcome.say(SAY_DELETE_FORBIDDEN, permission=PERMISSION_NAMES[removal.permission])
         else:
-            outcome.say(SAY_DELETE_FAILED, status=removal.status, attempts=removal.failures)
+            outcome.say(SAY_DELETE_FAILED, problem=removal.problem, attempts=removal.failures)
 
     async def _notify_author(
         self, incident: Incident, plan: Plan, outcome: Outcome, *, copy_kept: bool, repost_failure: str | None
