@@ -221,6 +221,8 @@ class SpoilerActions:
         text = self._entry(incident, plan, outcome.summary, failed=not outcome.removed)
         if entry is not None:
             await edit_modlog(self.bot, guild_id, entry, text)
+        else:  # the intent could not be posted (or there is no mod log): the outcome still gets its try
+            await write_modlog(self.bot, guild_id, text, embed=embed)
         if not outcome.removed:
             log.warning("spoiler %s in guild %s: %s", incident.message.id, guild_id, outcome.summary)
         return outcome

@@ -184,3 +184,17 @@ async def test_a_discussion_threads_episode_wins_over_its_spoiler_channel_parent
     assert "ROUND 6" in notice.text
     await settle(emulator, mina, guild.channel("general"))
     assert not any(m.deleted for m in kept)
+
+
+async def test_an_intent_discord_would_not_take_still_ends_as_one_outcome_entry(emulator: Emulator) -> None:
+    guild, _ = await configured_server(emulator)
+    mina = emulator.member(guild, "Mina")
+    modlog = guild.channel("mod-log")
+    emulator.faults.error(
+        "POST", rf"^/channels/{modlog.id}/messages$", status=400, code=50035, message="Invalid Form Body"
+    )
+    spoiler = await mina.say(guild.channel("general"), "ivan dies")
+    await wait_deleted(emulator, spoiler)
+    line = await wait_modlog(emulator, guild, lambda t: spoiler.jump_url in t, "the outcome entry")
+    assert "I removed it." in line and "⏳" not in line
+    assert sum(spoiler.jump_url in t for t in modlog_texts(emulator, guild)) == 1
