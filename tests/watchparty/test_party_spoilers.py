@@ -6,12 +6,20 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
+from bot.canon.horizon import Horizon
+from bot.canon.loader import load_pack
+from bot.guard.published import Published
+from bot.guard.state import Detection
 from bot.spoilers import visible_text
+from bot.watchparty.announce import announcement_embed
+from bot.watchparty.rsvp import RsvpCounts
 from tests.emulator import Emulator
 from tests.emulator.process import BotProcess
 from tests.guard.conftest import run
 from tests.watchparty.test_dispatch_e2e import World, run_bot, stop_bot, world  # noqa: F401 - fixture
+from tests.watchparty.test_party_rsvp import calendar_of
 from tests.watchparty.test_party_scheduling import announcement, last_party, saved_zone
+from tests.watchparty.test_party_units import party
 
 SPOILING_TITLE = "Ivan dies in round 6 rewatch"
 SPOILING_NOTE = "bring tissues, till dies too"
@@ -79,6 +87,13 @@ async def test_in_a_spoiler_channel_the_title_is_allowed_but_the_event_stays_neu
     assert event["name"] == "Watch party"  # ROUND 1 isn't public on this server either
     assert "ivan" not in event["name"].lower() and "ivan" not in event["description"].lower()
     assert "till dies" not in event["description"].lower()
+    ics = await emulator.member(guild, "Mina").click(posted, "Add to calendar")  # calendars can't hide text
+    entry = calendar_of(ics.attachments[0].data).events[0]
+    assert str(entry["SUMMARY"]) == "Watch party"
+    assert (
+        "ivan" not in str(entry["DESCRIPTION"]).lower()
+        and "till dies" not in str(entry["DESCRIPTION"]).lower()
+    )
 
 
 async def test_a_party_that_spoils_since_it_was_planned_is_tagged_in_reminders_and_dms_and_neutral_as_an_event(
@@ -108,3 +123,19 @@ async def test_a_party_that_spoils_since_it_was_planned_is_tagged_in_reminders_a
     event = guild.scheduled_events[event_id]
     assert event["name"] == "Watch party" and "till dies" not in event["description"].lower()
     await stop_bot(bot)
+
+
+def test_an_announcement_whose_title_spoils_there_shows_it_only_behind_a_tag() -> None:
+    """Embed titles can't hide text: a spoiling title moves into the description, tagged; the note too."""
+    pack = load_pack()
+    shown = party(title="Ivan dies || @everyone", note="till dies " * 200)
+    spoils = Detection("r6", "ivan dies", "canon")
+    title = Published(shown.title, spoils, "ROUND 6: Cure", Horizon())
+    note = Published(shown.note or "", Detection("final", "till dies", "canon"), "FINAL", Horizon())
+    embed = announcement_embed(shown, RsvpCounts(0, 0, 0, 0), pack, title=title, note=note)
+    assert embed.title == "Watch party"
+    assert embed.description is not None and not shows(embed.description, "ivan")
+    assert "||Ivan dies \\|\\| @\u200beveryone||" in embed.description
+    (note_field,) = [f for f in embed.fields if f.name == "Note"]
+    assert note_field.value is not None and len(note_field.value) <= 1024
+    assert note_field.value.startswith("||") and not shows(note_field.value, "till dies")
