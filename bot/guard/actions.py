@@ -116,6 +116,13 @@ PERMISSION_WARNING = (
 )
 
 
+PERMISSION_REFUSED_WARNING = (
+    "⚠️ Discord refused me the **{permission}** permission in {channel}, so I couldn't {action} a spoiler "
+    "there (each mod-log entry says what became of it). Grant it to my role (server or channel settings, "
+    "a channel override may be in the way). (I say this once.)"
+)
+
+
 def effective_action(action: str, permissions: discord.Permissions) -> tuple[str, list[str]]:
     """The action the bot can carry out with ``permissions``, and the permissions it lacks for ``action``."""
     missing = [name for name in ACTION_NEEDS.get(action, ()) if not getattr(permissions, name)]
@@ -565,13 +572,13 @@ class SpoilerActions:
         """Permission bookkeeping, once: warn the mod log about a missing permission (once per server),
         and forget a warning when the permission worked again; then reload the server's state if needed."""
         guild_id = state.config.guild_id
-        missing = list(plan.missing)
-        if outcome.lost is not None and outcome.lost not in missing:
-            missing.append(outcome.lost)
+        warnings = [(permission, PERMISSION_WARNING) for permission in plan.missing]
+        if outcome.lost is not None and outcome.lost not in plan.missing:  # my role seemed to have it
+            warnings.append((outcome.lost, PERMISSION_REFUSED_WARNING))
         changed = False
-        for permission in missing:
+        for permission, template in warnings:
             changed |= await self._warn_missing(
-                guild_id, incident.message.channel, permission, plan.wanted, state
+                guild_id, incident.message.channel, permission, plan.wanted, state, template
             )
         for permission in outcome.worked & state.config.warned_permissions:
             try:
@@ -590,6 +597,7 @@ class SpoilerActions:
         permission: str,
         wanted: str,
         state: GuildState,
+        template: str = PERMISSION_WARNING,
     ) -> bool:
         """Tell the mod log once. Until it has been told (no mod log yet), every spoiler tries again.
         True when the warning was posted and remembered."""
@@ -601,7 +609,7 @@ class SpoilerActions:
             posted = await write_modlog(
                 self.bot,
                 guild_id,
-                PERMISSION_WARNING.format(
+                template.format(
                     action=wanted,
                     channel=getattr(channel, "mention", "a channel"),
                     permission=PERMISSION_NAMES[permission],
