@@ -99,12 +99,12 @@ NOTICE_REMOVED_NO_COPY = (
     "I'm sorry: I could not keep a copy of it this time, so I can't give it back."
 )
 NOTICE_REPOST_FAILED = (
-    "{author}, I removed your {edited}message to repost it with spoiler tags, but the repost failed: {why}. "
-    "The button gives you a tagged copy to post again."
+    "{author}, I removed your {edited}message to repost it with spoiler tags ({why}), but the repost "
+    "didn't go through. The button gives you a tagged copy to post again."
 )
 NOTICE_REPOST_FAILED_NO_COPY = (
-    "{author}, I removed your {edited}message to repost it with spoiler tags, but the repost failed: {why}. "
-    "I'm sorry: I could not keep a copy of it, so I can't give it back."
+    "{author}, I removed your {edited}message to repost it with spoiler tags ({why}), but the repost "
+    "didn't go through, and I'm sorry: I could not keep a copy of it, so I can't give it back."
 )
 WHY_EPISODE = "it spoils **{episode}**, which isn't public here yet"
 WHY_REPORTED = "a moderator marked it as a spoiler"
@@ -114,8 +114,6 @@ PERMISSION_WARNING = (
     "only flag them here. Grant it to my role (server or channel settings) and I'll {action} them again. "
     "(I say this once.)"
 )
-
-
 PERMISSION_REFUSED_WARNING = (
     "⚠️ Discord refused me the **{permission}** permission in {channel}, so I couldn't {action} a spoiler "
     "there (each mod-log entry says what became of it). Grant it to my role (server or channel settings, "
@@ -431,14 +429,13 @@ class SpoilerActions:
         message = incident.message
         if repost_failure is not None:
             template = NOTICE_REPOST_FAILED if copy_kept else NOTICE_REPOST_FAILED_NO_COPY
-            why = repost_failure
         else:
             template = NOTICE_REMOVED if copy_kept else NOTICE_REMOVED_NO_COPY
-            why = (
-                WHY_EPISODE.format(episode=discord.utils.escape_markdown(plan.title))
-                if plan.title
-                else WHY_REPORTED
-            )
+        why = (
+            WHY_EPISODE.format(episode=discord.utils.escape_markdown(plan.title))
+            if plan.title
+            else WHY_REPORTED
+        )
         text = template.format(
             author=message.author.mention, edited="edited " if incident.trigger == "edit" else "", why=why
         )

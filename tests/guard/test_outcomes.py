@@ -151,7 +151,11 @@ async def test_a_failed_repost_leaves_the_author_a_copy_and_says_so(emulator: Em
     spoiler = await mina.say(general, "luka wins the final")
     await wait_deleted(emulator, spoiler)
     notice = await emulator.wait_for_message(general, lambda m: mina.mention in m.content)
-    assert "repost failed" in notice.text and [b["label"] for b in notice.buttons] == ["Get my message back"]
+    assert (
+        "repost didn't go through" in notice.text
+        and "FINAL" in notice.text
+        and [b["label"] for b in notice.buttons] == ["Get my message back"]
+    )
     line = await wait_modlog(
         emulator, guild, lambda t: spoiler.jump_url in t and "⏳" not in t, "the outcome"
     )
