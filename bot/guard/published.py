@@ -120,7 +120,7 @@ async def check_published(
     """Is ``text`` safe in ``channel_id`` of ``guild_id`` (a thread's parent is looked up)? ``None``: a
     place the whole server sees without a channel (a Discord event, a DM, a calendar)."""
     state = await spoiler_cache(bot).load(guild_id)
-    parent_id = await _parent_of(bot, channel_id) if channel_id is not None else None
+    parent_id = await _parent_of(bot, channel_id) if channel_id is not None and text else None
     return judge_published(state, bot.canon.pack, text, channel_id=channel_id, parent_id=parent_id)
 
 
