@@ -39,7 +39,6 @@ REFUSED = (
     "yet, and everyone there would read it. Please say it without giving the episode away (nothing was "
     "created or changed)."
 )
-THE_SERVER = "this server"
 ELLIPSIS = "…"
 
 
@@ -105,7 +104,7 @@ def judge_published(
 ) -> Published:
     """``text`` at a place of the server whose state is ``state`` (memory only)."""
     day = today or datetime.now(UTC).date()
-    hits = state.match(pack, text.replace("||", ""), day) if text else []  # refreshes the state for today
+    hits = state.match(pack, text.replace("||", ""), day)  # also brings the state up to date for today
     place: Horizon | None = state.public if channel_id is None else state.place(pack, channel_id, parent_id)
     detection = state.judge_at(pack, hits, place) if hits else None
     if detection is None:
