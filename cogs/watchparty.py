@@ -19,6 +19,7 @@ from bot.checks import is_moderator
 from bot.client import Clematis
 from bot.episodes import resolve_episode
 from bot.errors import UserError
+from bot.guard.cache import SPOILER_SETTINGS_CHANGED
 from bot.guard.published import refuse_spoilers
 from bot.modlog import write_modlog
 from bot.option_types import Pick
@@ -130,6 +131,10 @@ class WatchParties(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(PickButton)
         self._joined = join_group(self, self.bot)
+
+    @commands.Cog.listener(f"on_{SPOILER_SETTINGS_CHANGED}")
+    async def on_spoiler_settings_changed(self, guild_id: int) -> None:
+        await self.board.recheck_spoilers(guild_id)  # titles and notes that spoil now: tagged or neutral
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(PickButton)

@@ -168,6 +168,7 @@ async def autocomplete_party(
     return choices
 
 
+RECHECK_LIMIT = 500  # upcoming parties of one server re-checked after a spoiler-settings change
 PROMOTED_DM = "Good news: a spot opened up and you're now going to **{title}**, {when}. {link}"
 PROMOTED_HERE = "{member} a spot opened up: you're now going to **{title}**, {when}."
 
@@ -240,6 +241,27 @@ class PartyBoard:
         if outcome.event_id != party.event_id:
             await set_event(self.bot.db, party.id, outcome.event_id)
         return outcome
+
+    async def recheck_spoilers(self, guild_id: int) -> int:
+        """After a server's spoiler rules or horizons changed: every upcoming party whose title or note now
+        spoils for the server gets its event renamed (neutral) and its announcement redrawn (tagged).
+        Returns how many parties that was."""
+        changed = 0
+        for party in await upcoming_parties(
+            self.bot.db, guild_id, now=datetime.now(UTC), limit=RECHECK_LIMIT
+        ):
+            title = await check_published(self.bot, guild_id, party.title)
+            note = await check_published(self.bot, guild_id, party.note or "")
+            if not (title.spoils or note.spoils):
+                continue
+            changed += 1
+            if party.message_id is not None:
+                self.refresh(party.id)
+            if party.event_id is not None:
+                outcome = await self.mirror_event(party)
+                if outcome.note:
+                    log.warning("party %s: could not rename its event: %s", party.id, outcome.note)
+        return changed
 
     async def notify_promoted(self, party: Party, user_ids: list[int]) -> None:
         """Tell members who moved up from the waitlist, with a ping for them only."""

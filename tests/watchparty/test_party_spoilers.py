@@ -139,3 +139,31 @@ def test_an_announcement_whose_title_spoils_there_shows_it_only_behind_a_tag() -
     (note_field,) = [f for f in embed.fields if f.name == "Note"]
     assert note_field.value is not None and len(note_field.value) <= 1024
     assert note_field.value.startswith("||") and not shows(note_field.value, "till dies")
+
+
+async def test_a_rule_added_after_a_party_was_planned_renames_its_event_and_tags_its_announcement(
+    emulator: Emulator, bot: BotProcess
+) -> None:
+    guild = emulator.guild
+    host = await saved_zone(emulator)
+    await host.slash(
+        "watchparty schedule", episode="r1", when="2027-06-05 20:00", title="Mizi wins everything night"
+    )
+    party = last_party(bot, host)
+    assert guild.scheduled_events[party["event_id"]]["name"] == "Mizi wins everything night"  # no rule yet
+
+    mod = emulator.moderator(guild)
+    await run(mod, "spoilers rule add", episode="r5", phrase="Mizi wins everything")
+    await emulator.wait_until(
+        lambda: guild.scheduled_events[party["event_id"]]["name"] == "Watch party",
+        10,
+        "the event to be renamed",
+    )
+    await emulator.wait_until(
+        lambda: "Mizi" not in announcement(emulator, party["id"]).embeds[0]["title"],
+        10,
+        "the announcement redrawn",
+    )
+    posted = announcement(emulator, party["id"]).embeds[0]
+    assert "||Mizi wins everything night||" in posted["description"]
+    assert not shows(posted["description"], "mizi wins")
