@@ -202,3 +202,21 @@ async def test_an_intent_discord_would_not_take_still_ends_as_one_outcome_entry(
     line = await wait_modlog(emulator, guild, lambda t: spoiler.jump_url in t, "the outcome entry")
     assert "I removed it." in line and "⏳" not in line
     assert sum(spoiler.jump_url in t for t in modlog_texts(emulator, guild)) == 1
+
+
+async def test_a_delete_that_failed_but_went_through_is_counted_as_removed(emulator: Emulator) -> None:
+    """Discord can fail a request it carried out: a 503, then 404 on the retry, means the message is gone,
+    and it was this removal (not "deleted by someone else")."""
+    guild, _ = await configured_server(emulator)
+    mina = emulator.member(guild, "Mina")
+    general = guild.channel("general")
+    route = rf"^/channels/{general.id}/messages/\d+$"
+    emulator.faults.server_error("DELETE", route, status=503, count=1)
+    emulator.faults.error("DELETE", route, status=404, code=10008, message="Unknown Message")
+    spoiler = await mina.say(general, "ivan dies")
+    line = await wait_modlog(
+        emulator, guild, lambda t: spoiler.jump_url in t and "⏳" not in t, "the outcome"
+    )
+    assert "It is gone: Discord answered 503 to my first try" in line and "already gone" not in line
+    assert "told the author" in line
+    await emulator.wait_for_message(general, lambda m: mina.mention in m.content)
