@@ -16,7 +16,6 @@ removed, and the mod log says "told the author" only after the notice went out.
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import sqlite3
 from collections import OrderedDict
@@ -29,7 +28,7 @@ import discord
 
 from bot.guard.cache import SpoilerCache
 from bot.guard.copies import RemovedCopy, save_copy
-from bot.guard.repost import repost_messages, webhook_username
+from bot.guard.repost import Reposter, http_reason
 from bot.guard.settings import clear_permission_warned, mark_permission_warned
 from bot.guard.state import Detection, GuildState
 from bot.modlog import edit_modlog, write_modlog
@@ -81,6 +80,9 @@ SAY_DELETE_FORBIDDEN = (
 SAY_DELETE_FAILED = (
     "❌ I could not remove it: {problem} on each of {attempts} tries, with pauses between. It is still up."
 )
+REPOST_FOOTER = "Reposted with spoiler tags by {bot}{spoils}{skipped}"
+SPOILS_MARK = " · spoils {episode}"
+SKIPPED_MARK = " · {count} attachment(s) too large to repost"
 SAY_REPOSTED = "✅ I reposted it with spoiler tags under the author's name."
 SAY_REPOST_FAILED = "❌ The spoiler-tagged repost failed ({reason})."
 SAY_NO_WEBHOOK = "⚠️ I could not get a webhook to repost it ({reason})."
@@ -125,11 +127,6 @@ def effective_action(action: str, permissions: discord.Permissions) -> tuple[str
     """The action the bot can carry out with ``permissions``, and the permissions it lacks for ``action``."""
     missing = [name for name in ACTION_NEEDS.get(action, ()) if not getattr(permissions, name)]
     return ("flag" if missing else action), missing
-
-
-def http_reason(exc: discord.HTTPException) -> str:
-    """What Discord answered, for a person: "HTTP 503" (plus Discord's error code when it sent one)."""
-    return f"HTTP {exc.status}" + (f", error code {exc.code}" if exc.code else "")
 
 
 def forbidden_permission(exc: discord.HTTPException, default: str) -> str:
@@ -196,7 +193,7 @@ class SpoilerActions:
     def __init__(self, bot: Clematis, cache: SpoilerCache) -> None:
         self.bot = bot
         self.cache = cache
-        self._webhooks: dict[int, discord.Webhook] = {}
+        self.reposter = Reposter(bot)
         self._warning: set[tuple[int, str]] = set()
         self._recent_flags: OrderedDict[tuple[int, str | None], None] = OrderedDict()
 
@@ -320,7 +317,7 @@ class SpoilerActions:
         """Carry out ``plan``, writing into ``outcome`` what happened, step by step."""
         hook: discord.Webhook | None = None
         if plan.action == "repost":
-            hook, reason = await self._webhook_or_reason(incident.message.channel)
+            hook, reason = await self.reposter.webhook(incident.message.channel)
             if hook is None:
                 if reason is not None:
                     outcome.say(SAY_NO_WEBHOOK, reason=reason)
@@ -332,7 +329,7 @@ class SpoilerActions:
         files: list[tuple[str, bytes]] = []
         skipped: list[str] = []
         if hook is not None:
-            files, skipped = await self._read_attachments(incident.message)
+            files, skipped = await self.reposter.read_attachments(incident.message)
         removal = await self._delete(incident.message)
         if not removal.removed:
             self._say_not_removed(outcome, removal)
@@ -349,7 +346,14 @@ class SpoilerActions:
             outcome.say(SAY_NO_COPY, error=copy_error)
         repost_failure = None
         if hook is not None:
-            repost_failure = await self._repost(incident, plan, hook, files, skipped)
+            footer = REPOST_FOOTER.format(
+                bot=self.bot.user.display_name if self.bot.user else "the bot",
+                spoils=SPOILS_MARK.format(episode=discord.utils.escape_markdown(plan.title))
+                if plan.title
+                else "",
+                skipped=SKIPPED_MARK.format(count=len(skipped)) if skipped else "",
+            )
+            repost_failure = await self.reposter.post(incident.message, hook, files, footer)
             if repost_failure is None:
                 outcome.action = "repost"
                 outcome.say(SAY_REPOSTED)
@@ -454,112 +458,6 @@ class SpoilerActions:
             outcome.say(SAY_NOTICE_FAILED, reason=http_reason(exc))
             return
         outcome.say(SAY_TOLD_AUTHOR if copy_kept else SAY_TOLD_AUTHOR_NO_COPY)
-
-    # --- repost -----------------------------------------------------------------------------------
-
-    async def _read_attachments(self, message: discord.Message) -> tuple[list[tuple[str, bytes]], list[str]]:
-        limit = message.guild.filesize_limit if message.guild is not None else 10 * 1024 * 1024
-        files: list[tuple[str, bytes]] = []
-        skipped: list[str] = []
-        for attachment in message.attachments:
-            if attachment.size > limit:
-                skipped.append(attachment.filename)
-                continue
-            try:
-                files.append((attachment.filename, await attachment.read()))
-            except discord.HTTPException:
-                skipped.append(attachment.filename)
-        return files, skipped
-
-    async def _webhook_or_reason(
-        self, channel: discord.abc.MessageableChannel
-    ) -> tuple[discord.Webhook | None, str | None]:
-        """The channel's repost webhook; else None and why (None: this kind of channel has none)."""
-        try:
-            return await self._webhook_for(channel), None
-        except discord.Forbidden as exc:
-            return (
-                None,
-                f"{http_reason(exc)}: missing the **{PERMISSION_NAMES['manage_webhooks']}** permission",
-            )
-        except discord.HTTPException as exc:
-            return None, http_reason(exc)
-
-    async def _webhook_for(self, channel: discord.abc.MessageableChannel) -> discord.Webhook | None:
-        target: object = channel
-        if isinstance(channel, discord.Thread):
-            target = channel.parent or self.bot.get_channel(channel.parent_id)
-            if target is None:
-                target = await self.bot.fetch_channel(channel.parent_id)
-        if not isinstance(target, discord.TextChannel | discord.ForumChannel | discord.VoiceChannel):
-            return None
-        hook = self._webhooks.get(target.id)
-        if hook is not None:
-            return hook
-        me = self.bot.user
-        assert me is not None
-        name = webhook_username(me.display_name)
-        for existing in await target.webhooks():
-            if (
-                existing.user is not None
-                and existing.user.id == me.id
-                and existing.token
-                and existing.name == name
-            ):
-                hook = existing
-                break
-        else:
-            hook = await target.create_webhook(name=name, reason="Reposting spoilers with spoiler tags")
-        self._webhooks[target.id] = hook
-        return hook
-
-    async def _repost(
-        self,
-        incident: Incident,
-        plan: Plan,
-        hook: discord.Webhook,
-        files: list[tuple[str, bytes]],
-        skipped: list[str],
-    ) -> str | None:
-        """Post the tagged copy through ``hook``. None when every part went out, else why not."""
-        message = incident.message
-        footer = f"Reposted with spoiler tags by {self.bot.user.display_name if self.bot.user else 'the bot'}"
-        footer += f" · spoils {discord.utils.escape_markdown(plan.title)}" if plan.title else ""
-        if skipped:
-            footer += f" · {len(skipped)} attachment(s) too large to repost"
-        reference = message.reference
-        reply_url = reference.jump_url if reference is not None and reference.message_id else None
-        texts = repost_messages(message.content, reply_url=reply_url, footer=footer)
-        author = message.author
-        thread = message.channel if isinstance(message.channel, discord.Thread) else discord.utils.MISSING
-        for i, text in enumerate(texts):
-            for attempt in (1, 2):
-                uploads = [
-                    discord.File(io.BytesIO(data), filename=name, spoiler=True)
-                    for name, data in files
-                    if i == 0
-                ]
-                try:
-                    await hook.send(
-                        text,
-                        username=webhook_username(author.display_name),
-                        avatar_url=author.display_avatar.url,
-                        files=uploads,
-                        allowed_mentions=discord.AllowedMentions.none(),
-                        thread=thread,
-                    )
-                    break
-                except discord.NotFound:  # someone deleted the webhook: make a new one and try again
-                    self._webhooks.pop(hook.channel_id or 0, None)
-                    new_hook, reason = (
-                        await self._webhook_or_reason(message.channel) if attempt == 1 else (None, None)
-                    )
-                    if new_hook is None:
-                        return reason or "the webhook was deleted"
-                    hook = new_hook
-                except discord.HTTPException as exc:
-                    return http_reason(exc)
-        return None
 
     # --- record -----------------------------------------------------------------------------------
 
