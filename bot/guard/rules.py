@@ -167,5 +167,7 @@ def compile_guild_rules(
     """What a server checks messages against: canon and server rules past its public horizon, with its
     allow-list masking them. Character names are never inflected ("till" is no verb here)."""
     return compile_rules(
-        [*canon_rules_past(pack, public), *guild_rules_past(pack, public, rules)], allow, fixed=name_words(pack)
+        [*canon_rules_past(pack, public), *guild_rules_past(pack, public, rules)],
+        allow,
+        fixed=name_words(pack),
     )

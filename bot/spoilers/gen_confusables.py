@@ -11,7 +11,8 @@ case-folded text, where an upper-case I is an ``i``.
 
 Styled letters are added from Unicode's character names: circled, parenthesized, squared and negative
 squared letters, regional indicator symbols and small capitals ("NEGATIVE SQUARED LATIN CAPITAL LETTER
-I" is ``i``), where NFKC leaves them alone.
+I" is ``i``), where NFKC leaves them alone; so are Latin letters with a hook, stroke or bar that
+NFD does not take apart (``ɗ`` is ``d``, ``ł`` is ``l``).
 
 ``FOREIGN`` holds case-folded letters only (the bot compares case-folded text): the small letter of a
 capital look-alike stands for it (Cyrillic ``Н`` is ``H``, so ``н`` is ``h``) unless Unicode lists the
@@ -40,6 +41,10 @@ _STYLED_NAME = re.compile(
     r"^(?!TAG )(?:[A-Z -]+ )?(?:LATIN (?:CAPITAL |SMALL )?LETTER (?:SMALL CAPITAL )?|"
     r"REGIONAL INDICATOR SYMBOL LETTER )([A-Z])$"
 )
+
+# Latin letters with a hook, stroke, bar... that NFD does not take apart ("LATIN SMALL LETTER D WITH
+# HOOK" is ``d``): accented letters NFD decomposes are left to normalize, which drops the accent.
+_DECORATED_NAME = re.compile(r"^LATIN (?:CAPITAL|SMALL) LETTER ([A-Z]) WITH ")
 
 
 def _nfkc_is_a_letter(char: str) -> bool:
@@ -80,8 +85,9 @@ def build() -> tuple[dict[str, str], dict[str, str]]:
     foreign = {char: target for char, target in sorted(foreign.items()) if char.casefold() == char}
     for code in range(0x80, sys.maxunicode + 1):
         char = chr(code)
-        styled = _STYLED_NAME.match(unicodedata.name(char, ""))
-        if styled and not _nfkc_is_a_letter(char):
+        name = unicodedata.name(char, "")
+        styled = _STYLED_NAME.match(name) or _DECORATED_NAME.match(name)
+        if styled and not _nfkc_is_a_letter(char) and len(unicodedata.normalize("NFD", char)) == 1:
             latin.setdefault(char, styled[1].lower())
     return dict(sorted(latin.items())), foreign
 

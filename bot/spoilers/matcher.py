@@ -16,6 +16,9 @@ Semantics (phrases and messages go through the same ``normalize``):
   "be" verb inside a phrase may be left out, as in a contraction ("ivan is dead" matches "ivan's
   dead"), and a message may put an auxiliary (is, was, has, ...) between two words of a phrase
   ("ivan is dying", "ivan has died").
+* A yes/no question is not a statement: a Latin phrase right after an auxiliary that opens one
+  ("does mizi die?", "will till win round 2?") does not match, unless a word like "why" or "how"
+  comes before it ("why does mizi die" says she does).
 * Words split, joined or spelled out: a Latin phrase of 5 letters or more also matches its letters
   written together across whole message words: joined ("ivandies", "#ivandies", "ivan_dies"), or
   one letter at a time ("i v a n d i e s", "i.v.a.n d.i.e.s", a letter per line). The match must
@@ -26,8 +29,9 @@ Semantics (phrases and messages go through the same ``normalize``):
   does not match "이미지 죽이네" ("the image is great"). Every Hangul word of a phrase but the last
   must be the whole message word or that word plus a particle (이반이, 이반한테, 이반ㅋㅋ), so "이반
   죽" does not match "이반지 죽" either. The last word is a stem; a one-syllable stem does not match a
-  word that goes on with a causative or passive suffix (이/히/리/기), which makes another verb: 죽이다
-  is "to kill" (and slang for "awesome"), not "to die"; a rule's ``endings`` override this. A phrase
+  word that goes on with a causative or passive suffix (이/히/리), which makes another verb: 죽이다
+  is "to kill" (and slang for "awesome"), not "to die"; nor a word that is the stem alone, as a
+  verb stem never stands alone (a bare 죽 is porridge). A rule's ``endings`` override both. A phrase
   of several Hangul words also matches written without spaces ("수아죽었어" for "수아 죽") or syllable
   by syllable ("이 반 죽 었 어", also in separate jamo: "ㅇ ㅣ ㅂ ㅏ ㄴ").
 * ``unless``: a rule's exclusions are phrases matched the same way; a hit that an occurrence of one
@@ -72,11 +76,16 @@ _PARTICLES = frozenset(
     "에서 한테서 에게서 까지 부터 처럼 보다 님 씨 쨩 군 님이 님은 님을 님의 님도 님한테 씨가 씨는 씨를 이랑은 "
     "이는요 는요 이요 요".split()
 )
-# A one-syllable verb stem followed by one of these is another verb (causative or passive).
-_DERIVING_SUFFIXES = ("이", "히", "리", "기", "여", "였", "혀", "혔", "려", "렸", "겨", "겼")
+# A one-syllable verb stem followed by a syllable starting with one of these is another verb: the
+# causative or passive suffix 이/히/리 (죽이다 "to kill", 죽인다, 죽일), or it contracted with 어
+# (죽여, 죽였어). (기 is left out: it is also the nominaliser of 죽기 전에, "before dying".)
+_DERIVING_SUFFIXES = ("이", "히", "리", "여", "혀", "려")
+_DERIVING_ONSETS = frozenset((ord(s) - 0xAC00) // 28 for s in _DERIVING_SUFFIXES)
 _BE = frozenset({"is", "was", "are", "were", "be"})
 # Auxiliaries a message may put between two words of a phrase ("ivan is dying" for "ivan dies").
 _AUXILIARIES = frozenset({"is", "was", "are", "were", "be", "ben", "being", "has", "had", "have", "s"})
+_ASKING_WORDS = "do does did will would can could should might may shall".split()
+_TELLING_WORDS = "why how when where because so that after until cause since".split()
 _COPULA = "="  # marks a word that matches only after a copula ("ivan's dead", "ivan is dead")
 _SQUEEZE_RE = re.compile(r"([a-z])\1+")
 _JAMO_TAIL_RE = re.compile("[\u1100-\u11ff\u3130-\u318f]+$")
@@ -128,8 +137,13 @@ def fold(word: str) -> str:
 
 @lru_cache(maxsize=65536)
 def _latin_key(word: str) -> str:
-    """What a Latin word is compared by: ``fold``ed, each run of one letter counted once."""
-    return _SQUEEZE_RE.sub(r"\1", fold(word))
+    """What a Latin word is compared by: ``fold``ed, each run of one letter counted once (folded
+    again, so "diesss" is "die" like "dies")."""
+    return fold(_SQUEEZE_RE.sub(r"\1", fold(word)))
+
+
+_ASKING = frozenset(map(_latin_key, _ASKING_WORDS))
+_TELLING = frozenset(map(_latin_key, _TELLING_WORDS))
 
 
 def _word_key(word: str) -> str:
@@ -257,9 +271,12 @@ class RuleSet:
             if len(keys) > 1 and all(is_cjk(k[0]) for k in keys):
                 nodes.append(self._insert(["".join(keys)]))  # also written without spaces
             elif not any(is_cjk(k[0]) for k in keys):
-                joined = _SQUEEZE_RE.sub(r"\1", "".join(keys))
-                if len(joined) >= MIN_JOINED_LETTERS and joined.isalpha():
-                    nodes.append(self._joined.setdefault(joined, _Node()))
+                # written together, the words keep their own endings ("tillbeatsivan"); the last
+                # one is folded as the message's joined word is
+                raw = _SQUEEZE_RE.sub(r"\1", "".join(variant))
+                for joined in {raw, _latin_key(raw)}:
+                    if len(joined) >= MIN_JOINED_LETTERS and joined.isalpha():
+                        nodes.append(self._joined.setdefault(joined, _Node()))
             for node in nodes:
                 if rule is None:
                     node.allow = True
@@ -304,6 +321,8 @@ class RuleSet:
         starts = list(accumulate(map((1).__add__, map(len, words[:-1])), initial=0))
         found: list[_Found] = []
         for i in firsts:
+            if i and keys[i - 1] in _ASKING and _asks(keys, i):
+                continue
             frontier = self._step(self._root.children, words[i], keys[i], starts[i])
             j = i
             while frontier:
@@ -350,6 +369,8 @@ class RuleSet:
             j = bisect_left(ends, last + 1)  # the word it ends in
             if ends[j] != last + 1 or (ends[i] - lens[i]) != first:
                 continue  # not whole words
+            if i and keys[i - 1] in _ASKING and _asks(keys, i):
+                continue
             text_starts = _text_starts(words)
             found.append((text_starts[i], text_starts[j] + len(words[j]), node, ""))
         return found
@@ -363,11 +384,13 @@ class RuleSet:
             after = padded[run.end() :].split(" ", 2)[1:2]  # the word that follows the run, if any
             for k in range(len(letters) - 1):
                 joined = compose_jamo("".join(letters[k:]))
-                words = [joined, *(w for w in after if w)]
-                keys = ["" if is_cjk(w[0]) else _latin_key(w) for w in words]
                 start = run.start() + sum(len(w) + 1 for w in letters[:k])  # (padded starts with " ")
-                for _, _, node, rest in self._word_hits(words, keys, self._firsts(words, keys)):
-                    found.append((start, run.end() - 1, node, rest))
+                # as one word, or as two where a name and its particle end ("이 반 이 죽 었 어")
+                for cut in range(len(joined)):
+                    words = [joined[:cut], joined[cut:], *(w for w in after if w)][0 if cut else 1 :]
+                    keys = ["" if is_cjk(w[0]) else _latin_key(w) for w in words]
+                    for _, _, node, rest in self._word_hits(words, keys, self._firsts(words, keys)):
+                        found.append((start, run.end() - 1, node, rest))
         return found
 
     # --- all together ------------------------------------------------------------------------------
@@ -412,6 +435,12 @@ def _squeeze_across(keys: list[str]) -> tuple[list[str], list[int]]:
     return out, list(map(len, out))
 
 
+def _asks(keys: list[str], i: int) -> bool:
+    """Does a question start just before word ``i`` ("does mizi die?", "will till win?"), rather than
+    a sentence that says it ("why does mizi die")?"""
+    return keys[i - 1] in _ASKING and (i < 2 or keys[i - 2] not in _TELLING)
+
+
 def _contracted(word: str, key: str) -> bool:
     """Is ``word`` a name with a contracted "is" ("ivans" from "ivan's")?"""
     return word[-1:] == "s" and key[-1:] != "s" and word[-2:-1] != "s"
@@ -429,10 +458,17 @@ def _same_rule(a: Rule, b: Rule) -> bool:
 
 
 def _ending_allows(rule: Rule, stem: str, rest: str) -> bool:
-    """Does the rest of the message word after a rule's last stem fit the rule?"""
+    """Does the rest of the message word after a rule's last stem fit the rule? A one-syllable
+    Hangul stem needs an ending that does not derive another verb: a verb stem never stands alone
+    (a bare 죽 is porridge), and 죽이다 is not 죽다."""
     if rule.endings:
         return rest.startswith(rule.endings)
-    return not (len(stem) == 1 and is_cjk(stem) and rest.startswith(_DERIVING_SUFFIXES))
+    return not (len(stem) == 1 and is_cjk(stem)) or (bool(rest) and not _derives(rest))
+
+
+def _derives(rest: str) -> bool:
+    """Does a word go on after a stem with a causative or passive suffix (see _DERIVING_SUFFIXES)?"""
+    return bool(rest) and "가" <= rest[0] <= "힣" and (ord(rest[0]) - 0xAC00) // 28 in _DERIVING_ONSETS
 
 
 def _resolve(found: list[_Found]) -> list[Hit]:
@@ -450,7 +486,7 @@ def _resolve(found: list[_Found]) -> list[Hit]:
         for rule in node.rules:
             if rule.episode in seen:
                 continue
-            if (rest or rule.endings) and not _ending_allows(rule, _last_stem(rule), rest):
+            if not _ending_allows(rule, _last_stem(rule), rest):
                 continue
             if any(a < end and start < b for a, b in cancelled.get(id(rule), ())):
                 continue

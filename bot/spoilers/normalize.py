@@ -20,15 +20,17 @@ that a rule and a message compare equal however the message was typed:
 * Invisible characters removed (zero-width spaces and joiners, direction marks, soft hyphen,
   variation selectors, tag characters, Hangul fillers and every other format character), so they
   cannot split a word.
-* Leet, only inside a word and only when a letter follows in the same word, so numbers, scores,
-  dates and round labels ("r2", "season 50", "90-68") stay intact:
+* Leet, only inside a word: when a letter follows in the same word, or at the end of a word that
+  has a letter before it ("d13$", "hyunw00") unless it is one digit after one letter, so numbers,
+  scores, dates and round labels ("season 50", "90-68", "r5") stay intact:
   ``0→o 1→i 3→e 4→a 5→s 7→t $→s !→i`` and ``@→a`` when it is not the first character (so "@till"
   is a mention of "till", "iv@n" is "ivan").
 * Discord custom emoji (``<:sob:123>``, ``<a:dance:456>``) are one separator, as readers see an image
   there, not its name: "ivan <:sob:123> dies" is "ivan dies".
-* Markdown and formatting characters (``* _ ~ ` > # \\``) and apostrophes are deleted (they never
-  split a word: ``d*i*es`` is "dies", ``ivan's`` is "ivans", ``ivan_dies`` is "ivandies"); every
-  other punctuation mark, symbol and emoji becomes a word separator; whitespace is collapsed.
+* Markdown and formatting characters (``* ~ ` > # \\``) and apostrophes are deleted (they never
+  split a word: ``d*i*es`` is "dies", ``ivan's`` is "ivans"); the underscore, every other
+  punctuation mark, symbol and emoji becomes a word separator (``ivan_dies_in_r6`` is four words);
+  whitespace is collapsed.
 * A Korean particle written straight after a Latin word is dropped ("ivan이 죽었어" is
   "ivan 죽었어", "sua가" is "sua"), so romanised names keep matching. Then a space is put between
   a no-space-script character (Hangul, kana, Han) and an adjacent Latin letter or digit, so
@@ -89,6 +91,8 @@ _PARTICLE_AFTER_LATIN_RE = re.compile(
 )
 _CUSTOM_EMOJI_RE = re.compile(r"<a?:[A-Za-z0-9_~]+:[0-9]+>")
 _LEET_RE = re.compile(r"[013457$@!](?=[0-9@$!]*[a-z])")
+# Leet ending a word after a letter ("d13$", "hyunw00"), not a "!" that ends a sentence ("dies!").
+_TRAILING_LEET_RE = re.compile(r"(?<=[a-z])[013457$@!]*[013457$@](?=!*$)")
 _OTHER_SCRIPT_RE = re.compile(f"[^\\x00-\\x7f{_CJK_RANGES}]")  # after folding: a letter of another script
 _JAMO_RE = re.compile("[\u1100-\u11ff]")
 _WORDS_AND_CJK_RE = re.compile(f"( |[{_CJK_RANGES}]+)")
@@ -126,6 +130,8 @@ def _map_nfkc_char(char: str) -> str:
 
 def _map_folded_char(char: str) -> str | None:
     """Map one NFKC, case-folded character; None deletes it."""
+    if char == "_":
+        return " "  # snake_case and URL slugs ("ivan_dies_in_r6"); as italics it is around words anyway
     if char in INVISIBLE_CHARS or char in MARKDOWN_CHARS or char in _APOSTROPHES:
         return None
     if char in LATIN:
@@ -155,6 +161,13 @@ class _CharTable(dict[int, str]):
 
 
 _TABLE = _CharTable()
+
+
+def _trailing_leet(match: re.Match[str]) -> str:
+    run = match.group()
+    if len(run) == 1 and run.isdigit() and match.start() == 1:
+        return run  # a round or season label: "r5", "s2"
+    return "".join(LEET_DIGITS[c] for c in run)
 
 
 def _leet(match: re.Match[str]) -> str:
@@ -226,6 +239,7 @@ def _word(word: str) -> str:
         out = word
     else:
         out = _LEET_RE.sub(_leet, word)
+        out = _TRAILING_LEET_RE.sub(_trailing_leet, out)
         if "@" in out or "$" in out or "!" in out:
             out = " ".join(out.replace("@", " ").replace("$", " ").replace("!", " ").split())
     if not out.isascii() and _CJK_RE.search(out):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.spoilers import Hit, Rule, compile_rules, fold, normalize, visible_text
 from bot.spoilers.inflect import forms, predicates
-from bot.spoilers.matcher import _DERIVING_SUFFIXES, _PARTICLES, rule_condition_problems
+from bot.spoilers.matcher import _PARTICLES, _derives, rule_condition_problems
 from bot.spoilers.normalize import is_cjk
 
 CANON = [
@@ -197,7 +197,7 @@ def _word_matches(phrase_word: str, words: list[str], m: int, final: bool, rule:
         rest = message_word[len(phrase_word) :]
         if not final:
             return rest == "" or rest in _PARTICLES
-        return not (rule and len(phrase_word) == 1 and rest.startswith(_DERIVING_SUFFIXES))
+        return not (rule and len(phrase_word) == 1 and (not rest or _derives(rest)))
     if is_cjk(message_word[0]):
         return False
     if not rule:
