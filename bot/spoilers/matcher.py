@@ -146,6 +146,12 @@ _ASKING = frozenset(map(_latin_key, _ASKING_WORDS))
 _TELLING = frozenset(map(_latin_key, _TELLING_WORDS))
 
 
+@lru_cache(maxsize=65536)
+def _message_key(word: str) -> str:
+    """A message word's key: "" for a word of a no-space script (matched by prefix instead)."""
+    return "" if _CJK_RE.match(word) else _latin_key(word)
+
+
 def _word_key(word: str) -> str:
     return word if is_cjk(word[0]) else _latin_key(word)
 
@@ -231,6 +237,7 @@ class RuleSet:
     """Compiled rules; build with ``compile_rules``. Immutable and safe to share."""
 
     __slots__ = (
+        "_after_copula",
         "_automaton",
         "_cjk_first_chars",
         "_cjk_prefixes",
@@ -246,6 +253,7 @@ class RuleSet:
         self._cjk_first_chars: set[str] = set()
         self._joined: dict[str, _Node] = {}  # Latin phrases' letters written together -> their node
         self._automaton: ahocorasick.Automaton | None = None
+        self._after_copula: set[str] = set()  # keys of words that match only after a copula
         self.rule_count = 0
         #: Rules and allowed phrases skipped because they normalise to nothing.
         self.ignored: list[Rule | str] = []
@@ -259,6 +267,8 @@ class RuleSet:
             if is_cjk(key[0]):
                 self._cjk_prefixes.update(key[:k] for k in range(1, len(key) + 1))
                 self._cjk_first_chars.add(key[0])
+            elif key[0] == _COPULA:
+                self._after_copula.add(key[1:])
             node = node.children.setdefault(key, _Node())
         return node
 
@@ -332,11 +342,13 @@ class RuleSet:
                 j += 1
                 if j == len(words):
                     break
-                copula = keys[j - 1] in _AUXILIARIES or _contracted(words[j - 1], keys[j - 1])
+                copula = keys[j] in self._after_copula and (
+                    keys[j - 1] in _AUXILIARIES or _contracted(words[j - 1], keys[j - 1])
+                )
                 stepped = [
                     (child, start, end, rest)
                     for node, start, _, before in frontier
-                    if node.children and _whole_word(before)
+                    if node.children and (not before or _whole_word(before))
                     for child, _, end, rest in self._step(node.children, words[j], keys[j], starts[j], copula)
                 ]
                 if keys[j] in _AUXILIARIES:  # "ivan is dying": the auxiliary is skipped
@@ -346,6 +358,8 @@ class RuleSet:
 
     def _firsts(self, words: list[str], keys: list[str]) -> list[int]:
         root, cjk_firsts = self._root.children, self._cjk_first_chars
+        if "" not in keys:
+            return [i for i, key in enumerate(keys) if key in root]
         return [i for i, key in enumerate(keys) if key in root or (not key and words[i][0] in cjk_firsts)]
 
     # --- pass 2: letters written together ---------------------------------------------------------
@@ -402,16 +416,12 @@ class RuleSet:
         if not text or not self._root.children:
             return []
         words = text.split(" ")
-        cjk = _CJK_RE.search(text) is not None
-        keys = (
-            ["" if _CJK_RE.match(w) else _latin_key(w) for w in words]
-            if cjk
-            else list(map(_latin_key, words))
-        )
-        found = self._word_hits(words, keys, self._firsts(words, keys))
+        keys = list(map(_message_key, words))
+        firsts = self._firsts(words, keys)
+        found = self._word_hits(words, keys, firsts) if firsts else []
         padded = f" {text} "
         found += self._joined_hits(words, keys, padded)
-        if cjk and " " in text:
+        if " " in text and "" in keys:  # (a word of a no-space script has no key)
             found += self._spaced_hangul_hits(padded)
         return _resolve(found) if found else []
 
