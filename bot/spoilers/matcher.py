@@ -92,7 +92,8 @@ _JAMO_TAIL_RE = re.compile("[\u1100-\u11ff\u3130-\u318f]+$")
 # In " " + text + " ": one-character words of a no-space script in a row ("이 반 죽 었 어"), and
 # one-letter Latin words in a row ("i v a a n").
 _SPACED_CJK_RE = re.compile(f" [{_CJK_RE.pattern[1:-1]}](?: [{_CJK_RE.pattern[1:-1]}])+(?= )")
-_SPELLED_RE = re.compile(" [a-z] [a-z] ")
+_SPELLED_RE = re.compile(" [a-z0-9] [a-z0-9] ")
+_LEET_LETTERS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,10 +206,12 @@ def _variants(words: tuple[str, ...], fixed: frozenset[str], inflect: bool) -> I
         return
     choices: list[list[str]] = []
     total = 1
-    for word in words:
+    for i, word in enumerate(words):
         options = [word]
         if not is_cjk(word[0]) and word[0] != _COPULA and word not in fixed and fold(word) not in fixed:
-            more = sorted(forms(word) - {word}) + sorted(_COPULA + p for p in predicates(word))
+            more = sorted(forms(word) - {word})
+            if i:  # "ivan's dead": a predicate needs the subject before it
+                more += sorted(_COPULA + p for p in predicates(word))
             if total * (1 + len(more)) <= MAX_VARIANTS:
                 options += more
         total *= len(options)
@@ -369,7 +372,7 @@ class RuleSet:
         if automaton is None:
             return []
         if _SPELLED_RE.search(padded):  # letters spelled out one by one: a stretched one spans words
-            keys, lens = _squeeze_across(keys)
+            keys, lens = _spelled_out(keys)
         else:
             lens = list(map(len, keys))
         stream = "".join(keys)  # (a Hangul word has no key: the Latin words around it join)
@@ -434,8 +437,18 @@ def _text_starts(words: list[str]) -> list[int]:
     return list(accumulate(map((1).__add__, map(len, words[:-1])), initial=0))
 
 
-def _squeeze_across(keys: list[str]) -> tuple[list[str], list[int]]:
-    """Drop a one-letter word that repeats the previous word's last letter ("i v a a n")."""
+def _spelled_out(keys: list[str]) -> tuple[list[str], list[int]]:
+    """Keys of letters spelled out one by one: a leet digit among one-letter words is its letter
+    ("1 v 4 n"), and a one-letter word that repeats the previous word's last letter counts once
+    ("i v a a n")."""
+    single = [len(key) == 1 for key in keys]
+    keys = [
+        _LEET_LETTERS[key]
+        if key in _LEET_LETTERS
+        and any(0 <= j < len(keys) and single[j] and keys[j].isalpha() for j in (i - 1, i + 1))
+        else key
+        for i, key in enumerate(keys)
+    ]
     out = [keys[0]]
     for previous, key in zip(keys, islice(keys, 1, None), strict=False):
         if previous and key and previous[-1] == key[0] and len(key) == 1:
