@@ -68,7 +68,7 @@ __all__ = ["Hit", "Rule", "RuleSet", "compile_rules", "fold", "phrase_words", "r
 #: spelled-out words: shorter ones would turn up inside ordinary chat.
 MIN_JOINED_LETTERS = 5
 #: Variants (inflected forms) compiled per phrase at most: past this, later words keep one form.
-MAX_VARIANTS = 128
+MAX_VARIANTS = 48
 
 # Particles and endings a name takes inside a Korean phrase (이반이 죽었어, 이반한테 ..., 이반아).
 _PARTICLES = frozenset(
@@ -137,10 +137,20 @@ def fold(word: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+def _squeezed(letters: str) -> str:
+    """Each run of one Latin letter once ("ivaaan" → "ivan")."""
+    return _SQUEEZE_RE.sub(_first_of_run, letters) if _SQUEEZE_RE.search(letters) else letters
+
+
+def _first_of_run(match: re.Match[str]) -> str:
+    return match[1]
+
+
+@lru_cache(maxsize=65536)
 def _latin_key(word: str) -> str:
     """What a Latin word is compared by: ``fold``ed, each run of one letter counted once (folded
     again, so "diesss" is "die" like "dies")."""
-    return fold(_SQUEEZE_RE.sub(r"\1", fold(word)))
+    return fold(_squeezed(fold(word)))
 
 
 _ASKING = frozenset(map(_latin_key, _ASKING_WORDS))
@@ -151,6 +161,11 @@ _TELLING = frozenset(map(_latin_key, _TELLING_WORDS))
 def _message_key(word: str) -> str:
     """A message word's key: "" for a word of a no-space script (matched by prefix instead)."""
     return "" if _CJK_RE.match(word) else _latin_key(word)
+
+
+@lru_cache(maxsize=65536)
+def _rule_key(word: str) -> str:
+    return _word_key(word)
 
 
 def _word_key(word: str) -> str:
@@ -267,26 +282,31 @@ class RuleSet:
     def _insert(self, keys: Iterable[str]) -> _Node:
         node = self._root
         for key in keys:
-            if is_cjk(key[0]):
-                self._cjk_prefixes.update(key[:k] for k in range(1, len(key) + 1))
-                self._cjk_first_chars.add(key[0])
-            elif key[0] == _COPULA:
-                self._after_copula.add(key[1:])
-            node = node.children.setdefault(key, _Node())
+            child = node.children.get(key)
+            if child is None:
+                if is_cjk(key[0]):
+                    self._cjk_prefixes.update(key[:k] for k in range(1, len(key) + 1))
+                    self._cjk_first_chars.add(key[0])
+                elif key[0] == _COPULA:
+                    self._after_copula.add(key[1:])
+                child = node.children[key] = _Node()
+            node = child
         return node
 
     def _add(
         self, words: tuple[str, ...], rule: Rule | None, fixed: frozenset[str], cancels: bool = False
     ) -> None:
+        cjk = [is_cjk(w[0]) for w in words]
+        all_cjk, any_cjk = all(cjk), any(cjk)
         for variant in _variants(words, fixed, inflect=rule is not None):
-            keys = [_word_key(w) for w in variant]
+            keys = list(map(_rule_key, variant))
             nodes = [self._insert(keys)]
-            if len(keys) > 1 and all(is_cjk(k[0]) for k in keys):
+            if all_cjk and len(keys) > 1 and len(variant) == len(words):
                 nodes.append(self._insert(["".join(keys)]))  # also written without spaces
-            elif not any(is_cjk(k[0]) for k in keys):
+            elif not any_cjk:
                 # written together, the words keep their own endings ("tillbeatsivan"); the last
                 # one is folded as the message's joined word is
-                raw = _SQUEEZE_RE.sub(r"\1", "".join(variant))
+                raw = _squeezed("".join(variant))
                 for joined in {raw, _latin_key(raw)}:
                     if len(joined) >= MIN_JOINED_LETTERS and joined.isalpha():
                         nodes.append(self._joined.setdefault(joined, _Node()))
