@@ -60,7 +60,7 @@ from itertools import accumulate, islice, product
 import ahocorasick
 
 from bot.spoilers.inflect import forms, predicates
-from bot.spoilers.normalize import _CJK_RE, compose_jamo, is_cjk, normalize
+from bot.spoilers.normalize import _CJK_RE, CACHED_WORD, compose_jamo, is_cjk, normalize
 
 __all__ = ["Hit", "Rule", "RuleSet", "compile_rules", "fold", "phrase_words", "rule_condition_problems"]
 
@@ -166,6 +166,15 @@ def _message_key(word: str) -> str:
 @lru_cache(maxsize=65536)
 def _rule_key(word: str) -> str:
     return _word_key(word)
+
+
+def _long_message_key(word: str) -> str:
+    """``_message_key`` without filling the caches with a long word (see ``CACHED_WORD``)."""
+    if len(word) <= CACHED_WORD:
+        return _message_key(word)
+    if _CJK_RE.match(word):
+        return ""
+    return fold.__wrapped__(_squeezed.__wrapped__(fold.__wrapped__(word)))
 
 
 def _word_key(word: str) -> str:
@@ -439,7 +448,8 @@ class RuleSet:
         if not text or not self._root.children:
             return []
         words = text.split(" ")
-        keys = list(map(_message_key, words))
+        long = len(text) > CACHED_WORD and max(map(len, words)) > CACHED_WORD
+        keys = list(map(_long_message_key if long else _message_key, words))
         firsts = self._firsts(words, keys)
         found = self._word_hits(words, keys, firsts) if firsts else []
         padded = f" {text} "

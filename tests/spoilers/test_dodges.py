@@ -189,3 +189,15 @@ def test_folding_look_alikes_is_idempotent(text: str) -> None:
 def test_matching_never_raises_on_any_text(text: str) -> None:
     for hit in COMPILED.match(text):
         assert hit.episode in {"R6", "FINAL", "R1"}
+
+
+def test_long_words_are_matched_without_being_cached() -> None:
+    from bot.spoilers.matcher import _message_key
+    from bot.spoilers.normalize import _word
+
+    filler = "x" * 500
+    before = (_word.cache_info().currsize, _message_key.cache_info().currsize)
+    assert episodes(f"{filler} ivan dies {filler}y") == {"R6"}
+    assert episodes(f"{filler}ivandies") == frozenset()  # not whole words
+    after = (_word.cache_info().currsize, _message_key.cache_info().currsize)
+    assert after[0] - before[0] <= 2 and after[1] - before[1] <= 2  # "ivan" and "dies" at most
