@@ -136,6 +136,8 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=3.0, help="CPU seconds per measurement")
     args = parser.parse_args()
     base = args.base or git("merge-base", "HEAD", "main").strip()
+    if not git("diff", "--stat", base, "--", "bot/spoilers").strip():
+        print(f"Note: bot/spoilers at {base[:10]} is the engine in the working tree; pass --base REV.\n")
 
     pack = load_pack()
     canon = compile_guild_rules(pack, Horizon(), [], [])
