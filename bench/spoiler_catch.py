@@ -38,7 +38,7 @@ from types import ModuleType
 
 from _common import REPO_ROOT  # also puts the repository on sys.path
 
-from bench.spoilers import make_message, make_rules, naive_patterns
+from bench.spoilers import make_message, make_rules, naive_patterns, time_per_message
 from bot.canon.horizon import Horizon
 from bot.canon.loader import load_pack
 from bot.guard.rules import canon_rules_past, compile_guild_rules, name_words
@@ -67,16 +67,7 @@ def load_old_engine(base: str) -> ModuleType:
 
 def cpu_per_message(run: Callable[[str], object], messages: list[str], budget: float) -> float:
     """CPU seconds per message, repeating over ``messages`` for at least ``budget`` CPU seconds."""
-    for message in messages:
-        run(message)
-    done, start = 0, time.process_time()
-    while True:
-        for message in messages:
-            run(message)
-        done += len(messages)
-        elapsed = time.process_time() - start
-        if elapsed >= budget:
-            return elapsed / done
+    return time_per_message(run, messages, budget, clock=time.process_time)
 
 
 def side_by_side(
