@@ -41,7 +41,7 @@ from _common import REPO_ROOT  # also puts the repository on sys.path
 from bench.spoilers import make_message, make_rules, naive_patterns, time_per_message
 from bot.canon.horizon import Horizon
 from bot.canon.loader import load_pack
-from bot.guard.rules import canon_rules_past, compile_guild_rules, name_words
+from bot.guard.rules import canon_rules_past, compile_guild_rules
 from bot.spoilers import RuleSet, compile_rules, normalize, visible_text
 from tests.spoilers.corpus_data import OUT_OF_SCOPE, innocent, should_catch
 
@@ -164,7 +164,7 @@ def main() -> None:
     old_canon = old.compile_rules(
         [old.Rule(r.episode, r.phrase) for r in canon_rules_past(pack, Horizon())], ["till the end"]
     )
-    new_canon = compile_rules(canon_rules_past(pack, Horizon()), ["till the end"], fixed=name_words(pack))
+    new_canon = compile_guild_rules(pack, Horizon(), [], ["till the end"])
     old_1000 = old.compile_rules([old.Rule(r.episode, r.phrase) for r in rules_1000], ["till the end"])
     worst = 0.0
     for label, new_set, old_set in (

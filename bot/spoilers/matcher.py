@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, islice, product
@@ -68,7 +68,7 @@ __all__ = ["Hit", "Rule", "RuleSet", "compile_rules", "fold", "phrase_words", "r
 #: spelled-out words: shorter ones would turn up inside ordinary chat.
 MIN_JOINED_LETTERS = 5
 #: Variants (inflected forms) compiled per phrase at most: past this, later words keep one form.
-MAX_VARIANTS = 48
+MAX_VARIANTS = 96
 
 # Particles and endings a name takes inside a Korean phrase (이반이 죽었어, 이반한테 ..., 이반아).
 _PARTICLES = frozenset(
@@ -221,10 +221,13 @@ def _overlaps(a: str, b: str) -> bool:
     return bool(forms(_latin_key(a)) & forms(_latin_key(b))) or _word_key(a) == _word_key(b)
 
 
-def _variants(words: tuple[str, ...], fixed: frozenset[str], inflect: bool) -> Iterator[tuple[str, ...]]:
-    """The word sequences a phrase stands for: each Latin word in each of its forms (names and
-    Hangul kept), and with a "be" verb in the middle contracted ("ivan is dead" as "ivan's dead":
-    the word after it then needs a copula before it in the message)."""
+def _variants(
+    words: tuple[str, ...], names: Mapping[str, tuple[str, ...]], inflect: bool
+) -> Iterator[tuple[str, ...]]:
+    """The word sequences a phrase stands for: each name also as the character's other names
+    ("ivan" as "이반", "iban"; never inflected), each other Latin word in each of its forms, and with
+    a "be" verb in the middle contracted ("ivan is dead" as "ivan's dead": the word after it then
+    needs a copula before it in the message)."""
     if not inflect:
         yield words
         return
@@ -232,18 +235,23 @@ def _variants(words: tuple[str, ...], fixed: frozenset[str], inflect: bool) -> I
     total = 1
     for i, word in enumerate(words):
         options = [word]
-        if not is_cjk(word[0]) and word[0] != _COPULA and word not in fixed and fold(word) not in fixed:
+        name = word if word in names else fold(word)
+        if name in names:
+            more = [n for n in names[name] if n != word]
+        elif not is_cjk(word[0]) and word[0] != _COPULA:
             more = sorted(forms(word) - {word})
             if i:  # "ivan's dead": a predicate needs the subject before it
                 more += sorted(_COPULA + p for p in predicates(word))
-            if total * (1 + len(more)) <= MAX_VARIANTS:
-                options += more
+        else:
+            more = []
+        if total * (1 + len(more)) <= MAX_VARIANTS:
+            options += more
         total *= len(options)
         choices.append(options)
     yield from product(*choices)
     for i in range(1, len(words) - 1):
         if words[i] in _BE and not words[i + 1].startswith(_COPULA):  # "ivan is dead" → "ivan's dead"
-            yield from _variants((*words[:i], _COPULA + words[i + 1], *words[i + 2 :]), fixed, inflect)
+            yield from _variants((*words[:i], _COPULA + words[i + 1], *words[i + 2 :]), names, inflect)
 
 
 class _Node:
@@ -303,11 +311,15 @@ class RuleSet:
         return node
 
     def _add(
-        self, words: tuple[str, ...], rule: Rule | None, fixed: frozenset[str], cancels: bool = False
+        self,
+        words: tuple[str, ...],
+        rule: Rule | None,
+        names: Mapping[str, tuple[str, ...]],
+        cancels: bool = False,
     ) -> None:
         cjk = [is_cjk(w[0]) for w in words]
         all_cjk, any_cjk = all(cjk), any(cjk)
-        for variant in _variants(words, fixed, inflect=rule is not None):
+        for variant in _variants(words, names, inflect=rule is not None):
             keys = list(map(_rule_key, variant))
             nodes = [self._insert(keys)]
             if all_cjk and len(keys) > 1 and len(variant) == len(words):
@@ -554,26 +566,41 @@ def _last_stem(rule: Rule) -> str:
     return words[-1] if words else ""
 
 
-def compile_rules(rules: Iterable[Rule], allow: Iterable[str] = (), fixed: Iterable[str] = ()) -> RuleSet:
-    """Compile rules and allowed phrases once; reuse the ``RuleSet`` for every message. ``fixed``:
-    words never inflected (character names: "till" is no verb here)."""
+def compile_rules(
+    rules: Iterable[Rule],
+    allow: Iterable[str] = (),
+    fixed: Iterable[str] = (),
+    names: Iterable[Iterable[str]] = (),
+) -> RuleSet:
+    """Compile rules and allowed phrases once; reuse the ``RuleSet`` for every message.
+
+    ``names``: each character's names (name, Hangul, Japanese, aliases); a rule naming one of them
+    also matches the others ("ivan dies" catches "iban dies" and "이반 dies"), and names are never
+    inflected. ``fixed``: more words never inflected."""
     ruleset = RuleSet()
-    fixed_keys = frozenset(w for name in fixed for w in phrase_words(name))
+    alternates: dict[str, tuple[str, ...]] = {}
+    for group in names:
+        single = list(dict.fromkeys(w[0] for w in map(phrase_words, group) if len(w) == 1))
+        for name in single:
+            alternates[name] = tuple(dict.fromkeys((*alternates.get(name, ()), *single)))
+    for word in fixed:
+        for key in phrase_words(word):
+            alternates.setdefault(key, ())
     for rule in rules:
         words = phrase_words(rule.phrase)
         if not words:
             ruleset.ignored.append(rule)
             continue
-        ruleset._add(words, rule, fixed_keys)
+        ruleset._add(words, rule, alternates)
         ruleset.rule_count += 1
         for phrase in rule.unless:
             if phrase_words(phrase):
-                ruleset._add(phrase_words(phrase), rule, fixed_keys, cancels=True)
+                ruleset._add(phrase_words(phrase), rule, alternates, cancels=True)
     for phrase in allow:
         words = phrase_words(phrase)
         if not words:
             ruleset.ignored.append(phrase)
             continue
-        ruleset._add(words, None, fixed_keys)
+        ruleset._add(words, None, alternates)
     ruleset._finish()
     return ruleset

@@ -201,3 +201,13 @@ def test_long_words_are_matched_without_being_cached() -> None:
     assert episodes(f"{filler}ivandies") == frozenset()  # not whole words
     after = (_word.cache_info().currsize, _message_key.cache_info().currsize)
     assert after[0] - before[0] <= 2 and after[1] - before[1] <= 2  # "ivan" and "dies" at most
+
+
+def test_a_rule_naming_a_character_also_catches_their_other_names() -> None:
+    rules = compile_rules(
+        [Rule("R6", "ivan dies"), Rule("R6", "이반 죽")], names=[("Ivan", "이반", "イバン", "Iban", "IVAN")]
+    )
+    for text in ["iban dies", "이반 dies", "ivan이 죽었어", "IBAN DIED"]:
+        assert rules.episodes_matched(text) == {"R6"}, text
+    assert rules.episodes_matched("ibanez guitar dies") == frozenset()
+    assert rules.episodes_matched("ivaned dies") == frozenset()  # names are not inflected
