@@ -60,7 +60,7 @@ from itertools import accumulate, islice, product
 import ahocorasick
 
 from bot.spoilers.inflect import forms, predicates
-from bot.spoilers.normalize import _CJK_RE, CACHED_WORD, compose_jamo, is_cjk, normalize
+from bot.spoilers.normalize import _CJK_RE, _JAMO_RE, CACHED_WORD, compose_jamo, is_cjk, normalize
 
 __all__ = ["Hit", "Rule", "RuleSet", "compile_rules", "fold", "phrase_words", "rule_condition_problems"]
 
@@ -93,6 +93,10 @@ _JAMO_TAIL_RE = re.compile("[\u1100-\u11ff\u3130-\u318f]+$")
 # one-letter Latin words in a row ("i v a a n").
 _SPACED_CJK_RE = re.compile(f" [{_CJK_RE.pattern[1:-1]}](?: [{_CJK_RE.pattern[1:-1]}])+(?= )")
 _SPELLED_RE = re.compile(" [a-z0-9] [a-z0-9] ")
+# Korean spelled out: how many one-character words after a start are joined (a phrase and its
+# endings, in jamo too), and where a name with its particle may end (bounds the work on "ㅋ ㅋ ㅋ...").
+_SPACED_LETTERS = 24
+_NAME_AND_PARTICLE = 6
 _LEET_LETTERS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"}
 
 
@@ -397,6 +401,7 @@ class RuleSet:
                 ]
                 if keys[j] in _AUXILIARIES:  # "ivan is dying": the auxiliary is skipped
                     stepped += [(node, start, end, "") for node, start, end, _ in frontier if node.children]
+                    stepped = list({(id(f[0]), f[1]): f for f in stepped}.values())  # ("is is is...")
                 frontier = stepped
         return found
 
@@ -441,10 +446,17 @@ class RuleSet:
             letters = run.group()[1:].split(" ")
             after = padded[run.end() :].split(" ", 2)[1:2]  # the word that follows the run, if any
             for k in range(len(letters) - 1):
-                joined = compose_jamo("".join(letters[k:]))
+                joined = "".join(letters[k : k + _SPACED_LETTERS])
+                if _JAMO_RE.search(joined):
+                    joined = compose_jamo(joined)
+                if joined[0] not in self._cjk_first_chars:
+                    continue
                 start = run.start() + sum(len(w) + 1 for w in letters[:k])  # (padded starts with " ")
                 # as one word, or as two where a name and its particle end ("이 반 이 죽 었 어")
-                for cut in range(len(joined)):
+                name = 1  # how far the start can be a rule's word: a particle of up to 2 may follow
+                while name < len(joined) and joined[: name + 1] in self._cjk_prefixes:
+                    name += 1
+                for cut in range(min(len(joined), name + 3, _NAME_AND_PARTICLE)):
                     words = [joined[:cut], joined[cut:], *(w for w in after if w)][0 if cut else 1 :]
                     keys = ["" if is_cjk(w[0]) else _latin_key(w) for w in words]
                     for _, _, node, rest in self._word_hits(words, keys, self._firsts(words, keys)):

@@ -211,3 +211,9 @@ def test_a_rule_naming_a_character_also_catches_their_other_names() -> None:
         assert rules.episodes_matched(text) == {"R6"}, text
     assert rules.episodes_matched("ibanez guitar dies") == frozenset()
     assert rules.episodes_matched("ivaned dies") == frozenset()  # names are not inflected
+
+
+def test_repeated_auxiliaries_and_spaced_syllables_stay_correct() -> None:
+    assert episodes("ivan " + "is " * 50 + "dead") == {"R6"}
+    assert episodes("이 " * 300 + "반 죽 었 어") == {"R6"}
+    assert episodes("ㅋ " * 300) == frozenset()
