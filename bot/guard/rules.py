@@ -1,12 +1,11 @@
 """Which rules a server checks, and which phrases a moderator may add as rules.
 
 Shared rule sets: the canon rules past a horizon are compiled once per pack and horizon
-(``CanonRules``) and shared by every server at that horizon. A server's own rules and allow-list
-compile into a small addition matched alongside (``ServerRules``), so memory and compile time per
-configured server follow its own rules only. An allowed phrase masks rule hits inside it, including
-canon ones: the canon rules of the few episodes an allowed phrase could mask (all their words are
-words of the allowed phrase) move into the server's addition, where its allow-list applies to them exactly as it would in one
-combined set (``compile_guild_rules``, the reference, which the tests compare against).
+(``CanonRules``) and shared by every server at that horizon. A server's own rules compile into a small
+addition matched alongside (``ServerRules``), so memory and compile time per configured server follow
+its own rules only; the combination matches exactly as one combined set (``compile_guild_rules``, the
+reference the tests compare against). An allow-list masks canon hits too, which needs the canon rules
+and the allowed phrases in one trie: a server with an allow-list keeps a private compiled set.
 """
 
 from __future__ import annotations
@@ -17,10 +16,16 @@ from dataclasses import dataclass
 from bot.canon.horizon import Horizon
 from bot.canon.model import CanonPack
 from bot.spoilers import Hit, Rule, RuleSet, compile_rules, fold, phrase_words
+from bot.spoilers.matcher import rule_condition_problems
 from bot.spoilers.normalize import is_cjk
 
 MAX_PHRASE = 100
 MIN_LETTERS = 3
+
+# A moderator rule is stored as one text: the phrase, then its conditions, e.g.
+# "이반 죽 · unless 죽이, 죽겠 · endings 었, 어, 음". `rule_text` writes it, `parse_rule_text` reads it.
+_UNLESS = " · unless "
+_ENDINGS = " · endings "
 
 # Korean particles and endings that may follow a name without changing what it says.
 _PARTICLES = frozenset(
@@ -29,8 +34,42 @@ _PARTICLES = frozenset(
 
 
 def phrase_key(phrase: str) -> str:
-    """The phrase as the matcher sees it (normalised words); two phrases with one key are one rule."""
-    return " ".join(phrase_words(phrase))
+    """The phrase as the matcher sees it (normalised words); two phrases with one key are one rule.
+    For a stored rule text, only its phrase counts (not its conditions)."""
+    return " ".join(phrase_words(parse_rule_text(phrase)[0]))
+
+
+def split_list(text: str | None) -> tuple[str, ...]:
+    """What a moderator typed as a list ("죽이, 죽겠"; commas, semicolons or 、), without blanks."""
+    if not text:
+        return ()
+    for sep in ";、":
+        text = text.replace(sep, ",")
+    return tuple(" ".join(part.split()) for part in text.split(",") if part.strip())
+
+
+def rule_text(phrase: str, unless: Iterable[str] = (), endings: Iterable[str] = ()) -> str:
+    """The stored text of a moderator rule with its conditions (see ``parse_rule_text``)."""
+    text = " ".join(phrase.split())
+    unless, endings = tuple(unless), tuple(endings)
+    if unless:
+        text += _UNLESS + ", ".join(unless)
+    if endings:
+        text += _ENDINGS + ", ".join(endings)
+    return text
+
+
+def parse_rule_text(text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """(phrase, unless, endings) of a stored rule text; a plain phrase has no conditions."""
+    text, _, endings = text.partition(_ENDINGS)
+    phrase, _, unless = text.partition(_UNLESS)
+    return phrase, split_list(unless), split_list(endings)
+
+
+def stored_rule(episode: str, text: str, source: str, rule_id: int | None) -> Rule:
+    """A moderator rule as read from the database."""
+    phrase, unless, endings = parse_rule_text(text)
+    return Rule(episode, phrase, source, rule_id, unless, endings)
 
 
 def _keys(text: str) -> tuple[str, ...]:
@@ -93,6 +132,20 @@ def rule_problem(pack: CanonPack, phrase: str) -> str | None:
     return None
 
 
+def conditions_problem(phrase: str, unless: Iterable[str], endings: Iterable[str]) -> str | None:
+    """Why a moderator rule's exceptions or endings cannot work (a friendly sentence), or None."""
+    unless, endings = tuple(unless), tuple(endings)
+    if any(_UNLESS.strip() in part or _ENDINGS.strip() in part for part in (phrase, *unless, *endings)):
+        return "Please leave the `·` character out of rules: I use it to separate a rule's parts."
+    for where, problem in rule_condition_problems(phrase, unless, endings):
+        if where.startswith("unless"):
+            return (
+                f"That exception can't work: {problem}. Write the word the rule must not catch, e.g. `죽이`."
+            )
+        return f"Those endings can't work: {problem}."
+    return None
+
+
 def allow_problem(phrase: str) -> str | None:
     """Why ``phrase`` cannot go on the allow-list, or None when it can."""
     if len(phrase) > MAX_PHRASE:
@@ -105,10 +158,10 @@ def allow_problem(phrase: str) -> str | None:
 def canon_rules_past(pack: CanonPack, public: Horizon) -> list[Rule]:
     """The canon pack's rules for every episode the horizon does not include."""
     return [
-        Rule(episode.id, phrase)
+        Rule(episode.id, str(rule), unless=rule.unless, endings=rule.endings)
         for episode in pack.episodes
         if not public.allows(pack, episode.id)
-        for phrase in episode.spoiler_rules
+        for rule in episode.spoiler_rules
     ]
 
 
@@ -121,65 +174,47 @@ def compile_guild_rules(
     pack: CanonPack, public: Horizon, rules: Iterable[Rule], allow: Iterable[str]
 ) -> RuleSet:
     """What a server checks messages against: canon and server rules past its public horizon, with its
-    allow-list masking them."""
-    return compile_rules([*canon_rules_past(pack, public), *guild_rules_past(pack, public, rules)], allow)
+    allow-list masking them. A rule naming a character also matches the character's other names
+    (Hangul, Japanese, aliases), and names are never inflected ("till" is no verb here)."""
+    return compile_rules(
+        [*canon_rules_past(pack, public), *guild_rules_past(pack, public, rules)],
+        allow,
+        names=character_names(pack),
+    )
+
+
+def character_names(pack: CanonPack) -> list[tuple[str, ...]]:
+    """Each character's names, for ``compile_rules(names=...)``."""
+    return [tuple(n for n in (c.name, c.hangul, c.japanese, *c.aliases) if n) for c in pack.characters]
 
 
 # --- shared canon sets and a server's addition ------------------------------------------------------
-
-
-NOTHING: frozenset[str] = frozenset()
-
-
-def _related(key: str, allowed: frozenset[str]) -> bool:
-    """Whether a rule word could match a message word that an allowed word also matches (the same
-    folded word, or one a prefix of the other: Hangul stems, inflections), erring towards yes."""
-    return key in allowed or any(a.startswith(key) or key.startswith(a) for a in allowed)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class CanonRules:
     """The canon rules past one horizon, compiled once and shared by every server at that horizon."""
 
-    rules: tuple[Rule, ...]
     ruleset: RuleSet
-    keys: tuple[tuple[str, ...], ...]  # each rule's words as matched, for the allow-list check
 
     @classmethod
     def compile(cls, pack: CanonPack, public: Horizon) -> CanonRules:
-        rules = tuple(canon_rules_past(pack, public))
-        return cls(rules, compile_rules(rules), tuple(_keys(r.phrase) for r in rules))
-
-    def maskable(self, allow: Iterable[str]) -> frozenset[str]:
-        """Episodes with a canon rule an allowed phrase could mask: a hit lies inside an allowed phrase
-        only if each of its words matched a word the allowed phrase matched too."""
-        allowed = frozenset(k for phrase in allow for k in _keys(phrase))
-        if not allowed:
-            return NOTHING
-        return frozenset(
-            rule.episode
-            for rule, keys in zip(self.rules, self.keys, strict=True)
-            if all(_related(k, allowed) for k in keys)
-        )
+        return cls(compile_rules(canon_rules_past(pack, public), names=character_names(pack)))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ServerRules:
-    """What one server checks: the shared canon set, and its own addition (its rules past the horizon,
-    its allow-list, and the canon rules of the episodes in ``taken``, which the shared set then leaves
-    to the addition). Matches as ``compile_guild_rules`` would: at most one hit per episode, the
-    earliest, ordered by position (canon before the server's own rules at one position)."""
+    """What one server checks: the shared canon set, and its own rules past its horizon as a small
+    addition. Matches as ``compile_guild_rules`` would: at most one hit per episode, the earliest,
+    ordered by position (canon before the server's own rules at one position)."""
 
     shared: RuleSet
     own: RuleSet | None = None
-    taken: frozenset[str] = NOTHING
 
     def match(self, visible_text: str) -> list[Hit]:
         hits = self.shared.match(visible_text)
         if self.own is None:
             return hits
-        if self.taken:
-            hits = [h for h in hits if h.episode not in self.taken]
         own = self.own.match(visible_text)
         if not own:
             return hits
@@ -201,11 +236,14 @@ class ServerRules:
 def server_rules(
     canon: CanonRules, pack: CanonPack, public: Horizon, rules: Iterable[Rule], allow: Iterable[str]
 ) -> ServerRules | None:
-    """A server's addition to the shared set, or None when it checks exactly the shared set."""
+    """A server's rules beside the shared set, or None when it checks exactly the shared set.
+
+    An allowed phrase masks the hits inside it, canon ones included, which takes the canon rules and
+    the allow-list in one compiled set: a server with an allow-list keeps a private set."""
     allow = tuple(allow)
+    if allow:
+        return ServerRules(compile_guild_rules(pack, public, rules, allow))
     own_rules = guild_rules_past(pack, public, rules)
-    taken = canon.maskable(allow) if allow else NOTHING
-    if not own_rules and not taken:
+    if not own_rules:
         return None
-    moved = [r for r in canon.rules if r.episode in taken]
-    return ServerRules(canon.ruleset, compile_rules([*moved, *own_rules], allow), taken)
+    return ServerRules(canon.ruleset, compile_rules(own_rules, names=character_names(pack)))

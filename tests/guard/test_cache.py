@@ -116,7 +116,7 @@ async def test_a_canon_reload_compiles_the_shared_rules_once_and_every_server_ag
     compiled: list[int] = []
     real = rules_module.compile_rules
     monkeypatch.setattr(
-        rules_module, "compile_rules", lambda rules, allow=(): compiled.append(1) or real(rules, allow)
+        rules_module, "compile_rules", lambda *args, **kwargs: compiled.append(1) or real(*args, **kwargs)
     )
     new_pack = bot.canon.reload()
     assert len(compiled) == 2  # the canon set once, and this server's one-rule addition
