@@ -10,7 +10,7 @@ import difflib
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from bot.canon.model import (
     CONFIDENCES,
     EPISODE_KINDS,
     CanonPack,
+    Change,
     Character,
     Credit,
     Episode,
@@ -246,7 +247,12 @@ SCHEMAS: dict[str, dict[str, _Field]] = {
         "remove": _Field(_flag),
     },
 }
-_PACK_KEYS = ("name", "version", "track")
+_PACK_KEYS = ("name", "version", "track", "changes")
+_CHANGE = {
+    "version": _Field(_text, required=True),
+    "notes": _Field(_texts),
+    "moved": _Field(_texts),
+}
 _TRACK = {
     "id": _Field(_text, required=True),
     "name": _Field(_text, required=True),
@@ -296,7 +302,23 @@ def _read_toml(path: Path, label: str, problems: _Problems) -> dict[str, Any] | 
     return None
 
 
-def _read_pack_file(path: Path, problems: _Problems) -> tuple[str, str, list[Track]]:
+def _read_changes(raw_changes: Any, problems: _Problems) -> list[Change]:
+    if not isinstance(raw_changes, list):
+        problems.add(PACK_FILE, "'changes' must be an array of tables ([[changes]])")
+        return []
+    changes = []
+    for i, raw in enumerate(raw_changes, 1):
+
+        def report(path: str, message: str, i: int = i) -> None:
+            problems.add(PACK_FILE, message, f"changes #{i}", path.removeprefix("."))
+
+        row = _table(_CHANGE)(raw, "", report)
+        if row is not _BAD:
+            changes.append(Change(row["version"], row.get("notes", ()), row.get("moved", ())))
+    return changes
+
+
+def _read_pack_file(path: Path, problems: _Problems) -> tuple[str, str, list[Track], list[Change]]:
     data = _read_toml(path, PACK_FILE, problems) or {}
     for key in data:
         if key not in _PACK_KEYS:
@@ -325,7 +347,8 @@ def _read_pack_file(path: Path, problems: _Problems) -> tuple[str, str, list[Tra
             break
     if not tracks:
         problems.add(PACK_FILE, "at least one [[track]] is required")
-    return str(name or ""), str(version or ""), tracks
+    changes = _read_changes(data.get("changes", []), problems)
+    return str(name or ""), str(version or ""), tracks, changes
 
 
 def _read_entries(
@@ -425,8 +448,19 @@ def _data_files(directory: Path, skip: str | None = None) -> list[tuple[Path, st
 def load_pack(override_dir: Path | None = None, builtin_dir: Path = BUILTIN_DIR) -> CanonPack:
     """Load the builtin pack, apply every `*.toml` in `override_dir` (in file-name order), validate the
     result and return it. Raise PackError listing every problem found."""
+    return load_pack_with_sources(override_dir, builtin_dir)[0]
+
+
+#: (table, entry id) -> field -> the file that last set it (a builtin file name or an override path).
+Sources = dict[tuple[str, str], dict[str, str]]
+
+
+def load_pack_with_sources(
+    override_dir: Path | None = None, builtin_dir: Path = BUILTIN_DIR
+) -> tuple[CanonPack, Sources]:
+    """`load_pack`, plus which file set each field of each entry (for reports that name the file)."""
     problems = _Problems()
-    name, version, tracks = _read_pack_file(builtin_dir / PACK_FILE, problems)
+    name, version, tracks, changes = _read_pack_file(builtin_dir / PACK_FILE, problems)
     overrides: list[tuple[Path, str]] = []
     if override_dir is not None:
         if not override_dir.is_dir():
@@ -437,7 +471,10 @@ def load_pack(override_dir: Path | None = None, builtin_dir: Path = BUILTIN_DIR)
     pack = None if problems.unreadable else _build(name, version, tracks, entries, removed, problems)
     if problems.items or pack is None:
         raise PackError(problems.items or ["the pack could not be built"])
-    return pack
+    if changes:
+        pack = replace(pack, changes=tuple(changes))
+    sources = {(item.table, item.id): dict(item.sources) for table in entries.values() for item in table.values()}
+    return pack, sources
 
 
 # --- cross-entry validation -------------------------------------------------------------------------
