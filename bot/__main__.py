@@ -149,8 +149,8 @@ async def _check(settings: Settings, *, db_exists: bool) -> int:
         print("\n".join(lines))
         leaks = "\n  ".join(str(leak) for leak in report.leaks)
         raise StartupError(
-            f"the canon data pack ({store}) shows {len(report.leaks)} thing(s) to members who have not "
-            f"got that far; reword these fields:\n  {leaks}"
+            f"the canon data pack ({store}) gives away later episodes in {len(report.leaks)} place(s) shown "
+            f"to members; reword these fields:\n  {leaks}"
         )
     lines.append(f"data pack: ok, {store}, no spoilers in text shown to members")
     print("\n".join(lines))
