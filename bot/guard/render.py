@@ -10,7 +10,7 @@ from bot.canon.horizon import Horizon
 from bot.canon.model import CanonPack
 from bot.episodes import track_name
 from bot.guard.actions import ACTION_NEEDS, PERMISSION_NAMES
-from bot.guard.rules import canon_rules_past, guild_rules_past
+from bot.guard.rules import canon_rules_past, guild_rules_past, rule_text
 from bot.guard.state import GuildState
 from bot.spoilers import Rule
 from bot.text import pack_lines
@@ -135,7 +135,8 @@ def rule_lines(pack: CanonPack, rules: list[Rule]) -> list[str]:
         for rule in by_episode[episode_id]:
             who = rule.source.removeprefix("mod:")
             by = f" · by <@{who}>" if who.isdigit() else ""
-            lines.append(f"• `{rule.phrase.replace('`', 'ˋ')}` · #{rule.rule_id}{by}")
+            text = rule_text(rule.phrase, rule.unless, rule.endings)
+            lines.append(f"• `{text.replace('`', 'ˋ')}` · #{rule.rule_id}{by}")
     return lines
 
 

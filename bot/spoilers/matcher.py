@@ -14,6 +14,11 @@ Semantics (phrases and messages go through the same ``normalize``):
   attaches particles and endings after the stem: "수아 죽" matches "수아가 죽었어", but "미지 죽"
   does not match "이미지 죽이네" ("the image is great"). A phrase of several Hangul words also
   matches written without spaces ("수아죽었어" for "수아 죽").
+* ``unless``: a rule's exclusions are phrases matched the same way; a hit that an occurrence of one
+  of them overlaps is cancelled ("이반 죽" unless "이반 죽이": "이반 죽이게 잘생겼다" is innocent,
+  "이반 죽었어" is not). A later, uncancelled occurrence still fires.
+* ``endings``: the message word matched by the phrase's last (Hangul) stem must go on with one of
+  them ("이반 죽" with endings 었/어/음 matches "이반 죽었어" and "이반 죽음", not "이반 죽이네").
 * Allow-list: an occurrence of an allowed phrase masks every rule hit lying inside it (allow
   "till the end" and a rule "till" no longer fires on the R2 title; "till dies" still fires).
 
@@ -30,7 +35,7 @@ from itertools import accumulate
 
 from bot.spoilers.normalize import _CJK_RE, is_cjk, normalize
 
-__all__ = ["Hit", "Rule", "RuleSet", "compile_rules", "fold", "phrase_words"]
+__all__ = ["Hit", "Rule", "RuleSet", "compile_rules", "fold", "phrase_words", "rule_condition_problems"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +46,43 @@ class Rule:
     phrase: str
     source: str = "canon"
     rule_id: int | None = None
+    unless: tuple[str, ...] = ()  # phrases that cancel a hit they overlap
+    endings: tuple[str, ...] = ()  # what the word matched by the last Hangul stem must go on with
+
+
+def rule_condition_problems(
+    phrase: str, unless: Iterable[str], endings: Iterable[str]
+) -> list[tuple[str, str]]:
+    """What is wrong with a rule's conditions, as (where, sentence) pairs: ``where`` is "unless[i]",
+    "endings[i]" or "endings" (1-based). Empty when the conditions can work."""
+    problems: list[tuple[str, str]] = []
+    words = phrase_words(phrase)
+    for i, other in enumerate(unless, 1):
+        other_words = phrase_words(other)
+        if not other_words:
+            problems.append((f"unless[{i}]", f"'{other}' has no letters or digits to match"))
+        elif not any(_overlaps(a, b) for a in words for b in other_words):
+            problems.append(
+                (f"unless[{i}]", f"'{other}' shares no word with '{phrase}', so it can never cancel it")
+            )
+    endings = tuple(endings)
+    if endings and words and not is_cjk(words[-1][-1]):
+        problems.append(
+            ("endings", f"endings only apply after a Hangul stem, and '{phrase}' ends in '{words[-1]}'")
+        )
+    elif endings:
+        for i, ending in enumerate(endings, 1):
+            ending_words = phrase_words(ending)
+            if len(ending_words) != 1 or not all(map(is_cjk, ending_words[0])):
+                problems.append((f"endings[{i}]", f"'{ending}' is not a Hangul ending (e.g. 었, 어, 음)"))
+    return problems
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """Could words ``a`` (of a rule) and ``b`` (of an exclusion) match the same message word?"""
+    if is_cjk(a[0]) and is_cjk(b[0]):
+        return a.startswith(b) or b.startswith(a)
+    return _word_key(a) == _word_key(b)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,11 +122,12 @@ def phrase_words(phrase: str) -> tuple[str, ...]:
 
 
 class _Node:
-    __slots__ = ("allow", "children", "rules")
+    __slots__ = ("allow", "cancels", "children", "rules")
 
     def __init__(self) -> None:
         self.children: dict[str, _Node] = {}
-        self.rules: list[Rule] = []  # first rule per episode ending here, in compile order
+        self.rules: list[Rule] = []  # first rule per episode (and conditions) ending here, in compile order
+        self.cancels: list[Rule] = []  # rules an occurrence of this phrase cancels (their `unless`)
         self.allow = False
 
 
@@ -113,7 +156,7 @@ class RuleSet:
             node = node.children.setdefault(key, _Node())
         return node
 
-    def _add(self, words: tuple[str, ...], rule: Rule | None) -> None:
+    def _add(self, words: tuple[str, ...], rule: Rule | None, cancels: bool = False) -> None:
         keys = [_word_key(w) for w in words]
         paths = [keys]
         if len(keys) > 1 and all(is_cjk(k[0]) for k in keys):
@@ -122,7 +165,9 @@ class RuleSet:
             node = self._insert(path)
             if rule is None:
                 node.allow = True
-            elif all(r.episode != rule.episode for r in node.rules):
+            elif cancels:
+                node.cancels.append(rule)
+            elif all(not _same_rule(r, rule) for r in node.rules):
                 node.rules.append(rule)
 
     def _step(
@@ -170,7 +215,7 @@ class RuleSet:
             j = i
             while frontier:
                 for node, start, end in frontier:
-                    if node.rules or node.allow:
+                    if node.rules or node.allow or node.cancels:
                         found.append((start, end, node))
                 j += 1
                 if j == len(words):
@@ -185,20 +230,40 @@ class RuleSet:
             return []
         found.sort(key=lambda f: (f[0], f[1]))
         allowed = [(start, end) for start, end, node in found if node.allow]
+        cancelled: dict[int, list[tuple[int, int]]] = {}
+        for start, end, node in found:
+            for rule in node.cancels:
+                cancelled.setdefault(id(rule), []).append((start, end))
         hits: list[Hit] = []
         seen: set[str] = set()
         for start, end, node in found:
             if any(a <= start and end <= b for a, b in allowed):
                 continue
             for rule in node.rules:
-                if rule.episode not in seen:
-                    seen.add(rule.episode)
-                    hits.append(Hit(rule.episode, rule.phrase, rule.source, start, end, rule.rule_id))
+                if rule.episode in seen:
+                    continue
+                if rule.endings and not _ends_with_one_of(text, end, rule.endings):
+                    continue
+                if any(a < end and start < b for a, b in cancelled.get(id(rule), ())):
+                    continue
+                seen.add(rule.episode)
+                hits.append(Hit(rule.episode, rule.phrase, rule.source, start, end, rule.rule_id))
         return hits
 
     def episodes_matched(self, visible_text: str) -> frozenset[str]:
         """Episodes spoiled by ``visible_text`` (before horizons and channel allowances)."""
         return frozenset(hit.episode for hit in self.match(visible_text))
+
+
+def _same_rule(a: Rule, b: Rule) -> bool:
+    return a.episode == b.episode and a.unless == b.unless and a.endings == b.endings
+
+
+def _ends_with_one_of(text: str, end: int, endings: tuple[str, ...]) -> bool:
+    """Does the message word matched up to ``end`` go on with one of ``endings``?"""
+    stop = text.find(" ", end)
+    rest = text[end : stop if stop >= 0 else len(text)]
+    return any(rest.startswith(ending) for ending in endings)
 
 
 def compile_rules(rules: Iterable[Rule], allow: Iterable[str] = ()) -> RuleSet:
@@ -211,6 +276,9 @@ def compile_rules(rules: Iterable[Rule], allow: Iterable[str] = ()) -> RuleSet:
             continue
         ruleset._add(words, rule)
         ruleset.rule_count += 1
+        for phrase in rule.unless:
+            if phrase_words(phrase):
+                ruleset._add(phrase_words(phrase), rule, cancels=True)
     for phrase in allow:
         words = phrase_words(phrase)
         if not words:

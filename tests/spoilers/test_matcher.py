@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.spoilers import Hit, Rule, compile_rules, fold, normalize, visible_text
+from bot.spoilers.matcher import rule_condition_problems
 from bot.spoilers.normalize import is_cjk
 
 CANON = [
@@ -225,3 +226,43 @@ def test_fast_matcher_finds_the_same_episodes_as_the_naive_one(
     rules = [Rule(episode, phrase) for episode, phrase in rule_specs]
     text = "".join(word + sep for word, sep in message)
     assert compile_rules(rules, allow).episodes_matched(text) == naive_episodes(rules, allow, text)
+
+
+def test_an_exclusion_cancels_only_the_hit_it_overlaps() -> None:
+    rules = [Rule("R6", "이반 죽", unless=("이반 죽이", "죽겠"))]
+    assert episodes("이반 죽이게 잘생겼다", rules) == frozenset()  # "Ivan is killer-handsome"
+    assert episodes("이반 죽겠다 ㅋㅋ", rules) == frozenset()
+    assert episodes("이반 죽었어", rules) == {"R6"}
+    assert episodes("이반 죽이네 근데 이반 죽음", rules) == {"R6"}  # a later occurrence still fires
+
+
+def test_an_exclusion_in_latin_cancels_an_overlapping_phrase() -> None:
+    rules = [Rule("R6", "till dies", unless=("till dies hard",))]
+    assert episodes("my hope till dies hard", rules) == frozenset()
+    assert episodes("till dies, so hard to watch", rules) == {"R6"}
+
+
+def test_required_endings_follow_the_last_hangul_stem() -> None:
+    rules = [Rule("R1", "수아 죽", endings=("었", "어", "음"))]
+    assert episodes("수아 죽었어", rules) == {"R1"}
+    assert episodes("수아죽음", rules) == {"R1"}
+    assert episodes("수아 죽이네", rules) == frozenset()
+    assert episodes("수아 죽", rules) == frozenset()
+
+
+def test_the_same_phrase_with_different_conditions_is_two_rules() -> None:
+    rules = [Rule("R6", "이반 죽", unless=("죽이",)), Rule("R6", "이반 죽", endings=("이",))]
+    assert episodes("이반 죽이네", rules) == {"R6"}  # the second rule fires where the first is cancelled
+
+
+def test_rule_condition_problems_name_where_and_why() -> None:
+    assert rule_condition_problems("이반 죽", ["이반 죽이", "죽겠"], ["었"]) == []
+    assert rule_condition_problems("ivan dies", ["mizi wins", "..."], ["었"]) == [
+        ("unless[1]", "'mizi wins' shares no word with 'ivan dies', so it can never cancel it"),
+        ("unless[2]", "'...' has no letters or digits to match"),
+        ("endings", "endings only apply after a Hangul stem, and 'ivan dies' ends in 'dies'"),
+    ]
+    assert rule_condition_problems("이반 죽", [], ["ed", "었 어"]) == [
+        ("endings[1]", "'ed' is not a Hangul ending (e.g. 었, 어, 음)"),
+        ("endings[2]", "'었 어' is not a Hangul ending (e.g. 었, 어, 음)"),
+    ]
