@@ -497,7 +497,9 @@ def load_pack_with_sources(
         raise PackError(problems.items or ["the pack could not be built"])
     if changes:
         pack = replace(pack, changes=tuple(changes))
-    sources = {(item.table, item.id): dict(item.sources) for table in entries.values() for item in table.values()}
+    sources = {
+        (item.table, item.id): dict(item.sources) for table in entries.values() for item in table.values()
+    }
     return pack, sources
 
 

@@ -51,7 +51,9 @@ summary = "A singer who will meet Beta later."
     ]
 
 
-def test_a_fact_gated_early_may_not_hold_a_later_episodes_rule_or_name(builtin: Path, overrides: Path) -> None:
+def test_a_fact_gated_early_may_not_hold_a_later_episodes_rule_or_name(
+    builtin: Path, overrides: Path
+) -> None:
     (overrides / "leaky.toml").write_text(
         """
 [[episode]]
@@ -194,8 +196,9 @@ async def test_check_fails_on_a_leaking_override_and_names_the_field(tmp_path: P
     run = await run_bot("check", env=env, cwd=tmp_path)
     assert run.code == 2, run.stdout + run.stderr
     assert "gives away later episodes in 2 place(s) shown to members" in run.stderr
-    assert f"file: {canon / 'hyunwoo.toml'}, entry character 'hyunwoo', field 'role': names character 'hyuna'" in (
-        run.stderr
+    assert (
+        f"file: {canon / 'hyunwoo.toml'}, entry character 'hyunwoo', field 'role': names character 'hyuna'"
+        in (run.stderr)
     )
     assert "field 'summary': contains 'hyunwoo was killed', a spoiler rule of episode 'all-in'" in run.stderr
     assert "Traceback" not in run.stderr
