@@ -161,8 +161,9 @@ def test_reveal_tags_what_is_past_the_viewer_with_its_episode_inside_the_tag() -
 
 def test_reveal_of_an_episode_tags_who_is_on_stage() -> None:
     card = reveal_card(PACK, PACK.episode("r6"), through("r3"))
-    assert "• On stage: ||Till, Ivan; AKUGETSU as Till \\*(unconfirmed: low confidence)\\*; PARK BYEONG HOON" in (
-        card.description
+    assert (
+        "• On stage: ||Till, Ivan; AKUGETSU as Till \\*(unconfirmed: low confidence)\\*; PARK BYEONG HOON"
+        in (card.description)
     )
 
 
