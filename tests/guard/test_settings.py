@@ -156,7 +156,7 @@ async def test_the_public_horizon_moves_with_the_moderators(emulator: Emulator) 
     answer = await mod.slash("spoilers horizon", episode="r6")
     assert "up to **ROUND 6: Cure**" in answer.text
     kept = await mina.say(general, "ivan dies, we can talk about it now")
-    await settle(emulator, mina, general, "till dies")  # FINAL is still a spoiler
+    await settle(emulator, mina, general, "till was shot")  # FINAL is still a spoiler
     assert not kept.deleted
     await mod.slash("spoilers horizon", track="main")
     caught = await mina.say(general, "ivan dies")
