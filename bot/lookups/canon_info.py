@@ -38,9 +38,8 @@ def info_card(store: CanonStore, *, show_path: bool) -> Card:
     change = pack.change()
     if change is not None and change.notes:
         notes = fit_lines([f"• {escape_spoiler(note)}" for note in change.notes], FIELD_VALUE_MAX)
-        card = card.with_field(
-            "What changed in {version}".format(version=change.version), notes, inline=False
-        )
+        title = "What changed in {version}"
+        card = card.with_field(title.format(version=change.version), notes, inline=False)
     return card
 
 

@@ -70,7 +70,9 @@ def test_the_release_window_moves_the_horizon_when_a_dated_episode_crosses_it(pa
     assert detect(state, pack, "hyuna still loves luka", today=day_before) == "wiege"  # undated, before KARMA
     assert detect(state, pack, "mizi sabotages the rocket", today=day_before + timedelta(days=1)) is None
     assert detect(state, pack, "hyuna still loves luka", today=day_before + timedelta(days=1)) is None
-    assert detect(state, pack, "sua is dismembered", today=day_before + timedelta(days=1)) == "zs-r1"  # undated
+    assert (
+        detect(state, pack, "sua is dismembered", today=day_before + timedelta(days=1)) == "zs-r1"
+    )  # undated
     assert len(compiler.calls) == 2
 
 
