@@ -165,5 +165,9 @@ def compile_guild_rules(
     pack: CanonPack, public: Horizon, rules: Iterable[Rule], allow: Iterable[str]
 ) -> RuleSet:
     """What a server checks messages against: canon and server rules past its public horizon, with its
-    allow-list masking them."""
-    return compile_rules([*canon_rules_past(pack, public), *guild_rules_past(pack, public, rules)], allow)
+    allow-list masking them. Character names are never inflected ("till" is no verb here)."""
+    return compile_rules(
+        [*canon_rules_past(pack, public), *guild_rules_past(pack, public, rules)],
+        allow,
+        fixed=name_words(pack),
+    )
