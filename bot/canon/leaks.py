@@ -28,7 +28,7 @@ from pathlib import Path
 from bot.canon.horizon import Horizon, horizon_through
 from bot.canon.loader import BUILTIN_DIR, PACK_FILE, Sources, load_pack, load_pack_with_sources
 from bot.canon.model import CanonPack, Character, Episode, Fact, Term
-from bot.guard.rules import canon_rules_past
+from bot.guard.rules import compile_guild_rules
 from bot.spoilers import Rule, RuleSet, compile_rules, fold, phrase_words
 from bot.spoilers.normalize import is_cjk
 
@@ -80,6 +80,13 @@ def _word_keys(name: str) -> tuple[str, ...]:
     return tuple(w if is_cjk(w[0]) else fold(w) for w in phrase_words(name))
 
 
+def _leet_mangled(name: str) -> bool:
+    """A shorthand whose digits the matcher reads as letters ("round5" is "rounds"): matching it would
+    flag every "round"; its spaced form ("round 5") is an alias too."""
+    digits = sum(ch.isdigit() for ch in name)
+    return digits > sum(ch.isdigit() for w in phrase_words(name) for ch in w)
+
+
 def _names(pack: CanonPack) -> dict[Key, tuple[str, ...]]:
     """Every entry's names as people type them. A title made only of character names ("MIZI&SUA") is
     left out: the characters' own names already stand for it."""
@@ -101,7 +108,8 @@ def _names(pack: CanonPack) -> dict[Key, tuple[str, ...]]:
         out[("episode", e.id)] = tuple(
             n for n in (e.title, e.title_ko, *e.aliases) if n and not set(_word_keys(n)) <= people
         )
-    return {key: names for key, names in out.items() if names}
+    kept = {key: tuple(n for n in names if not _leet_mangled(n)) for key, names in out.items()}
+    return {key: names for key, names in kept.items() if names}
 
 
 class LeakChecker:
@@ -111,6 +119,7 @@ class LeakChecker:
         self.pack = pack
         self._keys = _keys(pack)
         self._names = _names(pack)
+        self._fixed = tuple(name for names in self._names.values() for name in names)  # names: no verbs
         self._name_sets: dict[frozenset[Key], RuleSet] = {}
         self._rule_sets: dict[Horizon, RuleSet] = {}
         setting = Horizon({track: 0 for track in pack.track_ids()})
@@ -181,12 +190,12 @@ class LeakChecker:
                 for name in names
             ]
             allowed = [name for key in known for name in self._names.get(key, ())]
-            self._name_sets[known] = compile_rules(rules, allowed)
+            self._name_sets[known] = compile_rules(rules, allowed, fixed=self._fixed)
         return self._name_sets[known]
 
     def _rule_set(self, horizon: Horizon) -> RuleSet:
         if horizon not in self._rule_sets:
-            self._rule_sets[horizon] = compile_rules(canon_rules_past(self.pack, horizon))
+            self._rule_sets[horizon] = compile_guild_rules(self.pack, horizon, [], ())  # as the guard does
         return self._rule_sets[horizon]
 
     def problems(self, text: str, names: frozenset[Key], rules: Horizon) -> list[str]:

@@ -13,6 +13,7 @@ import pytest
 from bot.canon.horizon import Horizon
 from bot.canon.loader import load_pack
 from bot.guard.rules import compile_guild_rules
+from bot.spoilers import visible_text
 
 CORPUS = Path(__file__).parent.parent / "spoilers" / "corpus"
 PACK = load_pack()
@@ -38,7 +39,7 @@ def test_no_canon_rule_fires_on_innocent_chat() -> None:
     fired = [
         f"{name}:{number}: {line!r} -> {hit.episode} '{hit.phrase}'"
         for name, number, line in corpus_lines()
-        for hit in ALL_CANON_RULES.match(line)
+        for hit in ALL_CANON_RULES.match(visible_text(line))  # as the guard reads a message
     ]
     assert fired == [], "canon rules fire on innocent chat:\n" + "\n".join(fired)
 
