@@ -6,8 +6,9 @@ phrases are inflected (once, when rules are compiled), so matching a message cos
 
 ``forms(word)`` is every form of the verb(s) ``word`` can be a form of, the word itself included:
 "dies" → die, dies, died, dying. ``predicates(word)`` are the adjectives that say the same after a
-copula ("dead": fans say "ivan's dead" for "ivan dies"). A word that is
-no verb still gets the regular forms ("ivan" → "ivaned"), which no message contains: harmless.
+copula ("dead": fans say "ivan's dead" for "ivan dies"). Only a word that is a form of a verb in the
+table, or carries a verb ending (-s, -ed, -ing) on a stem that takes it, is inflected: rules are written
+"ivan dies", "luka kills hyunwoo", and a bare "kill" or "rocket" is left as it is. 
 """
 
 from __future__ import annotations
@@ -204,8 +205,11 @@ def forms(word: str) -> frozenset[str]:
     known = word in _IRREGULAR or word in _IRREGULAR_BASE
     if word in _FIXED or (len(word) < 3 and not known) or not (word.isascii() and word.isalpha()):
         return frozenset({word})
+    bases = _bases(word)
+    if bases == {word} and word not in _IRREGULAR:
+        return frozenset({word})  # no recognisable verb form ("ivan", "rocket", "kill"): left alone
     out: set[str] = {word}
-    for base in _bases(word):
+    for base in bases:
         out |= {base} if base in _NO_REGULAR else _regular(base)
         out.update(_IRREGULAR.get(base, ()))
     return frozenset(out)

@@ -68,7 +68,7 @@ __all__ = ["Hit", "Rule", "RuleSet", "compile_rules", "fold", "phrase_words", "r
 #: spelled-out words: shorter ones would turn up inside ordinary chat.
 MIN_JOINED_LETTERS = 5
 #: Variants (inflected forms) compiled per phrase at most: past this, later words keep one form.
-MAX_VARIANTS = 128
+MAX_VARIANTS = 48
 
 # Particles and endings a name takes inside a Korean phrase (이반이 죽었어, 이반한테 ..., 이반아).
 _PARTICLES = frozenset(
@@ -92,7 +92,8 @@ _JAMO_TAIL_RE = re.compile("[\u1100-\u11ff\u3130-\u318f]+$")
 # In " " + text + " ": one-character words of a no-space script in a row ("이 반 죽 었 어"), and
 # one-letter Latin words in a row ("i v a a n").
 _SPACED_CJK_RE = re.compile(f" [{_CJK_RE.pattern[1:-1]}](?: [{_CJK_RE.pattern[1:-1]}])+(?= )")
-_SPELLED_RE = re.compile(" [a-z] [a-z] ")
+_SPELLED_RE = re.compile(" [a-z0-9] [a-z0-9] ")
+_LEET_LETTERS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,14 +137,35 @@ def fold(word: str) -> str:
 
 
 @lru_cache(maxsize=65536)
+def _squeezed(letters: str) -> str:
+    """Each run of one Latin letter once ("ivaaan" → "ivan")."""
+    return _SQUEEZE_RE.sub(_first_of_run, letters) if _SQUEEZE_RE.search(letters) else letters
+
+
+def _first_of_run(match: re.Match[str]) -> str:
+    return match[1]
+
+
+@lru_cache(maxsize=65536)
 def _latin_key(word: str) -> str:
     """What a Latin word is compared by: ``fold``ed, each run of one letter counted once (folded
     again, so "diesss" is "die" like "dies")."""
-    return fold(_SQUEEZE_RE.sub(r"\1", fold(word)))
+    return fold(_squeezed(fold(word)))
 
 
 _ASKING = frozenset(map(_latin_key, _ASKING_WORDS))
 _TELLING = frozenset(map(_latin_key, _TELLING_WORDS))
+
+
+@lru_cache(maxsize=65536)
+def _message_key(word: str) -> str:
+    """A message word's key: "" for a word of a no-space script (matched by prefix instead)."""
+    return "" if _CJK_RE.match(word) else _latin_key(word)
+
+
+@lru_cache(maxsize=65536)
+def _rule_key(word: str) -> str:
+    return _word_key(word)
 
 
 def _word_key(word: str) -> str:
@@ -199,10 +221,12 @@ def _variants(words: tuple[str, ...], fixed: frozenset[str], inflect: bool) -> I
         return
     choices: list[list[str]] = []
     total = 1
-    for word in words:
+    for i, word in enumerate(words):
         options = [word]
         if not is_cjk(word[0]) and word[0] != _COPULA and word not in fixed and fold(word) not in fixed:
-            more = sorted(forms(word) - {word}) + sorted(_COPULA + p for p in predicates(word))
+            more = sorted(forms(word) - {word})
+            if i:  # "ivan's dead": a predicate needs the subject before it
+                more += sorted(_COPULA + p for p in predicates(word))
             if total * (1 + len(more)) <= MAX_VARIANTS:
                 options += more
         total *= len(options)
@@ -231,6 +255,7 @@ class RuleSet:
     """Compiled rules; build with ``compile_rules``. Immutable and safe to share."""
 
     __slots__ = (
+        "_after_copula",
         "_automaton",
         "_cjk_first_chars",
         "_cjk_prefixes",
@@ -246,6 +271,7 @@ class RuleSet:
         self._cjk_first_chars: set[str] = set()
         self._joined: dict[str, _Node] = {}  # Latin phrases' letters written together -> their node
         self._automaton: ahocorasick.Automaton | None = None
+        self._after_copula: set[str] = set()  # keys of words that match only after a copula
         self.rule_count = 0
         #: Rules and allowed phrases skipped because they normalise to nothing.
         self.ignored: list[Rule | str] = []
@@ -256,24 +282,31 @@ class RuleSet:
     def _insert(self, keys: Iterable[str]) -> _Node:
         node = self._root
         for key in keys:
-            if is_cjk(key[0]):
-                self._cjk_prefixes.update(key[:k] for k in range(1, len(key) + 1))
-                self._cjk_first_chars.add(key[0])
-            node = node.children.setdefault(key, _Node())
+            child = node.children.get(key)
+            if child is None:
+                if is_cjk(key[0]):
+                    self._cjk_prefixes.update(key[:k] for k in range(1, len(key) + 1))
+                    self._cjk_first_chars.add(key[0])
+                elif key[0] == _COPULA:
+                    self._after_copula.add(key[1:])
+                child = node.children[key] = _Node()
+            node = child
         return node
 
     def _add(
         self, words: tuple[str, ...], rule: Rule | None, fixed: frozenset[str], cancels: bool = False
     ) -> None:
+        cjk = [is_cjk(w[0]) for w in words]
+        all_cjk, any_cjk = all(cjk), any(cjk)
         for variant in _variants(words, fixed, inflect=rule is not None):
-            keys = [_word_key(w) for w in variant]
+            keys = list(map(_rule_key, variant))
             nodes = [self._insert(keys)]
-            if len(keys) > 1 and all(is_cjk(k[0]) for k in keys):
+            if all_cjk and len(keys) > 1 and len(variant) == len(words):
                 nodes.append(self._insert(["".join(keys)]))  # also written without spaces
-            elif not any(is_cjk(k[0]) for k in keys):
+            elif not any_cjk:
                 # written together, the words keep their own endings ("tillbeatsivan"); the last
                 # one is folded as the message's joined word is
-                raw = _SQUEEZE_RE.sub(r"\1", "".join(variant))
+                raw = _squeezed("".join(variant))
                 for joined in {raw, _latin_key(raw)}:
                     if len(joined) >= MIN_JOINED_LETTERS and joined.isalpha():
                         nodes.append(self._joined.setdefault(joined, _Node()))
@@ -332,11 +365,13 @@ class RuleSet:
                 j += 1
                 if j == len(words):
                     break
-                copula = keys[j - 1] in _AUXILIARIES or _contracted(words[j - 1], keys[j - 1])
+                copula = keys[j] in self._after_copula and (
+                    keys[j - 1] in _AUXILIARIES or _contracted(words[j - 1], keys[j - 1])
+                )
                 stepped = [
                     (child, start, end, rest)
                     for node, start, _, before in frontier
-                    if node.children and _whole_word(before)
+                    if node.children and (not before or _whole_word(before))
                     for child, _, end, rest in self._step(node.children, words[j], keys[j], starts[j], copula)
                 ]
                 if keys[j] in _AUXILIARIES:  # "ivan is dying": the auxiliary is skipped
@@ -346,6 +381,8 @@ class RuleSet:
 
     def _firsts(self, words: list[str], keys: list[str]) -> list[int]:
         root, cjk_firsts = self._root.children, self._cjk_first_chars
+        if "" not in keys:
+            return [i for i, key in enumerate(keys) if key in root]
         return [i for i, key in enumerate(keys) if key in root or (not key and words[i][0] in cjk_firsts)]
 
     # --- pass 2: letters written together ---------------------------------------------------------
@@ -355,7 +392,7 @@ class RuleSet:
         if automaton is None:
             return []
         if _SPELLED_RE.search(padded):  # letters spelled out one by one: a stretched one spans words
-            keys, lens = _squeeze_across(keys)
+            keys, lens = _spelled_out(keys)
         else:
             lens = list(map(len, keys))
         stream = "".join(keys)  # (a Hangul word has no key: the Latin words around it join)
@@ -402,16 +439,12 @@ class RuleSet:
         if not text or not self._root.children:
             return []
         words = text.split(" ")
-        cjk = _CJK_RE.search(text) is not None
-        keys = (
-            ["" if _CJK_RE.match(w) else _latin_key(w) for w in words]
-            if cjk
-            else list(map(_latin_key, words))
-        )
-        found = self._word_hits(words, keys, self._firsts(words, keys))
+        keys = list(map(_message_key, words))
+        firsts = self._firsts(words, keys)
+        found = self._word_hits(words, keys, firsts) if firsts else []
         padded = f" {text} "
         found += self._joined_hits(words, keys, padded)
-        if cjk and " " in text:
+        if " " in text and "" in keys:  # (a word of a no-space script has no key)
             found += self._spaced_hangul_hits(padded)
         return _resolve(found) if found else []
 
@@ -424,8 +457,18 @@ def _text_starts(words: list[str]) -> list[int]:
     return list(accumulate(map((1).__add__, map(len, words[:-1])), initial=0))
 
 
-def _squeeze_across(keys: list[str]) -> tuple[list[str], list[int]]:
-    """Drop a one-letter word that repeats the previous word's last letter ("i v a a n")."""
+def _spelled_out(keys: list[str]) -> tuple[list[str], list[int]]:
+    """Keys of letters spelled out one by one: a leet digit among one-letter words is its letter
+    ("1 v 4 n"), and a one-letter word that repeats the previous word's last letter counts once
+    ("i v a a n")."""
+    single = [len(key) == 1 for key in keys]
+    keys = [
+        _LEET_LETTERS[key]
+        if key in _LEET_LETTERS
+        and any(0 <= j < len(keys) and single[j] and keys[j].isalpha() for j in (i - 1, i + 1))
+        else key
+        for i, key in enumerate(keys)
+    ]
     out = [keys[0]]
     for previous, key in zip(keys, islice(keys, 1, None), strict=False):
         if previous and key and previous[-1] == key[0] and len(key) == 1:

@@ -187,7 +187,9 @@ def _copula_before(words: list[str], m: int) -> bool:
     )
 
 
-def _word_matches(phrase_word: str, words: list[str], m: int, final: bool, rule: bool) -> bool:
+def _word_matches(
+    phrase_word: str, words: list[str], m: int, final: bool, rule: bool, first: bool = False
+) -> bool:
     message_word = words[m]
     if phrase_word.startswith("="):  # a contracted "is" came before it in the rule
         return _copula_before(words, m) and _word_matches(phrase_word[1:], words, m, final, False)
@@ -204,7 +206,11 @@ def _word_matches(phrase_word: str, words: list[str], m: int, final: bool, rule:
         return _key(phrase_word) == _key(message_word)
     if _key(message_word) in {_key(f) for f in forms(phrase_word)}:
         return True
-    return _copula_before(words, m) and _key(message_word) in {_key(p) for p in predicates(phrase_word)}
+    return (
+        first is False
+        and _copula_before(words, m)
+        and _key(message_word) in {_key(p) for p in predicates(phrase_word)}
+    )
 
 
 def _spans_in_word(phrase_word: str, message_word: str, offset: int) -> list[tuple[int, int]]:
@@ -219,7 +225,7 @@ def _ends(variant: list[str], words: list[str], p: int, m: int, rule: bool) -> l
     if m >= len(words):
         return []
     out = []
-    if _word_matches(variant[p], words, m, p == len(variant) - 1, rule):
+    if _word_matches(variant[p], words, m, p == len(variant) - 1, rule, p == 0):
         if p == len(variant) - 1:
             out.append(m)
         else:
