@@ -8,7 +8,7 @@ phrases are inflected (once, when rules are compiled), so matching a message cos
 "dies" → die, dies, died, dying. ``predicates(word)`` are the adjectives that say the same after a
 copula ("dead": fans say "ivan's dead" for "ivan dies"). Only a word that is a form of a verb in the
 table, or carries a verb ending (-s, -ed, -ing) on a stem that takes it, is inflected: rules are written
-"ivan dies", "luka kills hyunwoo", and a bare "kill" or "rocket" is left as it is. 
+"ivan dies", "luka kills hyunwoo", and a bare "kill" or "rocket" is left as it is.
 """
 
 from __future__ import annotations
