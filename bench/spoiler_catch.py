@@ -38,10 +38,10 @@ from types import ModuleType
 
 from _common import REPO_ROOT  # also puts the repository on sys.path
 
-from bench.spoilers import make_message, make_rules, naive_patterns
+from bench.spoilers import make_message, make_rules, naive_patterns, time_per_message
 from bot.canon.horizon import Horizon
 from bot.canon.loader import load_pack
-from bot.guard.rules import canon_rules_past, compile_guild_rules, name_words
+from bot.guard.rules import canon_rules_past, compile_guild_rules
 from bot.spoilers import RuleSet, compile_rules, normalize, visible_text
 from tests.spoilers.corpus_data import OUT_OF_SCOPE, innocent, should_catch
 
@@ -67,16 +67,7 @@ def load_old_engine(base: str) -> ModuleType:
 
 def cpu_per_message(run: Callable[[str], object], messages: list[str], budget: float) -> float:
     """CPU seconds per message, repeating over ``messages`` for at least ``budget`` CPU seconds."""
-    for message in messages:
-        run(message)
-    done, start = 0, time.process_time()
-    while True:
-        for message in messages:
-            run(message)
-        done += len(messages)
-        elapsed = time.process_time() - start
-        if elapsed >= budget:
-            return elapsed / done
+    return time_per_message(run, messages, budget, clock=time.process_time)
 
 
 def side_by_side(
@@ -136,6 +127,8 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=3.0, help="CPU seconds per measurement")
     args = parser.parse_args()
     base = args.base or git("merge-base", "HEAD", "main").strip()
+    if not git("diff", "--stat", base, "--", "bot/spoilers").strip():
+        print(f"Note: bot/spoilers at {base[:10]} is the engine in the working tree; pass --base REV.\n")
 
     pack = load_pack()
     canon = compile_guild_rules(pack, Horizon(), [], [])
@@ -171,7 +164,7 @@ def main() -> None:
     old_canon = old.compile_rules(
         [old.Rule(r.episode, r.phrase) for r in canon_rules_past(pack, Horizon())], ["till the end"]
     )
-    new_canon = compile_rules(canon_rules_past(pack, Horizon()), ["till the end"], fixed=name_words(pack))
+    new_canon = compile_guild_rules(pack, Horizon(), [], ["till the end"])
     old_1000 = old.compile_rules([old.Rule(r.episode, r.phrase) for r in rules_1000], ["till the end"])
     worst = 0.0
     for label, new_set, old_set in (

@@ -143,7 +143,7 @@ def rule_lines(pack: CanonPack, rules: list[Rule], state: GuildState | None = No
             who = rule.source.removeprefix("mod:")
             text = rule_text(rule.phrase, rule.unless, rule.endings)
             phrase = f"`{text.replace('`', 'ˋ')}`"
-            if state is not None and judge_published(state, pack, rule.phrase).spoils:
+            if state is not None and judge_published(state, pack, text).spoils:
                 phrase = f"||{phrase}||"  # a code span: nothing in it can close the tag
             template = RULE_LINE_BY if who.isdigit() else RULE_LINE
             lines.append(template.format(phrase=phrase, rule_id=rule.rule_id, author=who))

@@ -165,9 +165,10 @@ def compile_guild_rules(
     pack: CanonPack, public: Horizon, rules: Iterable[Rule], allow: Iterable[str]
 ) -> RuleSet:
     """What a server checks messages against: canon and server rules past its public horizon, with its
-    allow-list masking them. Character names are never inflected ("till" is no verb here)."""
+    allow-list masking them. A rule naming a character also matches the character's other names
+    (Hangul, Japanese, aliases), and names are never inflected ("till" is no verb here)."""
     return compile_rules(
         [*canon_rules_past(pack, public), *guild_rules_past(pack, public, rules)],
         allow,
-        fixed=name_words(pack),
+        names=[(c.name, c.hangul, c.japanese, *c.aliases) for c in pack.characters],
     )

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, islice, product
@@ -60,7 +60,7 @@ from itertools import accumulate, islice, product
 import ahocorasick
 
 from bot.spoilers.inflect import forms, predicates
-from bot.spoilers.normalize import _CJK_RE, compose_jamo, is_cjk, normalize
+from bot.spoilers.normalize import _CJK_RE, _JAMO_RE, CACHED_WORD, compose_jamo, is_cjk, normalize
 
 __all__ = ["Hit", "Rule", "RuleSet", "compile_rules", "fold", "phrase_words", "rule_condition_problems"]
 
@@ -68,7 +68,7 @@ __all__ = ["Hit", "Rule", "RuleSet", "compile_rules", "fold", "phrase_words", "r
 #: spelled-out words: shorter ones would turn up inside ordinary chat.
 MIN_JOINED_LETTERS = 5
 #: Variants (inflected forms) compiled per phrase at most: past this, later words keep one form.
-MAX_VARIANTS = 48
+MAX_VARIANTS = 96
 
 # Particles and endings a name takes inside a Korean phrase (이반이 죽었어, 이반한테 ..., 이반아).
 _PARTICLES = frozenset(
@@ -93,6 +93,10 @@ _JAMO_TAIL_RE = re.compile("[\u1100-\u11ff\u3130-\u318f]+$")
 # one-letter Latin words in a row ("i v a a n").
 _SPACED_CJK_RE = re.compile(f" [{_CJK_RE.pattern[1:-1]}](?: [{_CJK_RE.pattern[1:-1]}])+(?= )")
 _SPELLED_RE = re.compile(" [a-z0-9] [a-z0-9] ")
+# Korean spelled out: how many one-character words after a start are joined (a phrase and its
+# endings, in jamo too), and where a name with its particle may end (bounds the work on "ㅋ ㅋ ㅋ...").
+_SPACED_LETTERS = 24
+_NAME_AND_PARTICLE = 6
 _LEET_LETTERS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"}
 
 
@@ -168,6 +172,15 @@ def _rule_key(word: str) -> str:
     return _word_key(word)
 
 
+def _long_message_key(word: str) -> str:
+    """``_message_key`` without filling the caches with a long word (see ``CACHED_WORD``)."""
+    if len(word) <= CACHED_WORD:
+        return _message_key(word)
+    if _CJK_RE.match(word):
+        return ""
+    return fold.__wrapped__(_squeezed.__wrapped__(fold.__wrapped__(word)))
+
+
 def _word_key(word: str) -> str:
     return word if is_cjk(word[0]) else _latin_key(word)
 
@@ -212,10 +225,13 @@ def _overlaps(a: str, b: str) -> bool:
     return bool(forms(_latin_key(a)) & forms(_latin_key(b))) or _word_key(a) == _word_key(b)
 
 
-def _variants(words: tuple[str, ...], fixed: frozenset[str], inflect: bool) -> Iterator[tuple[str, ...]]:
-    """The word sequences a phrase stands for: each Latin word in each of its forms (names and
-    Hangul kept), and with a "be" verb in the middle contracted ("ivan is dead" as "ivan's dead":
-    the word after it then needs a copula before it in the message)."""
+def _variants(
+    words: tuple[str, ...], names: Mapping[str, tuple[str, ...]], inflect: bool
+) -> Iterator[tuple[str, ...]]:
+    """The word sequences a phrase stands for: each name also as the character's other names
+    ("ivan" as "이반", "iban"; never inflected), each other Latin word in each of its forms, and with
+    a "be" verb in the middle contracted ("ivan is dead" as "ivan's dead": the word after it then
+    needs a copula before it in the message)."""
     if not inflect:
         yield words
         return
@@ -223,18 +239,23 @@ def _variants(words: tuple[str, ...], fixed: frozenset[str], inflect: bool) -> I
     total = 1
     for i, word in enumerate(words):
         options = [word]
-        if not is_cjk(word[0]) and word[0] != _COPULA and word not in fixed and fold(word) not in fixed:
+        name = word if word in names else fold(word)
+        if name in names:
+            more = [n for n in names[name] if n != word]
+        elif not is_cjk(word[0]) and word[0] != _COPULA:
             more = sorted(forms(word) - {word})
             if i:  # "ivan's dead": a predicate needs the subject before it
                 more += sorted(_COPULA + p for p in predicates(word))
-            if total * (1 + len(more)) <= MAX_VARIANTS:
-                options += more
+        else:
+            more = []
+        if total * (1 + len(more)) <= MAX_VARIANTS:
+            options += more
         total *= len(options)
         choices.append(options)
     yield from product(*choices)
     for i in range(1, len(words) - 1):
         if words[i] in _BE and not words[i + 1].startswith(_COPULA):  # "ivan is dead" → "ivan's dead"
-            yield from _variants((*words[:i], _COPULA + words[i + 1], *words[i + 2 :]), fixed, inflect)
+            yield from _variants((*words[:i], _COPULA + words[i + 1], *words[i + 2 :]), names, inflect)
 
 
 class _Node:
@@ -294,11 +315,15 @@ class RuleSet:
         return node
 
     def _add(
-        self, words: tuple[str, ...], rule: Rule | None, fixed: frozenset[str], cancels: bool = False
+        self,
+        words: tuple[str, ...],
+        rule: Rule | None,
+        names: Mapping[str, tuple[str, ...]],
+        cancels: bool = False,
     ) -> None:
         cjk = [is_cjk(w[0]) for w in words]
         all_cjk, any_cjk = all(cjk), any(cjk)
-        for variant in _variants(words, fixed, inflect=rule is not None):
+        for variant in _variants(words, names, inflect=rule is not None):
             keys = list(map(_rule_key, variant))
             nodes = [self._insert(keys)]
             if all_cjk and len(keys) > 1 and len(variant) == len(words):
@@ -376,6 +401,7 @@ class RuleSet:
                 ]
                 if keys[j] in _AUXILIARIES:  # "ivan is dying": the auxiliary is skipped
                     stepped += [(node, start, end, "") for node, start, end, _ in frontier if node.children]
+                    stepped = list({(id(f[0]), f[1]): f for f in stepped}.values())  # ("is is is...")
                 frontier = stepped
         return found
 
@@ -420,10 +446,17 @@ class RuleSet:
             letters = run.group()[1:].split(" ")
             after = padded[run.end() :].split(" ", 2)[1:2]  # the word that follows the run, if any
             for k in range(len(letters) - 1):
-                joined = compose_jamo("".join(letters[k:]))
+                joined = "".join(letters[k : k + _SPACED_LETTERS])
+                if _JAMO_RE.search(joined):
+                    joined = compose_jamo(joined)
+                if joined[0] not in self._cjk_first_chars:
+                    continue
                 start = run.start() + sum(len(w) + 1 for w in letters[:k])  # (padded starts with " ")
                 # as one word, or as two where a name and its particle end ("이 반 이 죽 었 어")
-                for cut in range(len(joined)):
+                name = 1  # how far the start can be a rule's word: a particle of up to 2 may follow
+                while name < len(joined) and joined[: name + 1] in self._cjk_prefixes:
+                    name += 1
+                for cut in range(min(len(joined), name + 3, _NAME_AND_PARTICLE)):
                     words = [joined[:cut], joined[cut:], *(w for w in after if w)][0 if cut else 1 :]
                     keys = ["" if is_cjk(w[0]) else _latin_key(w) for w in words]
                     for _, _, node, rest in self._word_hits(words, keys, self._firsts(words, keys)):
@@ -439,7 +472,8 @@ class RuleSet:
         if not text or not self._root.children:
             return []
         words = text.split(" ")
-        keys = list(map(_message_key, words))
+        long = len(text) > CACHED_WORD and max(map(len, words)) > CACHED_WORD
+        keys = list(map(_long_message_key if long else _message_key, words))
         firsts = self._firsts(words, keys)
         found = self._word_hits(words, keys, firsts) if firsts else []
         padded = f" {text} "
@@ -544,26 +578,41 @@ def _last_stem(rule: Rule) -> str:
     return words[-1] if words else ""
 
 
-def compile_rules(rules: Iterable[Rule], allow: Iterable[str] = (), fixed: Iterable[str] = ()) -> RuleSet:
-    """Compile rules and allowed phrases once; reuse the ``RuleSet`` for every message. ``fixed``:
-    words never inflected (character names: "till" is no verb here)."""
+def compile_rules(
+    rules: Iterable[Rule],
+    allow: Iterable[str] = (),
+    fixed: Iterable[str] = (),
+    names: Iterable[Iterable[str]] = (),
+) -> RuleSet:
+    """Compile rules and allowed phrases once; reuse the ``RuleSet`` for every message.
+
+    ``names``: each character's names (name, Hangul, Japanese, aliases); a rule naming one of them
+    also matches the others ("ivan dies" catches "iban dies" and "이반 dies"), and names are never
+    inflected. ``fixed``: more words never inflected."""
     ruleset = RuleSet()
-    fixed_keys = frozenset(w for name in fixed for w in phrase_words(name))
+    alternates: dict[str, tuple[str, ...]] = {}
+    for group in names:
+        single = list(dict.fromkeys(w[0] for w in map(phrase_words, group) if len(w) == 1))
+        for name in single:
+            alternates[name] = tuple(dict.fromkeys((*alternates.get(name, ()), *single)))
+    for word in fixed:
+        for key in phrase_words(word):
+            alternates.setdefault(key, ())
     for rule in rules:
         words = phrase_words(rule.phrase)
         if not words:
             ruleset.ignored.append(rule)
             continue
-        ruleset._add(words, rule, fixed_keys)
+        ruleset._add(words, rule, alternates)
         ruleset.rule_count += 1
         for phrase in rule.unless:
             if phrase_words(phrase):
-                ruleset._add(phrase_words(phrase), rule, fixed_keys, cancels=True)
+                ruleset._add(phrase_words(phrase), rule, alternates, cancels=True)
     for phrase in allow:
         words = phrase_words(phrase)
         if not words:
             ruleset.ignored.append(phrase)
             continue
-        ruleset._add(words, None, fixed_keys)
+        ruleset._add(words, None, alternates)
     ruleset._finish()
     return ruleset

@@ -227,12 +227,19 @@ def normalize(text: str) -> str:
             folded = compose_jamo(folded)
         if _OTHER_SCRIPT_RE.search(folded) and not FOREIGN.keys().isdisjoint(folded):
             folded = _unmask_lookalikes(" ".join(folded.split()))  # (spaces only between words)
-    words = " ".join(map(_word, folded.split()))
+    parts = folded.split()
+    words = " ".join(
+        map(_word if len(folded) <= CACHED_WORD or max(map(len, parts)) <= CACHED_WORD else _one_word, parts)
+    )
     return words if "  " not in words and words[:1] != " " and words[-1:] != " " else " ".join(words.split())
 
 
-@lru_cache(maxsize=65536)
-def _word(word: str) -> str:
+#: Words up to this length are cached (chat repeats them); a longer one is worked out each time, so
+#: a flood of long random "words" cannot fill the memory.
+CACHED_WORD = 64
+
+
+def _one_word(word: str) -> str:
     """One whitespace-free piece of folded text as words: leet, mention signs, and no-space scripts
     split from Latin (with a Korean particle after a Latin word dropped)."""
     if not word.isascii() and _CJK_RE.search(word):
@@ -257,3 +264,4 @@ def _word(word: str) -> str:
 
 
 _LEET_SIGNS = frozenset("013457$@!")
+_word = lru_cache(maxsize=65536)(_one_word)

@@ -189,3 +189,31 @@ def test_folding_look_alikes_is_idempotent(text: str) -> None:
 def test_matching_never_raises_on_any_text(text: str) -> None:
     for hit in COMPILED.match(text):
         assert hit.episode in {"R6", "FINAL", "R1"}
+
+
+def test_long_words_are_matched_without_being_cached() -> None:
+    from bot.spoilers.matcher import _message_key
+    from bot.spoilers.normalize import _word
+
+    filler = "x" * 500
+    before = (_word.cache_info().currsize, _message_key.cache_info().currsize)
+    assert episodes(f"{filler} ivan dies {filler}y") == {"R6"}
+    assert episodes(f"{filler}ivandies") == frozenset()  # not whole words
+    after = (_word.cache_info().currsize, _message_key.cache_info().currsize)
+    assert after[0] - before[0] <= 2 and after[1] - before[1] <= 2  # "ivan" and "dies" at most
+
+
+def test_a_rule_naming_a_character_also_catches_their_other_names() -> None:
+    rules = compile_rules(
+        [Rule("R6", "ivan dies"), Rule("R6", "이반 죽")], names=[("Ivan", "이반", "イバン", "Iban", "IVAN")]
+    )
+    for text in ["iban dies", "이반 dies", "ivan이 죽었어", "IBAN DIED"]:
+        assert rules.episodes_matched(text) == {"R6"}, text
+    assert rules.episodes_matched("ibanez guitar dies") == frozenset()
+    assert rules.episodes_matched("ivaned dies") == frozenset()  # names are not inflected
+
+
+def test_repeated_auxiliaries_and_spaced_syllables_stay_correct() -> None:
+    assert episodes("ivan " + "is " * 50 + "dead") == {"R6"}
+    assert episodes("이 " * 300 + "반 죽 었 어") == {"R6"}
+    assert episodes("ㅋ " * 300) == frozenset()
