@@ -326,20 +326,23 @@ def _read_toml(path: Path, label: str, problems: _Problems) -> dict[str, Any] | 
     return None
 
 
-def _read_changes(raw_changes: Any, problems: _Problems) -> list[Change]:
-    if not isinstance(raw_changes, list):
-        problems.add(PACK_FILE, "'changes' must be an array of tables ([[changes]])")
+def _pack_rows(
+    raw: Any, key: str, fields: dict[str, _Field], label: str, problems: _Problems
+) -> list[dict[str, Any]]:
+    """The valid rows of an array of tables in pack.toml ([[track]], [[changes]]); problems reported."""
+    if not isinstance(raw, list):
+        problems.add(PACK_FILE, f"'{key}' must be an array of tables ([[{key}]])")
         return []
-    changes = []
-    for i, raw in enumerate(raw_changes, 1):
+    rows = []
+    for i, item in enumerate(raw, 1):
 
         def report(path: str, message: str, i: int = i) -> None:
-            problems.add(PACK_FILE, message, f"changes #{i}", path.removeprefix("."))
+            problems.add(PACK_FILE, message, label.format(i=i), path.removeprefix("."))
 
-        row = _table(_CHANGE)(raw, "", report)
+        row = _table(fields)(item, "", report)
         if row is not _BAD:
-            changes.append(Change(row["version"], row.get("notes", ()), row.get("moved", ())))
-    return changes
+            rows.append(row)
+    return rows
 
 
 def _read_pack_file(path: Path, problems: _Problems) -> tuple[str, str, list[Track], list[Change]]:
@@ -351,19 +354,10 @@ def _read_pack_file(path: Path, problems: _Problems) -> tuple[str, str, list[Tra
     for key, value in (("name", name), ("version", version)):
         if not isinstance(value, str) or not value.strip():
             problems.add(PACK_FILE, f"'{key}' must be a non-empty string")
-    tracks: list[Track] = []
-    raw_tracks = data.get("track", [])
-    if not isinstance(raw_tracks, list):
-        problems.add(PACK_FILE, "'track' must be an array of tables ([[track]])")
-        raw_tracks = []
-    for i, raw in enumerate(raw_tracks, 1):
-
-        def report(path: str, message: str, i: int = i) -> None:
-            problems.add(PACK_FILE, message, f"#{i}", path.removeprefix("."))
-
-        row = _table(_TRACK)(raw, "", report)
-        if row is not _BAD:
-            tracks.append(Track(row["id"], row["name"], row.get("description", "")))
+    tracks = [
+        Track(row["id"], row["name"], row.get("description", ""))
+        for row in _pack_rows(data.get("track", []), "track", _TRACK, "#{i}", problems)
+    ]
     seen = [t.id for t in tracks]
     for t in tracks:
         if seen.count(t.id) > 1:
@@ -371,7 +365,10 @@ def _read_pack_file(path: Path, problems: _Problems) -> tuple[str, str, list[Tra
             break
     if not tracks:
         problems.add(PACK_FILE, "at least one [[track]] is required")
-    changes = _read_changes(data.get("changes", []), problems)
+    changes = [
+        Change(row["version"], row.get("notes", ()), row.get("moved", ()))
+        for row in _pack_rows(data.get("changes", []), "changes", _CHANGE, "changes #{i}", problems)
+    ]
     return str(name or ""), str(version or ""), tracks, changes
 
 

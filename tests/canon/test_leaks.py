@@ -217,3 +217,28 @@ async def test_check_warns_about_an_override_that_orders_a_moved_episode(tmp_pat
         "moved this episode (built in: after = 'wiege'; yours: 'karma-backstage')"
     ) in run.stdout
     assert "no spoilers in text shown to members" in run.stdout
+
+
+# --- the changelog ------------------------------------------------------------------------------------
+
+
+def test_the_changelog_is_checked_like_any_pack_field(builtin: Path) -> None:
+    from bot.canon.loader import PackError, load_pack
+
+    pack_file = builtin / "pack.toml"
+    original = pack_file.read_text(encoding="utf-8")
+    pack_file.write_text(
+        original
+        + '\n[[changes]]\nversion = "1"\nnotes = ["Fixed: alpha dies in round one."]\nmoved = ["two"]\n',
+        encoding="utf-8",
+    )
+    pack = load_pack(None, builtin)
+    assert pack.change() is not None and pack.change().moved == ("two",)  # type: ignore[union-attr]
+    (found,) = leaks_of(builtin)  # /canon info shows the notes to everyone
+    assert found.startswith("file: pack.toml, entry changes '1', field 'notes[1]': contains 'alpha dies'")
+    pack_file.write_text(original + "\n[[changes]]\nversion = 3\n", encoding="utf-8")
+    with pytest.raises(PackError) as caught:
+        load_pack(None, builtin)
+    assert caught.value.problems == [
+        "file: pack.toml, entry changes #1, field 'version': expected a string, got integer"
+    ]
