@@ -10,7 +10,6 @@ import pytest
 
 from bot.canon.leaks import check_dir, find_leaks
 from bot.canon.loader import load_pack_with_sources
-from tests.canon.conftest import EPISODES
 from tests.core.test_bot_cli import TOKEN, clean_env, run_bot
 
 
@@ -156,10 +155,6 @@ performers = ["alpha", "beta"]
     assert any("entry episode 'two', field 'performers[2]': shows character 'beta'" in f for f in found)
     # The fixture's own "Beta wins." detail of episode two now names her before she appears, too.
     assert any("field 'details[1].text': names character 'beta'" in f for f in found)
-
-
-def test_fixture_episodes_still_define_the_small_pack() -> None:
-    assert 'id = "three"' in EPISODES  # the tests above build on it
 
 
 # --- python -m bot check ------------------------------------------------------------------------------
