@@ -7,7 +7,7 @@ import json
 import logging
 import pkgutil
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 import yarl
@@ -20,6 +20,9 @@ from bot.canon.store import CanonStore
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import handle_interaction_error
+
+if TYPE_CHECKING:
+    from bot.watchparty.dispatcher import Deliverer
 
 log = logging.getLogger("clematis")
 
@@ -85,6 +88,8 @@ class Clematis(commands.Bot):
         self.started_at = time.monotonic()
         self.command_ids: dict[str, int] = {}
         self.failed_cogs: dict[str, str] = {}
+        # Deliverers of due-work kinds by feature (the one dispatcher looks them up as rows come due).
+        self.due_handlers: dict[str, Deliverer] = {}
 
     # --- start-up ---------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -33,13 +34,16 @@ class Settings:
     gateway_url: str | None = None
     canon_dir: Path | None = None
     guild_ready_timeout: float = 2.0
+    guild_data_grace: timedelta = timedelta(days=30)  # a removed server's data is deleted after this
+    privacy_url: str | None = None  # where the privacy notice is published (else the app's own URL)
 
     def __repr__(self) -> str:  # the token never appears, even by accident
         return (
             f"Settings(token=<hidden>, database_path={str(self.database_path)!r}, "
             f"log_level={self.log_level!r}, dev_guild_id={self.dev_guild_id!r}, "
             f"api_base_url={self.api_base_url!r}, gateway_url={self.gateway_url!r}, "
-            f"canon_dir={str(self.canon_dir) if self.canon_dir else None!r})"
+            f"canon_dir={str(self.canon_dir) if self.canon_dir else None!r}, "
+            f"guild_data_grace_days={self.guild_data_grace / timedelta(days=1):g}, privacy_url={self.privacy_url!r})"
         )
 
 
@@ -62,6 +66,20 @@ def _url(env: Mapping[str, str], key: str, schemes: tuple[str, ...], example: st
             f"(got {value!r}); remove it to use Discord's own."
         )
     return value.rstrip("/")
+
+
+def _privacy_url(env: Mapping[str, str]) -> str | None:
+    value = _get(env, "PRIVACY_POLICY_URL")
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigError(
+            "PRIVACY_POLICY_URL must be the web address where your privacy notice (PRIVACY.md) is published, "
+            f"such as https://example.org/clematis/privacy (got {value!r}); remove it to use the Privacy "
+            "Policy URL set in the Discord Developer Portal"
+        )
+    return value
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool = True) -> Settings:
@@ -116,8 +134,23 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
                 f"DISCORD_GUILD_READY_TIMEOUT must be a number of seconds from 0 to 60 (got {raw_ready!r})"
             )
 
+    raw_grace = _get(env, "GUILD_DATA_GRACE_DAYS")
+    grace_days = 30.0
+    if raw_grace is not None:
+        try:
+            grace_days = float(raw_grace)
+        except ValueError:
+            grace_days = -1.0
+        if not 0 <= grace_days <= 3650:
+            raise ConfigError(
+                "GUILD_DATA_GRACE_DAYS must be a number of days from 0 to 3650 (decimals allowed), how long "
+                f"a removed server's data is kept in case the bot is added back (got {raw_grace!r})"
+            )
+
     return Settings(
         token=token,
+        guild_data_grace=timedelta(days=grace_days),
+        privacy_url=_privacy_url(env),
         guild_ready_timeout=guild_ready_timeout,
         database_path=Path(_get(env, "DATABASE_PATH") or DEFAULT_DATABASE_PATH).expanduser(),
         log_level=log_level,

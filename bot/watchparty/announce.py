@@ -15,7 +15,7 @@ import discord
 from bot.canon.model import CanonPack
 from bot.canon.warnings import warning_topic
 from bot.spoilers import escape_spoiler
-from bot.watchparty.parties import Party
+from bot.watchparty.parties import NO_HOST, Party
 from bot.watchparty.reminders import describe_offsets
 from bot.watchparty.rsvp import RsvpCounts
 
@@ -70,7 +70,8 @@ def announcement_embed(
     """The announcement. `reminders`: when the reminders go (the party's own times or its server's)."""
     cancelled = party.status == "cancelled"
     title = user_text(party.title)
-    lines = [f"**When:** {when_text(party.starts_at)}", f"**Host:** <@{party.host_id}>"]
+    host = "this server's moderators" if party.host_id == NO_HOST else f"<@{party.host_id}>"
+    lines = [f"**When:** {when_text(party.starts_at)}", f"**Host:** {host}"]
     if party.voice_channel_id:
         lines.append(f"**Where:** <#{party.voice_channel_id}>")
     if reminders and not cancelled:
