@@ -106,7 +106,7 @@ class PrivacySettings(commands.Cog):
         description="What happens to parties whose host deletes their data (moderators)",
     )
     @app_commands.describe(
-        departed_host="Hand such parties over, or cancel them",
+        parties="When a host deletes their data: hand their upcoming parties over, or cancel them",
         handover_to="The member who takes them over (default: the server's moderators)",
         clear_handover="Forget the chosen member: parties go to the moderators",
     )
@@ -114,7 +114,7 @@ class PrivacySettings(commands.Cog):
     async def settings(
         self,
         interaction: discord.Interaction,
-        departed_host: Literal["handover", "cancel"] | None = None,
+        parties: Literal["handover", "cancel"] | None = None,
         handover_to: discord.Member | None = None,
         clear_handover: bool = False,
     ) -> None:
@@ -122,7 +122,7 @@ class PrivacySettings(commands.Cog):
         changed = await save_policy(
             self.bot.db,
             interaction.guild_id,
-            departed_host=departed_host,
+            leaver_parties=parties,
             handover_to=handover_to.id if handover_to else None,
             clear_handover=clear_handover,
         )

@@ -382,7 +382,7 @@ SUSPICIOUS: dict[Holds, re.Pattern[str]] = {
     "message": re.compile(r"(^|_)(message|msg|notice|post|reply)(_|$)"),
     "text": re.compile(
         r"(^|_)(content|text|body|note|phrase|title|reason|comment|description|summary|bio|nickname|"
-        r"name|quote|excerpt)(_|$)"
+        r"name|quote|excerpt|caption|bio|status_text)(_|$)"
     ),
 }
 
@@ -398,3 +398,45 @@ def suspicious(column: str) -> Holds | None:
 def user_columns() -> list[tuple[Table, Personal]]:
     """Every registered column holding a user id that export and delete act on (not exempt)."""
     return [(t, p) for t in TABLES for p in t.personal if p.holds == "user" and p.on_delete != "exempt"]
+
+
+def audit(schema: dict[str, list[str]]) -> list[str]:
+    """Problems between the live schema ({table: [columns]}) and this registry, one sentence each.
+
+    A table not registered, a registered table or column that does not exist, a column whose name
+    suggests personal data but is not registered, a hook or exemption without its reason.
+    """
+    problems: list[str] = []
+    for name, columns in sorted(schema.items()):
+        table = BY_NAME.get(name)
+        if table is None:
+            problems.append(
+                f"table {name} is not in bot/privacy/registry.py: say what it holds, how long it is kept, "
+                "and how its server and member data are deleted"
+            )
+            continue
+        registered = {p.column for p in table.personal}
+        for column in columns:
+            holds = suspicious(column)
+            if holds is not None and column not in registered:
+                problems.append(
+                    f"column {name}.{column} looks like it holds a {holds} id or text but is not registered: "
+                    "add it to the table's `personal` in bot/privacy/registry.py"
+                )
+        for personal in table.personal:
+            if personal.column not in columns:
+                problems.append(f"registered column {name}.{personal.column} does not exist")
+            if personal.on_delete in ("exempt", "hook") and not personal.why:
+                problems.append(f"{name}.{personal.column} is {personal.on_delete} without a reason")
+            if personal.on_delete == "with_row" and not table.columns("row"):
+                problems.append(f"{name}.{personal.column} is with_row but no column of {name} deletes rows")
+        if table.scope == "guild" and (table.guild_column is None) == (table.via is None):
+            problems.append(f"table {name} needs exactly one of guild_column and via")
+        if table.guild_column is not None and table.guild_column not in columns:
+            problems.append(f"guild column {name}.{table.guild_column} does not exist")
+        if table.expire and table.keep is None:
+            problems.append(f"table {name} expires rows but has no `keep` age")
+    for table in TABLES:
+        if table.name not in schema:
+            problems.append(f"registered table {table.name} does not exist in the schema")
+    return problems

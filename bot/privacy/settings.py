@@ -12,27 +12,27 @@ async def save_policy(
     db: Database,
     guild_id: int,
     *,
-    departed_host: str | None = None,
+    leaver_parties: str | None = None,
     handover_to: int | None = None,
     clear_handover: bool = False,
 ) -> bool:
     """Store what was given (None leaves a value as it is). Returns whether anything changed."""
     async with db.transaction() as conn:
         async with conn.execute(
-            "SELECT departed_host, handover_user_id FROM guild_privacy_settings WHERE guild_id = ?",
+            "SELECT leaver_parties, handover_user_id FROM guild_privacy_settings WHERE guild_id = ?",
             (guild_id,),
         ) as cursor:
             row = await cursor.fetchone()
         policy, member = (row[0], row[1]) if row else (DEFAULT_POLICY, None)
-        new_policy = departed_host or policy
+        new_policy = leaver_parties or policy
         new_member = None if clear_handover else (handover_to if handover_to is not None else member)
         if row is not None and (new_policy, new_member) == (policy, member):
             return False
-        if row is None and departed_host is None and handover_to is None:
+        if row is None and leaver_parties is None and handover_to is None:
             return False
         await conn.execute(
-            "INSERT INTO guild_privacy_settings (guild_id, departed_host, handover_user_id) VALUES (?, ?, ?) "
-            "ON CONFLICT(guild_id) DO UPDATE SET departed_host = excluded.departed_host, "
+            "INSERT INTO guild_privacy_settings (guild_id, leaver_parties, handover_user_id) VALUES (?, ?, ?) "
+            "ON CONFLICT(guild_id) DO UPDATE SET leaver_parties = excluded.leaver_parties, "
             "handover_user_id = excluded.handover_user_id",
             (guild_id, new_policy, new_member),
         )
@@ -41,7 +41,7 @@ async def save_policy(
 
 async def describe_policy(db: Database, guild_id: int) -> str:
     row = await db.fetchone(
-        "SELECT departed_host, handover_user_id FROM guild_privacy_settings WHERE guild_id = ?", (guild_id,)
+        "SELECT leaver_parties, handover_user_id FROM guild_privacy_settings WHERE guild_id = ?", (guild_id,)
     )
     policy, member = (row[0], row[1]) if row else (DEFAULT_POLICY, None)
     if policy == "cancel":

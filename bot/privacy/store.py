@@ -183,7 +183,7 @@ async def queue_work(
 async def host_policy(conn: aiosqlite.Connection, guild_id: int) -> tuple[HostPolicy, int | None]:
     rows = await _rows(
         conn,
-        "SELECT departed_host, handover_user_id FROM guild_privacy_settings WHERE guild_id = ?",
+        "SELECT leaver_parties, handover_user_id FROM guild_privacy_settings WHERE guild_id = ?",
         (guild_id,),
     )
     if not rows:
@@ -430,3 +430,15 @@ async def ensure_sweep(db: Database, *, now: datetime) -> bool:
 
 def table(name: str) -> Table:
     return BY_NAME[name]
+
+
+async def read_schema(db: Database) -> dict[str, list[str]]:
+    """{table: [columns]} of the live database (after every migration)."""
+    tables = await db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    )
+    schema: dict[str, list[str]] = {}
+    for (name,) in tables:
+        rows = await db.fetchall("SELECT name FROM pragma_table_info(?)", (name,))
+        schema[name] = [str(r[0]) for r in rows]
+    return schema

@@ -2,12 +2,12 @@
 -- and due work about a whole server (its data deleted after the bot was removed).
 -- What every table holds and how long it is kept: bot/privacy/registry.py and PRIVACY.md.
 
--- departed_host: what happens to upcoming parties whose host deletes their data: 'handover' gives them
+-- leaver_parties: what happens to upcoming parties whose host deletes their data: 'handover' gives them
 -- to handover_user_id (a member the moderators chose), or to the server's moderators when none is set;
 -- 'cancel' cancels them.
 CREATE TABLE guild_privacy_settings (
     guild_id         INTEGER PRIMARY KEY,
-    departed_host    TEXT    NOT NULL DEFAULT 'handover' CHECK (departed_host IN ('handover', 'cancel')),
+    leaver_parties   TEXT    NOT NULL DEFAULT 'handover' CHECK (leaver_parties IN ('handover', 'cancel')),
     handover_user_id INTEGER
 ) STRICT;
 
