@@ -81,12 +81,12 @@ async def _seed(db: Database, *, user: int, guild: int) -> dict[str, int]:
     for name in order:
         table = BY_NAME[name]
         info = await db.fetchall(
-            f"SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info('{name}')"
-        )  # noqa: S608
+            'SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?)', (name,)
+        )
         fks = {
             r["from"]: r["table"]
-            for r in await db.fetchall(f"SELECT * FROM pragma_foreign_key_list('{name}')")
-        }  # noqa: S608
+            for r in await db.fetchall("SELECT * FROM pragma_foreign_key_list(?)", (name,))
+        }
         personal = {p.column: p for p in table.personal}
         values: dict[str, Any] = {}
         for row in info:
@@ -121,7 +121,7 @@ async def _seed(db: Database, *, user: int, guild: int) -> dict[str, int]:
 async def _parents_first(db: Database) -> list[str]:
     schema = await read_schema(db)
     parents = {
-        name: {r["table"] for r in await db.fetchall(f"SELECT * FROM pragma_foreign_key_list('{name}')")}  # noqa: S608
+        name: {r["table"] for r in await db.fetchall("SELECT * FROM pragma_foreign_key_list(?)", (name,))}
         for name in schema
     }
     order: list[str] = []
@@ -192,9 +192,8 @@ async def test_a_purged_server_leaves_no_row(db: Database) -> None:
     # the other server is untouched
     for table in TABLES:
         if table.guild_column:
-            assert await db.fetchval(
-                f"SELECT count(*) FROM {table.name} WHERE {table.guild_column} = ?", (OTHER_GUILD,)
-            ), table.name  # noqa: S608
+            sql = f"SELECT count(*) FROM {table.name} WHERE {table.guild_column} = ?"  # noqa: S608
+            assert await db.fetchval(sql, (OTHER_GUILD,)), table.name
 
 
 async def test_every_expiring_table_loses_old_rows_and_keeps_new_ones(db: Database) -> None:
