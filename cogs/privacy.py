@@ -68,8 +68,15 @@ class Privacy(
             return
         self._reconciled = True
         now = datetime.now(UTC)
-        planned, kept = await reconcile_servers(self.bot, now=now, grace=self.bot.settings.guild_data_grace)
-        await ensure_sweep(self.bot.db, now=now)
+        try:
+            planned, kept = await reconcile_servers(
+                self.bot, now=now, grace=self.bot.settings.guild_data_grace
+            )
+            await ensure_sweep(self.bot.db, now=now)
+        except Exception:
+            if self.bot.is_closed():  # stopped while starting: the database is already closed
+                return
+            raise
         if planned or kept:
             log.info("servers: %d removal(s) while offline planned for deletion, %d kept", planned, kept)
         self.bot.dispatch("due_work_changed")

@@ -23,13 +23,16 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Literal
 
+from bot.dm import DM_CLOSED_BACKOFF
+from bot.guard.copies import COPY_LIFETIME
+
 Holds = Literal["user", "message", "text"]
 OnDelete = Literal["row", "null", "hook", "with_row", "exempt"]
 Scope = Literal["guild", "member", "bot"]
 
-SPOILER_COPY_LIFETIME = timedelta(days=1)
+SPOILER_COPY_LIFETIME = COPY_LIFETIME  # the nudge's copy button works this long
 LINK_CARD_LIFETIME = timedelta(days=1)
-DM_CLOSED_LIFETIME = timedelta(days=7)  # bot.dm.DM_CLOSED_BACKOFF: after it the record changes nothing
+DM_CLOSED_LIFETIME = DM_CLOSED_BACKOFF  # after it the record changes nothing
 REPORT_LIFETIME = timedelta(days=30)
 DELIVERY_LOG_LIFETIME = timedelta(days=30)
 PARTY_LIFETIME = timedelta(days=90)  # after the party ended
