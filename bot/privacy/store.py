@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import aiosqlite
@@ -41,6 +41,7 @@ PRIVACY_KINDS = (
 )
 
 HostPolicy = Literal["handover", "cancel"]
+FIRST_SWEEP_AFTER = timedelta(minutes=10)
 
 
 def _ident(name: str) -> str:
@@ -414,8 +415,9 @@ async def expire(db: Database, *, now: datetime) -> dict[str, int]:
         return await expire_in(conn, now=now)
 
 
-async def ensure_sweep(db: Database, *, now: datetime) -> bool:
-    """Make sure one retention sweep is planned (the next is planned by each sweep). True if planned now."""
+async def ensure_sweep(db: Database, *, now: datetime, delay: timedelta = FIRST_SWEEP_AFTER) -> bool:
+    """Make sure one retention sweep is planned (the next is planned by each sweep). True if planned now.
+    The first comes a little after start, not in the middle of it."""
     async with db.transaction() as conn:
         planned = await _rows(
             conn,
@@ -424,7 +426,7 @@ async def ensure_sweep(db: Database, *, now: datetime) -> bool:
         )
         if planned:
             return False
-        await queue_work(conn, KIND_RETENTION_SWEEP, now=now)
+        await queue_work(conn, KIND_RETENTION_SWEEP, now=now, due=now + delay)
     return True
 
 

@@ -86,9 +86,9 @@ async def test_removed_servers_lose_their_data_after_the_grace_period(
         assert sql(bot, "SELECT count(*) FROM watch_parties WHERE guild_id = ?", (returning.id,)) == [(1,)]
         assert purge_rows(bot, flaky) == []
         assert "deleted the data of server" in bot.output
-        # the retention sweep ran at start and planned the next one
+        # a retention sweep is planned (a few minutes after start; each sweep plans the next)
         sweeps = sql(bot, "SELECT status FROM due_work WHERE kind = 'retention_sweep' ORDER BY id")
-        assert sweeps == [("delivered",), ("pending",)]
+        assert sweeps == [("pending",)]
     finally:
         code = await bot.stop()
     assert_clean_exit(bot, code)

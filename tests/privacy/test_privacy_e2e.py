@@ -209,3 +209,19 @@ async def test_about_links_the_privacy_notice(emulator: Emulator, tmp_path: Path
         assert "https://example.org/ours" in shown.text
     finally:
         assert await configured.stop() == 0
+
+
+async def test_an_expired_confirmation_deletes_nothing(emulator: Emulator, bot: BotProcess) -> None:
+    mina = emulator.member(emulator.guild, "Mina")
+    await mina.slash("progress set", episode="r1")
+    asked = await mina.slash("privacy delete")
+    assert asked.message is not None
+    # Six minutes pass: the expiry lives in the button's custom id, so the same click now comes too late.
+    for row in asked.message.components:
+        for button in row["components"]:
+            prefix, _, expires = button["custom_id"].rpartition(":")
+            if prefix.startswith("privacy:delete"):
+                button["custom_id"] = f"{prefix}:{int(expires) - 360}"
+    late = await mina.click(asked, "Delete my data")
+    assert "expired" in late.text and not late.message.components  # type: ignore[union-attr]
+    assert sql(bot, "SELECT count(*) FROM member_progress WHERE user_id = ?", (mina.id,)) == [(1,)]
