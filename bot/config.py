@@ -68,6 +68,20 @@ def _url(env: Mapping[str, str], key: str, schemes: tuple[str, ...], example: st
     return value.rstrip("/")
 
 
+def _number(env: Mapping[str, str], key: str, default: float, most: float, rule: str) -> float:
+    """A number from 0 to `most`; `rule` is the sentence that says so when the value breaks it."""
+    raw = _get(env, key)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= most:
+        raise ConfigError(f"{rule} (got {raw!r})")
+    return value
+
+
 def _privacy_url(env: Mapping[str, str]) -> str | None:
     value = _get(env, "PRIVACY_POLICY_URL")
     if value is None:
@@ -122,30 +136,21 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
                 f"CANON_DIR must be an existing directory of .toml overrides (got {raw_canon!r})"
             )
 
-    raw_ready = _get(env, "DISCORD_GUILD_READY_TIMEOUT")
-    guild_ready_timeout = 2.0
-    if raw_ready is not None:
-        try:
-            guild_ready_timeout = float(raw_ready)
-        except ValueError:
-            guild_ready_timeout = -1.0
-        if not 0 <= guild_ready_timeout <= 60:
-            raise ConfigError(
-                f"DISCORD_GUILD_READY_TIMEOUT must be a number of seconds from 0 to 60 (got {raw_ready!r})"
-            )
-
-    raw_grace = _get(env, "GUILD_DATA_GRACE_DAYS")
-    grace_days = 30.0
-    if raw_grace is not None:
-        try:
-            grace_days = float(raw_grace)
-        except ValueError:
-            grace_days = -1.0
-        if not 0 <= grace_days <= 3650:
-            raise ConfigError(
-                "GUILD_DATA_GRACE_DAYS must be a number of days from 0 to 3650 (decimals allowed), how long "
-                f"a removed server's data is kept in case the bot is added back (got {raw_grace!r})"
-            )
+    guild_ready_timeout = _number(
+        env,
+        "DISCORD_GUILD_READY_TIMEOUT",
+        2.0,
+        60,
+        "DISCORD_GUILD_READY_TIMEOUT must be a number of seconds from 0 to 60",
+    )
+    grace_days = _number(
+        env,
+        "GUILD_DATA_GRACE_DAYS",
+        30.0,
+        3650,
+        "GUILD_DATA_GRACE_DAYS must be a number of days from 0 to 3650 (decimals allowed), how long a removed "
+        "server's data is kept in case the bot is added back",
+    )
 
     return Settings(
         token=token,

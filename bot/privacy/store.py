@@ -11,7 +11,7 @@ happens even if the process stops right after, or the deletion was made from the
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -77,17 +77,21 @@ class Holding:
 async def summarize_user(db: Database, user_id: int) -> list[Holding]:
     """How many rows of each table are about the member (tables with none left out)."""
     found = []
+    async for table, rows in _member_rows(db, user_id, "count(*)"):
+        if rows[0][0]:
+            found.append(Holding(table, int(rows[0][0])))
+    return found
+
+
+async def _member_rows(
+    db: Database, user_id: int, select: str
+) -> AsyncIterator[tuple[Table, list[aiosqlite.Row]]]:
+    """For each table with member columns: `SELECT <select>` over the rows about the member."""
     for table in TABLES:
         columns = _subject_columns(table)
-        if not columns:
-            continue
-        count = await db.fetchval(
-            f"SELECT count(*) FROM {_ident(table.name)} WHERE {_where(columns)}",  # noqa: S608 - registry names
-            [user_id] * len(columns),
-        )
-        if count:
-            found.append(Holding(table, int(count)))
-    return found
+        if columns:
+            sql = f"SELECT {select} FROM {_ident(table.name)} WHERE {_where(columns)}"  # noqa: S608 - registry names
+            yield table, await db.fetchall(sql, [user_id] * len(columns))
 
 
 # --- export -------------------------------------------------------------------------------------------
@@ -112,14 +116,7 @@ def _exported(row: aiosqlite.Row) -> dict[str, Any]:
 async def export_user(db: Database, user_id: int, *, now: datetime) -> dict[str, Any]:
     """Everything stored under the member's id, in every server, as one JSON-ready document."""
     tables: dict[str, Any] = {}
-    for table in TABLES:
-        columns = _subject_columns(table)
-        if not columns:
-            continue
-        rows = await db.fetchall(
-            f"SELECT * FROM {_ident(table.name)} WHERE {_where(columns)}",  # noqa: S608 - registry names
-            [user_id] * len(columns),
-        )
+    async for table, rows in _member_rows(db, user_id, "*"):
         if rows:
             tables[table.name] = {
                 "what": table.label,
