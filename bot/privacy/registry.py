@@ -77,6 +77,11 @@ def _user(column: str, on_delete: OnDelete, why: str = "") -> Personal:
 
 _ADDED_BY = "The server's rule stays; your id beside it is removed."
 _RULE_TEXT = "A rule the server's moderators keep for the server (it stays, without your id beside it)."
+_RULE_COLUMNS = (
+    _user("added_by", "null", _ADDED_BY),
+    Personal("phrase", "text", "exempt", _RULE_TEXT),
+    Personal("phrase_key", "text", "exempt", _RULE_TEXT),
+)
 _BOT_MESSAGE = "The id of the bot's own post, not of a member's message."
 
 TABLES: tuple[Table, ...] = (
@@ -159,11 +164,7 @@ TABLES: tuple[Table, ...] = (
         WHILE_IN_SERVER,
         "guild",
         guild_column="guild_id",
-        personal=(
-            _user("added_by", "null", _ADDED_BY),
-            Personal("phrase", "text", "exempt", _RULE_TEXT),
-            Personal("phrase_key", "text", "exempt", _RULE_TEXT),
-        ),
+        personal=_RULE_COLUMNS,
     ),
     Table(
         "spoiler_allow",
@@ -172,11 +173,7 @@ TABLES: tuple[Table, ...] = (
         WHILE_IN_SERVER,
         "guild",
         guild_column="guild_id",
-        personal=(
-            _user("added_by", "null", _ADDED_BY),
-            Personal("phrase", "text", "exempt", _RULE_TEXT),
-            Personal("phrase_key", "text", "exempt", _RULE_TEXT),
-        ),
+        personal=_RULE_COLUMNS,
     ),
     Table(
         "spoiler_exempt_roles",
