@@ -41,6 +41,8 @@ PRIVACY_KINDS = (
 )
 
 HostPolicy = Literal["handover", "cancel"]
+LABEL_HANDED_OVER = "handed_over"  # due_work.offset_label of a refresh that also tells the mod log why
+LABEL_CANCELLED = "cancelled"
 FIRST_SWEEP_AFTER = timedelta(minutes=10)
 
 
@@ -171,10 +173,11 @@ async def queue_work(
     user_id: int | None = None,
     guild_id: int | None = None,
     due: datetime | None = None,
+    label: str | None = None,
 ) -> None:
     await conn.execute(
-        "INSERT INTO due_work (kind, party_id, user_id, guild_id, due_at) VALUES (?, ?, ?, ?, ?)",
-        (kind, party_id, user_id, guild_id, to_db_time(due or now)),
+        "INSERT INTO due_work (kind, party_id, user_id, guild_id, due_at, offset_label) VALUES (?, ?, ?, ?, ?, ?)",
+        (kind, party_id, user_id, guild_id, to_db_time(due or now), label),
     )
 
 
@@ -221,7 +224,8 @@ async def _hand_over_parties(conn: aiosqlite.Connection, user_id: int, now: date
             )
             series_host[guild_id] = recipient
             done.handed_over.append(party_id)
-        await queue_work(conn, KIND_PARTY_REFRESH, now=now, party_id=party_id)
+        label = LABEL_CANCELLED if policy == "cancel" else LABEL_HANDED_OVER
+        await queue_work(conn, KIND_PARTY_REFRESH, now=now, party_id=party_id, label=label)
         done.queued += 1
     cursor = await conn.execute("UPDATE watch_parties SET host_id = ? WHERE host_id = ?", (NO_HOST, user_id))
     done.add("watch_parties", len(upcoming) + cursor.rowcount)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 
+from bot.modlog import write_modlog
 from bot.privacy.registry import SWEEP_EVERY
 from bot.privacy.store import (
     KIND_EVENT_REMOVE,
@@ -28,6 +29,8 @@ from bot.privacy.store import (
     KIND_PARTY_REFRESH,
     KIND_RETENTION_SWEEP,
     KIND_RSVP_PROMOTED,
+    LABEL_CANCELLED,
+    LABEL_HANDED_OVER,
     _rows,
     cancel_guild_purge,
     expire_in,
@@ -38,8 +41,9 @@ from bot.privacy.store import (
     schedule_guild_purge,
 )
 from bot.watchparty.board import board_for
+from bot.watchparty.delivery import clean
 from bot.watchparty.dispatcher import Deliverer, DueRow, Outcome
-from bot.watchparty.parties import get_party, set_event
+from bot.watchparty.parties import NO_HOST, Party, get_party, set_event
 
 if TYPE_CHECKING:
     from bot.client import Clematis
@@ -65,7 +69,27 @@ async def refresh_party(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
         return _retry_or_fail(exc, "the announcement edit")
     except (aiohttp.ClientError, OSError) as exc:
         return Outcome.retry(f"connection problem: {type(exc).__name__}")
+    if row.offset_label in (LABEL_HANDED_OVER, LABEL_CANCELLED) and row.attempts == 1:
+        await write_modlog(bot, party.guild_id, _departure_note(party, row.offset_label))
     return Outcome.done("announcement updated")
+
+
+def _departure_note(party: Party, label: str) -> str:
+    title, link = clean(party.title), party.jump_url() or ""
+    if label == LABEL_CANCELLED:
+        return (
+            f"🗑️ The watch party **{title}** was cancelled: its host deleted their data with /privacy delete, "
+            f"and this server cancels such parties (/privacy-settings). {link}"
+        ).rstrip()
+    if party.host_id == NO_HOST:
+        return (
+            f"🤝 The host of the watch party **{title}** deleted their data with /privacy delete: the party "
+            f"is now looked after by this server's moderators (/privacy-settings). {link}"
+        ).rstrip()
+    return (
+        f"🤝 The host of the watch party **{title}** deleted their data with /privacy delete: the party now "
+        f"belongs to <@{party.host_id}>, as this server chose (/privacy-settings). {link}"
+    ).rstrip()
 
 
 async def remove_event(bot: Clematis, row: DueRow, now: datetime) -> Outcome:

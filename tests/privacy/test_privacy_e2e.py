@@ -141,6 +141,13 @@ async def test_a_member_sees_exports_and_deletes_everything(emulator: Emulator, 
         lambda: "this server's moderators" in world["hosted_board"].embeds[0]["description"],
         what="the handed-over party's board",
     )
+    modlog = emulator.guild.channel("mod-log")
+    await emulator.wait_until(
+        lambda: any(
+            "now looked after by this server's moderators" in m.text for m in emulator.messages_in(modlog)
+        ),
+        what="the mod log to hear of the handover",
+    )
     # the only messages left are those posted in the server (the report went to the mod log, and stays)
     assert any(str(mina.id) in m.text for m in emulator.messages_in(emulator.guild.channel("mod-log")))
     after = await mina.slash("privacy show")
@@ -199,7 +206,8 @@ async def test_about_links_the_privacy_notice(emulator: Emulator, tmp_path: Path
         about = await emulator.member(emulator.guild, "Mina").slash("about")
         assert "https://example.org/portal-privacy" in about.text
     finally:
-        assert await bot.stop() == 0
+        code = await bot.stop()
+        assert code == 0, bot.output
     configured = BotProcess(
         emulator, tmp_path / "db.sqlite3", {"PRIVACY_POLICY_URL": "https://example.org/ours"}
     )
