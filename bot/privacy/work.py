@@ -121,6 +121,17 @@ async def purge_removed_guild(bot: Clematis, row: DueRow, now: datetime) -> Outc
         return Outcome.failed("a server purge without a server")
     if bot.get_guild(row.guild_id) is not None:
         return Outcome.cancelled("the bot is back in the server")
+    # Ask Discord too, before deleting anything: the cache is empty for a moment after a reconnect.
+    try:
+        await bot.fetch_guild(row.guild_id, with_counts=False)
+    except (discord.Forbidden, discord.NotFound):
+        pass  # not a member of it: what we expect
+    except discord.HTTPException as exc:
+        return Outcome.retry(f"Discord answered {exc.status} when asked about the server")
+    except (aiohttp.ClientError, OSError) as exc:
+        return Outcome.retry(f"connection problem: {type(exc).__name__}")
+    else:
+        return Outcome.cancelled("the bot is in the server (Discord says so)")
     async with bot.db.transaction() as conn:
         removed = await purge_guild_in(conn, row.guild_id)
     log.info(

@@ -302,6 +302,8 @@ def _channel(emu: Emulator, channel_id: int) -> Channel:
 def _guild(emu: Emulator, guild_id: int) -> Guild:
     guild = emu.guilds.get(guild_id)
     if guild is None:
+        if guild_id in emu.removed_guilds:  # it exists, but the bot is no longer in it
+            raise DiscordError(403, 50001, "Missing Access")
         raise unknown("Guild")
     return guild
 

@@ -83,6 +83,7 @@ class Emulator:
         self.interaction_ack_timeout = interaction_ack_timeout
         self.scheduled_event_limit = scheduled_event_limit
         self.privileged_intents = perms_all_privileged()
+        self.removed_guilds: set[int] = set()  # guilds the bot was removed from (REST answers 403 there)
         self.privacy_policy_url: str | None = None  # the Developer Portal's Privacy Policy URL of the app
         self.application_flags = (1 << 19) | (1 << 15) | (1 << 23)  # the three privileged intents "limited"
         self.ids = SnowflakeFactory()
@@ -412,12 +413,14 @@ class Emulator:
     def remove_guild(self, guild: Guild) -> None:
         """The bot is kicked from (or leaves) `guild`: GUILD_DELETE without `unavailable`."""
         del self.guilds[guild.id]
+        self.removed_guilds.add(guild.id)
         self.dispatch("GUILD_DELETE", {"id": str(guild.id)})
         self._notify()
 
     def readd_guild(self, guild: Guild) -> None:
         """The bot is invited back to a guild it was removed from (the same guild, same id)."""
         self.guilds[guild.id] = guild
+        self.removed_guilds.discard(guild.id)
         guild.unavailable = False
         self.dispatch("GUILD_CREATE", guild.payload())
         self._notify()

@@ -86,6 +86,8 @@ async def test_removed_servers_lose_their_data_after_the_grace_period(
         assert sql(bot, "SELECT count(*) FROM watch_parties WHERE guild_id = ?", (returning.id,)) == [(1,)]
         assert purge_rows(bot, flaky) == []
         assert "deleted the data of server" in bot.output
+        asked = [r.status for r in emulator.requests if r.method == "GET" and r.path == f"/guilds/{leaving.id}"]
+        assert asked == [403]  # Discord was asked (the bot is not in it) before anything was deleted
         # a retention sweep is planned (a few minutes after start; each sweep plans the next)
         sweeps = sql(bot, "SELECT status FROM due_work WHERE kind = 'retention_sweep' ORDER BY id")
         assert sweeps == [("pending",)]

@@ -30,3 +30,7 @@ CREATE INDEX spoiler_reports_by_reporter ON spoiler_reports (reporter_id);
 ALTER TABLE due_work ADD COLUMN guild_id INTEGER;
 CREATE INDEX due_work_guild ON due_work (guild_id) WHERE guild_id IS NOT NULL;
 CREATE INDEX due_work_user ON due_work (user_id) WHERE user_id IS NOT NULL;
+
+-- A member's rows are found without scanning whole tables (/privacy show, export, delete).
+CREATE INDEX party_rsvps_by_user ON party_rsvps (user_id);
+CREATE INDEX watch_parties_by_host ON watch_parties (host_id);
