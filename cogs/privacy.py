@@ -1,4 +1,4 @@
-"""/privacy show|export|delete for every member, /privacy-settings for moderators, and servers leaving.
+"""/privacy show|export|delete for every member, /privacy-admin settings for moderators, servers leaving.
 
 Every answer is ephemeral. A removal from a server (GUILD_DELETE without `unavailable`) plans the
 deletion of its data after the grace period, as due work; being added back calls it off.
@@ -103,13 +103,20 @@ class Privacy(
 
 
 class PrivacySettings(commands.Cog):
-    """The moderators' side: a top-level command, so Discord hides it from members."""
+    """The moderators' side: /privacy-admin, which Discord hides from members (and is checked again when run)."""
+
+    admin = app_commands.Group(
+        name="privacy-admin",
+        description="This server's privacy settings (moderators)",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
 
     def __init__(self, bot: Clematis) -> None:
         self.bot = bot
 
-    @app_commands.command(
-        name="privacy-settings",
+    @admin.command(
+        name="settings",
         description="What happens to parties whose host deletes their data (moderators)",
     )
     @app_commands.describe(

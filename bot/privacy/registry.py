@@ -322,10 +322,14 @@ TABLES: tuple[Table, ...] = (
     Table(
         "guild_party_settings",
         "Watch-party settings",
-        "The server's default time zone and reminder times.",
+        "The server's default time zone, reminder times, party limits and host role.",
         WHILE_IN_SERVER,
         "guild",
         guild_column="guild_id",
+        personal=(
+            Personal("member_party_limit", "user", "exempt", "A number of parties per member, not a member."),
+            Personal("host_role_id", "user", "exempt", "A role of the server, not a member."),
+        ),
     ),
     Table(
         "due_work",

@@ -79,16 +79,16 @@ def _departure_note(party: Party, label: str) -> str:
     if label == LABEL_CANCELLED:
         return (
             f"🗑️ The watch party **{title}** was cancelled: its host deleted their data with /privacy delete, "
-            f"and this server cancels such parties (/privacy-settings). {link}"
+            f"and this server cancels such parties (/privacy-admin settings). {link}"
         ).rstrip()
     if party.host_id == NO_HOST:
         return (
             f"🤝 The host of the watch party **{title}** deleted their data with /privacy delete: the party "
-            f"is now looked after by this server's moderators (/privacy-settings). {link}"
+            f"is now looked after by this server's moderators (/privacy-admin settings). {link}"
         ).rstrip()
     return (
         f"🤝 The host of the watch party **{title}** deleted their data with /privacy delete: the party now "
-        f"belongs to <@{party.host_id}>, as this server chose (/privacy-settings). {link}"
+        f"belongs to <@{party.host_id}>, as this server chose (/privacy-admin settings). {link}"
     ).rstrip()
 
 

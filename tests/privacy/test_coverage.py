@@ -93,8 +93,10 @@ async def _seed(db: Database, *, user: int, guild: int) -> dict[str, int]:
             column, kind, notnull, default, pk = row[0], row[1], row[2], row[3], row[4]
             if column in fks:
                 values[column] = ids[fks[column]]
+            elif column in personal and personal[column].on_delete == "exempt" and not notnull:
+                continue  # kept whatever it holds: nothing to prove
             elif column in personal and personal[column].holds == "user":
-                values[column] = user if personal[column].on_delete != "exempt" else "process"
+                values[column] = user
             elif column in personal:
                 values[column] = TEXT if kind == "TEXT" else next(numbers)
             elif column == table.guild_column:

@@ -22,7 +22,7 @@ async def fill(emulator: Emulator, guild: Guild) -> None:
         mod, "spoilers modlog", channel=None, timeout=10.0, options={"channel": guild.channel("mod-log")}
     )
     await mod.slash("watchparty settings", zone="Asia/Seoul")
-    await mod.slash("privacy-settings", parties="cancel")
+    await mod.slash("privacy-admin settings", parties="cancel")
     await mod.slash("watchparty schedule", episode="r1", when="2027-06-05 20:00")
     fan = emulator.member(guild, "Fan")
     board = next(m for m in emulator.bot_messages(guild.channel("general")) if m.embeds and m.components)

@@ -157,7 +157,7 @@ async def test_a_member_sees_exports_and_deletes_everything(emulator: Emulator, 
 async def test_a_server_that_cancels_a_leaving_hosts_parties(emulator: Emulator, bot: BotProcess) -> None:
     guild = emulator.guild
     mod = emulator.moderator(guild)
-    settings = await mod.slash("privacy-settings", parties="cancel")
+    settings = await mod.slash("privacy-admin settings", parties="cancel")
     assert settings.ephemeral and "cancelled" in settings.text
     mina = emulator.member(guild, "Mina")
     await mina.slash("timezone set", zone="Asia/Seoul")
