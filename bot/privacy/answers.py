@@ -6,6 +6,7 @@ expires, so they work after a restart, answer only the member who asked, and ref
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import re
@@ -27,6 +28,7 @@ DELETE_TEMPLATE = r"privacy:delete:(?P<user_id>[0-9]{1,20}):(?P<expires>[0-9]{1,
 KEEP_ID = "privacy:keep:{user_id}"
 KEEP_TEMPLATE = r"privacy:keep:(?P<user_id>[0-9]{1,20})"
 COLOUR = discord.Colour.from_str("#c8a2c8")
+FILE_LIMIT = 10 * 1024 * 1024 - 64 * 1024  # Discord's 10 MiB for a bot's file, less the multipart framing
 
 MESSAGES_STAY = (
     "Messages you posted in servers stay, including those the bot posted for you (such as a party "
@@ -72,7 +74,10 @@ async def show_embed(bot: Clematis, user_id: int) -> discord.Embed:
 
 
 def export_file(document: dict[str, Any], user_id: int) -> discord.File:
+    """The export as JSON; gzipped if it would pass Discord's 10 MiB limit for a bot's file."""
     data = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    if len(data) > FILE_LIMIT:
+        return discord.File(io.BytesIO(gzip.compress(data)), filename=f"clematis-data-{user_id}.json.gz")
     return discord.File(io.BytesIO(data), filename=f"clematis-data-{user_id}.json")
 
 

@@ -21,7 +21,7 @@ async def fill(emulator: Emulator, guild: Guild) -> None:
     await actions.slash(
         mod, "spoilers modlog", channel=None, timeout=10.0, options={"channel": guild.channel("mod-log")}
     )
-    await mod.slash("watchparty settings", zone="Asia/Seoul")
+    await mod.slash("watchparty-admin settings", zone="Asia/Seoul")
     await mod.slash("privacy-admin settings", parties="cancel")
     await mod.slash("watchparty schedule", episode="r1", when="2027-06-05 20:00")
     fan = emulator.member(guild, "Fan")

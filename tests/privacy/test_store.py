@@ -143,3 +143,20 @@ async def test_a_sweep_expires_rows_and_plans_the_next(db: Database) -> None:
         ("delivered", "2026-12-06T12:00:00Z"),
         ("pending", "2026-12-07T12:00:00Z"),
     ]
+
+
+def test_a_huge_export_is_gzipped_to_fit_discords_file_limit() -> None:
+    import gzip
+    import json
+
+    from bot.privacy.answers import FILE_LIMIT, export_file
+
+    small = export_file({"tables": {}}, MINA)
+    assert small.filename == f"clematis-data-{MINA}.json"
+    huge = {
+        "tables": {"party_rsvps": {"rows": [{"party_id": str(i), "status": "going"} for i in range(300_000)]}}
+    }
+    packed = export_file(huge, MINA)
+    assert packed.filename == f"clematis-data-{MINA}.json.gz"
+    data = packed.fp.read()
+    assert len(data) < FILE_LIMIT and json.loads(gzip.decompress(data)) == huge
