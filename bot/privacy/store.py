@@ -321,19 +321,17 @@ async def purge_guild_in(conn: aiosqlite.Connection, guild_id: int) -> dict[str,
     table (`Table.via`) go with it by ON DELETE CASCADE. Returns rows deleted per table."""
     removed: dict[str, int] = {}
     for table in _purge_order():
-        cascaded = [t for t in TABLES if t.via == table.name]
-        before = {t.name: await _count(conn, t.name) for t in cascaded}
         assert table.guild_column is not None
+        for child in (t for t in TABLES if t.via == table.name):
+            gone = await _cascading(conn, child.name, table.name, table.guild_column, guild_id)
+            if gone:
+                removed[child.name] = removed.get(child.name, 0) + gone
         cursor = await conn.execute(
             f"DELETE FROM {_ident(table.name)} WHERE {_ident(table.guild_column)} = ?",  # noqa: S608 - registry names
             (guild_id,),
         )
         if cursor.rowcount:
             removed[table.name] = cursor.rowcount
-        for child in cascaded:
-            gone = before[child.name] - await _count(conn, child.name)
-            if gone:
-                removed[child.name] = removed.get(child.name, 0) + gone
     cursor = await conn.execute(
         "DELETE FROM due_work WHERE guild_id = ? AND status != 'claimed'", (guild_id,)
     )
@@ -342,8 +340,24 @@ async def purge_guild_in(conn: aiosqlite.Connection, guild_id: int) -> dict[str,
     return removed
 
 
-async def _count(conn: aiosqlite.Connection, table: str) -> int:
-    rows = await _rows(conn, f"SELECT count(*) FROM {_ident(table)}")  # noqa: S608 - registry names
+async def _cascading(
+    conn: aiosqlite.Connection, child: str, parent: str, guild_column: str, guild_id: int
+) -> int:
+    """How many rows of `child` the deletion of the server's `parent` rows takes with it (its foreign key)."""
+    keys = await _rows(
+        conn,
+        'SELECT "from", coalesce("to", \'rowid\') FROM pragma_foreign_key_list(?) WHERE "table" = ?',
+        (child, parent),
+    )
+    if not keys:
+        raise ValueError(f"{child} is registered as hanging off {parent} but has no foreign key to it")
+    column, target = keys[0]
+    rows = await _rows(
+        conn,
+        f"SELECT count(*) FROM {_ident(child)} WHERE {_ident(column)} IN "  # noqa: S608 - schema names
+        f"(SELECT {_ident(target)} FROM {_ident(parent)} WHERE {_ident(guild_column)} = ?)",
+        (guild_id,),
+    )
     return int(rows[0][0])
 
 
