@@ -233,3 +233,18 @@ async def test_an_expired_confirmation_deletes_nothing(emulator: Emulator, bot: 
     late = await mina.click(asked, "Delete my data")
     assert "expired" in late.text and not late.message.components  # type: ignore[union-attr]
     assert sql(bot, "SELECT count(*) FROM member_progress WHERE user_id = ?", (mina.id,)) == [(1,)]
+
+
+async def test_privacy_works_in_direct_messages(emulator: Emulator, bot: BotProcess) -> None:
+    mina = emulator.member(emulator.guild, "Mina")
+    await mina.slash("timezone set", zone="Asia/Seoul")
+    dm = emulator.dm_channel(mina.user)
+    shown = await mina.slash("privacy show", channel=dm)
+    assert "**Preferences**: 1" in shown.text
+    exported = await mina.slash("privacy export", channel=dm)
+    assert (
+        json.loads(exported.attachments[0].data)["tables"]["member_preferences"]["rows"][0]["time_zone"]
+        == "Asia/Seoul"
+    )
+    done = await mina.click(await mina.slash("privacy delete", channel=dm), "Delete my data")
+    assert "Done" in done.text and cells_holding(bot, mina.id) == set()
