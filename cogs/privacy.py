@@ -147,7 +147,8 @@ class PrivacySettings(commands.Cog):
                 interaction.guild_id,
                 f"{interaction.user.mention} changed the departing-host setting: {summary}",
             )
-        await interaction.response.send_message(("Saved. " if changed else "") + summary, ephemeral=True)
+        answer = f"Saved. {summary}" if changed else summary
+        await interaction.response.send_message(answer, ephemeral=True)
 
 
 async def setup(bot: Clematis) -> None:

@@ -248,3 +248,28 @@ async def test_privacy_works_in_direct_messages(emulator: Emulator, bot: BotProc
     )
     done = await mina.click(await mina.slash("privacy delete", channel=dm), "Delete my data")
     assert "Done" in done.text and cells_holding(bot, mina.id) == set()
+
+
+async def test_a_server_hands_a_leaving_hosts_parties_to_the_member_it_chose(
+    emulator: Emulator, bot: BotProcess
+) -> None:
+    guild = emulator.guild
+    mod, mina = emulator.moderator(guild), emulator.member(guild, "Mina")
+    chosen = await mod.slash("privacy-admin settings", handover_to=mod)
+    assert f"<@{mod.id}>" in chosen.text and chosen.text.startswith("Saved.")
+    member = emulator.member(guild, "Not a mod")
+    try:
+        await member.slash("privacy-admin settings", parties="cancel")
+    except actions.CommandHidden:
+        pass
+    else:
+        raise AssertionError("a member could use /privacy-admin")
+    await mina.slash("timezone set", zone="Asia/Seoul")
+    party, board = await schedule(mina, emulator, bot)
+    await mina.click(await mina.slash("privacy delete"), "Delete my data")
+    assert sql(bot, "SELECT host_id, status FROM watch_parties WHERE id = ?", (party,)) == [
+        (mod.id, "scheduled")
+    ]
+    await emulator.wait_until(
+        lambda: f"<@{mod.id}>" in board.embeds[0]["description"], what="the new host on the board"
+    )
