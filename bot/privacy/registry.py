@@ -51,6 +51,7 @@ class Personal:
     holds: Holds
     on_delete: OnDelete
     why: str = ""  # required for `exempt` and `hook`: what is kept and why, or what the hook does
+    exported: bool = True  # False: left out of exports (not about the member, e.g. the operator's host name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,7 +344,11 @@ TABLES: tuple[Table, ...] = (
             Personal("message_id", "message", "exempt", _BOT_MESSAGE),
             Personal("reason", "text", "exempt", "What became of the work, written by the bot."),
             Personal(
-                "claimed_by", "text", "exempt", "The process that claimed the work (host name and pid)."
+                "claimed_by",
+                "text",
+                "exempt",
+                "The process that claimed the work (host name and pid): the operator's, not the member's.",
+                exported=False,
             ),
         ),
         expire=(

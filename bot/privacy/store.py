@@ -99,10 +99,14 @@ async def _member_rows(
 # --- export -------------------------------------------------------------------------------------------
 
 
-def _exported(row: aiosqlite.Row) -> dict[str, Any]:
-    """A row as JSON: ids (snowflakes) as strings, as Discord's own API gives them; JSON text decoded."""
+def _exported(table: Table, row: aiosqlite.Row) -> dict[str, Any]:
+    """A row as JSON: ids (snowflakes) as strings, as Discord's own API gives them; JSON text decoded;
+    columns that are not about the member left out."""
+    hidden = {p.column for p in table.personal if not p.exported}
     out: dict[str, Any] = {}
     for key in row.keys():
+        if key in hidden:
+            continue
         value = row[key]
         if isinstance(value, int) and (key.endswith("_id") or key.endswith("_by") or key == "id"):
             value = str(value)
@@ -124,7 +128,7 @@ async def export_user(db: Database, user_id: int, *, now: datetime) -> dict[str,
                 "what": table.label,
                 "why": table.purpose,
                 "kept": table.retention,
-                "rows": [_exported(row) for row in rows],
+                "rows": [_exported(table, row) for row in rows],
             }
     return {
         "format": EXPORT_FORMAT,
