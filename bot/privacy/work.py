@@ -69,7 +69,7 @@ async def refresh_party(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
         return _retry_or_fail(exc, "the announcement edit")
     except (aiohttp.ClientError, OSError) as exc:
         return Outcome.retry(f"connection problem: {type(exc).__name__}")
-    if row.offset_label in (LABEL_HANDED_OVER, LABEL_CANCELLED) and row.attempts == 1:
+    if row.offset_label in (LABEL_HANDED_OVER, LABEL_CANCELLED):
         await write_modlog(bot, party.guild_id, _departure_note(party, row.offset_label))
     return Outcome.done("announcement updated")
 
