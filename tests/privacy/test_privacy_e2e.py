@@ -273,3 +273,20 @@ async def test_a_server_hands_a_leaving_hosts_parties_to_the_member_it_chose(
     await emulator.wait_until(
         lambda: f"<@{mod.id}>" in board.embeds[0]["description"], what="the new host on the board"
     )
+
+
+async def test_an_operators_deletion_reaches_the_running_bots_boards(
+    emulator: Emulator, bot: BotProcess
+) -> None:
+    from tests.privacy.test_privacy_cli import cli
+
+    jo, mina = emulator.member(emulator.guild, "Jo"), emulator.member(emulator.guild, "Mina")
+    await jo.slash("timezone set", zone="Asia/Seoul")
+    _party, board = await schedule(jo, emulator, bot)
+    await mina.click(board, "Going")
+    await emulator.wait_until(lambda: field(board, "Going") == "2", what="two going")
+    done = cli(bot.db_path, "delete", str(mina.id), "--yes")  # another process, on the live database
+    assert done.returncode == 0, done.stderr
+    # the running bot's dispatcher finds the queued board update within its heartbeat (15 s)
+    await emulator.wait_until(lambda: field(board, "Going") == "1", timeout=30, what="the board's new count")
+    assert cells_holding(bot, mina.id) == set()
