@@ -55,15 +55,28 @@ def add_parser(sub: argparse._SubParsersAction[Any]) -> None:
     guild.add_argument("--yes", action="store_true", help="do not ask for confirmation")
 
 
-def _confirm(question: str, *, yes: bool, stdin: TextIO) -> None:
+def _confirm(subject: str, *, yes: bool, stdin: TextIO) -> None:
+    """Ask on stderr, read the answer from stdin (a terminal or a pipe). No answer at all (no terminal,
+    stdin closed) is a refusal that says to pass --yes."""
     if yes:
         return
-    if not stdin.isatty():
+    print(
+        f"Delete everything stored about {subject}? This cannot be undone. Type 'yes' to go on: ",
+        end="",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        answer = stdin.readline() if stdin is not None and not stdin.closed else ""
+    except (OSError, ValueError):
+        answer = ""
+    if not answer:
+        print(file=sys.stderr)
         raise PrivacyCliError(
-            f"{question} needs confirmation: run it again with --yes (no terminal to ask on)"
+            f"deleting everything stored about {subject} needs confirmation and there was no answer: "
+            "run it again with --yes"
         )
-    print(f"{question} This cannot be undone. Type 'yes' to go on: ", end="", flush=True)
-    if stdin.readline().strip().lower() != "yes":
+    if answer.strip().lower() != "yes":
         raise PrivacyCliError("not confirmed; nothing was changed")
 
 

@@ -84,12 +84,16 @@ async def test_export_to_standard_output(filled: Path) -> None:
     assert json.loads(done.stdout)["user_id"] == str(JO)
 
 
-async def test_delete_needs_yes_without_a_terminal(filled: Path) -> None:
-    refused = cli(filled, "delete", str(MINA))
-    assert refused.returncode == 2 and "--yes" in refused.stderr and refused.stderr.count("\n") == 1
-    assert rows(filled, "SELECT count(*) FROM member_progress") == [(1,)]
+async def test_delete_asks_and_needs_an_answer(filled: Path) -> None:
+    refused = cli(filled, "delete", str(MINA))  # no standard input at all
+    assert refused.returncode == 2 and "--yes" in refused.stderr
+    assert refused.stderr.splitlines()[-1].startswith("clematis: deleting everything stored about user")
     declined = cli(filled, "delete", str(MINA), stdin="no\n")
-    assert declined.returncode == 2
+    assert declined.returncode == 2 and "nothing was changed" in declined.stderr
+    assert rows(filled, "SELECT count(*) FROM member_progress") == [(1,)]
+    agreed = cli(filled, "delete", str(MINA), stdin="yes\n")
+    assert agreed.returncode == 0, agreed.stderr
+    assert rows(filled, "SELECT count(*) FROM member_progress") == [(0,)]
 
 
 async def test_delete_removes_the_member_and_queues_the_boards(filled: Path) -> None:
