@@ -103,8 +103,8 @@ def _refusal(exc: discord.HTTPException, settings: Settings) -> Exception:
             f"wait {retry_after} s (Retry-After) and start again" if retry_after else "wait and start again"
         )
         return DiscordUnavailable(
-            f"Discord is rate limiting this host: HTTP 429 to {where} with {said}. This passes: {wait} (the "
-            "systemd unit restarts the bot by itself); if it keeps happening, another program on this IP "
+            f"Discord is rate limiting this host: HTTP 429 to {where} with {said}. This passes: {wait} (a service "
+            "manager restarts the bot by itself); if it keeps happening, another program on this IP "
             "address is making too many requests to Discord"
         )
     if exc.status == 403:

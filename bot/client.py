@@ -269,7 +269,8 @@ class Clematis(commands.Bot):
         # among them) and disconnects; the database closes last.
         if not self.closing:
             self.closing = True
-            log.info("no longer taking interactions: new ones are told that Clematis is restarting")
+            if self.is_ready():
+                log.info("no longer taking interactions: new ones are told that Clematis is restarting")
             if self.handling:
                 await asyncio.wait(set(self.handling), timeout=DRAIN_SECONDS)
         await super().close()

@@ -7,6 +7,7 @@ Migrations are ``migrations/NNNN_name.sql`` files applied in order, each in one 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import pwd
@@ -61,38 +62,37 @@ def _existing_folder(path: Path) -> Path:
     return folder
 
 
-def _diagnose(path: Path) -> str:
-    """What the file system says about writing ``path`` (read-only mount, file or folder permissions)."""
+def unwritable_message(path: Path, error: BaseException) -> str:
+    """One line for an operator: which database, why it cannot be opened for writing, and what to do."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    where = f"the database {path} (DATABASE_PATH)"
+    if name == "SQLITE_NOTADB":
+        return f"{path} (DATABASE_PATH) is not a SQLite database: point DATABASE_PATH at the right file, or restore a backup"
+    if name.startswith("SQLITE_FULL") or getattr(error, "errno", None) == errno.ENOSPC:
+        return f"{where} cannot be written: the disk is full ({error}): free some space, then start again"
     folder = _existing_folder(path)
     user = _user()
     try:
-        if os.statvfs(folder).f_flag & os.ST_RDONLY:
-            return f"{folder} is on a read-only file system"
+        read_only_mount = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
     except OSError:
-        pass
-    if path.exists() and not os.access(path, os.W_OK):
-        return f"the file is read-only for user {user}"
-    if not os.access(folder, os.W_OK | os.X_OK):
-        return f"the folder {folder} is not writable by user {user}"
-    return ""
-
-
-def unwritable_message(path: Path, error: BaseException) -> str:
-    """One line for an operator: which database, why it cannot be opened for writing, and what to do."""
-    if isinstance(error, sqlite3.DatabaseError) and getattr(error, "sqlite_errorname", "") == "SQLITE_NOTADB":
+        read_only_mount = False
+    if read_only_mount:
         return (
-            f"{path} (DATABASE_PATH) is not a SQLite database: point DATABASE_PATH at the right file, "
-            "or restore a backup"
+            f"{where} cannot be written: {folder} is on a read-only file system ({error}): mount it read-write "
+            "(under Docker, a volume without :ro), or set DATABASE_PATH to a writable place"
         )
-    reason = _diagnose(path)
-    detail = f"{reason} ({error})" if reason else str(error)
-    if isinstance(error, sqlite3.Error) and "SQLITE_FULL" in (getattr(error, "sqlite_errorname", "") or ""):
-        return f"the database {path} (DATABASE_PATH) cannot be written: the disk is full ({error}): free some space"
-    return (
-        f"the database {path} (DATABASE_PATH) cannot be written: {detail}. Make its folder and file writable "
-        f"by user {_user()} (e.g. chown -R {_user()} {_existing_folder(path)}), or set DATABASE_PATH to a "
-        "writable place"
-    )
+    if path.exists() and not os.access(path, os.W_OK):
+        reason = f"the file is read-only for user {user}"
+        fix = f"chown {user} {path} && chmod u+w {path} (and chattr -i {path} if it is immutable)"
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        reason = f"the folder {folder} is not writable by user {user}"
+        fix = f"chown -R {user} {folder}, or create the folder for that user"
+    else:
+        reason, fix = (
+            "SQLite could not open it for writing",
+            f"check that user {user} may write it and its folder",
+        )
+    return f"{where} cannot be written: {reason} ({error}): {fix}, or set DATABASE_PATH to a writable place"
 
 
 def probe_location(path: Path) -> None:
@@ -152,6 +152,22 @@ def split_statements(sql: str) -> list[str]:
     return statements
 
 
+def _check_file(path: Path, writable: bool) -> None:
+    """Open ``path`` (creating it) in WAL mode and, with ``writable``, commit a write that changes nothing
+    (user_version rewritten with its own value): what the file system refuses is raised here."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute("PRAGMA journal_mode=WAL")
+        if writable:
+            conn.execute("BEGIN IMMEDIATE")
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            conn.execute(f"PRAGMA user_version = {version}")  # an int SQLite gave; PRAGMA takes no parameters
+            conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
 class Database:
     """Owns the process's single aiosqlite connection."""
 
@@ -196,10 +212,16 @@ class Database:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise DatabaseError(unwritable_message(self.path, exc)) from None
+            try:
+                # Plain sqlite3 first, so that a database that cannot be opened or written never leaves an
+                # aiosqlite worker thread behind (aiosqlite's own clean-up after a failed connect races the loop).
+                await asyncio.to_thread(_check_file, self.path, writable)
+            except sqlite3.Error as exc:
+                raise DatabaseError(unwritable_message(self.path, exc)) from None
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is what the code says.
             conn = await aiosqlite.connect(self.path, isolation_level=None)
-        except sqlite3.Error as exc:  # aiosqlite has stopped its worker thread
+        except sqlite3.Error as exc:
             raise DatabaseError(unwritable_message(self.path, exc)) from None
         try:
             conn.row_factory = aiosqlite.Row
@@ -207,8 +229,6 @@ class Database:
             await conn.execute("PRAGMA journal_mode=WAL")
             await conn.execute("PRAGMA foreign_keys=ON")
             await conn.execute("PRAGMA synchronous=NORMAL")
-            if writable and not memory:
-                await self._write_probe(conn)
         except BaseException as exc:
             # Every failure closes the connection: its worker thread would otherwise keep the process alive.
             await conn.close()
