@@ -74,8 +74,8 @@ def _namespace_prefix() -> tuple[str, ...] | None:
 
 
 def in_private_mount(folder: Path, setup: str) -> list[str]:
-    """argv prefix: in a private mount namespace, mount a tmpfs on `folder`, run the shell `setup` (which may
-    fill it, remount it read-only...), then exec the rest with this Python. The mount is invisible outside the
+    """argv prefix: in a private mount namespace, mount a 4 MiB tmpfs on `folder`, run the shell `setup` (which
+    may fill it, remount it read-only...), then exec the rest (a Python and its arguments). The mount is invisible outside the
     process and vanishes with it."""
     prefix = _namespace_prefix()
     if prefix is None:
@@ -83,7 +83,7 @@ def in_private_mount(folder: Path, setup: str) -> list[str]:
 
         pytest.skip("cannot create a private mount namespace here (unshare -m / -rm refused)")
     script = f'set -e; mount -t tmpfs -o size=4m tmpfs "{folder}"; {setup}; exec "$@"'
-    return [*prefix, "sh", "-c", script, "sh", sys.executable]
+    return [*prefix, "sh", "-c", script, "sh"]
 
 
 @contextlib.contextmanager

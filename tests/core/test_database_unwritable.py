@@ -74,12 +74,12 @@ async def prepare(case: str, folder: Path) -> tuple[list[str], Path, str]:
         mount = folder / "mnt"
         mount.mkdir()
         setup = f'cp "{folder}/source.db" "{mount}/c.db"; mount -o remount,ro "{mount}"'
-        return host.in_private_mount(mount, setup), mount / "c.db", "read-only file system"
+        return [*host.in_private_mount(mount, setup), sys.executable], mount / "c.db", "read-only file system"
     if case == "read-only-mount-no-database":
         mount = folder / "mnt"
         mount.mkdir()
         return (
-            host.in_private_mount(mount, f'mount -o remount,ro "{mount}"'),
+            [*host.in_private_mount(mount, f'mount -o remount,ro "{mount}"'), sys.executable],
             mount / "c.db",
             "read-only file system",
         )
