@@ -80,6 +80,7 @@ def load_canon(settings: Settings) -> CanonStore:
 
 # A gateway that accepts the connection and then says nothing (or keeps failing) must not hang the start.
 GATEWAY_READY_TIMEOUT = 25.0
+START_RATELIMIT_WAIT = 30.0  # the smallest discord.py accepts
 
 
 def _html_title(text: str) -> str:
@@ -126,9 +127,24 @@ def _refusal(exc: discord.HTTPException, settings: Settings) -> Exception:
     return DiscordUnavailable(f"Discord answered {exc.status} to {where} while starting: {said}")
 
 
+class _QuietReconnects(logging.Filter):
+    """Until the gateway first lets the bot in, discord.py's reconnect attempts are one log line each, not a
+    traceback each (a start that fails ends in one `clematis:` line anyway)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None and "reconnect" in str(record.msg):
+            error = record.exc_info[1]
+            record.msg, record.args = f"{record.getMessage()} ({type(error).__name__}: {error})", None
+            record.exc_info, record.exc_text, record.levelno, record.levelname = None, None, 30, "WARNING"
+        return True
+
+
 async def _connect(bot: Clematis, settings: Settings) -> None:
     """Log in (runs setup_hook: migrate, load cogs, sync), then hold the gateway connection. Fails with
     DiscordUnavailable when the gateway has not sent READY within GATEWAY_READY_TIMEOUT seconds."""
+    # While starting, a rate limit longer than this is reported (one line, exit 1) instead of waited out
+    # silently; once connected, discord.py waits out every rate limit again.
+    bot.http.max_ratelimit_timeout = START_RATELIMIT_WAIT
     await bot.login(settings.token)
     connected = asyncio.Event()
 
@@ -136,12 +152,34 @@ async def _connect(bot: Clematis, settings: Settings) -> None:
         connected.set()
 
     bot.add_listener(on_connect)
+    quiet, discord_log = _QuietReconnects(), logging.getLogger("discord.client")
+    discord_log.addFilter(quiet)
     connection = asyncio.create_task(bot.connect())
     waiting = asyncio.create_task(connected.wait())
-    done, _ = await asyncio.wait({connection, waiting}, timeout=GATEWAY_READY_TIMEOUT, return_when=FIRST)
+    try:
+        done, _ = await asyncio.wait({connection, waiting}, timeout=GATEWAY_READY_TIMEOUT, return_when=FIRST)
+    finally:
+        discord_log.removeFilter(quiet)
     if connection in done:
         waiting.cancel()
-        return await connection  # it ended (closed by a stop, or failed): its result or error is the outcome
+        try:
+            return (
+                await connection
+            )  # it ended (closed by a stop, or failed): its result or error is the outcome
+        except (discord.ConnectionClosed, discord.PrivilegedIntentsRequired, discord.HTTPException):
+            raise
+        except Exception as exc:
+            if bot.closing or connected.is_set():
+                raise
+            # discord.py gives up on a first gateway connection that fails (refused, an HTTP error instead of the
+            # websocket upgrade) with an AttributeError of its own; the real reason is the error before it.
+            cause = exc.__context__ if isinstance(exc, AttributeError) and exc.__context__ else exc
+            raise DiscordUnavailable(
+                f"could not connect to the Discord gateway at {settings.gateway_url or 'wss://gateway.discord.gg'} "
+                f"({type(cause).__name__}: {cause}): check the network, a proxy or firewall, and "
+                "DISCORD_GATEWAY_URL if you set it"
+            ) from None
+    bot.http.max_ratelimit_timeout = None
     if waiting not in done:
         waiting.cancel()
         connection.cancel()
@@ -218,6 +256,12 @@ async def _run(settings: Settings, *, force_sync: bool = False, connect: bool = 
         raise DiscordUnavailable(
             f"could not reach Discord at {settings.api_base_url or 'https://discord.com'} ({exc}): check the "
             "network, and DISCORD_API_BASE_URL if you set it"
+        ) from None
+    except discord.RateLimited as exc:
+        raise DiscordUnavailable(
+            f"Discord is rate limiting this host: it asked to wait {exc.retry_after:.0f} s before the next "
+            "request while the bot was starting. This passes: wait that long and start again (a service "
+            "manager restarts the bot by itself)"
         ) from None
     except discord.HTTPException as exc:
         raise _refusal(exc, settings) from None

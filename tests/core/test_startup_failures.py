@@ -90,3 +90,23 @@ async def test_gateway_accepted_and_silent_gives_up_within_30_s(emulator: Emulat
     assert_one_line(run, 1, "gateway", "within 25 s", "DISCORD_GATEWAY_URL")
     assert seconds < 30, f"gave up after {seconds:.0f} s"
     assert emulator.gateway_connects >= 1
+
+
+async def test_long_rate_limit_while_starting_is_one_line_and_exit_1_not_a_silent_wait(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """Discord's JSON 429 asking for two minutes: said at once, not waited out with nothing on screen."""
+    emulator.faults.rate_limit("GET", ME, retry_after=120, count=None)
+    run, seconds = await start(emulator, tmp_path)
+    assert_one_line(run, 1, "rate limiting this host", "wait 120 s")
+    assert seconds < 30
+
+
+async def test_gateway_refusing_the_connection_is_one_line_and_exit_1(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    env = {**BotProcess(emulator, tmp_path / "c.db").env(), "DISCORD_GATEWAY_URL": "ws://127.0.0.1:9/gateway"}
+    started = time.monotonic()
+    run = await run_bot(env=env, cwd=tmp_path)
+    assert_one_line(run, 1, "could not connect to the Discord gateway at ws://127.0.0.1:9/gateway")
+    assert time.monotonic() - started < 30
