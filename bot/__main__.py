@@ -162,10 +162,8 @@ async def _connect(bot: Clematis, settings: Settings) -> None:
         discord_log.removeFilter(quiet)
     if connection in done:
         waiting.cancel()
-        try:
-            return (
-                await connection
-            )  # it ended (closed by a stop, or failed): its result or error is the outcome
+        try:  # it ended (closed by a stop, or failed): its result or error is the outcome
+            return await connection
         except (discord.ConnectionClosed, discord.PrivilegedIntentsRequired, discord.HTTPException):
             raise
         except Exception as exc:
@@ -344,7 +342,7 @@ def _warn_if_dotenv_is_readable(dotenv: Path) -> None:
         mode = dotenv.stat().st_mode
     except OSError:
         return
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
         log.warning(
             "%s can be read by other users (mode %s) and it holds the bot token: run chmod 600 %s",
             dotenv,
