@@ -15,6 +15,7 @@ from discord import app_commands
 
 from bot.db import Database
 from bot.errors import UserError
+from bot.text import inline_code
 from bot.ui import run_guarded
 from bot.watchparty.parties import planning_zone, set_member_zone
 from bot.watchparty.scheduling import zone_free_reading
@@ -115,10 +116,10 @@ async def read_when(
     else:
         why = "A weekly series keeps the same local time, so I need its time zone. " if weekly else ""
         raise UserError(
-            f"Which time zone is `{when.replace('`', 'ˋ')}` in? {why}I don't know yours yet. Save it "
+            f"Which time zone is {inline_code(when)} in? {why}I don't know yours yet. Save it "
             f"once with {bot.mention_command('timezone set')} (a city like `Seoul` works), or add "
             "`timezone:` to this command. Moderators can set a server default with "
-            f"{bot.mention_command('watchparty settings')}."
+            f"{bot.mention_command('watchparty-admin settings')}."
         )
     try:
         reading = parse_when(when, zone, now)
