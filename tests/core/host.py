@@ -8,6 +8,7 @@ import contextlib
 import os
 import shutil
 import site
+import socket
 import subprocess
 import sys
 import tempfile
@@ -112,3 +113,22 @@ def make_immutable(path: Path) -> None:
         import pytest
 
         pytest.skip("chattr +i is not possible here (no CAP_LINUX_IMMUTABLE, or the file system lacks it)")
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now (for HEALTH_PORT)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def listening_addresses(port: int) -> list[str]:
+    """The IPv4 addresses a socket on this machine listens on `port` with (from /proc/net/tcp)."""
+    found = []
+    with open("/proc/net/tcp", encoding="ascii") as table:
+        for line in list(table)[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.partition(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.append(socket.inet_ntoa(bytes.fromhex(address)[::-1]))
+    return found

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import errno
 import json
-import socket
 import urllib.request
 from pathlib import Path
 
@@ -20,12 +19,6 @@ REFUSED = "refuses writes"
 RECOVERED = "accepts writes again"
 TOLD = "Clematis can't save anything right now"
 TOLD_RECOVERED = "Clematis can save again"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def health(port: int) -> tuple[int, dict]:
@@ -60,7 +53,7 @@ async def test_database_refusing_writes_is_logged_once_told_once_and_recovery_lo
 ) -> None:
     guild = emulator.guild
     mod, mina = emulator.moderator(guild), emulator.member(guild, "Mina")
-    port = free_port()
+    port = host.free_port()
     with host.shared_folder() as folder:
         data = folder / "data"
         data.mkdir()

@@ -6,13 +6,13 @@ healthy bot and fails when nothing answers. README's `docker run` restarts the c
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 from tests.conftest import assert_clean_exit
+from tests.core import host
 from tests.emulator import Emulator
 from tests.emulator.process import REPO_ROOT, BotProcess
 
@@ -70,12 +70,6 @@ def test_readme_docker_run_restarts_the_container() -> None:
     assert runs and all("--restart unless-stopped" in run for run in runs if " -d " in run), runs
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def healthcheck(port: int) -> int:
     command = INSTRUCTIONS[first("HEALTHCHECK")].split(" CMD ", 1)[1]
     env = {
@@ -92,10 +86,13 @@ async def healthcheck(port: int) -> int:
 async def test_healthcheck_command_passes_on_a_healthy_bot_and_fails_when_nothing_answers(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    port = free_port()
+    port = host.free_port()
     assert await healthcheck(port) != 0, "nothing listens yet: unhealthy"
     process = BotProcess(emulator, tmp_path / "c.db", {"HEALTH_PORT": str(port)})
     await process.start()
     await emulator.wait_until(lambda: "due-work dispatcher started" in process.output, 10, "the dispatcher")
     assert await healthcheck(port) == 0, process.output
+    assert host.listening_addresses(port) == ["127.0.0.1"], (
+        "the health endpoint is bound to localhost by default"
+    )
     assert_clean_exit(process, await process.stop())
