@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.client import Clematis
 from bot.errors import UserError
+from bot.guard.published import check_published
 from bot.option_types import Pick
 from bot.watchparty import announce
 from bot.watchparty.announce import when_text
@@ -56,7 +57,10 @@ class PartyRsvp(commands.Cog):
         for party in parties[:LIST_LIMIT]:
             counts = await rsvp_counts(self.bot.db, party.id)
             link = party.jump_url()
-            name = f"[{announce.user_text(party.title)}]({link})" if link else announce.user_text(party.title)
+            shown = await check_published(
+                self.bot, party.guild_id, party.title, channel_id=interaction.channel_id
+            )
+            name = f"[{shown.markdown()}]({link})" if link else shown.markdown()
             lines.append(f"**{name}** — {when_text(party.starts_at)} · {counts.going} going (#{party.id})")
         embed = discord.Embed(
             title="Upcoming watch parties", description="\n".join(lines), colour=announce.COLOUR

@@ -13,6 +13,7 @@ import discord
 
 from bot.canon.model import CanonPack
 from bot.canon.warnings import warning_topic
+from bot.guard.published import Published
 from bot.spoilers import escape_spoiler
 from bot.text import parse_id
 from bot.watchparty.parties import Party
@@ -27,6 +28,21 @@ CALENDAR_TEMPLATE = r"wp:ics:(?P<party_id>[0-9]{1,20})"
 COLOUR = discord.Colour.from_str("#c8a2c8")
 CANCELLED_COLOUR = discord.Colour.dark_grey()
 FIELD_LIMIT = 1024
+TAGGED_TITLE_LINE = "**Title:** {title}"
+HEADING = "Watch party: {title}"
+NEUTRAL_HEADING = "{title}"
+CANCELLED_HEADING = "Cancelled: {title}"
+
+
+NEUTRAL_TITLE = "Watch party: {episodes}"
+NEUTRAL_TITLE_BARE = "Watch party"
+
+
+def neutral_title(pack: CanonPack, episode_ids: Sequence[str], shown: Published) -> str:
+    """A name for a party whose own title would spoil where it is shown: only episode titles that place
+    may name."""
+    titles = [pack.episode(e).title for e in episode_ids if pack.has_episode(e) and shown.allows(pack, e)]
+    return NEUTRAL_TITLE.format(episodes=", ".join(titles)) if titles else NEUTRAL_TITLE_BARE
 
 
 def user_text(text: str) -> str:
@@ -66,11 +82,17 @@ def announcement_embed(
     *,
     gap: tuple[datetime, datetime] | None = None,
     reminders: Sequence[timedelta] = (),
+    title: Published | None = None,
+    note: Published | None = None,
 ) -> discord.Embed:
-    """The announcement. `reminders`: when the reminders go (the party's own times or its server's)."""
+    """The announcement. `reminders`: when the reminders go (the party's own times or its server's).
+    `title`, `note`: the party's texts checked for the announcement's channel (`bot.guard.published`);
+    a spoiling title moves into the description, spoiler-tagged (embed titles can't hide it)."""
     cancelled = party.status == "cancelled"
-    title = user_text(party.title)
+    title = title or Published.unchecked(party.title)
     lines = [f"**When:** {when_text(party.starts_at)}", f"**Host:** <@{party.host_id}>"]
+    if title.spoils:
+        lines.insert(0, TAGGED_TITLE_LINE.format(title=title.markdown()))
     if party.voice_channel_id:
         lines.append(f"**Where:** <#{party.voice_channel_id}>")
     if reminders and not cancelled:
@@ -83,17 +105,17 @@ def announcement_embed(
         )
     if cancelled:
         lines.insert(0, "**This watch party was cancelled.**")
+    name = neutral_title(pack, party.episodes, title) if title.spoils else title.markdown()
+    heading = CANCELLED_HEADING if cancelled else (NEUTRAL_HEADING if title.spoils else HEADING)
     embed = discord.Embed(
-        title=("Cancelled: " if cancelled else "Watch party: ") + title,
+        title=heading.format(title=name),
         description="\n".join(lines),
         colour=CANCELLED_COLOUR if cancelled else COLOUR,
     )
     embed.add_field(name="Episodes", value=episode_lines(pack, party.episodes), inline=False)
     if party.note:
-        note = user_text(party.note)
-        embed.add_field(
-            name="Note", value=note if len(note) <= FIELD_LIMIT else note[:1023] + "…", inline=False
-        )
+        note = note or Published.unchecked(party.note)
+        embed.add_field(name="Note", value=note.markdown(FIELD_LIMIT), inline=False)
     if not cancelled:
         embed.add_field(name="Going", value=capacity_text(counts, party.capacity), inline=True)
         embed.add_field(name="Maybe", value=str(counts.maybe), inline=True)

@@ -11,7 +11,7 @@ import logging
 import re
 import weakref
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 import discord
@@ -20,6 +20,7 @@ from discord import app_commands
 from bot.content_warnings import add_card, dm_member, load_card_context, wants_party_dms
 from bot.content_warnings.preferences import plain_topics
 from bot.errors import UserError
+from bot.guard.published import check_published
 from bot.ui import run_guarded
 from bot.watchparty import announce, events
 from bot.watchparty.announce import CALENDAR_ID, CALENDAR_TEMPLATE, RSVP_ID, RSVP_TEMPLATE, when_text
@@ -153,11 +154,23 @@ async def autocomplete_party(
             continue
         local = party.starts_at.astimezone(ZoneInfo(mine or party.zone))
         when = f"{local:%a} {local.day} {local:%b}, {local:%H:%M} {local.tzname() or ''}".rstrip()
-        title = party.title if len(party.title) <= 60 else party.title[:59] + "…"
+        clematis = cast("Clematis", bot)
+        shown = await check_published(
+            clematis, interaction.guild_id, party.title, channel_id=interaction.channel_id
+        )
+        title = shown.plain(
+            announce.neutral_title(clematis.canon.pack, party.episodes, shown)
+        )  # no tags here
+        title = title if len(title) <= 60 else title[:59] + "…"
         choices.append(app_commands.Choice(name=f"{title} — {when} (#{party.id})", value=str(party.id)))
         if len(choices) == 25:
             break
     return choices
+
+
+RECHECK_LIMIT = 500  # upcoming parties of one server re-checked after a spoiler-settings change
+PROMOTED_DM = "Good news: a spot opened up and you're now going to **{title}**, {when}. {link}"
+PROMOTED_HERE = "{member} a spot opened up: you're now going to **{title}**, {when}."
 
 
 class PartyBoard:
@@ -177,6 +190,10 @@ class PartyBoard:
             self.bot.canon.pack,
             gap=gap_shift(party, series),
             reminders=await party_reminders(self.bot.db, party),
+            title=await check_published(self.bot, party.guild_id, party.title, channel_id=party.channel_id),
+            note=await check_published(
+                self.bot, party.guild_id, party.note or "", channel_id=party.channel_id
+            ),
         )
         context = await load_card_context(self.bot.db, party.guild_id, viewer_id)
         return add_card(embed, self.bot.canon.pack, party.episodes, context)
@@ -212,6 +229,8 @@ class PartyBoard:
             party,
             self.bot.canon.pack,
             voice if isinstance(voice, discord.abc.GuildChannel) else None,
+            title=await check_published(self.bot, party.guild_id, party.title),  # the whole server sees it
+            note=await check_published(self.bot, party.guild_id, party.note or ""),
         )
         if outcome.event_id != party.event_id:
             await set_event(self.bot.db, party.id, outcome.event_id)
@@ -223,6 +242,27 @@ class PartyBoard:
             await set_event(self.bot.db, party.id, outcome.event_id)
         return outcome
 
+    async def recheck_spoilers(self, guild_id: int) -> int:
+        """After a server's spoiler rules or horizons changed: every upcoming party whose title or note now
+        spoils for the server gets its event renamed (neutral) and its announcement redrawn (tagged).
+        Returns how many parties that was."""
+        changed = 0
+        for party in await upcoming_parties(
+            self.bot.db, guild_id, now=datetime.now(UTC), limit=RECHECK_LIMIT
+        ):
+            title = await check_published(self.bot, guild_id, party.title)
+            note = await check_published(self.bot, guild_id, party.note or "")
+            if not (title.spoils or note.spoils):
+                continue
+            changed += 1
+            if party.message_id is not None:
+                self.refresh(party.id)
+            if party.event_id is not None:
+                outcome = await self.mirror_event(party)
+                if outcome.note:
+                    log.warning("party %s: could not rename its event: %s", party.id, outcome.note)
+        return changed
+
     async def notify_promoted(self, party: Party, user_ids: list[int]) -> None:
         """Tell members who moved up from the waitlist, with a ping for them only."""
         if not user_ids or party.message_id is None:
@@ -233,15 +273,19 @@ class PartyBoard:
         reference = discord.MessageReference(
             message_id=party.message_id, channel_id=party.channel_id, fail_if_not_exists=False
         )
-        spot = f"you're now going to **{announce.user_text(party.title)}**, {when_text(party.starts_at)}."
+        when = when_text(party.starts_at)
+        in_dm = await check_published(self.bot, party.guild_id, party.title)
+        here = await check_published(self.bot, party.guild_id, party.title, channel_id=channel.id)
         for user_id in user_ids:
             if await wants_party_dms(self.bot.db, user_id):
-                dm = f"Good news: a spot opened up and {spot} {party.jump_url() or ''}".rstrip()
+                dm = PROMOTED_DM.format(
+                    title=in_dm.markdown(), when=when, link=party.jump_url() or ""
+                ).rstrip()
                 if await dm_member(self.bot, user_id, content=dm):
                     continue  # delivered; a closed inbox falls back to the channel mention below
             try:
                 await channel.send(
-                    f"<@{user_id}> a spot opened up: {spot}",
+                    PROMOTED_HERE.format(member=f"<@{user_id}>", title=here.markdown(), when=when),
                     allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
                     reference=reference if party.thread_id is None else None,  # type: ignore[arg-type]
                 )
@@ -265,15 +309,21 @@ class PartyBoard:
             voice = self.bot.get_channel(party.voice_channel_id) if party.voice_channel_id else None
             channel = self.bot.get_channel(party.channel_id)
             place = voice or channel
+            title = await check_published(self.bot, party.guild_id, party.title)  # no tags in calendars
+            note = await check_published(self.bot, party.guild_id, party.note or "")
             entries.append(
                 CalendarParty(
                     party_id=party.id,
                     guild_id=party.guild_id,
-                    title=party.title,
+                    title=title.plain(announce.neutral_title(pack, party.episodes, title)),
                     start_utc=party.starts_at,
                     zone=party.zoneinfo,
                     duration=party.ends_at - party.starts_at,
-                    description=party_description([e.title for e in episodes], labels, party.note),
+                    description=party_description(
+                        [e.title for e in episodes],
+                        labels,
+                        note.plain(events.NOTE_HIDDEN) if party.note else None,
+                    ),
                     location=f"#{place.name}" if isinstance(place, discord.abc.GuildChannel) else None,
                     url=party.jump_url(),
                     sequence=party.sequence,

@@ -27,6 +27,7 @@ from bot.content_warnings import card_embed, load_card_context
 from bot.db import Database
 from bot.dm import CANNOT_MESSAGE_USER, DM_CLOSED_BACKOFF, clear_dms_closed, record_dms_closed
 from bot.errors import UserError
+from bot.guard.published import Published, check_published
 from bot.modlog import write_modlog
 from bot.progress import advance_progress
 from bot.ui import run_guarded
@@ -201,11 +202,17 @@ def late_line(late: timedelta | None) -> list[str]:
     return [f"-# Sorry, this is {describe_lateness(late)} late: I couldn't post it on time."] if late else []
 
 
+def shown_title(party: Party, title: Published | None) -> str:
+    """The party's title as checked for where it goes (`bot.guard.published`: spoiler-tagged if it would
+    spoil there), or escaped as it is when no check applies."""
+    return title.markdown() if title is not None else clean(party.title)
+
+
 def render_reminder(
-    party: Party, going: Sequence[int], *, late: timedelta | None = None
+    party: Party, going: Sequence[int], *, late: timedelta | None = None, title: Published | None = None
 ) -> tuple[str, list[int]]:
     lines = [
-        f"⏰ **{clean(party.title)}** starts {stamp(party.starts_at, 'R')} ({stamp(party.starts_at, 'F')})."
+        f"⏰ **{shown_title(party, title)}** starts {stamp(party.starts_at, 'R')} ({stamp(party.starts_at, 'F')})."
     ]
     if party.voice_channel_id:
         lines.append(f"🔊 Voice: <#{party.voice_channel_id}>")
@@ -215,17 +222,19 @@ def render_reminder(
 
 
 def render_start(
-    party: Party, going: Sequence[int], *, late: timedelta | None = None
+    party: Party, going: Sequence[int], *, late: timedelta | None = None, title: Published | None = None
 ) -> tuple[str, list[int]]:
     join = f" Join us in <#{party.voice_channel_id}>." if party.voice_channel_id else ""
-    lines = [f"▶️ **{clean(party.title)}** is starting now!{join}"]
+    lines = [f"▶️ **{shown_title(party, title)}** is starting now!{join}"]
     if party.announcement_url:
         lines.append(f"📋 Details: {party.announcement_url}")
     return add_mentions(lines + late_line(late), going)
 
 
-def render_followup(party: Party, pack: CanonPack, threads: Sequence[tuple[str, int]]) -> str:
-    lines = [f"🎬 **{clean(party.title)}** has ended. Thanks for watching!"]
+def render_followup(
+    party: Party, pack: CanonPack, threads: Sequence[tuple[str, int]], *, title: Published | None = None
+) -> str:
+    lines = [f"🎬 **{shown_title(party, title)}** has ended. Thanks for watching!"]
     for episode_id, thread_id in threads:
         lines.append(f"💬 Talk about {episode_title(pack, episode_id)} in <#{thread_id}>")
     last = party.episodes[-1] if party.episodes else None
@@ -238,13 +247,18 @@ def render_followup(party: Party, pack: CanonPack, threads: Sequence[tuple[str, 
 
 
 def render_dm(
-    party: Party, kind_of_parent: str, guild_name: str | None, *, late: timedelta | None = None
+    party: Party,
+    kind_of_parent: str,
+    guild_name: str | None,
+    *,
+    late: timedelta | None = None,
+    title: Published | None = None,
 ) -> str:
     where = f" on **{clean(guild_name)}**" if guild_name else ""
     if kind_of_parent == KIND_START:
-        head = f"▶️ **{clean(party.title)}**{where} is starting now!"
+        head = f"▶️ **{shown_title(party, title)}**{where} is starting now!"
     else:
-        head = f"⏰ **{clean(party.title)}**{where} starts {stamp(party.starts_at, 'R')} ({stamp(party.starts_at, 'F')})."
+        head = f"⏰ **{shown_title(party, title)}**{where} starts {stamp(party.starts_at, 'R')} ({stamp(party.starts_at, 'F')})."
     lines = [head]
     if party.voice_channel_id:
         lines.append(f"🔊 Voice: https://discord.com/channels/{party.guild_id}/{party.voice_channel_id}")
@@ -341,6 +355,8 @@ async def _compose(
 ) -> tuple[str, dict[str, Any], tuple[int, ...]]:
     """(content, send keyword arguments, members to DM) of a reminder, start post or follow-up."""
     kwargs: dict[str, Any] = {"nonce": due_nonce(row.id)}
+    # Checked at send time: rules and horizons may have changed since the party was planned.
+    title = await check_published(bot, party.guild_id, party.title, channel_id=party.post_channel_id)
     if row.kind == KIND_FOLLOWUP:
         threads = await discussion_threads(bot.db, party.guild_id, party.episodes)
         kwargs["allowed_mentions"] = discord.AllowedMentions.none()
@@ -349,10 +365,10 @@ async def _compose(
             view.add_item(MarkWatchedButton(party.id))
             view.stop()  # the dynamic item answers clicks; no view needs to live in memory
             kwargs["view"] = view
-        return render_followup(party, bot.canon.pack, threads), kwargs, ()
+        return render_followup(party, bot.canon.pack, threads, title=title), kwargs, ()
     going, to_dm = await going_audience(bot.db, party.id, now)
     render = render_start if row.kind == KIND_START else render_reminder
-    content, pinged = render(party, going, late=late)
+    content, pinged = render(party, going, late=late, title=title)
     kwargs["allowed_mentions"] = pings_only(pinged)
     # Reminders and the start post both carry the content-warning card (topics behind spoiler tags).
     card = await warning_card(bot.db, bot.canon.pack, party)
@@ -376,8 +392,9 @@ async def _send_dm(
         kwargs["embed"] = card  # their own DM: the topics they chose are spelled out
     try:
         channel = await bot.create_dm(discord.Object(user_id))
+        title = await check_published(bot, party.guild_id, party.title)  # a DM: what the server has public
         message = await channel.send(
-            render_dm(party, parent, guild.name if guild else None, late=late), **kwargs
+            render_dm(party, parent, guild.name if guild else None, late=late, title=title), **kwargs
         )
     except discord.Forbidden as exc:
         if exc.code == CANNOT_MESSAGE_USER:
