@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.canon.model import CanonPack
 from bot.canon.store import CanonStore
-from bot.lookups.cards import DESCRIPTION_MAX, Card
+from bot.lookups.cards import DESCRIPTION_MAX, FIELD_VALUE_MAX, Card
 from bot.lookups.text import fit_lines
 from bot.spoilers import escape_spoiler
 
@@ -34,7 +34,13 @@ def info_card(store: CanonStore, *, show_path: bool) -> Card:
     else:
         overrides = f"Yes (folder {code(store.override_dir.name)})"
     card = Card(title=pack.name, description=pack_counts(pack))
-    return card.with_field("Version", pack.version).with_field("Overrides", overrides)
+    card = card.with_field("Version", pack.version).with_field("Overrides", overrides)
+    change = pack.change()
+    if change is not None and change.notes:
+        notes = fit_lines([f"• {escape_spoiler(note)}" for note in change.notes], FIELD_VALUE_MAX)
+        title = "What changed in {version}"
+        card = card.with_field(title.format(version=change.version), notes, inline=False)
+    return card
 
 
 def reloaded_card(before: CanonPack, store: CanonStore) -> Card:
