@@ -9,8 +9,9 @@ import logging
 import pkgutil
 import time
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -25,11 +26,43 @@ from bot.errors import handle_interaction_error
 from bot.pacing import GlobalPace
 from bot.shards import Shards
 
+if TYPE_CHECKING:
+    from bot.watchparty.dispatcher import Deliverer
+
 log = logging.getLogger("clematis")
 
 IDENTIFY_INTERVAL = 5.0  # Discord: one IDENTIFY per 5 s in each max_concurrency bucket
 SYNC_HASH_KEY = "command_tree_hash:{scope}"
 COMMAND_IDS_KEY = "command_ids:{scope}"
+
+# How long Discord may stay silent on an open connection before a request fails. discord.py's own session
+# uses aiohttp's default (300 s in total), so a connection that is accepted and never answered hung for 5 min.
+REST_CONNECT_TIMEOUT = 10.0
+REST_READ_TIMEOUT = 20.0
+# How long shutdown waits for commands already running to answer before it unloads the cogs.
+DRAIN_SECONDS = 5.0
+
+RESTARTING = "Clematis is restarting, try again in a moment."
+DB_REFUSED_NOTICE = (
+    "Clematis can't save anything right now: its database refuses writes ({reason}). Settings, RSVPs and "
+    "reminder deliveries are not recorded until the bot's host fixes it; what was saved before is kept."
+)
+DB_RECOVERED_NOTICE = (
+    "Clematis can save again: its database accepts writes since {when}. Changes tried while it could not "
+    "save were not recorded, so please make them again."
+)
+
+
+class BoundedHTTPClient(discord.http.HTTPClient):
+    """discord.py's HTTP client, with connect and read timeouts on every REST request."""
+
+    TIMEOUT = aiohttp.ClientTimeout(
+        total=None, sock_connect=REST_CONNECT_TIMEOUT, sock_read=REST_READ_TIMEOUT
+    )
+
+    async def request(self, route: discord.http.Route, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", self.TIMEOUT)  # passed on to aiohttp's session.request
+        return await super().request(route, **kwargs)
 
 
 def configure_endpoints(settings: Settings) -> None:
@@ -58,6 +91,18 @@ class ClematisTree(app_commands.CommandTree["Clematis"]):
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
     ) -> None:
         await handle_interaction_error(interaction, error)
+
+    def _from_interaction(self, interaction: discord.Interaction[Clematis]) -> None:
+        # Keep the task of each command being handled, so that shutdown can let it answer before unloading.
+        async def run() -> None:
+            try:
+                await self._call(interaction)
+            except app_commands.AppCommandError as exc:
+                await self._dispatch_error(interaction, exc)
+
+        task = asyncio.create_task(run(), name="CommandTree-invoker")
+        self.client.handling.add(task)
+        task.add_done_callback(self.client.handling.discard)
 
 
 class Clematis(commands.AutoShardedBot):
@@ -95,6 +140,8 @@ class Clematis(commands.AutoShardedBot):
         self.started_at = time.monotonic()
         self.command_ids: dict[str, int] = {}
         self.failed_cogs: dict[str, str] = {}
+        # Every REST request gets timeouts (changing the class keeps every reference discord.py holds to it).
+        self.http.__class__ = BoundedHTTPClient
         # Every request to Discord (not interaction callbacks) passes the global pace.
         self.pace = GlobalPace()
         request = self.http.request
@@ -107,11 +154,77 @@ class Clematis(commands.AutoShardedBot):
         self._max_concurrency: int | None = None
         self._identify_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._identified_at: dict[int, float] = {}
+        # Deliverers of due-work kinds by feature (the one dispatcher looks them up as rows come due).
+        self.due_handlers: dict[str, Deliverer] = {}
+        self.closing = False  # set first thing on shutdown: new interactions are then answered RESTARTING
+        self.handling: set[asyncio.Task[None]] = set()  # application commands being handled now
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._db_told: set[int] = set()  # servers whose mod log was told that the database refuses writes
+        # Every interaction passes here first, so that shutdown can answer the ones it no longer serves.
+        parsers = self._connection.parsers
+        self._parse_interaction = parsers["INTERACTION_CREATE"]
+        parsers["INTERACTION_CREATE"] = self._on_interaction_create
+        db.on_writable_changed = self._database_writable_changed
+
+    def keep(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
+        """Hold a reference to a background task until it ends."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # --- interactions while shutting down ---------------------------------------------------------
+
+    def _on_interaction_create(self, data: Any) -> None:
+        if not self.closing:
+            self._parse_interaction(data)
+            return
+        self.keep(
+            asyncio.create_task(
+                self._answer_restarting(discord.Interaction(data=data, state=self._connection))
+            )
+        )
+
+    async def _answer_restarting(self, interaction: discord.Interaction) -> None:
+        try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            elif interaction.type is not discord.InteractionType.ping:
+                await interaction.response.send_message(RESTARTING, ephemeral=True)
+        except (
+            discord.HTTPException,
+            aiohttp.ClientError,
+            RuntimeError,
+        ) as exc:  # the session may be closing
+            log.debug("could not tell interaction %s that Clematis is restarting: %s", interaction.id, exc)
+
+    # --- the database refusing writes -------------------------------------------------------------
+
+    def _database_writable_changed(self, writable: bool, reason: str | None) -> None:
+        if not self.closing and self.is_ready():
+            self.keep(asyncio.create_task(self._tell_mod_logs(writable, reason)))
+
+    async def _tell_mod_logs(self, writable: bool, reason: str | None) -> None:
+        """Once per outage, in every server whose mod log is set: saving stopped / works again."""
+        from bot.modlog import write_modlog
+
+        if writable:
+            guild_ids, self._db_told = sorted(self._db_told), set()
+            text = DB_RECOVERED_NOTICE.format(when=discord.utils.format_dt(discord.utils.utcnow(), "t"))
+        else:
+            guild_ids = [guild.id for guild in self.guilds if guild.id not in self._db_told]
+            self._db_told.update(guild_ids)
+            text = DB_REFUSED_NOTICE.format(reason=reason)
+        for guild_id in guild_ids:
+            try:
+                await write_modlog(self, guild_id, text)
+            except Exception:  # reading the mod-log setting may fail too: the log already says why
+                log.debug("could not tell the mod log of %s about the database", guild_id, exc_info=True)
 
     # --- start-up ---------------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
-        await self.db.open()
+        if not self.db.is_open:
+            await self.db.open()
         await self.db.migrate()
         await self.load_cogs()
         await self.sync_commands(force=self.force_sync)
@@ -200,6 +313,35 @@ class Clematis(commands.AutoShardedBot):
         """The shards this process runs (known once connected; every shard when it runs them all)."""
         return Shards.of(self.shard_count or 1, self.shard_ids)
 
+    async def launch_shards(self) -> None:
+        """With no SHARD_COUNT, ask Discord for its recommended count first: discord.py would otherwise connect
+        to the gateway URL that ``/gateway/bot`` returns and ignore DISCORD_GATEWAY_URL. An HTTP error here
+        (403, 429, 5xx) stays the HTTP error it is, so start-up reports it in one line."""
+        if self.shard_count is None and not self.is_closed():
+            data = await self.http.request(discord.http.Route("GET", "/gateway/bot"))
+            self.shard_count = int(data["shards"])
+            self._max_concurrency = max(1, int(data["session_start_limit"]["max_concurrency"]))
+        await super().launch_shards()
+
+    async def launch_shard(self, gateway: yarl.URL, shard_id: int, *, initial: bool = False) -> None:
+        """Connect one shard. discord.py retries a failed connection every 5 s forever; while the bot starts
+        (before READY) a refused or failed gateway is an outage to report and exit on instead, as for an
+        unsharded client (``python -m bot`` turns the error into one line and exit code 1)."""
+        if self.is_ready():
+            await super().launch_shard(gateway, shard_id, initial=initial)
+            return
+        ws = await asyncio.wait_for(
+            discord.gateway.DiscordWebSocket.from_client(
+                self, initial=initial, gateway=gateway, shard_id=shard_id
+            ),
+            timeout=self.shard_connect_timeout,
+        )
+        # Registered as discord.py's own launch_shard does (its shard table and event queue are private).
+        queue = self._AutoShardedClient__queue  # type: ignore[attr-defined]
+        shard = discord.shard.Shard(ws, self, queue.put_nowait)
+        self._AutoShardedClient__shards[shard_id] = shard  # type: ignore[attr-defined]
+        shard.launch()
+
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Identify as fast as Discord allows: `max_concurrency` shards at once (bucket
         ``shard_id % max_concurrency``), each bucket once per 5 s, instead of discord.py's fixed 5 s."""
@@ -224,9 +366,17 @@ class Clematis(commands.AutoShardedBot):
     # --- shutdown ---------------------------------------------------------------------------------
 
     async def close(self) -> None:
+        # First stop taking interactions (new ones are answered RESTARTING) and let commands already running
+        # answer; then commands.Bot.close unloads the cogs (which stop their background work, the dispatcher
+        # among them) and disconnects; the database closes last.
         if self._ready is discord.utils.MISSING:  # never logged in: the sharded close needs its loop state
             await self._async_setup_hook()
-        # commands.Bot.close unloads extensions (cogs stop their background work) then disconnects.
+        if not self.closing:
+            self.closing = True
+            if self.is_ready():
+                log.info("no longer taking interactions: new ones are told that Clematis is restarting")
+            if self.handling:
+                await asyncio.wait(set(self.handling), timeout=DRAIN_SECONDS)
         await super().close()
         await self.db.close()
 

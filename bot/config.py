@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,7 +39,11 @@ class Settings:
     guild_ready_timeout: float = 2.0
     shard_count: int | None = None  # None: as many as Discord recommends, all in this process
     shard_ids: tuple[int, ...] | None = None  # None: every shard of shard_count
+    health_port: int | None = None  # the HTTP health endpoint; None = off
+    health_host: str = "127.0.0.1"
     application_id: int | None = None  # DISCORD_APPLICATION_ID, else read from the token
+    guild_data_grace: timedelta = timedelta(days=30)  # a removed server's data is deleted after this
+    privacy_url: str | None = None  # where the privacy notice is published (else the app's own URL)
 
     def __repr__(self) -> str:  # the token never appears, even by accident
         return (
@@ -47,7 +52,9 @@ class Settings:
             f"api_base_url={self.api_base_url!r}, gateway_url={self.gateway_url!r}, "
             f"canon_dir={str(self.canon_dir) if self.canon_dir else None!r}, "
             f"shard_count={self.shard_count!r}, "
-            f"shard_ids={format_shard_ids(self.shard_ids) if self.shard_ids is not None else None!r})"
+            f"shard_ids={format_shard_ids(self.shard_ids) if self.shard_ids is not None else None!r}, "
+            f"guild_data_grace_days={self.guild_data_grace / timedelta(days=1):g}, privacy_url={self.privacy_url!r}, "
+            f"health={f'{self.health_host}:{self.health_port}' if self.health_port else None!r})"
         )
 
 
@@ -70,6 +77,34 @@ def _url(env: Mapping[str, str], key: str, schemes: tuple[str, ...], example: st
             f"(got {value!r}); remove it to use Discord's own."
         )
     return value.rstrip("/")
+
+
+def _number(env: Mapping[str, str], key: str, default: float, most: float, rule: str) -> float:
+    """A number from 0 to `most`; `rule` is the sentence that says so when the value breaks it."""
+    raw = _get(env, key)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= most:
+        raise ConfigError(f"{rule} (got {raw!r})")
+    return value
+
+
+def _privacy_url(env: Mapping[str, str]) -> str | None:
+    value = _get(env, "PRIVACY_POLICY_URL")
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigError(
+            "PRIVACY_POLICY_URL must be the web address where your privacy notice (PRIVACY.md) is published, "
+            f"such as https://example.org/clematis/privacy (got {value!r}); remove it to use the Privacy "
+            "Policy URL set in the Discord Developer Portal"
+        )
+    return value
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool = True) -> Settings:
@@ -112,17 +147,37 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
                 f"CANON_DIR must be an existing directory of .toml overrides (got {raw_canon!r})"
             )
 
-    raw_ready = _get(env, "DISCORD_GUILD_READY_TIMEOUT")
-    guild_ready_timeout = 2.0
-    if raw_ready is not None:
-        try:
-            guild_ready_timeout = float(raw_ready)
-        except ValueError:
-            guild_ready_timeout = -1.0
-        if not 0 <= guild_ready_timeout <= 60:
+    guild_ready_timeout = _number(
+        env,
+        "DISCORD_GUILD_READY_TIMEOUT",
+        2.0,
+        60,
+        "DISCORD_GUILD_READY_TIMEOUT must be a number of seconds from 0 to 60",
+    )
+    grace_days = _number(
+        env,
+        "GUILD_DATA_GRACE_DAYS",
+        30.0,
+        3650,
+        "GUILD_DATA_GRACE_DAYS must be a number of days from 0 to 3650 (decimals allowed), how long a removed "
+        "server's data is kept in case the bot is added back",
+    )
+
+    health_port: int | None = None
+    raw_port = _get(env, "HEALTH_PORT")
+    if raw_port is not None:
+        if not raw_port.isdigit() or not 1 <= int(raw_port) <= 65535:
             raise ConfigError(
-                f"DISCORD_GUILD_READY_TIMEOUT must be a number of seconds from 0 to 60 (got {raw_ready!r})"
+                f"HEALTH_PORT must be a TCP port number from 1 to 65535, such as 8080 (got {raw_port!r}); "
+                "remove it to turn the health endpoint off"
             )
+        health_port = int(raw_port)
+    health_host = _get(env, "HEALTH_HOST") or "127.0.0.1"
+    if not re.fullmatch(r"[A-Za-z0-9.:\-]+", health_host):
+        raise ConfigError(
+            f"HEALTH_HOST must be an IP address or host name to listen on, such as 127.0.0.1 or 0.0.0.0 "
+            f"(got {health_host!r})"
+        )
 
     shard_count, shard_ids = _shards(env)
 
@@ -143,6 +198,10 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         shard_count=shard_count,
         shard_ids=shard_ids,
         application_id=application_id,
+        health_port=health_port,
+        health_host=health_host,
+        guild_data_grace=timedelta(days=grace_days),
+        privacy_url=_privacy_url(env),
         guild_ready_timeout=guild_ready_timeout,
         database_path=Path(_get(env, "DATABASE_PATH") or DEFAULT_DATABASE_PATH).expanduser(),
         log_level=log_level,

@@ -12,6 +12,7 @@ import secrets
 import discord
 from discord import app_commands
 
+from bot.db import write_refusal
 from bot.text import CONTENT_LIMIT, clip
 
 log = logging.getLogger("clematis.errors")
@@ -38,6 +39,13 @@ def describe_error(error: BaseException) -> tuple[str, discord.ui.View | None, b
             return describe_error(inner)
     if isinstance(error, UserError):
         return error.message, error.view, True
+    if write_refusal(error) is not None:  # logged once, with the reason, by the database itself
+        return (
+            "Clematis can't save anything right now because its database refuses writes. The bot's host "
+            "can see why in the log; please try again later.",
+            None,
+            True,
+        )
     if isinstance(error, app_commands.BotMissingPermissions):
         return (
             f"I'm missing the **{_permission_names(error.missing_permissions)}** permission here. "

@@ -22,6 +22,7 @@ from bot.watchparty.board import autocomplete_party, board_for, find_party, read
 from bot.watchparty.confirm import confirm_then
 from bot.watchparty.group import GroupedCog
 from bot.watchparty.parties import (
+    NO_HOST,
     Party,
     PartyChanges,
     cancel_party,
@@ -43,6 +44,8 @@ class PartyManagement(GroupedCog):
     async def _own_party(self, interaction: discord.Interaction, text: str) -> Party:
         party = await find_party(self.bot, interaction, text)
         if party.host_id != interaction.user.id and not is_moderator(interaction):
+            if party.host_id == NO_HOST:
+                raise UserError("This party has no host any more: only a moderator can change it.")
             raise UserError(f"Only the host (<@{party.host_id}>) or a moderator can change this party.")
         if not party.scheduled:
             raise UserError(f"This party is {party.status}; it can't be changed.")

@@ -29,6 +29,7 @@ class WatchPartyReminders(commands.Cog):
         self.dispatcher = Dispatcher(
             bot.db,
             partial(deliver_due, bot),
+            handlers=bot.due_handlers,
             before_start=bot.wait_until_ready,
             shards=lambda: bot.shards_held,  # deliver only for servers on this process's shards
         )

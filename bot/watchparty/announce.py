@@ -16,7 +16,7 @@ from bot.canon.warnings import warning_topic
 from bot.guard.published import Published
 from bot.spoilers import escape_spoiler
 from bot.text import parse_id
-from bot.watchparty.parties import Party
+from bot.watchparty.parties import NO_HOST, Party
 from bot.watchparty.reminders import describe_offsets
 from bot.watchparty.rsvp import RsvpCounts
 
@@ -90,7 +90,8 @@ def announcement_embed(
     a spoiling title moves into the description, spoiler-tagged (embed titles can't hide it)."""
     cancelled = party.status == "cancelled"
     title = title or Published.unchecked(party.title)
-    lines = [f"**When:** {when_text(party.starts_at)}", f"**Host:** <@{party.host_id}>"]
+    host = "this server's moderators" if party.host_id == NO_HOST else f"<@{party.host_id}>"
+    lines = [f"**When:** {when_text(party.starts_at)}", f"**Host:** {host}"]
     if title.spoils:
         lines.insert(0, TAGGED_TITLE_LINE.format(title=title.markdown()))
     if party.voice_channel_id:

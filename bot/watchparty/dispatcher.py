@@ -36,10 +36,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from bot.db import Database
+from bot.db import Database, write_refusal
 from bot.pacing import background
 from bot.shards import Shards
-from bot.watchparty.due import KIND_DM, from_db_time, to_db_time
+from bot.watchparty.due import KIND_DM, KIND_FOLLOWUP, KIND_REMINDER, KIND_START, from_db_time, to_db_time
 from bot.watchparty.reminders import retry_delay
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ HEARTBEAT = timedelta(seconds=15)  # also the longest the loop sleeps (work plan
 MAX_ATTEMPTS = 8
 MAX_IN_FLIGHT = 32
 HEARTBEAT_KEY = "due_dispatcher"
+PARTY_KINDS = (KIND_REMINDER, KIND_START, KIND_FOLLOWUP, KIND_DM)  # what /watchparty status reports
 
 Status = Literal["delivered", "late", "skipped", "failed", "cancelled", "retry"]
 
@@ -73,6 +74,7 @@ class DueRow:
     due_at: datetime
     attempts: int  # including this one
     last_reason: str | None  # why the previous attempt failed, if it did
+    guild_id: int | None = None  # for work about a whole server
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,7 @@ class Outcome:
     reason: str | None = None
     message_id: int | None = None
     dm_user_ids: tuple[int, ...] = ()  # DMs to queue as their own rows, in the same transaction
+    forget: bool = False  # delete the row instead of recording it (its record would keep what was erased)
 
     @classmethod
     def delivered(
@@ -105,6 +108,11 @@ class Outcome:
     @classmethod
     def cancelled(cls, reason: str) -> Outcome:
         return cls("cancelled", reason)
+
+    @classmethod
+    def done(cls, reason: str | None = None, *, forget: bool = False) -> Outcome:
+        """Work that posts no message of its own was done."""
+        return cls("delivered", reason, forget=forget)
 
 
 Deliverer = Callable[[DueRow, datetime], Awaitable[Outcome]]
@@ -150,23 +158,27 @@ def owner_is_dead(owner: str, me: str) -> bool:
 
 # --- the queue ------------------------------------------------------------------------------------
 
-# Every query below keeps to the rows of servers this process acts for with the filter
-# "(? OR party_id IN (... ((guild_id >> 22) % ?) IN json_each(?)))": see `_scope` for its parameters.
+# Every query below keeps to the rows of servers this process acts for with `_IN_SCOPE` (parameters:
+# `_scope`). A row's server is its own guild_id (work about a whole server, e.g. deleting a removed
+# server's data: the bot is no longer in it, so the shard is computed, not asked), else its party's; work
+# about no server (the retention sweep) counts as server 0, i.e. belongs to whoever holds shard 0.
+_IN_SCOPE = (
+    "(? OR ((COALESCE(due_work.guild_id, (SELECT w.guild_id FROM watch_parties w WHERE w.id = due_work.party_id), 0)"
+    " >> 22) % ?) IN (SELECT value FROM json_each(?)))"
+)
 _CLAIM_EXPIRED = (
-    "UPDATE due_work SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
+    "UPDATE due_work SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "  # noqa: S608 - constant fragment
     "WHERE id IN (SELECT id FROM due_work WHERE status = 'claimed' AND claimed_until < ? AND "
-    "(? OR party_id IN (SELECT id FROM watch_parties WHERE ((guild_id >> 22) % ?) IN "
-    "(SELECT value FROM json_each(?)))) ORDER BY due_at, id LIMIT ?) AND status = 'claimed' AND claimed_until < ? "
-    "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason"
+    f"{_IN_SCOPE} ORDER BY due_at, id LIMIT ?) AND status = 'claimed' AND claimed_until < ? "
+    "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason, guild_id"
 )
 _CLAIM_PENDING = (
-    "UPDATE due_work SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
+    "UPDATE due_work SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "  # noqa: S608 - constant fragment
     "WHERE id IN (SELECT id FROM due_work WHERE status = 'pending' AND due_at <= ? "
     "AND (next_try_at IS NULL OR next_try_at <= ?) AND "
-    "(? OR party_id IN (SELECT id FROM watch_parties WHERE ((guild_id >> 22) % ?) IN "
-    "(SELECT value FROM json_each(?)))) ORDER BY due_at, id LIMIT ?) "
+    f"{_IN_SCOPE} ORDER BY due_at, id LIMIT ?) "
     "AND status = 'pending' "
-    "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason"
+    "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason, guild_id"
 )
 
 
@@ -174,6 +186,7 @@ _RECORD_RETRY = (
     "UPDATE due_work SET status = 'pending', next_try_at = ?, reason = ?, claimed_by = NULL, "
     "claimed_until = NULL WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
 )
+_FORGET = "DELETE FROM due_work WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
 _RECORD_FINAL = (
     "UPDATE due_work SET status = ?, reason = ?, message_id = ?, finished_at = ?, claimed_until = NULL "
     "WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
@@ -198,6 +211,7 @@ def _row(values: tuple) -> DueRow:
         due_at=from_db_time(values[5]),
         attempts=int(values[6]),
         last_reason=values[7],
+        guild_id=values[8],
     )
 
 
@@ -253,6 +267,8 @@ async def record_outcome(
         if status == "retry":
             status, reason = "failed", f"gave up after {row.attempts} attempts: {reason}"
         sql, params = _RECORD_FINAL, (status, reason, outcome.message_id, to_db_time(now), row.id, owner)
+        if outcome.forget and status != "failed":
+            sql, params = _FORGET, (row.id, owner)
     if not outcome.dm_user_ids:  # one statement is atomic on its own
         ours = await db.execute(sql, params) == 1
     else:
@@ -283,24 +299,21 @@ async def next_wake(db: Database, now: datetime, *, shards: Shards | None = None
     scope = _scope(shards)
     candidates: list[datetime] = []
     fresh = await db.fetchval(
-        "SELECT due_at FROM due_work WHERE status = 'pending' AND next_try_at IS NULL AND "
-        "(? OR party_id IN (SELECT id FROM watch_parties WHERE ((guild_id >> 22) % ?) IN "
-        "(SELECT value FROM json_each(?)))) ORDER BY due_at LIMIT 1",
+        f"SELECT due_at FROM due_work WHERE status = 'pending' AND next_try_at IS NULL AND {_IN_SCOPE} "  # noqa: S608
+        "ORDER BY due_at LIMIT 1",
         scope,
     )
     if fresh is not None:
         candidates.append(from_db_time(fresh))
     retry = await db.fetchval(  # rows waiting for a retry were due already
-        "SELECT min(next_try_at) FROM due_work WHERE status = 'pending' AND due_at <= ? "
-        "AND next_try_at IS NOT NULL AND (? OR party_id IN (SELECT id FROM watch_parties WHERE "
-        "((guild_id >> 22) % ?) IN (SELECT value FROM json_each(?))))",
+        "SELECT min(next_try_at) FROM due_work WHERE status = 'pending' AND due_at <= ? "  # noqa: S608
+        f"AND next_try_at IS NOT NULL AND {_IN_SCOPE}",
         (to_db_time(now), *scope),
     )
     if retry is not None:
         candidates.append(from_db_time(retry))
     lease = await db.fetchval(
-        "SELECT min(claimed_until) FROM due_work WHERE status = 'claimed' AND (? OR party_id IN "
-        "(SELECT id FROM watch_parties WHERE ((guild_id >> 22) % ?) IN (SELECT value FROM json_each(?))))",
+        f"SELECT min(claimed_until) FROM due_work WHERE status = 'claimed' AND {_IN_SCOPE}",  # noqa: S608
         scope,
     )
     if lease is not None:  # claimable once claimed_until < now, i.e. a second after it
@@ -398,10 +411,13 @@ async def end_heartbeat(db: Database, owner: str, shards: Shards | None = None) 
 
 @dataclass
 class Dispatcher:
-    """Runs the loop as one task. `deliver(row, now)` sends one row and says what became of it."""
+    """Runs the loop as one task. `deliver(row, now)` sends one row and says what became of it;
+    `handlers` deliver the kinds of work other features plan (looked up at delivery time, so a feature
+    can add its kinds after the dispatcher was made)."""
 
     db: Database
     deliver: Deliverer
+    handlers: dict[str, Deliverer] = field(default_factory=dict)
     owner: str = field(default_factory=make_owner)
     lease: timedelta = LEASE
     send_timeout: timedelta = SEND_TIMEOUT
@@ -490,9 +506,18 @@ class Dispatcher:
                         await asyncio.wait_for(self._wake.wait(), delay)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a database hiccup must not end reminders for good
-                log.exception("the due-work dispatcher hit an error; trying again in 5 s")
+            except Exception as exc:  # a database hiccup must not end reminders for good
+                if write_refusal(exc) is None:
+                    log.exception("the due-work dispatcher hit an error; trying again in 5 s")
+                else:  # the database logged the refusal once (and logs its end); no traceback every 5 s
+                    log.debug("the due-work dispatcher cannot write: %s; trying again in 5 s", exc)
                 await asyncio.sleep(5)
+
+    async def lag(self, now: datetime) -> float:
+        """Seconds the earliest claimable row has waited (0 when nothing is due yet): the health endpoint's
+        dispatcher lag."""
+        wake_at = await next_wake(self.db, now)
+        return max(0.0, (now - wake_at).total_seconds()) if wake_at is not None else 0.0
 
     def _note_rival(self, rival: Rival | None, now: datetime) -> None:
         self.rival = rival
@@ -510,9 +535,10 @@ class Dispatcher:
     async def _deliver(self, row: DueRow) -> None:
         try:
             try:
+                deliver = self.handlers.get(row.kind, self.deliver)
                 with background():  # its requests wait for room under Discord's global limit
                     outcome = await asyncio.wait_for(
-                        self.deliver(row, self.clock()), self.send_timeout.total_seconds()
+                        deliver(row, self.clock()), self.send_timeout.total_seconds()
                     )
             except TimeoutError:
                 outcome = Outcome.retry(
@@ -526,8 +552,13 @@ class Dispatcher:
                     self.delivered += 1
         except asyncio.CancelledError:
             raise  # stopping: the row stays claimed until stop() releases it (or its lease ends)
-        except Exception:
-            log.exception("could not record the outcome of due work %s; its lease will bring it back", row.id)
+        except Exception as exc:
+            if write_refusal(exc) is None:
+                log.exception(
+                    "could not record the outcome of due work %s; its lease will bring it back", row.id
+                )
+            else:
+                log.debug("could not record the outcome of due work %s: %s", row.id, exc)
         finally:
             self._wake.set()
 
@@ -557,9 +588,9 @@ async def delivery_report(
     rows = await db.fetchall(
         "SELECT p.id, p.title, p.starts_at, d.kind, d.offset_label, d.user_id, d.status, d.reason, d.due_at, "
         "d.attempts, d.next_try_at FROM watch_parties p JOIN due_work d ON d.party_id = p.id "
-        "WHERE p.guild_id = ? AND p.starts_at >= ? AND d.status != 'cancelled' "
+        "WHERE p.guild_id = ? AND p.starts_at >= ? AND d.status != 'cancelled' AND d.kind IN (?, ?, ?, ?) "
         "ORDER BY p.starts_at, p.id, d.due_at, d.id LIMIT ?",
-        (guild_id, to_db_time(now - timedelta(days=1)), limit),
+        (guild_id, to_db_time(now - timedelta(days=1)), *PARTY_KINDS, limit),
     )
     return [
         DeliveryLine(
