@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import re
 import tomllib
@@ -15,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.canon import l10n
 from bot.canon.horizon import horizon_through
 from bot.canon.model import (
     CONFIDENCES,
@@ -437,7 +439,17 @@ def load_pack(override_dir: Path | None = None, builtin_dir: Path = BUILTIN_DIR)
     pack = None if problems.unreadable else _build(name, version, tracks, entries, removed, problems)
     if problems.items or pack is None:
         raise PackError(problems.items or ["the pack could not be built"])
-    return pack
+    return _with_localizations(pack, builtin_dir, override_dir)
+
+
+def _with_localizations(pack: CanonPack, builtin_dir: Path, override_dir: Path | None) -> CanonPack:
+    """Attach ``l10n/<locale>.toml`` (built-in, then CANON_DIR's); see bot.canon.l10n."""
+    folders = [(builtin_dir, False)] + ([(override_dir, True)] if override_dir is not None else [])
+    l10n_problems: list[str] = []
+    found = l10n.read_localizations(pack, folders, l10n_problems)
+    if l10n_problems:
+        raise PackError(l10n_problems)
+    return dataclasses.replace(pack, l10n=l10n.freeze(found))
 
 
 # --- cross-entry validation -------------------------------------------------------------------------

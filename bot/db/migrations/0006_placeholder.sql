@@ -1,0 +1,1 @@
+-- Placeholder keeping the numbering contiguous until the migration assigned to 0006 lands; removed at merge.

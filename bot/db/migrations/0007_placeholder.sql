@@ -1,0 +1,1 @@
+-- Placeholder keeping the numbering contiguous until the migration assigned to 0007 lands; removed at merge.
