@@ -1,20 +1,25 @@
 """Turn what people type ("Seoul", "KST", "europe/berlin") into IANA zones, and offer autocomplete.
 
-Names come from the bundled `tzdata` package (never from the host's /etc/localtime). The search index
-is built once, on first use, and kept in memory.
+Names come from the bundled `tzdata` package (never from the host's /etc/localtime), and city and
+country names in every language the bot speaks (`서울`, `東京`, `Ciudad de México`, `Coreia do Sul`)
+from CLDR through Babel. The search index is built once, on first use (start-up warms it), and kept
+in memory.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_timezone_location
 from rapidfuzz import fuzz, process
+
+from bot.i18n import available_locales, babel_locale
 
 
 class ZoneError(ValueError):
@@ -244,6 +249,10 @@ class _Index:
     keys: tuple[str, ...]
     location_zones: tuple[str, ...]
     loaded: dict[str, ZoneInfo]  # held here so zoneinfo's small cache never re-reads their files
+    # Typo matching runs over distinct keys, Latin and other scripts apart (a Hangul query never needs
+    # the Latin keys): the localised names triple the entries, not the work per keystroke.
+    fuzzy: dict[bool, tuple[str, ...]] = field(default_factory=dict)
+    by_key: dict[str, list[int]] = field(default_factory=dict)
 
 
 def _read_tzdata(filename: str) -> list[list[str]]:
@@ -301,6 +310,14 @@ def _index() -> _Index:
         entries.append(_Entry(fold(alias), alias.title() if len(alias) > 3 else alias.upper(), zone))
     for abbr, zone in UNAMBIGUOUS_ABBREVIATIONS.items():
         entries.append(_Entry(abbr, abbr.upper(), zone))
+    for shown, zones_named in _localized_places(location_zones, by_country):
+        key = fold(shown)
+        if key not in places:
+            places[key] = zones_named
+        entries.extend(_Entry(key, shown, zone) for zone in zones_named)
+    by_key: dict[str, list[int]] = {}
+    for position, entry in enumerate(entries):
+        by_key.setdefault(entry.key, []).append(position)
     return _Index(
         all_names=all_names,
         places=places,
@@ -308,7 +325,32 @@ def _index() -> _Index:
         keys=tuple(e.key for e in entries),
         location_zones=location_zones,
         loaded={name: ZoneInfo(name) for name in {e.zone for e in entries}},
+        fuzzy={latin: tuple(k for k in by_key if _is_latin(k) == latin) for latin in (True, False)},
+        by_key=by_key,
     )
+
+
+def _is_latin(key: str) -> bool:
+    return key.isascii()
+
+
+def _localized_places(
+    location_zones: tuple[str, ...], by_country: dict[str, list[str]]
+) -> list[tuple[str, list[str]]]:
+    """(name, zones) for CLDR's city and country names in each catalogue's language, where they differ
+    from the English ones (`서울` -> Asia/Seoul, `Corea del Sur` -> Asia/Seoul)."""
+    found: dict[str, list[str]] = {}
+    for code in available_locales():
+        locale = babel_locale(code)
+        for zone in location_zones:
+            city = str(get_timezone_location(zone, locale, return_city=True))
+            if fold(city) != fold(city_of(zone)):
+                found.setdefault(city, []).append(zone)
+        for country_code, zones_of in by_country.items():
+            country = locale.territories.get(country_code)
+            if country:
+                found.setdefault(str(country), list(zones_of))
+    return [(name, list(dict.fromkeys(zones))) for name, zones in found.items()]
 
 
 def _load(name: str) -> ZoneInfo:
@@ -422,13 +464,14 @@ def zone_choices(query: str, limit: int = 25, *, now: datetime | None = None) ->
                 break
             picked.setdefault(entry.zone, entry.shown)
         if len(picked) < limit and len(folded) >= 2:
-            for _key, _score, pos in process.extract(
-                folded, index.keys, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=75
+            for key, _score, _pos in process.extract(
+                folded, index.fuzzy[_is_latin(folded)], scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=75
             ):
-                if len(picked) >= limit:
-                    break
-                entry = index.entries[pos]
-                picked.setdefault(entry.zone, entry.shown)
+                for pos in index.by_key[key]:
+                    if len(picked) >= limit:
+                        break
+                    entry = index.entries[pos]
+                    picked.setdefault(entry.zone, entry.shown)
     return [(zone_label(shown, zone, at), zone) for zone, shown in picked.items()]
 
 
