@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from discord import app_commands
 
+from bot.i18n import _, current_locale, tp
+from bot.i18n.commands import DESCRIPTION, MENU
 from bot.text import pack_lines
 
 if TYPE_CHECKING:
@@ -33,14 +35,14 @@ def about_fields(bot: Clematis) -> list[tuple[str, str]]:
     latency = bot.latency
     pack = f"{bot.canon.pack.name} {bot.canon.pack.version}"
     return [
-        ("Version", bot.version),
-        ("Uptime", format_duration(bot.uptime_seconds)),
+        (_("Version"), bot.version),
+        (_("Uptime"), format_duration(bot.uptime_seconds)),
         (
-            "Gateway latency",
-            "measuring…" if math.isinf(latency) or math.isnan(latency) else f"{latency * 1000:.0f} ms",
+            _("Gateway latency"),
+            _("measuring…") if math.isinf(latency) or math.isnan(latency) else f"{latency * 1000:.0f} ms",
         ),
-        ("Servers", str(len(bot.guilds))),
-        ("Data pack", pack),
+        (_("Servers"), str(len(bot.guilds))),
+        (_("Data pack"), pack),
     ]
 
 
@@ -62,18 +64,20 @@ def help_lines(bot: Clematis) -> list[str]:
         perms = (
             root.default_permissions if isinstance(root, app_commands.Group | app_commands.Command) else None
         )
-        marker = " *(moderators)*" if perms is not None and perms.value else ""
-        lines.append(f"{bot.mention_command(command.qualified_name)} — {command.description}{marker}")
+        marker = " " + _("*(moderators)*") if perms is not None and perms.value else ""
+        description = tp(current_locale(), DESCRIPTION, command.description)
+        lines.append(f"{bot.mention_command(command.qualified_name)} — {description}{marker}")
     context_menus = [c for c in bot.tree.get_commands() if isinstance(c, app_commands.ContextMenu)]
     for menu in sorted(context_menus, key=lambda c: c.name):
-        lines.append(f"**{menu.name}** (right-click or long-press a message → Apps)")
+        name = tp(current_locale(), MENU, menu.name)
+        lines.append(_("**{name}** (right-click or long-press a message → Apps)", name=name))
     return lines
 
 
 def paginate_lines(lines: list[str], limit: int = EMBED_DESCRIPTION_LIMIT) -> list[str]:
     """Pack lines into pages of at most ``limit`` characters without splitting a line, within the
     6,000 characters Discord allows across a message's embeds."""
-    pages = pack_lines(lines, limit) or ["No commands are loaded."]
+    pages = pack_lines(lines, limit) or [_("No commands are loaded.")]
     kept, total = [], 0
     for page in pages:
         if total + len(page) > MESSAGE_EMBEDS_LIMIT:

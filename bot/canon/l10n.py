@@ -161,6 +161,17 @@ def fact_text(pack: CanonPack, entry: Character | Episode | Term, fact: Fact, lo
     return fact.text
 
 
+def local_name(pack: CanonPack, entry: Entry) -> str:
+    """The name or title in the current language (the member's, or the server's for public posts)."""
+    from bot.i18n import current_locale
+
+    return (
+        name(pack, entry, current_locale())
+        if not isinstance(entry, Track)
+        else text(pack, entry, "name", current_locale())
+    )
+
+
 def all_names(pack: CanonPack, entry: Character | Episode | Term) -> list[str]:
     """The entry's name or title in every language the pack has (search keys)."""
     field = "title" if isinstance(entry, Episode) else "name"

@@ -33,6 +33,7 @@ log = logging.getLogger("clematis.i18n")
 LOCALES_DIR = Path(__file__).parent / "locales"
 SOURCE_LOCALE = "en-US"
 DOMAIN = "clematis"
+TOPIC = "warning topic"  # gettext context of the content-warning vocabulary (bot.canon.warnings)
 
 _current: contextvars.ContextVar[str] = contextvars.ContextVar("clematis_locale", default=SOURCE_LOCALE)
 
@@ -105,6 +106,11 @@ def tn(locale: object | None, singular: str, plural: str, n: int, /, **kwargs: A
 def tp(locale: object | None, context: str, message: str, /) -> str:
     """A message with a gettext context (command names and descriptions)."""
     return str(translations(locale).pgettext(context, message))
+
+
+def topic_text(text: str) -> str:
+    """A content-warning topic's label or explanation in the current language."""
+    return tp(_current.get(), TOPIC, text)
 
 
 def current_locale() -> str:

@@ -20,7 +20,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from bot.i18n import DOMAIN, LOCALES_DIR, available_locales, babel_locale
+from bot.i18n import DOMAIN, LOCALES_DIR, TOPIC, available_locales, babel_locale
 from bot.i18n.commands import CHOICE, DESCRIPTION, MENU, NAME
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,6 +67,15 @@ def _walk(commands: Iterable[Any], path: str) -> Iterator[Message]:
                 yield choice.name, CHOICE, f"{where} {parameter.name}"
 
 
+def topic_messages() -> list[Message]:
+    """The content-warning vocabulary (labels and explanations), translated with its own context."""
+    from bot.canon.warnings import TOPICS
+
+    return [
+        (text, TOPIC, f"topic {topic.id}") for topic in TOPICS for text in (topic.label, topic.explanation)
+    ]
+
+
 def command_messages() -> list[Message]:
     """Every string of the command tree, from the cogs loaded into an offline bot."""
     from bot.client import Clematis
@@ -96,7 +105,7 @@ def command_messages() -> list[Message]:
 def build_template(messages: Iterable[Message]) -> Catalog:
     template = Catalog(domain=DOMAIN, project="Clematis", fuzzy=False)
     for msgid, context, where in messages:
-        path, _, line = where.rpartition(":")
+        path, _sep, line = where.rpartition(":")
         location = (path, int(line)) if line.isdigit() else (where, 0)
         existing = template.get(msgid if isinstance(msgid, str) else msgid[0], context=context)
         if existing is not None:
@@ -107,7 +116,7 @@ def build_template(messages: Iterable[Message]) -> Catalog:
 
 
 def current_template() -> Catalog:
-    return build_template([*source_messages(), *command_messages()])
+    return build_template([*source_messages(), *command_messages(), *topic_messages()])
 
 
 def _keys(catalog: Catalog) -> set[tuple[str, str | None]]:

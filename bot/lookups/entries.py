@@ -188,7 +188,7 @@ def _fact_section(
     pack: CanonPack, entry: Entry, audience: Audience, noun: str
 ) -> tuple[list[str], list[str], int]:
     shown, hidden = visible_facts(pack, gated_facts(entry), audience.horizon)
-    _, hidden_personal = visible_facts(pack, gated_facts(entry), audience.personal)
+    _shown, hidden_personal = visible_facts(pack, gated_facts(entry), audience.personal)
     tail = [hidden_note(hidden, noun)] if hidden else []
     hint = more_hint(audience, hidden, hidden_personal)
     if hint:
@@ -304,8 +304,9 @@ def episode_view(
     # The one content-warning card (topics behind spoiler tags unless this member asked to see them).
     for name, value in render_card(pack, [episode.id], audience.warnings, budget=1800, max_fields=2):
         card = card.with_field(name, value, inline=False)
-    links = [f"[{_('Official page')}]({episode.official_url})"] if episode.official_url else []
-    links += [f"[{_('Video {n}', n=i)}]({url})" for i, url in enumerate(episode.video_urls, start=1)]
+    official = _("Official page")
+    links = [f"[{official}]({episode.official_url})"] if episode.official_url else []
+    links += [_("[Video {n}]({url})", n=i, url=url) for i, url in enumerate(episode.video_urls, start=1)]
     card = card.with_field(_("Watch"), " · ".join(links))
     if thread_id is not None:
         card = card.with_field(_("Discussion"), f"<#{thread_id}>")

@@ -12,8 +12,10 @@ from datetime import datetime, timedelta
 
 import discord
 
+from bot.canon.l10n import local_name
 from bot.canon.model import CanonPack
 from bot.canon.warnings import warning_topic
+from bot.i18n import _, topic_text
 from bot.spoilers import escape_spoiler
 from bot.watchparty.parties import Party
 from bot.watchparty.reminders import describe_offsets
@@ -46,7 +48,7 @@ def when_text(instant: datetime) -> str:
 def episode_lines(pack: CanonPack, episode_ids: tuple[str, ...]) -> str:
     lines = []
     for number, episode_id in enumerate(episode_ids, start=1):
-        title = pack.episode(episode_id).title if pack.has_episode(episode_id) else episode_id
+        title = local_name(pack, pack.episode(episode_id)) if pack.has_episode(episode_id) else episode_id
         lines.append(f"{number}. {title}" if len(episode_ids) > 1 else title)
     text = "\n".join(lines)
     return text if len(text) <= FIELD_LIMIT else text[: FIELD_LIMIT - 1] + "…"
@@ -56,7 +58,7 @@ def capacity_text(counts: RsvpCounts, capacity: int | None) -> str:
     if capacity is None:
         return str(counts.going)
     text = f"{counts.going} / {capacity}"
-    return text + (f" · {counts.waitlist} waiting" if counts.waitlist else "")
+    return text + (" · " + _("{n} waiting", n=counts.waitlist) if counts.waitlist else "")
 
 
 def announcement_embed(
@@ -70,41 +72,49 @@ def announcement_embed(
     """The announcement. `reminders`: when the reminders go (the party's own times or its server's)."""
     cancelled = party.status == "cancelled"
     title = user_text(party.title)
-    lines = [f"**When:** {when_text(party.starts_at)}", f"**Host:** <@{party.host_id}>"]
+    lines = [
+        _("**When:** {when}", when=when_text(party.starts_at)),
+        _("**Host:** {host}", host=f"<@{party.host_id}>"),
+    ]
     if party.voice_channel_id:
-        lines.append(f"**Where:** <#{party.voice_channel_id}>")
+        lines.append(_("**Where:** {channel}", channel=f"<#{party.voice_channel_id}>"))
     if reminders and not cancelled:
-        lines.append(f"**Reminders:** {describe_offsets(reminders)}")
+        lines.append(_("**Reminders:** {times}", times=describe_offsets(reminders)))
     if gap is not None:
         wall, shifted = gap
         lines.append(
-            f"⚠️ Clocks change that day in {party.zone}: {wall:%H:%M} doesn't exist, so this week starts at "
-            f"{shifted:%H:%M} local time."
+            "⚠️ "
+            + _(
+                "Clocks change that day in {zone}: {time} doesn't exist, so this week starts at {start} local time.",
+                zone=party.zone,
+                time=wall.strftime("%H:%M"),
+                start=shifted.strftime("%H:%M"),
+            )
         )
     if cancelled:
-        lines.insert(0, "**This watch party was cancelled.**")
+        lines.insert(0, _("**This watch party was cancelled.**"))
     embed = discord.Embed(
-        title=("Cancelled: " if cancelled else "Watch party: ") + title,
+        title=_("Cancelled: {title}", title=title) if cancelled else _("Watch party: {title}", title=title),
         description="\n".join(lines),
         colour=CANCELLED_COLOUR if cancelled else COLOUR,
     )
-    embed.add_field(name="Episodes", value=episode_lines(pack, party.episodes), inline=False)
+    embed.add_field(name=_("Episodes"), value=episode_lines(pack, party.episodes), inline=False)
     if party.note:
         note = user_text(party.note)
         embed.add_field(
-            name="Note", value=note if len(note) <= FIELD_LIMIT else note[:1023] + "…", inline=False
+            name=_("Note"), value=note if len(note) <= FIELD_LIMIT else note[:1023] + "…", inline=False
         )
     if not cancelled:
-        embed.add_field(name="Going", value=capacity_text(counts, party.capacity), inline=True)
-        embed.add_field(name="Maybe", value=str(counts.maybe), inline=True)
-        embed.add_field(name="Can't go", value=str(counts.not_going), inline=True)
-    embed.set_footer(text=f"Party #{party.id} · planned in {party.zone}")
+        embed.add_field(name=_("Going"), value=capacity_text(counts, party.capacity), inline=True)
+        embed.add_field(name=_("Maybe"), value=str(counts.maybe), inline=True)
+        embed.add_field(name=_("Can't go"), value=str(counts.not_going), inline=True)
+    embed.set_footer(text=_("Party #{id} · planned in {zone}", id=party.id, zone=party.zone))
     return embed
 
 
 def warning_label(topic_id: str) -> str:
     try:
-        return warning_topic(topic_id).label
+        return topic_text(warning_topic(topic_id).label)
     except KeyError:  # a topic from a newer pack: show its id rather than nothing
         return topic_id
 

@@ -20,6 +20,8 @@ from discord import app_commands
 from bot.content_warnings import add_card, dm_member, load_card_context, wants_party_dms
 from bot.content_warnings.preferences import plain_topics
 from bot.errors import UserError
+from bot.i18n import N_, _, use_locale
+from bot.i18n.server import server_locale
 from bot.ui import run_guarded
 from bot.watchparty import announce, events
 from bot.watchparty.announce import CALENDAR_ID, CALENDAR_TEMPLATE, RSVP_ID, RSVP_TEMPLATE, when_text
@@ -44,10 +46,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LABELS: dict[str, tuple[str, discord.ButtonStyle]] = {
-    "going": ("Going", discord.ButtonStyle.success),
-    "maybe": ("Maybe", discord.ButtonStyle.secondary),
-    "not_going": ("Can't go", discord.ButtonStyle.secondary),
-    "none": ("Remove my answer", discord.ButtonStyle.danger),
+    "going": (N_("Going"), discord.ButtonStyle.success),
+    "maybe": (N_("Maybe"), discord.ButtonStyle.secondary),
+    "not_going": (N_("Can't go"), discord.ButtonStyle.secondary),
+    "none": (N_("Remove my answer"), discord.ButtonStyle.danger),
 }
 DEFER_AFTER = timedelta(seconds=1)  # a click older than this is acknowledged before the database work
 BUSY_CLICKS = 25  # ... and so is every click while more than this many are being handled
@@ -75,7 +77,7 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button], template=RSVP_TEMPLA
         label, style = LABELS[choice]
         super().__init__(
             discord.ui.Button(
-                label=label, style=style, custom_id=RSVP_ID.format(party_id=party_id, choice=choice)
+                label=_(label), style=style, custom_id=RSVP_ID.format(party_id=party_id, choice=choice)
             )
         )
         self.party_id = party_id
@@ -97,7 +99,7 @@ class CalendarButton(discord.ui.DynamicItem[discord.ui.Button], template=CALENDA
     def __init__(self, party_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Add to calendar", emoji="📅", custom_id=CALENDAR_ID.format(party_id=party_id)
+                label=_("Add to calendar"), emoji="📅", custom_id=CALENDAR_ID.format(party_id=party_id)
             )
         )
         self.party_id = party_id
@@ -124,18 +126,21 @@ def announcement_view(party: Party) -> discord.ui.View:
 def rsvp_answer(result: RsvpResult) -> str:
     counts = result.counts
     if result.status == "going":
-        text = "You're going" if result.changed else "You're already going"
-        return f"{text} — {counts.going} going."
+        if result.changed:
+            return _("You're going — {going} going.", going=counts.going)
+        return _("You're already going — {going} going.", going=counts.going)
     if result.status == "waitlist":
-        return (
-            f"The party is full ({counts.going} going), so you're on the waitlist: number "
-            f"{result.waitlist_position}. I'll mention you when a spot opens up."
+        return _(
+            "The party is full ({going} going), so you're on the waitlist: number {position}. "
+            "I'll mention you when a spot opens up.",
+            going=counts.going,
+            position=result.waitlist_position,
         )
     if result.status == "maybe":
-        return f"Marked as maybe — {counts.maybe} maybe, {counts.going} going."
+        return _("Marked as maybe — {maybe} maybe, {going} going.", maybe=counts.maybe, going=counts.going)
     if result.status == "not_going":
-        return "Marked as can't go. Thanks for letting the host know."
-    return f"Your answer is removed — {counts.going} going."
+        return _("Marked as can't go. Thanks for letting the host know.")
+    return _("Your answer is removed — {going} going.", going=counts.going)
 
 
 async def autocomplete_party(
@@ -166,9 +171,12 @@ class PartyBoard:
         self.coalescer = EditCoalescer(self._edit_announcement, interval=1.0)
         self._in_flight = 0  # RSVP clicks being handled right now
 
+    async def server_language(self, party: Party) -> str:
+        return await server_locale(self.bot.db, self.bot.get_guild(party.guild_id), party.guild_id)
+
     async def render(self, party: Party, *, viewer_id: int | None = None) -> discord.Embed:
-        """The announcement embed with the content-warning card. With `viewer_id` (ephemeral answers
-        only) the topics that member chose to see are spelled out."""
+        """The announcement embed with the content-warning card, in the current language. With
+        `viewer_id` (ephemeral answers only) the topics that member chose to see are spelled out."""
         counts = await rsvp_counts(self.bot.db, party.id)
         series = await get_series(self.bot.db, party.series_id) if party.series_id else None
         embed = announce.announcement_embed(
@@ -184,11 +192,9 @@ class PartyBoard:
     async def announce(self, party: Party) -> discord.Message:
         """Post the announcement in the party's channel (raises discord.HTTPException if I can't)."""
         channel = self.bot.get_partial_messageable(party.channel_id, guild_id=party.guild_id)
-        return await channel.send(
-            embed=await self.render(party),
-            view=announcement_view(party),
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
+        with use_locale(await self.server_language(party)):  # everyone reads it: the server's language
+            embed, view = await self.render(party), announcement_view(party)
+        return await channel.send(embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none())
 
     def refresh(self, party_id: int) -> None:
         """Bring the announcement up to date soon (edits are coalesced: at most one a second per party)."""
@@ -199,8 +205,10 @@ class PartyBoard:
         if party is None or party.message_id is None:
             return
         message = self.bot.get_partial_messageable(party.channel_id).get_partial_message(party.message_id)
+        with use_locale(await self.server_language(party)):
+            embed, view = await self.render(party), announcement_view(party)
         try:
-            await message.edit(embed=await self.render(party), view=announcement_view(party))
+            await message.edit(embed=embed, view=view)
         except discord.NotFound:
             log.info("the announcement of party %s was deleted; not updating it", party_id)
 
@@ -233,15 +241,24 @@ class PartyBoard:
         reference = discord.MessageReference(
             message_id=party.message_id, channel_id=party.channel_id, fail_if_not_exists=False
         )
-        spot = f"you're now going to **{announce.user_text(party.title)}**, {when_text(party.starts_at)}."
+        title, when = announce.user_text(party.title), when_text(party.starts_at)
+        with use_locale(await self.server_language(party)):  # not the clicker's language: another member's
+            dm_text = _(
+                "Good news: a spot opened up and you're now going to **{title}**, {when}.",
+                title=title,
+                when=when,
+            )
+            post_text = _(
+                "a spot opened up: you're now going to **{title}**, {when}.", title=title, when=when
+            )
         for user_id in user_ids:
             if await wants_party_dms(self.bot.db, user_id):
-                dm = f"Good news: a spot opened up and {spot} {party.jump_url() or ''}".rstrip()
+                dm = f"{dm_text} {party.jump_url() or ''}".rstrip()
                 if await dm_member(self.bot, user_id, content=dm):
                     continue  # delivered; a closed inbox falls back to the channel mention below
             try:
                 await channel.send(
-                    f"<@{user_id}> a spot opened up: {spot}",
+                    f"<@{user_id}> {post_text}",
                     allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
                     reference=reference if party.thread_id is None else None,  # type: ignore[arg-type]
                 )
@@ -261,7 +278,7 @@ class PartyBoard:
             warnings = sorted({w.topic for e in episodes for w in e.warnings})
             labels = [announce.warning_label(topic) for topic in warnings if topic in plain]
             if hidden := len(warnings) - len(labels):
-                labels.append(f"{hidden} more (see the content-warning card on the announcement)")
+                labels.append(_("{n} more (see the content-warning card on the announcement)", n=hidden))
             voice = self.bot.get_channel(party.voice_channel_id) if party.voice_channel_id else None
             channel = self.bot.get_channel(party.channel_id)
             place = voice or channel
@@ -295,11 +312,11 @@ class PartyBoard:
             party = await get_party(self.bot.db, party_id)
             now = datetime.now(UTC)
             if party is None:
-                raise UserError("This watch party no longer exists.")
+                raise UserError(_("This watch party no longer exists."))
             if party.status == "cancelled":
-                raise UserError("This watch party was cancelled.")
+                raise UserError(_("This watch party was cancelled."))
             if party.status == "finished" or party.ends_at <= now:
-                raise UserError("This watch party is over.")
+                raise UserError(_("This watch party is over."))
             result = await set_rsvp(self.bot.db, party_id, interaction.user.id, choice, now=now)
         finally:
             self._in_flight -= 1
@@ -317,9 +334,9 @@ class PartyBoard:
     async def send_calendar(self, interaction: discord.Interaction, party_id: int) -> None:
         party = await get_party(self.bot.db, party_id)
         if party is None:
-            raise UserError("This watch party no longer exists.")
+            raise UserError(_("This watch party no longer exists."))
         await interaction.response.send_message(
-            "Open the file to add the party to your calendar (importing it again updates it).",
+            _("Open the file to add the party to your calendar (importing it again updates it)."),
             file=await self.calendar([party], f"watch-party-{party.id}", interaction.user.id),
             ephemeral=True,
         )
@@ -332,7 +349,10 @@ async def find_party(bot: Clematis, interaction: discord.Interaction, text: str)
     if party is None or party.guild_id != interaction.guild_id:
         listing = bot.mention_command("watchparty list")
         raise UserError(
-            f"I can't find that watch party here. Pick one from the list as you type, or see {listing}."
+            _(
+                "I can't find that watch party here. Pick one from the list as you type, or see {command}.",
+                command=listing,
+            )
         )
     return party
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import string
 from pathlib import Path
@@ -126,3 +127,16 @@ def test_a_translation_with_wrong_placeholders_falls_back_to_english(
         assert t("ko", "Hi {name}", name="Mizi") == "Hi Mizi"
     finally:
         i18n._translations.cache_clear()
+
+
+def test_no_translation_call_hides_inside_an_f_string() -> None:
+    """Babel's extractor cannot see ``f"{_('…')}"``: such a message would silently stay English."""
+    root = Path(__file__).resolve().parents[2]
+    hidden = [
+        f"{path.relative_to(root)}:{number}"
+        for folder in ("bot", "cogs")
+        for path in sorted((root / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if re.search(r"\{_n?\(", line)
+    ]
+    assert hidden == []
