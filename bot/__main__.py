@@ -1,4 +1,4 @@
-"""Process entry point: ``python -m bot [run|check|migrate|backup|sync]`` (also the ``clematis`` script).
+"""Process entry point: ``python -m bot [run|check|migrate|backup|sync|invite]`` (also the ``clematis`` script).
 
 This module owns the process: it reads ``.env`` and the environment, sets up logging and signals, and
 turns user mistakes into one clear line on stderr and exit code 2 (no traceback).
@@ -23,6 +23,7 @@ from bot.canon.loader import PackError
 from bot.canon.store import CanonStore
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.db import Database, DatabaseError
+from bot.permissions import invite_url
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -57,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     backup = sub.add_parser("backup", help="online backup of the (possibly live) database to PATH")
     backup.add_argument("path", type=Path)
     sub.add_parser("sync", help="force a sync of application commands with Discord, then exit")
+    sub.add_parser("invite", help="print the link that invites the bot with the permissions it needs")
     return parser
 
 
@@ -180,6 +182,16 @@ async def _backup(settings: Settings, target: Path) -> int:
     return EXIT_OK
 
 
+def _invite(settings: Settings) -> int:
+    if settings.application_id is None:
+        raise ConfigError(
+            "cannot tell the application id: set DISCORD_TOKEN, or DISCORD_APPLICATION_ID (General "
+            "Information → Application ID at https://discord.com/developers/applications)"
+        )
+    print(invite_url(settings.application_id))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
@@ -195,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_check(settings, db_exists=settings.database_path.exists()))
         if command == "migrate":
             return asyncio.run(_migrate(settings, dry_run=args.dry_run))
+        if command == "invite":
+            return _invite(settings)
         if command == "backup":
             _check_backup_paths(settings, args.path)
             return asyncio.run(_backup(settings, args.path))

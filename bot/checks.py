@@ -25,3 +25,10 @@ def moderator_only() -> Callable[[T], T]:
         return app_commands.checks.has_permissions(manage_guild=True)(func)
 
     return decorator
+
+
+def moderator_autocomplete(callback: T) -> T:
+    """For a moderator's option: discord.py runs the same check as the command before the callback, and
+    answers anyone else with no choices (a server's own rules are spoilers themselves). Use it only on a
+    callback no member command shares."""
+    return app_commands.check(is_moderator)(callback)

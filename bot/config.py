@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.permissions import application_id_from_token
+
 DEFAULT_DATABASE_PATH = "data/clematis.sqlite3"
 _LOG_LEVELS = ("CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG")
 # A bot token is three base64url-ish parts joined by dots.
@@ -33,6 +35,7 @@ class Settings:
     gateway_url: str | None = None
     canon_dir: Path | None = None
     guild_ready_timeout: float = 2.0
+    application_id: int | None = None  # DISCORD_APPLICATION_ID, else read from the token
 
     def __repr__(self) -> str:  # the token never appears, even by accident
         return (
@@ -116,8 +119,21 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
                 f"DISCORD_GUILD_READY_TIMEOUT must be a number of seconds from 0 to 60 (got {raw_ready!r})"
             )
 
+    application_id: int | None = None
+    raw_app = _get(env, "DISCORD_APPLICATION_ID")
+    if raw_app is not None:
+        if not raw_app.isdigit() or not 15 <= len(raw_app) <= 20:
+            raise ConfigError(
+                f"DISCORD_APPLICATION_ID must be the Application ID (a 17-20 digit number from "
+                f"https://discord.com/developers/applications → your app → General Information), got {raw_app!r}"
+            )
+        application_id = int(raw_app)
+    elif token:
+        application_id = application_id_from_token(token)
+
     return Settings(
         token=token,
+        application_id=application_id,
         guild_ready_timeout=guild_ready_timeout,
         database_path=Path(_get(env, "DATABASE_PATH") or DEFAULT_DATABASE_PATH).expanduser(),
         log_level=log_level,

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.i18n import _, bind
+from bot.text import CONTENT_LIMIT, clip
 
 log = logging.getLogger("clematis.errors")
 
@@ -86,8 +87,9 @@ async def reply_ephemeral(
     *,
     view: discord.ui.View | None = None,
 ) -> None:
-    """Answer ephemerally whether or not the interaction was already responded to."""
-    kwargs: dict = {"content": content, "ephemeral": True}
+    """Answer ephemerally whether or not the interaction was already responded to (cut to fit Discord's
+    2,000 characters, since a message can echo what a member typed)."""
+    kwargs: dict = {"content": clip(content, CONTENT_LIMIT), "ephemeral": True}
     if view is not None:
         kwargs["view"] = view
     if interaction.response.is_done():

@@ -1,5 +1,5 @@
-"""/cw: the content-warning card for an episode, a member's own preferences, moderators' notes, and a
-card in reply to an official episode link posted in chat."""
+"""/cw: the content-warning card for an episode and a member's own preferences; /cw-admin: moderators'
+notes and settings; and a card in reply to an official episode link posted in chat."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.canon.l10n import local_name
 from bot.canon.model import CanonPack, Episode
 from bot.canon.warnings import TOPICS
-from bot.checks import moderator_only
+from bot.checks import moderator_autocomplete, moderator_only
 from bot.client import Clematis
 from bot.content_warnings import CardContext, card_embed, dm_member, load_card_context
 from bot.content_warnings.card import DEFAULT_SUPPORT, escape_text, support_text
@@ -41,6 +41,7 @@ from bot.errors import UserError
 from bot.i18n import N_, _, topic_text, use_locale
 from bot.i18n.server import server_locale
 from bot.modlog import write_modlog
+from bot.option_types import Pick
 from bot.ui import BaseView
 
 log = logging.getLogger(__name__)
@@ -162,6 +163,13 @@ class PreferencesView(BaseView):
 
 class ContentWarnings(commands.Cog):
     cw = app_commands.Group(name="cw", description="Content warnings for Alien Stage episodes")
+    # Hidden from members by Discord (and checked again when run), so admins can restrict it separately.
+    cw_admin = app_commands.Group(
+        name="cw-admin",
+        description="This server's content-warning settings (moderators)",
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
 
     def __init__(self, bot: Clematis) -> None:
         self.bot = bot
@@ -188,6 +196,12 @@ class ContentWarnings(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         return episode_choices(self.bot.canon, current)
 
+    @moderator_autocomplete
+    async def autocomplete_episode_for_moderators(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return episode_choices(self.bot.canon, current)
+
     # --- members ----------------------------------------------------------------------------------
 
     @cw.command(name="episode", description="The content warnings for an episode (only you see them)")
@@ -196,7 +210,7 @@ class ContentWarnings(commands.Cog):
         public="Post the card in this channel for everyone (your own preferences are not used)",
     )
     @app_commands.autocomplete(episode=autocomplete_episode)
-    async def cw_episode(self, interaction: discord.Interaction, episode: str, public: bool = False) -> None:
+    async def cw_episode(self, interaction: discord.Interaction, episode: Pick, public: bool = False) -> None:
         await self.send_card(interaction, self.episode(interaction, episode, public), public)
 
     @cw.command(name="preferences", description="Choose topics to see spelled out, and DMs before parties")
@@ -210,17 +224,19 @@ class ContentWarnings(commands.Cog):
 
     # --- moderators -------------------------------------------------------------------------------
 
-    @cw.command(name="note", description="Add this server's note to an episode's warning card (moderators)")
+    @cw_admin.command(
+        name="note", description="Add this server's note to an episode's warning card (moderators)"
+    )
     @app_commands.describe(
         episode="The episode the note is about",
         text=f"Up to {MAX_NOTE} characters, shown behind a spoiler tag; leave out to remove the note",
     )
-    @app_commands.autocomplete(episode=autocomplete_episode)
+    @app_commands.autocomplete(episode=autocomplete_episode_for_moderators)
     @moderator_only()
     async def cw_note(
         self,
         interaction: discord.Interaction,
-        episode: str,
+        episode: Pick,
         text: app_commands.Range[str, 1, MAX_NOTE] | None = None,
     ) -> None:
         guild_id = self.guild_id(interaction)
@@ -257,7 +273,9 @@ class ContentWarnings(commands.Cog):
                 ),
             )
 
-    @cw.command(name="support-message", description="Text shown on cards with heavy topics (moderators)")
+    @cw_admin.command(
+        name="support-message", description="Text shown on cards with heavy topics (moderators)"
+    )
     @app_commands.describe(
         text=f"Up to {MAX_SUPPORT_MESSAGE} characters shown after the default support line; "
         "leave out to use only the default"
@@ -292,7 +310,7 @@ class ContentWarnings(commands.Cog):
                 ),
             )
 
-    @cw.command(
+    @cw_admin.command(
         name="link-cards", description="Reply with a card when someone posts an episode link (moderators)"
     )
     @app_commands.describe(

@@ -20,6 +20,7 @@ from bot.errors import UserError
 from bot.guard import invalidate_guild
 from bot.horizon import member_progress
 from bot.i18n import _
+from bot.option_types import Pick
 from bot.progress import advance_progress
 from bot.ui import run_guarded
 
@@ -98,7 +99,7 @@ class Discuss(commands.Cog):
     @app_commands.describe(episode="The episode to talk about (spoilers up to it are fine in its thread)")
     @app_commands.autocomplete(episode=autocomplete_episode)
     @app_commands.guild_only()
-    async def discuss(self, interaction: discord.Interaction, episode: str) -> None:
+    async def discuss(self, interaction: discord.Interaction, episode: Pick) -> None:
         chosen = resolve_episode(
             self.bot.canon, episode, on_pick=self.open_thread, owner_id=interaction.user.id
         )

@@ -19,6 +19,7 @@ from bot.i18n.server import (
     set_language,
 )
 from bot.modlog import write_modlog
+from bot.option_types import Pick
 
 AUTO = "auto"
 
@@ -33,7 +34,7 @@ class Language(commands.Cog):
     )
     @app_commands.describe(language="A language, or `auto` for the server's Discord language; empty shows it")
     @moderator_only()
-    async def server_language(self, interaction: discord.Interaction, language: str | None = None) -> None:
+    async def server_language(self, interaction: discord.Interaction, language: Pick | None = None) -> None:
         guild = interaction.guild
         assert guild is not None  # guild_only
         if language is None:

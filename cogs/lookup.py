@@ -25,6 +25,7 @@ from bot.canon.loader import PackError
 from bot.canon.search import Match
 from bot.client import Clematis
 from bot.errors import UserError
+from bot.help import OWNER_ONLY
 from bot.i18n import N_, _
 from bot.lookups.audience import Audience, audience_for
 from bot.lookups.canon_info import info_card, problems_card, reloaded_card
@@ -302,7 +303,9 @@ class Lookup(commands.Cog):
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(
-        name="canon-reload", description="Re-read the canon pack and its CANON_DIR overrides (bot owner only)"
+        name="canon-reload",
+        description="Re-read the canon pack and its CANON_DIR overrides (bot owner only)",
+        extras={OWNER_ONLY: True},
     )
     @app_commands.default_permissions(administrator=True)
     async def canon_reload(self, interaction: discord.Interaction) -> None:

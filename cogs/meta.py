@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import Clematis
-from bot.help import about_fields, help_lines, paginate_lines
+from bot.help import Viewer, about_fields, help_lines, paginate_lines
 from bot.i18n import _
 
 
@@ -29,9 +29,14 @@ class Meta(commands.Cog):
             embed.add_field(name=name, value=value, inline=True)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
-    @app_commands.command(name="help", description="Every command and what it does")
+    @app_commands.command(name="help", description="The commands you can use here and what they do")
     async def help(self, interaction: discord.Interaction) -> None:
-        pages = paginate_lines(help_lines(self.bot))
+        viewer = Viewer(
+            permissions=interaction.permissions,
+            owner=await self.bot.is_owner(interaction.user),
+            in_guild=interaction.guild_id is not None,
+        )
+        pages = paginate_lines(help_lines(self.bot, viewer))
         embeds = [
             discord.Embed(title=_("Clematis commands") if i == 0 else None, description=page)
             for i, page in enumerate(pages)

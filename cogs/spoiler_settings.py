@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import is_moderator
+from bot.checks import is_moderator, moderator_autocomplete
 from bot.client import Clematis
 from bot.episodes import episode_choices, resolve_episode, resolve_track, track_choices, track_name
 from bot.errors import UserError
@@ -31,6 +31,7 @@ from bot.guard.rules import allow_problem, phrase_key, rule_problem
 from bot.guard.state import GuildState
 from bot.guard.views import PagerView
 from bot.modlog import modlog_channel_id, set_modlog_channel, write_modlog
+from bot.option_types import Pick
 
 
 @app_commands.guild_only()
@@ -101,7 +102,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         track="Leave the episode empty to make nothing on this track public",
     )
     async def horizon(
-        self, interaction: discord.Interaction, episode: str | None = None, track: str | None = None
+        self, interaction: discord.Interaction, episode: Pick | None = None, track: Pick | None = None
     ) -> None:
         guild_id = self._guild_id(interaction)
         pack = self.bot.canon.pack
@@ -129,6 +130,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         await interaction.response.send_message(f"Done: {change}.\nPublic here now:\n{now}", ephemeral=True)
 
     @horizon.autocomplete("episode")
+    @moderator_autocomplete
     async def _episode_in_track(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -136,6 +138,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         return episode_choices(self.bot.canon, current, track=track)
 
     @horizon.autocomplete("track")
+    @moderator_autocomplete
     async def _tracks(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return track_choices(self.bot.canon.pack, current)
 
@@ -256,7 +259,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         episode="The episode the phrase gives away", phrase="What fans would type, e.g. ivan dies"
     )
     async def rule_add(
-        self, interaction: discord.Interaction, episode: str, phrase: app_commands.Range[str, 1, 100]
+        self, interaction: discord.Interaction, episode: Pick, phrase: app_commands.Range[str, 1, 100]
     ) -> None:
         guild_id = self._guild_id(interaction)
         pack = self.bot.canon.pack
@@ -274,6 +277,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         )
 
     @rule_add.autocomplete("episode")
+    @moderator_autocomplete
     async def _any_episode(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -281,7 +285,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
 
     @rule.command(name="remove", description="Remove one of this server's spoiler rules")
     @app_commands.describe(rule="The rule (type to search this server's rules)")
-    async def rule_remove(self, interaction: discord.Interaction, rule: str) -> None:
+    async def rule_remove(self, interaction: discord.Interaction, rule: Pick) -> None:
         guild_id = self._guild_id(interaction)
         found = await store.find_rules(self.bot.db, guild_id, rule)
         if not found:
@@ -294,6 +298,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         await self._changed(interaction, f"removed spoiler rule #{found[0].rule_id} {code(found[0].phrase)}")
 
     @rule_remove.autocomplete("rule")
+    @moderator_autocomplete
     async def _server_rules(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -342,13 +347,14 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
 
     @allow.command(name="remove", description="Stop allowing a phrase")
     @app_commands.describe(phrase="The allowed phrase to remove")
-    async def allow_remove(self, interaction: discord.Interaction, phrase: str) -> None:
+    async def allow_remove(self, interaction: discord.Interaction, phrase: Pick) -> None:
         removed = await store.remove_allowed(self.bot.db, self._guild_id(interaction), phrase)
         if removed is None:
             raise UserError("That phrase isn't on the allow-list. See it with `/spoilers allow list`.")
         await self._changed(interaction, f"stopped allowing the phrase {code(removed)}")
 
     @allow_remove.autocomplete("phrase")
+    @moderator_autocomplete
     async def _allowed(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:

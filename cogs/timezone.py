@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.client import Clematis
 from bot.i18n import _
+from bot.option_types import Pick
 from bot.watchparty.parties import guild_default_zone, member_zone, set_member_zone
 from bot.watchparty.zone_input import UseZoneButton, autocomplete_zone, read_zone, zone_summary
 
@@ -27,7 +28,7 @@ class TimeZones(
     @app_commands.command(name="set", description="Save your time zone, so times you type are read in it")
     @app_commands.describe(zone="A city (Seoul), a country or an IANA name (Asia/Seoul)")
     @app_commands.autocomplete(zone=autocomplete_zone)
-    async def set_zone(self, interaction: discord.Interaction, zone: str) -> None:
+    async def set_zone(self, interaction: discord.Interaction, zone: Pick) -> None:
         found = read_zone(zone).key
         await set_member_zone(self.bot.db, interaction.user.id, found)
         await interaction.response.send_message(

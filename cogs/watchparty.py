@@ -17,12 +17,14 @@ from discord.ext import commands
 
 from bot.canon.l10n import local_name
 from bot.canon.model import Episode
+from bot.checks import is_moderator
 from bot.client import Clematis
 from bot.episodes import resolve_episode
 from bot.errors import UserError
 from bot.i18n import _, _n, babel_locale, current_locale, resolve
 from bot.lookups.resolve import localized_label
 from bot.modlog import write_modlog
+from bot.option_types import Pick
 from bot.watchparty.announce import when_text
 from bot.watchparty.board import board_for, read_reminders
 from bot.watchparty.confirm import PickButton, confirm_then
@@ -37,12 +39,19 @@ from bot.watchparty.parties import (
     party_reminders,
     set_announcement,
 )
+from bot.watchparty.quota import HOST_ROLE_NEEDED, Quota, check_quota, party_limits
+from bot.watchparty.reach import posting_problem
 from bot.watchparty.reminders import describe_offsets
 from bot.watchparty.scheduling import MAX_SERIES, ScheduleRequest, plan_series
 from bot.watchparty.walltime import describe
 from bot.watchparty.zone_input import ZONE_FREE, autocomplete_zone, read_when
 
 TextLike = discord.TextChannel | discord.Thread
+THREAD_TYPES = (
+    discord.ChannelType.public_thread,
+    discord.ChannelType.private_thread,
+    discord.ChannelType.news_thread,
+)
 Voice = discord.VoiceChannel | discord.StageChannel
 REMINDERS_HELP = (
     "Reminder times before the start, e.g. `24h, 1h, 0` (`0` = at the start; default: the server's)"
@@ -79,6 +88,33 @@ class CannotAnnounce(Exception):
         )
 
 
+def announce_channel(interaction: discord.Interaction, channel: TextLike | None) -> int:
+    """The announcement channel's id, once the member may post there themselves and so may I."""
+    assert interaction.guild is not None and interaction.channel_id is not None
+    if channel is None:  # here: Discord sent both our permissions in this channel with the interaction
+        problem = posting_problem(
+            f"<#{interaction.channel_id}>",
+            member=interaction.permissions,
+            bot=interaction.app_permissions,
+            thread=getattr(interaction.channel, "type", None) in THREAD_TYPES,
+        )
+        target = interaction.channel_id
+    else:  # the resolved option carries the member's permissions there, as Discord computed them
+        resolved = getattr(interaction.namespace, "channel", None)
+        member = getattr(resolved, "permissions", None) or discord.Permissions.none()
+        me = interaction.guild.me
+        problem = posting_problem(
+            channel.mention,
+            member=member,
+            bot=channel.permissions_for(me) if me is not None else discord.Permissions.none(),
+            thread=isinstance(channel, discord.Thread),
+        )
+        target = channel.id
+    if problem:
+        raise UserError(problem)
+    return target
+
+
 def read_line(request: ScheduleRequest, party: Party) -> str:
     """How the time was read. A relative time ("in 3 hours") was read in no zone, so none is named."""
     if request.zone_source == ZONE_FREE and request.zone == "UTC":
@@ -100,7 +136,7 @@ class WatchParties(commands.Cog):
     def __init__(self, bot: Clematis) -> None:
         self.bot = bot
         self.board = board_for(bot)
-        self._joined: list[str] = []
+        self._joined: list[tuple[str, str]] = []
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(PickButton)
@@ -144,10 +180,26 @@ class WatchParties(commands.Cog):
             return _("Reminders: {times} (its own times).", times=times)
         return _("Reminders: {times} (this server's times).", times=times)
 
+    async def _may_host(self, interaction: discord.Interaction, adding: int) -> Quota:
+        """Refuse early if the member may not host here or the parties would pass a limit (the insert
+        checks the limits again, atomically)."""
+        assert interaction.guild_id is not None
+        moderator = is_moderator(interaction)
+        limits = await party_limits(self.bot.db, interaction.guild_id)
+        role_ids = {role.id for role in getattr(interaction.user, "roles", ())}
+        if limits.host_role_id is not None and not moderator and limits.host_role_id not in role_ids:
+            raise UserError(HOST_ROLE_NEEDED.format(role=f"<@&{limits.host_role_id}>"))
+        quota = Quota(moderator=moderator)
+        now = datetime.now(UTC)
+        await check_quota(self.bot.db, interaction.guild_id, interaction.user.id, adding, quota, now=now)
+        return quota
+
     async def _create_one(
-        self, interaction: discord.Interaction, request: ScheduleRequest, start: datetime
+        self, interaction: discord.Interaction, request: ScheduleRequest, start: datetime, quota: Quota
     ) -> None:
-        party_id = await create_party(self.bot.db, request.draft(minute(start)), now=datetime.now(UTC))
+        party_id = await create_party(
+            self.bot.db, request.draft(minute(start)), now=datetime.now(UTC), quota=quota
+        )
         try:
             party, notes = await self._publish(party_id)
         except CannotAnnounce as error:
@@ -168,7 +220,7 @@ class WatchParties(commands.Cog):
         await answer(interaction, lines + notes)
 
     async def _create_series(
-        self, interaction: discord.Interaction, request: ScheduleRequest, start: datetime
+        self, interaction: discord.Interaction, request: ScheduleRequest, start: datetime, quota: Quota
     ) -> None:
         plan = plan_series(request, minute(start))
         following = after(self.bot.canon.pack, plan.weeks[-1][1])
@@ -179,6 +231,7 @@ class WatchParties(commands.Cog):
             zone=plan.zone,
             next_episode=following.id if following else None,
             now=datetime.now(UTC),
+            quota=quota,
         )
         weekday = str(
             format_date(plan.wall_time, "EEEE", locale=babel_locale(resolve(current_locale()) or "en"))
@@ -233,12 +286,12 @@ class WatchParties(commands.Cog):
         await answer(interaction, lines + [await self._reminder_line(party)] + notes)
 
     async def _create(
-        self, interaction: discord.Interaction, request: ScheduleRequest, start: datetime
+        self, interaction: discord.Interaction, request: ScheduleRequest, start: datetime, quota: Quota
     ) -> None:
         if request.kind == "series":
-            await self._create_series(interaction, request, start)
+            await self._create_series(interaction, request, start, quota)
         else:
-            await self._create_one(interaction, request, start)
+            await self._create_one(interaction, request, start, quota)
 
     @app_commands.command(
         name="schedule", description="Plan a watch party for one episode or a run of episodes"
@@ -261,10 +314,10 @@ class WatchParties(commands.Cog):
     async def schedule(
         self,
         interaction: discord.Interaction,
-        episode: str,
+        episode: Pick,
         when: app_commands.Range[str, 1, 80],
-        until: str | None = None,
-        timezone: str | None = None,
+        until: Pick | None = None,
+        timezone: Pick | None = None,
         channel: TextLike | None = None,
         voice: Voice | None = None,
         capacity: app_commands.Range[int, 1, 10000] | None = None,
@@ -273,13 +326,15 @@ class WatchParties(commands.Cog):
         reminders: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
+        target = announce_channel(interaction, channel)
         offsets = read_reminders(reminders) if reminders is not None else None
         episodes = self._episodes(episode, until)
+        quota = await self._may_host(interaction, 1)
         reading, source = await read_when(self.bot, interaction, when, timezone)
         request = ScheduleRequest(
             kind="schedule",
             guild_id=interaction.guild_id,
-            channel_id=channel.id if channel else interaction.channel_id,
+            channel_id=target,
             host_id=interaction.user.id,
             episodes=tuple(episodes),
             zone=reading.zone.key,
@@ -290,7 +345,9 @@ class WatchParties(commands.Cog):
             capacity=capacity,
             reminder_offsets=offsets,
         )
-        await confirm_then(interaction, reading, lambda inter, start: self._create(inter, request, start))
+        await confirm_then(
+            interaction, reading, lambda inter, start: self._create(inter, request, start, quota)
+        )
 
     @app_commands.command(
         name="series", description="A weekly rewatch: the next episode each week, same local time"
@@ -308,26 +365,28 @@ class WatchParties(commands.Cog):
     async def series(
         self,
         interaction: discord.Interaction,
-        episode: str,
+        episode: Pick,
         when: app_commands.Range[str, 1, 80],
-        timezone: str | None = None,
+        timezone: Pick | None = None,
         channel: TextLike | None = None,
         count: app_commands.Range[int, 1, MAX_SERIES] | None = None,
         voice: Voice | None = None,
         reminders: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         assert interaction.guild_id is not None and interaction.channel_id is not None
+        target = announce_channel(interaction, channel)
         offsets = read_reminders(reminders) if reminders is not None else None
         pack = self.bot.canon.pack
         try:
             weeks = weekly_episodes(pack, resolve_episode(self.bot.canon, episode), count, MAX_SERIES)
         except EpisodeError as error:
             raise UserError(str(error)) from None
+        quota = await self._may_host(interaction, len(weeks))
         reading, source = await read_when(self.bot, interaction, when, timezone, weekly=True)
         request = ScheduleRequest(
             kind="series",
             guild_id=interaction.guild_id,
-            channel_id=channel.id if channel else interaction.channel_id,
+            channel_id=target,
             host_id=interaction.user.id,
             episodes=tuple(weeks),
             zone=reading.zone.key,
@@ -335,7 +394,9 @@ class WatchParties(commands.Cog):
             voice_channel_id=voice.id if voice else None,
             reminder_offsets=offsets,
         )
-        await confirm_then(interaction, reading, lambda inter, start: self._create(inter, request, start))
+        await confirm_then(
+            interaction, reading, lambda inter, start: self._create(inter, request, start, quota)
+        )
 
 
 async def setup(bot: Clematis) -> None:

@@ -1,8 +1,7 @@
-"""/watchparty edit|cancel (host or moderator) and /watchparty settings (moderators).
+"""/watchparty edit|cancel (host or moderator).
 
 Edits bump the party's sequence, replan its due work when the start or its reminder times changed (same
 transaction), update the announcement and the Discord event, and fill new capacity from the waitlist.
-New server reminder times replan every upcoming party that uses them, in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,46 +11,33 @@ from datetime import UTC, datetime
 
 import discord
 from discord import app_commands
-from discord.ext import commands
 
-from bot.checks import is_moderator, moderator_only
+from bot.checks import is_moderator
 from bot.client import Clematis
 from bot.errors import UserError
-from bot.modlog import write_modlog
+from bot.option_types import Pick
 from bot.watchparty.announce import when_text
 from bot.watchparty.board import autocomplete_party, board_for, find_party, read_reminders
 from bot.watchparty.confirm import confirm_then
-from bot.watchparty.group import join_group, leave_group
+from bot.watchparty.group import GroupedCog
 from bot.watchparty.parties import (
     Party,
     PartyChanges,
-    RemindersChange,
     cancel_party,
     edit_party,
-    guild_default_zone,
-    guild_reminders,
     party_reminders,
-    set_guild_default_zone,
-    set_guild_reminders,
 )
 from bot.watchparty.reminders import describe_offsets
-from bot.watchparty.zone_input import autocomplete_zone, read_when, read_zone, zone_summary
+from bot.watchparty.zone_input import autocomplete_zone, read_when, read_zone
 
 Voice = discord.VoiceChannel | discord.StageChannel
-CLEAR_WORDS = ("none", "clear", "-")
 
 
-class PartyManagement(commands.Cog):
+class PartyManagement(GroupedCog):
     def __init__(self, bot: Clematis) -> None:
+        super().__init__(bot)
         self.bot = bot
         self.board = board_for(bot)
-        self._joined: list[str] = []
-
-    async def cog_load(self) -> None:
-        self._joined = join_group(self, self.bot)
-
-    async def cog_unload(self) -> None:
-        leave_group(self, self.bot, self._joined)
 
     async def _own_party(self, interaction: discord.Interaction, text: str) -> Party:
         party = await find_party(self.bot, interaction, text)
@@ -99,9 +85,9 @@ class PartyManagement(commands.Cog):
     async def edit(
         self,
         interaction: discord.Interaction,
-        party: str,
+        party: Pick,
         when: app_commands.Range[str, 1, 80] | None = None,
-        timezone: str | None = None,
+        timezone: Pick | None = None,
         title: app_commands.Range[str, 1, 100] | None = None,
         note: app_commands.Range[str, 1, 500] | None = None,
         capacity: app_commands.Range[int, 0, 10000] | None = None,
@@ -140,7 +126,7 @@ class PartyManagement(commands.Cog):
     @app_commands.command(name="cancel", description="Cancel a watch party (host or moderator)")
     @app_commands.describe(party="The party (pick from the list as you type)")
     @app_commands.autocomplete(party=autocomplete_party)
-    async def cancel(self, interaction: discord.Interaction, party: str) -> None:
+    async def cancel(self, interaction: discord.Interaction, party: Pick) -> None:
         found = await self._own_party(interaction, party)
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
@@ -152,71 +138,6 @@ class PartyManagement(commands.Cog):
         outcome = await self.board.cancel_event(cancelled)
         text = f"Cancelled **{discord.utils.escape_markdown(found.title)}** ({when_text(found.starts_at)})."
         await interaction.edit_original_response(content=text + (f"\n{outcome.note}" if outcome.note else ""))
-
-    @app_commands.command(name="settings", description="Server settings for watch parties (moderators)")
-    @app_commands.describe(
-        zone="The server's default time zone for members who saved none (`none` clears it)",
-        reminders="When reminders go before a party, e.g. `24h, 1h, 0` (`0` = at the start; `default` resets)",
-    )
-    @app_commands.autocomplete(zone=autocomplete_zone)
-    @moderator_only()
-    async def settings(
-        self,
-        interaction: discord.Interaction,
-        zone: str | None = None,
-        reminders: app_commands.Range[str, 1, 100] | None = None,
-    ) -> None:
-        guild_id = interaction.guild_id
-        assert guild_id is not None
-        # read every option before saving any, so a typo saves nothing
-        zone_value = None if zone is None or zone.strip().lower() in CLEAR_WORDS else read_zone(zone).key
-        offsets = read_reminders(reminders) if reminders is not None else None
-        lines: list[str] = []
-        if zone is not None or reminders is not None:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-        if zone is not None:
-            await set_guild_default_zone(self.bot.db, guild_id, zone_value)
-            saved = (
-                zone_summary(zone_value) if zone_value else "none (members without a saved zone are asked)"
-            )
-            await write_modlog(
-                self.bot,
-                guild_id,
-                f"{interaction.user.mention} set the watch-party default time zone to {saved}.",
-            )
-            lines.append("Saved the default time zone.")
-        if reminders is not None:
-            change = await set_guild_reminders(self.bot.db, guild_id, offsets, now=datetime.now(UTC))
-            lines.append(await self._reminders_saved(interaction, change))
-        current = await guild_default_zone(self.bot.db, guild_id)
-        shown = zone_summary(current) if current else "none: members without a saved zone are asked"
-        lines.append(f"Default time zone: {shown}.")
-        times = describe_offsets(await guild_reminders(self.bot.db, guild_id))
-        lines.append(f"Reminders: {times} (parties scheduled with their own `reminders:` keep theirs).")
-        if interaction.response.is_done():
-            await interaction.edit_original_response(content="\n".join(lines))
-        else:
-            await interaction.response.send_message("\n".join(lines), ephemeral=True)
-
-    async def _reminders_saved(self, interaction: discord.Interaction, change: RemindersChange) -> str:
-        """Tell the dispatcher, refresh the announcements, write the mod log; the answer's line."""
-        assert interaction.guild_id is not None
-        now = describe_offsets(change.current)
-        if not change.changed:
-            return f"Reminders already go {now}; nothing changed."
-        if change.replanned:
-            self.bot.dispatch("due_work_changed")
-        for party_id in change.replanned:
-            self.board.refresh(party_id)
-        count = len(change.replanned)
-        replanned = f"{count} upcoming {'party' if count == 1 else 'parties'} replanned"
-        await write_modlog(
-            self.bot,
-            interaction.guild_id,
-            f"{interaction.user.mention} changed the watch-party reminder times from "
-            f"{describe_offsets(change.previous)} to {now} ({replanned}).",
-        )
-        return f"Saved: reminders now go {now} ({replanned})."
 
 
 async def setup(bot: Clematis) -> None:

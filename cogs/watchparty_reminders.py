@@ -1,4 +1,4 @@
-"""Watch-party reminders: runs the one due-work dispatcher, the "Mark as watched" button, /watchparty status.
+"""Watch-party reminders: runs the one due-work dispatcher, the "Mark as watched" button, /watchparty-admin status.
 
 The dispatcher starts when the bot is first ready (reloading every pending row from the database) and
 stops when the cog unloads. Anything that plans, replans or cancels a party's due work calls
@@ -18,7 +18,7 @@ from bot.checks import moderator_only
 from bot.client import Clematis
 from bot.watchparty.delivery import MarkWatchedButton, clean, deliver_due, report_lines, report_totals, stamp
 from bot.watchparty.dispatcher import Dispatcher, delivery_report
-from bot.watchparty.group import join_group, leave_group
+from bot.watchparty.group import ADMIN, join_group, leave_group
 
 EMBED_LIMIT = 3900
 
@@ -27,7 +27,7 @@ class WatchPartyReminders(commands.Cog):
     def __init__(self, bot: Clematis) -> None:
         self.bot = bot
         self.dispatcher = Dispatcher(bot.db, partial(deliver_due, bot), before_start=bot.wait_until_ready)
-        self._joined: list[str] = []
+        self._joined: list[tuple[str, str]] = []
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(MarkWatchedButton)
@@ -49,8 +49,9 @@ class WatchPartyReminders(commands.Cog):
     @app_commands.command(
         name="status",
         description="Reminder deliveries here: pending, sent, late, skipped, failed (moderators)",
+        extras=ADMIN,
     )
-    @moderator_only()  # subcommands can't be hidden from members: the runtime check refuses them
+    @moderator_only()  # /watchparty-admin is hidden from members; this checks again when run
     async def status(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None  # guild_only
         now = datetime.now(UTC)

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.client import Clematis
 from bot.errors import UserError
 from bot.i18n import _, _n
+from bot.option_types import Pick
 from bot.watchparty import announce
 from bot.watchparty.announce import when_text
 from bot.watchparty.board import (
@@ -32,7 +33,7 @@ class PartyRsvp(commands.Cog):
     def __init__(self, bot: Clematis) -> None:
         self.bot = bot
         self.board = board_for(bot)
-        self._joined: list[str] = []
+        self._joined: list[tuple[str, str]] = []
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(RsvpButton, CalendarButton)
@@ -71,7 +72,7 @@ class PartyRsvp(commands.Cog):
     @app_commands.command(name="info", description="Details of one watch party, and your answer")
     @app_commands.describe(party="The party (pick from the list as you type)")
     @app_commands.autocomplete(party=autocomplete_party)
-    async def info(self, interaction: discord.Interaction, party: str) -> None:
+    async def info(self, interaction: discord.Interaction, party: Pick) -> None:
         found = await find_party(self.bot, interaction, party)
         mine = await member_rsvp(self.bot.db, found.id, interaction.user.id)
         shown = {

@@ -594,8 +594,10 @@ async def test_direct_messages_both_ways(pointed: Emulator) -> None:
 
 
 async def test_bot_moderation_calls(pointed: Emulator) -> None:
+    guild = pointed.guild
+    # Clematis's invite asks for no Pin Messages (it pins nothing); this client needs it to pin.
+    guild.set_role_permissions(guild.bot_role, guild.bot_role.permissions | Permission.PIN_MESSAGES)
     async with running(Client(), pointed) as client:
-        guild = pointed.guild
         general = guild.channel("general")
         mina = pointed.member(guild, "Mina")
         said = [await mina.say(general, f"message {i}") for i in range(3)]
@@ -637,3 +639,69 @@ async def test_scheduled_events_can_be_edited_and_cancelled(pointed: Emulator) -
                 channel=voice,
                 privacy_level=discord.PrivacyLevel.guild_only,
             )
+
+
+# ----------------------------------------------------------------- permissions since February 2026
+
+
+def _external_event(start: datetime) -> dict[str, object]:
+    return {
+        "start_time": start,
+        "end_time": start + timedelta(hours=2),
+        "location": "Online",
+        "entity_type": discord.EntityType.external,
+        "privacy_level": discord.PrivacyLevel.guild_only,
+    }
+
+
+async def test_creating_an_event_needs_create_events_and_manage_events_alone_is_refused(
+    pointed: Emulator,
+) -> None:
+    base = Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES
+    pointed.guild.set_bot_permissions(base | Permission.MANAGE_EVENTS)
+    async with running(Client(), pointed) as client:
+        guild = client.get_guild(pointed.guild.id)
+        assert guild is not None
+        kwargs = _external_event(datetime.now(UTC) + timedelta(days=1))
+        with pytest.raises(discord.Forbidden):
+            await guild.create_scheduled_event(name="Manage only", **kwargs)  # type: ignore[call-overload]
+        assert not pointed.guild.scheduled_events
+        pointed.guild.set_bot_permissions(base | Permission.CREATE_EVENTS)
+        event = await guild.create_scheduled_event(name="Create", **kwargs)  # type: ignore[call-overload]
+        # Create Events lets the creator edit and delete its own events, and nobody else's.
+        await event.edit(name="Created and renamed")
+        assert pointed.guild.scheduled_events[event.id]["name"] == "Created and renamed"
+        theirs = dict(pointed.guild.scheduled_events[event.id], id=str(pointed.ids.next()), creator_id="1")
+        pointed.guild.scheduled_events[int(theirs["id"])] = theirs
+        with pytest.raises(discord.Forbidden):
+            await client.http.delete_scheduled_event(guild.id, theirs["id"])
+        pointed.guild.set_bot_permissions(base | Permission.MANAGE_EVENTS)
+        await client.http.delete_scheduled_event(guild.id, theirs["id"])
+        await event.delete()
+        assert not pointed.guild.scheduled_events
+
+
+async def test_pinning_needs_pin_messages_and_manage_messages_alone_is_refused(pointed: Emulator) -> None:
+    base = Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES | Permission.READ_MESSAGE_HISTORY
+    pointed.guild.set_bot_permissions(base | Permission.MANAGE_MESSAGES)
+    async with running(Client(), pointed) as client:
+        channel = client.get_channel(pointed.guild.first_text_channel.id)
+        assert isinstance(channel, discord.TextChannel)
+        message = await channel.send("pin me")
+        with pytest.raises(discord.Forbidden):
+            await message.pin()
+        pointed.guild.set_bot_permissions(base | Permission.PIN_MESSAGES)
+        await message.pin()
+        assert pointed.messages[message.id].pinned
+
+
+def test_the_bot_role_gets_what_the_readme_invite_grants(tmp_path: Path) -> None:
+    from tests.emulator.permissions import BOT_DEFAULT, readme_invite_permissions
+
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "https://discord.com/oauth2/authorize?client_id=APP_ID&scope=bot&permissions=404263922688\n"
+    )
+    old = readme_invite_permissions(readme)
+    assert old & Permission.MANAGE_EVENTS and not old & Permission.CREATE_EVENTS
+    assert BOT_DEFAULT == readme_invite_permissions()

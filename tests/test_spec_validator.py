@@ -17,7 +17,7 @@ from discord import app_commands
 from discord.http import handle_message_parameters
 
 from tests.emulator.spec import (
-    SpecValidationSkipped,
+    SpecNotFound,
     SpecValidator,
     check_discord_limits,
     is_command_name,
@@ -31,10 +31,7 @@ GUILD_COMMANDS = "/applications/333/guilds/444/commands"
 
 @pytest.fixture(scope="module")
 def validator() -> SpecValidator:
-    loaded = load_default_validator()
-    if loaded is None:
-        pytest.skip("Discord OpenAPI spec not found (set DISCORD_OPENAPI_SPEC): spec validation skipped")
-    return loaded
+    return load_default_validator()
 
 
 def wire(payload: Any) -> Any:
@@ -436,13 +433,13 @@ def test_command_names_follow_discords_pattern() -> None:
 # --- a missing spec ---------------------------------------------------------------------------------
 
 
-def test_missing_spec_skips_with_one_warning(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_missing_spec_stops_the_emulator_instead_of_skipping(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("DISCORD_OPENAPI_SPEC", str(tmp_path / "absent.json"))
     load_default_validator.cache_clear()
     try:
-        with pytest.warns(SpecValidationSkipped, match="spec validation skipped") as caught:
-            assert load_default_validator() is None
-            assert load_default_validator() is None
-        assert len(caught) == 1
+        with pytest.raises(SpecNotFound, match="absent.json"):
+            load_default_validator()
     finally:
         load_default_validator.cache_clear()

@@ -8,6 +8,7 @@ from bot.db import Database
 from bot.guard.config import ACTIONS
 from bot.guard.rules import phrase_key
 from bot.spoilers import Rule
+from bot.text import parse_id
 
 _UPSERT_SETTING = {
     "action": "INSERT INTO guild_spoiler_settings (guild_id, action) VALUES (?, ?) "
@@ -110,10 +111,11 @@ async def add_rule(db: Database, guild_id: int, episode_id: str, phrase: str, ad
 
 async def find_rules(db: Database, guild_id: int, text: str) -> list[Rule]:
     """The server's rules ``text`` names: a rule id (what autocomplete sends) or a phrase."""
-    if text.strip().isdigit():
+    rule_id = parse_id(text)
+    if rule_id is not None:
         rows = await db.fetchall(
             "SELECT rule_id, episode_id, phrase, added_by FROM spoiler_rules WHERE guild_id = ? AND rule_id = ?",
-            (guild_id, int(text)),
+            (guild_id, rule_id),
         )
         if rows:
             return [_rule(r) for r in rows]

@@ -2,25 +2,15 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from bot.spoilers import escape_spoiler
+from bot.text import ECHO_LIMIT, clip, one_line
 
 MAX_QUERY = 100
-ECHO_LIMIT = 60
 
 
 def clean_query(text: str) -> str:
     """What a member typed, without invisible or control characters, on one line, at most 100 characters."""
-    kept = "".join(" " if ch.isspace() else ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
-    return " ".join(kept.split())[:MAX_QUERY]
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` cut to ``limit`` characters, ending in "…" when cut."""
-    if limit <= 0:
-        return ""
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    return one_line(text)[:MAX_QUERY]
 
 
 def shorten(text: str, limit: int) -> str:

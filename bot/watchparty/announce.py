@@ -6,7 +6,6 @@ it and never escapes a spoiler tag. Times are Discord timestamps, shown in each 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -17,6 +16,7 @@ from bot.canon.model import CanonPack
 from bot.canon.warnings import warning_topic
 from bot.i18n import _, topic_text
 from bot.spoilers import escape_spoiler
+from bot.text import parse_id
 from bot.watchparty.parties import Party
 from bot.watchparty.reminders import describe_offsets
 from bot.watchparty.rsvp import RsvpCounts
@@ -121,5 +121,4 @@ def warning_label(topic_id: str) -> str:
 
 def parse_party_id(text: str) -> int | None:
     """The id in what a member typed for `party:` (autocomplete sends it; `#12` works too)."""
-    match = re.fullmatch(r"\s*#?([0-9]{1,18})\s*", text)
-    return int(match.group(1)) if match else None
+    return parse_id(text)

@@ -26,9 +26,15 @@ PRIVACY_GUILD_ONLY = 2
 ENTITY_STAGE, ENTITY_VOICE, ENTITY_EXTERNAL = 1, 2, 3
 NAME_LIMIT, DESCRIPTION_LIMIT, LOCATION_LIMIT = 100, 1000, 100
 
+# Since February 2026 Discord needs Create Events to create an event (Manage Events alone is not enough);
+# Create Events also covers editing and cancelling the events the bot made.
 NO_PERMISSION_NOTE = (
-    "No Discord event was made: I need the **Manage Events** (or **Create Events**) permission for that. "
-    "The party works without it."
+    "No Discord event was made: I need the **Create Events** permission for that (a server admin can "
+    "grant it to my role). The party works without it."
+)
+NO_PERMISSION_CANCEL_NOTE = (
+    "The Discord event was not cancelled: I need the **Create Events** permission for that (a server "
+    "admin can grant it to my role)."
 )
 LIMIT_NOTE = (
     "No Discord event was made: this server has reached Discord's limit of 100 upcoming events. "
@@ -122,7 +128,7 @@ async def cancel_event(http: discord.http.HTTPClient, party: Party) -> EventOutc
     except discord.NotFound:
         return EventOutcome(None)
     except discord.Forbidden:
-        return EventOutcome(party.event_id, NO_PERMISSION_NOTE.replace("made", "cancelled"))
+        return EventOutcome(party.event_id, NO_PERMISSION_CANCEL_NOTE)
     except discord.HTTPException:
         pass  # e.g. the event already started: delete it instead
     try:

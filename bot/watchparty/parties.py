@@ -25,6 +25,7 @@ from bot.watchparty.due import (
     replan_guild_parties,
     to_db_time,
 )
+from bot.watchparty.quota import Quota, enforce_quota
 from bot.watchparty.reminders import format_offsets, parse_offsets
 from bot.watchparty.rsvp import promote_waitlist, write_rsvp
 from bot.watchparty.walltime import resolve_wall
@@ -185,9 +186,12 @@ async def _insert_party(
     return party_id
 
 
-async def create_party(db: Database, draft: PartyDraft, *, now: datetime) -> int:
-    """Store a party with its host as Going and its due work planned. Returns its id."""
+async def create_party(db: Database, draft: PartyDraft, *, now: datetime, quota: Quota | None = None) -> int:
+    """Store a party with its host as Going and its due work planned. Returns its id. With ``quota``, raise
+    QuotaExceeded instead if it would pass the server's limits (counted in the same transaction)."""
     async with db.transaction() as conn:
+        if quota is not None:
+            await enforce_quota(conn, draft.guild_id, draft.host_id, 1, quota, now=now)
         return await _insert_party(conn, draft, series_id=None, now=now)
 
 
@@ -199,12 +203,16 @@ async def create_series(
     zone: str,
     next_episode: str | None,
     now: datetime,
+    quota: Quota | None = None,
 ) -> tuple[int, list[int]]:
-    """Store a weekly series (its local wall time and zone) and its parties, in one transaction."""
+    """Store a weekly series (its local wall time and zone) and its parties, in one transaction. With
+    ``quota``, every party counts against the server's limits (QuotaExceeded stores nothing)."""
     if not drafts:
         raise ValueError("a series needs at least one party")
     first = drafts[0]
     async with db.transaction() as conn:
+        if quota is not None:
+            await enforce_quota(conn, first.guild_id, first.host_id, len(drafts), quota, now=now)
         cursor = await conn.execute(
             "INSERT INTO party_series (guild_id, channel_id, host_id, wall_time, zone, next_episode) "
             "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",

@@ -16,6 +16,7 @@ from discord import app_commands
 from bot.db import Database
 from bot.errors import UserError
 from bot.i18n import N_, _
+from bot.text import inline_code
 from bot.ui import run_guarded
 from bot.watchparty.parties import planning_zone, set_member_zone
 from bot.watchparty.scheduling import zone_free_reading
@@ -118,8 +119,7 @@ async def read_when(
     elif reading := zone_free_reading(when, now, named_zone=weekly):
         return reading, ZONE_FREE
     else:
-        typed = when.replace("`", "ˋ")
-        asked = _("Which time zone is `{typed}` in?", typed=typed)
+        asked = _("Which time zone is {typed} in?", typed=inline_code(when))
         why = " " + _("A weekly series keeps the same local time, so I need its time zone.") if weekly else ""
         raise UserError(
             asked
@@ -129,7 +129,7 @@ async def read_when(
                 "I don't know yours yet. Save it once with {set_command} (a city like `Seoul` works), or add "
                 "`timezone:` to this command. Moderators can set a server default with {settings_command}.",
                 set_command=bot.mention_command("timezone set"),
-                settings_command=bot.mention_command("watchparty settings"),
+                settings_command=bot.mention_command("watchparty-admin settings"),
             )
         )
     try:

@@ -20,6 +20,7 @@ from babel.dates import get_timezone_location
 from rapidfuzz import fuzz, process
 
 from bot.i18n import available_locales, babel_locale
+from bot.text import inline_code
 
 
 class ZoneError(ValueError):
@@ -380,7 +381,7 @@ def _offset_zone(sign: str, hours: int, minutes: int, text: str) -> ZoneInfo:
     now = datetime.now(UTC)
     matches = [z for z in _index().location_zones if now.astimezone(_load(z)).utcoffset() == wanted][:3]
     raise ZoneError(
-        f"`{text}` is not a whole-hour offset I can store. Pick a place instead"
+        f"{inline_code(text)} is not a whole-hour offset I can store. Pick a place instead"
         + (f", e.g. {', '.join(matches)}." if matches else "."),
         matches,
     )
@@ -399,7 +400,7 @@ def resolve_zone(text: str) -> ZoneInfo:
     if folded in AMBIGUOUS_ABBREVIATIONS:
         meaning, options = AMBIGUOUS_ABBREVIATIONS[folded]
         raise ZoneError(
-            f"`{raw}` is ambiguous ({meaning}). Use a place instead, e.g. {' or '.join(f'`{o}`' for o in options)}.",
+            f"{inline_code(raw)} is ambiguous ({meaning}). Use a place instead, e.g. {' or '.join(f'`{o}`' for o in options)}.",
             list(options),
         )
     if folded in UNAMBIGUOUS_ABBREVIATIONS:
@@ -419,13 +420,13 @@ def resolve_zone(text: str) -> ZoneInfo:
     if places:
         shown = sorted(places, key=lambda p: p not in POPULAR_ZONES)[:5]
         raise ZoneError(
-            f"`{raw}` has several time zones. Pick one, e.g. {', '.join(f'`{p}`' for p in shown)}.",
+            f"{inline_code(raw)} has several time zones. Pick one, e.g. {', '.join(f'`{p}`' for p in shown)}.",
             shown,
         )
     suggestions = _suggest(folded)
     hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
     raise ZoneError(
-        f"I don't know the time zone `{raw}`.{hint} A city (`Seoul`) or an IANA name (`Asia/Seoul`) works.",
+        f"I don't know the time zone {inline_code(raw)}.{hint} A city (`Seoul`) or an IANA name (`Asia/Seoul`) works.",
         suggestions,
     )
 

@@ -11,6 +11,7 @@ import pytest_asyncio
 from bot.content_warnings.card import DEFAULT_SUPPORT
 from bot.spoilers import spoiler_tag_count, visible_text
 from tests.content_warnings.world import R1_VIDEO, R5_VIDEO, World, start_world
+from tests.emulator import CommandHidden
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -89,11 +90,21 @@ async def test_a_typed_name_offers_the_closest_episodes_as_buttons(world: World)
 
 async def test_members_cannot_set_notes_or_the_support_message(world: World) -> None:
     mina = world.emulator.member(world.emulator.guild, "Mina not a mod")
-    note = await mina.slash("cw note", episode="r5", text="I am not a moderator")
+    for path, options in [
+        ("cw-admin note", {"episode": "r5", "text": "x"}),
+        ("cw-admin support-message", {}),
+        ("cw-admin link-cards", {"state": "off"}),
+    ]:
+        with pytest.raises(CommandHidden):  # Discord hides /cw-admin from members
+            await mina.slash(path, **options)
+    # An admin opens /cw-admin to her (Integrations settings): the check at run time still refuses.
+    world.emulator.guild.open_command("cw-admin", mina)
+    assert await mina.autocomplete("cw-admin note", "episode", "round") == []
+    note = await mina.slash("cw-admin note", episode="r5", text="I am not a moderator")
     assert note.ephemeral and "Manage Server" in note.text
-    support = await mina.slash("cw support-message", text="nope")
+    support = await mina.slash("cw-admin support-message", text="nope")
     assert "Manage Server" in support.text
-    cards = await mina.slash("cw link-cards", state="off")
+    cards = await mina.slash("cw-admin link-cards", state="off")
     assert "Manage Server" in cards.text
     assert world.sql("SELECT * FROM cw_episode_notes WHERE note = 'I am not a moderator'") == []
     assert world.sql("SELECT * FROM cw_guild_settings") == []
@@ -109,7 +120,7 @@ async def test_a_note_cannot_ping_or_break_out_of_its_spoiler_tag(world: World) 
     mod = world.emulator.moderator(guild, "Mod Note")
     moderator_role = guild.role("Moderator")
     text = f"@everyone uncut || version <@&{moderator_role.id}> `code"
-    saved = await mod.slash("cw note", episode="top3", text=text)
+    saved = await mod.slash("cw-admin note", episode="top3", text=text)
     assert saved.ephemeral and "saved" in saved.text
 
     logged = await world.emulator.wait_for_message(modlog)
@@ -122,7 +133,7 @@ async def test_a_note_cannot_ping_or_break_out_of_its_spoiler_tag(world: World) 
     assert spoiler_tag_count(line) == 1 and visible_text(line) == "**Server note:**"
     assert "@everyone" not in line and f"<@&{moderator_role.id}>" not in line
 
-    cleared = await mod.slash("cw note", episode="top3")
+    cleared = await mod.slash("cw-admin note", episode="top3")
     assert "removed" in cleared.text
     assert world.sql("SELECT * FROM cw_episode_notes WHERE episode_id = 'top3'") == []
 
@@ -137,7 +148,7 @@ async def test_support_message_follows_the_default_on_heavy_cards(world: World) 
     mod = world.emulator.moderator(guild, "Mod Support")
     # A client turns "#support" typed into an option into a channel link, <#id>: it must stay a link.
     text = f"Our {help_desk.mention} channel is open, or DM a mod. @here"
-    saved = await mod.slash("cw support-message", text=text)
+    saved = await mod.slash("cw-admin support-message", text=text)
     assert saved.ephemeral and help_desk.mention in saved.embed["description"]
     logged = await world.emulator.wait_for_message(modlog, lambda m: "support message" in m.text)
     assert help_desk.mention in logged.text and not logged.pings
@@ -145,7 +156,7 @@ async def test_support_message_follows_the_default_on_heavy_cards(world: World) 
     support = card["fields"][-1]["value"]
     assert support.startswith(DEFAULT_SUPPORT)
     assert f"Our {help_desk.mention} channel is open" in support and "@here" not in support
-    await mod.slash("cw support-message")
+    await mod.slash("cw-admin support-message")
     card = (await world.emulator.member(guild, "Reader 3").slash("cw episode", episode="r1")).embed
     assert card["fields"][-1]["value"] == DEFAULT_SUPPORT
 
@@ -175,12 +186,12 @@ async def test_moderators_can_turn_link_cards_off(world: World) -> None:
     guild = world.emulator.guild
     mod = world.emulator.moderator(guild, "Mod Links")
     chat = guild.add_text_channel("quiet-links")
-    off = await mod.slash("cw link-cards", state="off")
+    off = await mod.slash("cw-admin link-cards", state="off")
     assert "off" in off.text
     await mod.say(chat, f"https://youtu.be/{R1_VIDEO}")
     await asyncio.sleep(1.0)
     assert world.emulator.bot_messages(chat) == []
-    await mod.slash("cw link-cards", state="on")
+    await mod.slash("cw-admin link-cards", state="on")
     await mod.say(chat, f"https://youtu.be/{R1_VIDEO}")
     assert "ROUND 1" in (await world.emulator.wait_for_message(chat)).text
 

@@ -3,13 +3,14 @@
 from collections import Counter
 from pathlib import Path
 
+import discord
 import pytest
 from discord import app_commands
 
 from bot.client import Clematis, tree_payload_hash
 from bot.config import load_settings
 from bot.db import Database
-from bot.help import help_lines, paginate_lines, walk_leaf_commands
+from bot.help import Viewer, help_lines, paginate_lines, walk_leaf_commands
 
 TOKEN = "MTAxMjM0NTY3ODkw.GabcDE.abcdefghijklmnopqrstuvwxyz0123"
 
@@ -45,7 +46,8 @@ async def test_every_command_is_described(loaded_bot: Clematis) -> None:
 
 
 async def test_help_lists_every_command(loaded_bot: Clematis) -> None:
-    text = "\n".join(paginate_lines(help_lines(loaded_bot)))
+    everything = Viewer(permissions=discord.Permissions.all(), owner=True)
+    text = "\n".join(paginate_lines(help_lines(loaded_bot, everything)))
     for command in walk_leaf_commands(loaded_bot.tree.get_commands()):
         assert f"/{command.qualified_name}" in text
     menus = [c for c in loaded_bot.tree.get_commands() if isinstance(c, app_commands.ContextMenu)]
@@ -68,3 +70,18 @@ def test_paginate_never_splits_lines_and_respects_limits() -> None:
     for page in pages:
         for line in page.split("\n"):
             assert line in lines
+
+
+async def test_every_option_is_bounded(loaded_bot: Clematis) -> None:
+    """Nothing a member types can be unbounded: strings declare max_length, numbers their range (inside
+    the ±2^53 Discord accepts for integers)."""
+    from discord import AppCommandOptionType as Type
+
+    for command in walk_leaf_commands(loaded_bot.tree.get_commands()):
+        for p in command.parameters:
+            where = f"/{command.qualified_name} {p.name}"
+            if p.type is Type.string and not p.choices:
+                assert p.max_value is not None and p.max_value <= 6000, f"{where} has no max_length"
+            if p.type in (Type.integer, Type.number) and not p.choices:
+                assert p.min_value is not None and p.max_value is not None, f"{where} has no range"
+                assert -(2**53) < p.min_value and p.max_value < 2**53, where

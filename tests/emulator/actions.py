@@ -140,6 +140,9 @@ def _visible(member: Member, command: dict[str, Any], channel: Channel) -> str |
     if in_dm and command.get("dm_permission") is False:
         return "dm_permission is false"
     required = command.get("default_member_permissions")
+    opened = member.guild.command_access.get(command["name"], set()) if not in_dm else set()
+    if opened & {member.guild.id, member.id, *member.role_ids}:
+        return None
     if required is not None and not in_dm:
         have = member.permissions
         need = int(required)
@@ -208,6 +211,8 @@ def _resolve_option(
     elif kind == INTEGER:
         if not isinstance(value, int) or isinstance(value, bool):
             raise AssertionError(f"{fail} takes an int, got {value!r}")
+        if not -(2**53) < value < 2**53:  # Discord's client accepts integers within ±2^53 only
+            raise AssertionError(f"{fail}: Discord's client would not accept {value}")
     elif kind == NUMBER:
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise AssertionError(f"{fail} takes a number, got {value!r}")

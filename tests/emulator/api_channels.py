@@ -261,9 +261,8 @@ async def pin(request: web.Request) -> web.Response:
     emu = _emu(request)
     channel = _channel(emu, _id(request, "channel_id"))
     message = _message(emu, channel, _id(request, "message_id"))
-    if channel.guild is not None and not _bot_perms(emu, channel) & (
-        Permission.PIN_MESSAGES | Permission.MANAGE_MESSAGES
-    ):
+    # Since 23 February 2026 pinning needs PIN_MESSAGES; MANAGE_MESSAGES alone is no longer enough.
+    if channel.guild is not None and not _bot_perms(emu, channel) & Permission.PIN_MESSAGES:
         raise missing_permissions()
     message.pinned = request.method == "PUT"
     emu.dispatch("MESSAGE_UPDATE", message.payload(with_member=True))

@@ -216,21 +216,34 @@ def _opt(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _require_event_perms(emu: Emulator, guild: Guild, data: dict[str, Any], *, own: bool) -> None:
+def _require_event_perms(
+    emu: Emulator, guild: Guild, data: dict[str, Any], *, creating: bool, own: bool
+) -> None:
+    """Discord since 23 February 2026: creating an event needs CREATE_EVENTS (MANAGE_EVENTS alone is no
+    longer enough); editing or deleting one needs MANAGE_EVENTS, or CREATE_EVENTS for the caller's own
+    events. A voice-channel event also needs VIEW_CHANNEL and CONNECT there."""
     have = guild.me.permissions
-    if data.get("channel_id"):
-        channel = emu.channels.get(int(data["channel_id"]))
-        if channel is not None and channel.guild is guild:
-            have = guild.me.permissions_in(channel)
-    if not (have & Permission.MANAGE_EVENTS or (own and have & Permission.CREATE_EVENTS)):
+    channel = emu.channels.get(int(data["channel_id"])) if data.get("channel_id") else None
+    if channel is not None and channel.guild is guild:
+        have = guild.me.permissions_in(channel)
+        if channel.type == ChannelType.GUILD_VOICE and have & _VOICE_EVENT != _VOICE_EVENT:
+            raise missing_permissions()
+    if creating:
+        allowed = bool(have & Permission.CREATE_EVENTS)
+    else:
+        allowed = bool(have & Permission.MANAGE_EVENTS or (own and have & Permission.CREATE_EVENTS))
+    if not allowed:
         raise missing_permissions()
+
+
+_VOICE_EVENT = Permission.VIEW_CHANNEL | Permission.CONNECT
 
 
 async def create_event(request: web.Request) -> web.Response:
     emu = _emu(request)
     guild = _guild(emu, _id(request, "guild_id"))
     body = _body(request)
-    _require_event_perms(emu, guild, body, own=True)
+    _require_event_perms(emu, guild, body, creating=True, own=True)
     _validate_event(emu, guild, body, creating=True)
     active = sum(1 for e in guild.scheduled_events.values() if e["status"] in ACTIVE_EVENT_STATUSES)
     if active >= emu.scheduled_event_limit:
@@ -270,7 +283,7 @@ async def edit_event(request: web.Request) -> web.Response:
     guild, event = _event(emu, request)
     body = _body(request)
     own = event["creator_id"] == str(emu.bot_user.id)
-    _require_event_perms(emu, guild, {**event, **body}, own=own)
+    _require_event_perms(emu, guild, {**event, **body}, creating=False, own=own)
     if event["status"] in (3, 4):
         raise DiscordError(400, 180000, "Cannot modify a finished event")
     status = int(body.get("status") or event["status"])
@@ -292,7 +305,7 @@ async def edit_event(request: web.Request) -> web.Response:
 async def delete_event(request: web.Request) -> web.Response:
     emu = _emu(request)
     guild, event = _event(emu, request)
-    _require_event_perms(emu, guild, event, own=event["creator_id"] == str(emu.bot_user.id))
+    _require_event_perms(emu, guild, event, creating=False, own=event["creator_id"] == str(emu.bot_user.id))
     del guild.scheduled_events[int(event["id"])]
     emu.dispatch("GUILD_SCHEDULED_EVENT_DELETE", event)
     return _no_content()

@@ -641,6 +641,9 @@ class Guild:
     preferred_locale: str = "en-US"
     unavailable: bool = False
     member_count_extra: int = 0  # pretend members not materialised (scale tests)
+    # Server Settings → Integrations: a top-level command opened to roles/members (ids; the guild id is
+    # @everyone) whatever its default_member_permissions say.
+    command_access: dict[str, set[int]] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         return f"<Guild {self.name!r} id={self.id}>"
@@ -787,6 +790,11 @@ class Guild:
             {"id": str(target.id), "type": kind, "allow": str(int(allow)), "deny": str(int(deny))}
         )
         self._emu.dispatch("CHANNEL_UPDATE", channel.payload())
+
+    def open_command(self, name: str, *targets: Role | Member) -> None:
+        """An admin lets these roles or members use the top-level command `name` (Integrations settings),
+        even without the permissions its default_member_permissions ask for."""
+        self.command_access.setdefault(name, set()).update(t.id for t in targets)
 
     def delete_channel(self, channel: Channel) -> None:
         self._emu._delete_channel(channel)

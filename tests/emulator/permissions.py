@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 
@@ -87,25 +89,21 @@ EVERYONE_DEFAULT = (
     | Permission.SEND_POLLS
 )
 
-# What the bot's managed role gets when it is invited with the permissions it asks for.
-BOT_DEFAULT = (
-    Permission.VIEW_CHANNEL
-    | Permission.SEND_MESSAGES
-    | Permission.SEND_MESSAGES_IN_THREADS
-    | Permission.EMBED_LINKS
-    | Permission.ATTACH_FILES
-    | Permission.READ_MESSAGE_HISTORY
-    | Permission.ADD_REACTIONS
-    | Permission.USE_EXTERNAL_EMOJIS
-    | Permission.MANAGE_MESSAGES
-    | Permission.MANAGE_THREADS
-    | Permission.CREATE_PUBLIC_THREADS
-    | Permission.CREATE_PRIVATE_THREADS
-    | Permission.MANAGE_WEBHOOKS
-    | Permission.MANAGE_EVENTS
-    | Permission.CREATE_EVENTS
-    | Permission.PIN_MESSAGES
-)
+README = Path(__file__).resolve().parents[2] / "README.md"
+_INVITE_LINK = re.compile(r"https://discord\.com/oauth2/authorize\?\S*?permissions=(\d+)")
+
+
+def readme_invite_permissions(readme: Path = README) -> Permission:
+    """The permissions a server grants the bot when invited through the README's link."""
+    found = _INVITE_LINK.search(readme.read_text(encoding="utf-8"))
+    if found is None:
+        raise RuntimeError(f"{readme} shows no invite link with a permissions= integer")
+    return Permission(int(found.group(1)))
+
+
+# What the bot's managed role gets: exactly what a real invite through the README's link grants (so a
+# permission the README's link forgets is missing here too, as it would be on Discord).
+BOT_DEFAULT = readme_invite_permissions()
 
 MODERATOR_DEFAULT = (
     Permission.MANAGE_MESSAGES

@@ -56,10 +56,8 @@ class RecordedRequest:
 
 @functools.cache
 def _default_validator() -> SpecValidator | None:
-    try:
-        from .spec import load_default_validator
-    except ImportError:
-        return None
+    from .spec import load_default_validator
+
     return load_default_validator()
 
 

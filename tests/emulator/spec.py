@@ -12,7 +12,6 @@ import functools
 import json
 import os
 import re
-import warnings
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -37,8 +36,9 @@ _SPEC_URI = "urn:discord:openapi"
 Problem = tuple[str, str]  # (JSON pointer, reason)
 
 
-class SpecValidationSkipped(UserWarning):
-    """The OpenAPI spec was not found, so request bodies are not checked against it."""
+class SpecNotFound(RuntimeError):
+    """The OpenAPI spec was not found. The emulator refuses to run unchecked: a run that silently skipped
+    validation would pass requests Discord rejects."""
 
 
 # --- locating the spec -----------------------------------------------------------------------------
@@ -57,19 +57,16 @@ def find_spec_path() -> Path | None:
 
 
 @functools.cache
-def load_default_validator() -> SpecValidator | None:
-    """One validator per process, or None (after one warning) when the spec is missing."""
+def load_default_validator() -> SpecValidator:
+    """One validator per process; SpecNotFound when the spec is missing (never a silent skip)."""
     path = find_spec_path()
     if path is None:
         configured = os.environ.get(SPEC_ENV)
         where = f"${SPEC_ENV}={configured!r} is not a file" if configured else "no openapi.json found"
-        warnings.warn(
-            f"spec validation skipped: {where} (looked in ${SPEC_ENV}, then "
-            "../shared/discord-api-spec/openapi.json beside the repository)",
-            SpecValidationSkipped,
-            stacklevel=2,
+        raise SpecNotFound(
+            f"Discord OpenAPI spec not found: {where} (looked in ${SPEC_ENV}, then "
+            "../shared/discord-api-spec/openapi.json beside the repository)"
         )
-        return None
     return SpecValidator(path)
 
 

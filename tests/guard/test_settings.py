@@ -208,3 +208,27 @@ async def test_every_removal_is_logged_with_who_made_it(emulator: Emulator) -> N
     assert len(added) == 5 and all(t.startswith(f"🛠️ {mod.mention} ") for t in added), added
     for change in ["stopped allowing spoilers", "stopped exempting", "removed spoiler rule", "unset", "off"]:
         assert any(change in t for t in added), change
+
+
+async def test_moderator_autocomplete_answers_nothing_to_members_the_command_was_opened_to(
+    emulator: Emulator,
+) -> None:
+    """A server's own rules are spoilers: an admin who opens /spoilers to a role (Integrations settings)
+    must not let that role read them through autocomplete, since the command itself still refuses them."""
+    guild, mod = await configured_server(emulator)
+    await mod.slash("spoilers rule add", episode="r5", phrase="Mizi wins everything")
+    await mod.slash("spoilers allow add", phrase="till the end")
+    helpers = guild.add_role("Helpers")
+    mina = emulator.member(guild, "Mina", roles=[helpers])
+    guild.open_command("spoilers", helpers)
+    assert await mina.autocomplete("spoilers rule remove", "rule", "") == []
+    assert await mina.autocomplete("spoilers rule remove", "rule", "mizi") == []
+    assert await mina.autocomplete("spoilers allow remove", "phrase", "till") == []
+    assert await mina.autocomplete("spoilers rule add", "episode", "round") == []
+    assert await mina.autocomplete("spoilers horizon", "episode", "round") == []
+    refused = await mina.slash("spoilers rule remove", rule="Mizi wins everything")
+    assert "Manage Server" in refused.text
+    assert [c["name"] for c in await mod.autocomplete("spoilers rule remove", "rule", "")] == [
+        "Mizi wins everything → ROUND 5: Ruler of My Heart"
+    ]
+    assert await mod.autocomplete("spoilers allow remove", "phrase", "till") != []

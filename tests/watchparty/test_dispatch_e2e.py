@@ -17,7 +17,7 @@ import pytest
 from bot.db import Database
 from bot.watchparty.due import to_db_time
 from tests.conftest import assert_clean_exit
-from tests.emulator import Channel, Emulator, Member, Permission
+from tests.emulator import Channel, CommandHidden, Emulator, Member, Permission
 from tests.emulator.process import BotProcess
 
 FINAL = ("delivered", "late", "skipped", "failed", "cancelled")
@@ -319,9 +319,13 @@ async def test_refused_and_deleted_channels_fail_once_a_deleted_thread_falls_bac
     assert sum(f"/{gone.id}/" in r.path for r in posts) == 1
 
     mod = emulator.moderator(guild)
-    status = await mod.slash("watchparty status")
+    status = await mod.slash("watchparty-admin status")
     assert status.ephemeral
     assert "missing access" in status.text and "no longer exists" in status.text and "failed 2" in status.text
-    refused = await emulator.member(guild, "Mina").slash("watchparty status")  # visible, refused at run time
+    mina = emulator.member(guild, "Mina")
+    with pytest.raises(CommandHidden):
+        await mina.slash("watchparty-admin status")
+    guild.open_command("watchparty-admin", mina)
+    refused = await mina.slash("watchparty-admin status")  # opened to her, refused at run time
     assert refused.ephemeral and "Manage Server" in refused.text and "failed" not in refused.text
     await stop_bot(bot)

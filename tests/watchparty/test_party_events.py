@@ -60,19 +60,26 @@ async def test_an_event_deleted_by_hand_is_made_again_on_the_next_edit(
     assert remade != party["event_id"] and events_of(emulator)[remade]["name"] == "Renamed"
 
 
-async def test_without_manage_events_the_party_works_and_the_host_is_told(
+async def test_without_create_events_the_party_works_and_the_host_is_told(
     emulator: Emulator, bot: BotProcess
 ) -> None:
+    # Manage Events alone, as a server invited through the README's old link has it: no longer enough.
     emulator.guild.set_bot_permissions(
-        Permission.VIEW_CHANNEL | Permission.SEND_MESSAGES | Permission.EMBED_LINKS | Permission.ATTACH_FILES
+        Permission.VIEW_CHANNEL
+        | Permission.SEND_MESSAGES
+        | Permission.EMBED_LINKS
+        | Permission.ATTACH_FILES
+        | Permission.MANAGE_EVENTS
     )
     host = await saved_zone(emulator)
     reply = await host.slash("watchparty schedule", episode="r1", when="2027-06-05 20:00")
     party = last_party(bot, host)
-    assert "Manage Events" in reply.text and "works without it" in reply.text
+    assert "Create Events" in reply.text and "works without it" in reply.text
     assert party["event_id"] is None and party["message_id"] is not None and not events_of(emulator)
     going = await emulator.member(emulator.guild, "Mina").click(announcement(emulator, party["id"]), "Going")
     assert "You're going" in going.text
+    settings = await emulator.moderator(emulator.guild).slash("watchparty-admin settings")
+    assert "I need the **Create Events** permission" in settings.text
 
 
 async def test_the_event_limit_is_noted_for_the_host_and_in_the_mod_log(

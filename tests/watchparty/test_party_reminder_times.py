@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 import pytest_asyncio
 
-from tests.emulator import Emulator, Member
+from tests.emulator import CommandHidden, Emulator, Member
 from tests.emulator.process import BotProcess
 from tests.watchparty.test_party_scheduling import (
     announcement,
@@ -121,7 +121,7 @@ async def test_new_server_times_replan_upcoming_default_parties_and_are_logged(
     mod = moderator(emulator)
     expected = upcoming_defaults(process, emulator)
     try:
-        reply = await mod.slash("watchparty settings", reminders="2h, 0")
+        reply = await mod.slash("watchparty-admin settings", reminders="2h, 0")
         assert reply.ephemeral and "reminders now go 2h and at the start" in reply.text
         assert f"({expected} upcoming part" in reply.text
         assert pending(process, default) == [
@@ -140,13 +140,13 @@ async def test_new_server_times_replan_upcoming_default_parties_and_are_logged(
         await announced(emulator, default, "**Reminders:** 2h and at the start")
         await announced(emulator, own, "**Reminders:** 30m before the start")
 
-        shown = await mod.slash("watchparty settings")
+        shown = await mod.slash("watchparty-admin settings")
         assert "Default time zone: none" in shown.text and "Reminders: 2h and at the start" in shown.text
-        again = await mod.slash("watchparty settings", reminders="120 minutes, start")
+        again = await mod.slash("watchparty-admin settings", reminders="120 minutes, start")
         assert "already go 2h and at the start" in again.text
         assert replanned(process, default) == ["0", "1d", "1h", "end"]  # nothing replanned twice
     finally:
-        reset = await mod.slash("watchparty settings", reminders="default")
+        reset = await mod.slash("watchparty-admin settings", reminders="default")
     assert "reminders now go 1d, 1h and at the start" in reset.text
     assert server_times(process, emulator) == [("1d, 1h, 0",)]
     assert labels(process, default) == ["1d", "1h", "0", "end"]
@@ -158,7 +158,11 @@ async def test_members_cannot_change_the_server_times(world: tuple[Emulator, Bot
     emulator, process = world
     before = server_times(process, emulator)
     member = new_member(emulator)
-    refused = await member.slash("watchparty settings", reminders="5m")
+    with pytest.raises(CommandHidden):  # Discord hides /watchparty-admin from members
+        await member.slash("watchparty-admin settings", reminders="5m")
+    emulator.guild.open_command("watchparty-admin", member)  # opened to them: still refused when run
+    assert await member.autocomplete("watchparty-admin settings", "zone", "seoul") == []
+    refused = await member.slash("watchparty-admin settings", reminders="5m")
     assert refused.ephemeral and "Manage Server" in refused.text
     assert server_times(process, emulator) == before
 
@@ -172,10 +176,10 @@ async def test_unreadable_server_times_say_what_works_and_change_nothing(
     before = server_times(process, emulator)
     mod = moderator(emulator)
     for typed in ("every hour", "6 weeks", "2h, lunch"):
-        reply = await mod.slash("watchparty settings", reminders=typed, zone="Europe/Berlin")
+        reply = await mod.slash("watchparty-admin settings", reminders=typed, zone="Europe/Berlin")
         assert reply.ephemeral and EXAMPLE in reply.text and "default" in reply.text, reply.text
     assert server_times(process, emulator) == before
-    assert "Default time zone: none" in (await mod.slash("watchparty settings")).text  # zone not saved
+    assert "Default time zone: none" in (await mod.slash("watchparty-admin settings")).text  # zone not saved
     assert replanned(process, party) == [] and labels(process, party) == ["1d", "1h", "0", "end"]
 
 
@@ -265,9 +269,13 @@ async def test_watchparty_status_shows_deliveries_to_moderators_and_refuses_memb
         "watchparty schedule", episode="r2", when="in 2 hours", reminders="45m", title="Status check"
     )
     party = last_party(process, host)["id"]
-    status = await moderator(emulator).slash("watchparty status")
+    status = await moderator(emulator).slash("watchparty-admin status")
     assert status.ephemeral and "Watch-party deliveries" in status.text and "running" in status.text
     assert "**Status check**" in status.text and "45m reminder: due" in status.text  # the soonest party
-    refused = await new_member(emulator).slash("watchparty status")
+    member = new_member(emulator)
+    with pytest.raises(CommandHidden):
+        await member.slash("watchparty-admin status")
+    emulator.guild.open_command("watchparty-admin", member)
+    refused = await member.slash("watchparty-admin status")
     assert refused.ephemeral and "Manage Server" in refused.text and "Status check" not in refused.text
     assert labels(process, party) == ["45m", "end"]

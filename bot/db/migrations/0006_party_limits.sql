@@ -1,0 +1,7 @@
+-- Members act within their reach: per-server limits on upcoming watch parties, and an optional host role.
+-- NULL means the default (bot/watchparty/quota.py): 12 upcoming parties per member, 50 per server.
+ALTER TABLE guild_party_settings ADD COLUMN member_party_limit INTEGER
+    CHECK (member_party_limit IS NULL OR member_party_limit BETWEEN 1 AND 100);
+ALTER TABLE guild_party_settings ADD COLUMN server_party_limit INTEGER
+    CHECK (server_party_limit IS NULL OR server_party_limit BETWEEN 1 AND 100);
+ALTER TABLE guild_party_settings ADD COLUMN host_role_id INTEGER;
