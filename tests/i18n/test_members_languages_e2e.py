@@ -19,6 +19,7 @@ from bot.i18n import t
 from bot.i18n.extract import TEMPLATE, read_catalog
 from tests.conftest import FORUM_TAGS, GUILD_CHANNELS, assert_clean_exit
 from tests.emulator import Emulator, Member, Message
+from tests.emulator.actions import CommandHidden
 from tests.emulator.interactions import Reply
 from tests.emulator.process import BotProcess
 
@@ -210,3 +211,29 @@ def test_the_check_finds_english_templates() -> None:
     english = "These buttons belong to someone else: run the command yourself."
     assert english_left(english, "ko")
     assert english_left(t("ko", english), "ko") == []
+
+
+@shared_loop
+async def test_moderators_choose_the_server_language(world: tuple[Emulator, BotProcess]) -> None:
+    emulator, process = world
+    guild = emulator.guild
+    member = emulator.member(guild, "plain-member")
+    with pytest.raises(CommandHidden):  # hidden from members (default_member_permissions)
+        await member.slash("server-language", language="ja")
+    moderator = emulator.moderator(guild, "Mod Lang", locale="ja")
+    shown_now = await moderator.slash("server-language")
+    assert shown_now.ephemeral and "한국어" in shown_now.text  # Discord's server language: Korean
+    changed = await moderator.slash("server-language", language="ja")
+    assert "日本語" in changed.text and changed.ephemeral
+    choices = await moderator.autocomplete("server-language", "language", "portu")
+    assert [c["value"] for c in choices] == ["pt-BR"]
+    refused = await moderator.slash("server-language", language="klingon")
+    assert refused.ephemeral and "klingon" in refused.text
+    host = emulator.member(guild, "host-ja-server")
+    await host.slash("timezone set", zone="Asia/Tokyo")
+    await host.slash("watchparty schedule", episode="r2", when="in 3 hours")
+    party = query(process, "SELECT id FROM watch_parties WHERE host_id = ? ORDER BY id DESC", (host.id,))[0]
+    post = announcement_of(emulator, party["id"])
+    assert "視聴会" in post.text and english_left(shown(post), "ja") == []
+    await moderator.slash("server-language", language="auto")
+    assert query(process, "SELECT * FROM guild_language WHERE guild_id = ?", (guild.id,)) == []
