@@ -22,6 +22,7 @@ from bot.guard.cache import SPOILER_STATE_CHANGED, spoiler_cache
 from bot.guard.copies import purge_copies
 from bot.guard.state import Detection, GuildState
 from bot.guard.views import CopyButton
+from bot.i18n import _
 from bot.modlog import write_modlog
 
 log = logging.getLogger(__name__)
@@ -158,24 +159,28 @@ class SpoilerGuard(commands.Cog):
     async def report_spoiler(self, interaction: discord.Interaction, message: discord.Message) -> None:
         guild = interaction.guild
         if guild is None:
-            raise UserError("Reporting spoilers only works in a server.")
+            raise UserError(_("Reporting spoilers only works in a server."))
         if message.author.bot or message.webhook_id is not None:
             raise UserError(
-                "That message comes from a bot or a webhook, so I can't act on it. "
-                "A moderator can delete it by hand."
+                _(
+                    "That message comes from a bot or a webhook, so I can't act on it. "
+                    "A moderator can delete it by hand."
+                )
             )
         moderator = is_moderator(interaction)
         if not moderator and self._throttled(interaction.user.id):
-            raise UserError("Thanks, but that's a lot of reports at once: give it a minute and try again.")
+            raise UserError(_("Thanks, but that's a lot of reports at once: give it a minute and try again."))
         await interaction.response.defer(ephemeral=True, thinking=True)
         state = await self.cache.load(guild.id)
         detection = self._detect_any(state, message)
         if moderator:
             taken = await self.actions.handle(Incident(message, detection, "report", interaction.user), state)
             answer = (
-                f"Done: {ACTION_LABELS[taken]} (this server's spoiler action)."
+                _("Done: {action} (this server's spoiler action).", action=_(ACTION_LABELS[taken]))
                 if taken != "none"
-                else "I couldn't remove it: it may be gone already, or I lack a permission (see the mod log)."
+                else _(
+                    "I couldn't remove it: it may be gone already, or I lack a permission (see the mod log)."
+                )
             )
             await interaction.followup.send(answer, ephemeral=True)
             return
@@ -193,12 +198,14 @@ class SpoilerGuard(commands.Cog):
         )
         if posted is None:
             await interaction.followup.send(
-                "Thanks for looking out for others. This server has no mod log set up, so I couldn't pass "
-                "your report on: please tell a moderator directly.",
+                _(
+                    "Thanks for looking out for others. This server has no mod log set up, so I couldn't pass "
+                    "your report on: please tell a moderator directly."
+                ),
                 ephemeral=True,
             )
             return
-        await interaction.followup.send("Thanks! I've passed it on to the moderators.", ephemeral=True)
+        await interaction.followup.send(_("Thanks! I've passed it on to the moderators."), ephemeral=True)
 
 
 async def setup(bot: Clematis) -> None:

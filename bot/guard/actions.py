@@ -20,6 +20,8 @@ from bot.guard.copies import RemovedCopy, save_copy
 from bot.guard.repost import repost_messages, webhook_username
 from bot.guard.settings import clear_permission_warned, mark_permission_warned
 from bot.guard.state import Detection, GuildState
+from bot.i18n import N_, _, use_locale
+from bot.i18n.server import server_locale
 from bot.modlog import write_modlog
 from bot.spoilers import escape_spoiler
 
@@ -37,9 +39,9 @@ ACTION_NEEDS: dict[str, tuple[str, ...]] = {
     "flag": (),
 }
 ACTION_LABELS = {
-    "nudge": "removed, author nudged",
-    "repost": "reposted with spoiler tags",
-    "flag": "flagged for moderators",
+    "nudge": N_("removed, author nudged"),
+    "repost": N_("reposted with spoiler tags"),
+    "flag": N_("flagged for moderators"),
 }
 
 
@@ -231,29 +233,56 @@ class SpoilerActions:
         )
         if not await self._delete(incident, state):
             return False
-        title = self._episode_title(incident.detection)
-        why = (
-            f"it spoils **{discord.utils.escape_markdown(title)}**, which isn't public here yet"
-            if title
-            else "a moderator marked it as a spoiler"
-        )
-        edited = "edited " if incident.trigger == "edit" else ""
-        text = (
-            f"{message.author.mention}, I removed your {edited}message: {why}. "
-            "Put spoilers inside `||spoiler tags||`. The button gives you a tagged copy to post again."
-        )
         from bot.guard.views import copy_button_view
+
+        # Posted in the channel for everyone to see: the server's language.
+        with use_locale(await server_locale(self.bot.db, message.guild)):
+            text, view = self._nudge_text(incident), copy_button_view(notice_id)
 
         try:
             await message.channel.send(
                 text,
-                view=copy_button_view(notice_id),
+                view=view,
                 allowed_mentions=discord.AllowedMentions(users=[message.author], everyone=False, roles=False),
                 delete_after=NOTICE_SECONDS,
             )
         except discord.HTTPException as exc:
             log.warning("could not post a spoiler notice in channel %s: %s", message.channel.id, exc)
         return True
+
+    def _nudge_text(self, incident: Incident) -> str:
+        message = incident.message
+        title = self._episode_title(incident.detection)
+        if title:
+            title = discord.utils.escape_markdown(title)
+        edited = incident.trigger == "edit"
+        if title and edited:
+            said = _(
+                "{author}, I removed your edited message: it spoils **{episode}**, which isn't public here yet.",
+                author=message.author.mention,
+                episode=title,
+            )
+        elif title:
+            said = _(
+                "{author}, I removed your message: it spoils **{episode}**, which isn't public here yet.",
+                author=message.author.mention,
+                episode=title,
+            )
+        elif edited:
+            said = _(
+                "{author}, I removed your edited message: a moderator marked it as a spoiler.",
+                author=message.author.mention,
+            )
+        else:
+            said = _(
+                "{author}, I removed your message: a moderator marked it as a spoiler.",
+                author=message.author.mention,
+            )
+        return (
+            said
+            + " "
+            + _("Put spoilers inside `||spoiler tags||`. The button gives you a tagged copy to post again.")
+        )
 
     # --- repost -----------------------------------------------------------------------------------
 
