@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import get_timezone_location
 from rapidfuzz import fuzz, process
 
-from bot.i18n import available_locales, babel_locale
+from bot.i18n import _, available_locales, babel_locale
 from bot.text import inline_code
 
 
@@ -380,9 +380,15 @@ def _offset_zone(sign: str, hours: int, minutes: int, text: str) -> ZoneInfo:
     wanted = timedelta(hours=hours, minutes=minutes) * (1 if sign == "+" else -1)
     now = datetime.now(UTC)
     matches = [z for z in _index().location_zones if now.astimezone(_load(z)).utcoffset() == wanted][:3]
+    typed = inline_code(text)
     raise ZoneError(
-        f"{inline_code(text)} is not a whole-hour offset I can store. Pick a place instead"
-        + (f", e.g. {', '.join(matches)}." if matches else "."),
+        _(
+            "{typed} is not a whole-hour offset I can store. Pick a place instead, e.g. {zones}.",
+            typed=typed,
+            zones=", ".join(matches),
+        )
+        if matches
+        else _("{typed} is not a whole-hour offset I can store. Pick a place instead.", typed=typed),
         matches,
     )
 
@@ -395,12 +401,17 @@ def resolve_zone(text: str) -> ZoneInfo:
     raw = text.strip()
     folded = fold(raw)
     if not folded:
-        raise ZoneError("Tell me a time zone: a city like `Seoul` or an IANA name like `Asia/Seoul`.")
+        raise ZoneError(_("Tell me a time zone: a city like `Seoul` or an IANA name like `Asia/Seoul`."))
 
     if folded in AMBIGUOUS_ABBREVIATIONS:
         meaning, options = AMBIGUOUS_ABBREVIATIONS[folded]
         raise ZoneError(
-            f"{inline_code(raw)} is ambiguous ({meaning}). Use a place instead, e.g. {' or '.join(f'`{o}`' for o in options)}.",
+            _(
+                "{typed} is ambiguous ({meaning}). Use a place instead, e.g. {zones}.",
+                typed=inline_code(raw),
+                meaning=meaning,  # English zone names, as the IANA database spells them
+                zones=", ".join(f"`{o}`" for o in options),
+            ),
             list(options),
         )
     if folded in UNAMBIGUOUS_ABBREVIATIONS:
@@ -420,15 +431,18 @@ def resolve_zone(text: str) -> ZoneInfo:
     if places:
         shown = sorted(places, key=lambda p: p not in POPULAR_ZONES)[:5]
         raise ZoneError(
-            f"{inline_code(raw)} has several time zones. Pick one, e.g. {', '.join(f'`{p}`' for p in shown)}.",
+            _(
+                "{typed} has several time zones. Pick one, e.g. {zones}.",
+                typed=inline_code(raw),
+                zones=", ".join(f"`{p}`" for p in shown),
+            ),
             shown,
         )
     suggestions = _suggest(folded)
-    hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
-    raise ZoneError(
-        f"I don't know the time zone {inline_code(raw)}.{hint} A city (`Seoul`) or an IANA name (`Asia/Seoul`) works.",
-        suggestions,
-    )
+    said = _("I don't know the time zone {typed}.", typed=inline_code(raw))
+    if suggestions:
+        said += " " + _("Did you mean {zones}?", zones=", ".join(f"`{z}`" for z in suggestions))
+    raise ZoneError(said + " " + _("A city (`Seoul`) or an IANA name (`Asia/Seoul`) works."), suggestions)
 
 
 def zone_label(shown: str, zone: str, at: datetime) -> str:
