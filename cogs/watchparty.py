@@ -188,7 +188,7 @@ class WatchParties(commands.Cog):
         limits = await party_limits(self.bot.db, interaction.guild_id)
         role_ids = {role.id for role in getattr(interaction.user, "roles", ())}
         if limits.host_role_id is not None and not moderator and limits.host_role_id not in role_ids:
-            raise UserError(HOST_ROLE_NEEDED.format(role=f"<@&{limits.host_role_id}>"))
+            raise UserError(_(HOST_ROLE_NEEDED, role=f"<@&{limits.host_role_id}>"))
         quota = Quota(moderator=moderator)
         now = datetime.now(UTC)
         await check_quota(self.bot.db, interaction.guild_id, interaction.user.id, adding, quota, now=now)
