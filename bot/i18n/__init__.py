@@ -40,7 +40,13 @@ _current: contextvars.ContextVar[str] = contextvars.ContextVar("clematis_locale"
 
 def available_locales() -> list[str]:
     """Discord locale codes that have a catalogue (one ``.po`` file each), sorted."""
-    return sorted(path.stem for path in LOCALES_DIR.glob("*.po"))
+    return list(_locales_in(LOCALES_DIR))
+
+
+@cache
+def _locales_in(folder: Path) -> tuple[str, ...]:
+    # Read once per folder: every message looks its locale up, and catalogues change only with a release.
+    return tuple(sorted(path.stem for path in folder.glob("*.po")))
 
 
 def babel_locale(code: str) -> Locale:
@@ -66,8 +72,12 @@ def resolve(locale: object | None) -> str | None:
     """
     if locale is None:
         return None
-    code = str(getattr(locale, "value", locale))
-    available = available_locales()
+    return _resolve_in(LOCALES_DIR, str(getattr(locale, "value", locale)))
+
+
+@cache
+def _resolve_in(folder: Path, code: str) -> str | None:
+    available = _locales_in(folder)
     if code in available:
         return code
     language = code.split("-")[0].lower()
@@ -76,9 +86,12 @@ def resolve(locale: object | None) -> str | None:
     return next((c for c in available if c.split("-")[0].lower() == language), None)
 
 
+_ENGLISH = NullTranslations()
+
+
 def translations(locale: object | None) -> NullTranslations:
     code = resolve(locale)
-    return _translations(code) if code is not None else NullTranslations()
+    return _translations(code) if code is not None else _ENGLISH
 
 
 def _format(translated: str, english: str, kwargs: dict[str, Any]) -> str:
