@@ -220,6 +220,7 @@ class PartyBoard:
             party,
             self.bot.canon.pack,
             voice if isinstance(voice, discord.abc.GuildChannel) else None,
+            locale=await self.server_language(party),
         )
         if outcome.event_id != party.event_id:
             await set_event(self.bot.db, party.id, outcome.event_id)
