@@ -39,6 +39,7 @@ from bot.watchparty.parties import (
 )
 from bot.watchparty.reminders import OffsetError, read_offsets
 from bot.watchparty.rsvp import Choice, RsvpResult, rsvp_counts, set_rsvp
+from bot.watchparty.walltime import describe_day
 
 if TYPE_CHECKING:
     from bot.client import Clematis
@@ -157,7 +158,7 @@ async def autocomplete_party(
         if wanted and wanted not in party.title.casefold() and wanted != str(party.id):
             continue
         local = party.starts_at.astimezone(ZoneInfo(mine or party.zone))
-        when = f"{local:%a} {local.day} {local:%b}, {local:%H:%M} {local.tzname() or ''}".rstrip()
+        when = f"{describe_day(local.date())}, {local:%H:%M} {local.tzname() or ''}".rstrip()
         title = party.title if len(party.title) <= 60 else party.title[:59] + "…"
         choices.append(app_commands.Choice(name=f"{title} — {when} (#{party.id})", value=str(party.id)))
         if len(choices) == 25:
