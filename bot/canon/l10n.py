@@ -12,7 +12,8 @@ in ``CANON_DIR/l10n/`` (read after the built-in one; a field given there wins)::
     title = "..."
     premise = "..."
 
-Translated fields: characters ``name role summary looks facts``; episodes ``title premise details``;
+Translated fields: characters ``name role summary looks facts``; episodes ``title premise release_note
+details``;
 terms ``name summary facts``; tracks (``[track.main]``) ``name description``. Gating never changes: a translated fact is shown exactly when the English
 one is. Every localised name is also a search key, so autocomplete matches names in every language. An
 episode's ``title_ko`` (older packs) is its Korean title unless ``l10n/ko.toml`` gives one.
@@ -32,7 +33,7 @@ Entry = Character | Episode | Term | Track
 
 FIELDS: dict[str, frozenset[str]] = {
     "character": frozenset({"name", "role", "summary", "looks", "facts"}),
-    "episode": frozenset({"title", "premise", "details"}),
+    "episode": frozenset({"title", "premise", "release_note", "details"}),
     "term": frozenset({"name", "summary", "facts"}),
     "track": frozenset({"name", "description"}),
 }

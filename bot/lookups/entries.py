@@ -120,7 +120,7 @@ def first_appearance_text(pack: CanonPack, episode_id: str, horizon: Horizon) ->
     return _("*a later episode*")
 
 
-def release_text(episode: Episode) -> str:
+def release_text(episode: Episode, pack: CanonPack | None = None) -> str:
     """The release date as Discord timestamps (noon UTC, so the shown day is right almost everywhere)."""
     if episode.release_date is None:
         text = _("Date unknown")
@@ -129,7 +129,10 @@ def release_text(episode: Episode) -> str:
         text = f"<t:{stamp}:D> (<t:{stamp}:R>)"
         if not is_confirmed(episode.date_confidence):
             text += " " + _("*(date unconfirmed)*")
-    return f"{text}\n*{episode.release_note}*" if episode.release_note else text
+    if not episode.release_note:
+        return text
+    note = _text(pack, episode, "release_note") if pack is not None else episode.release_note
+    return f"{text}\n*{note}*"
 
 
 def track_of(pack: CanonPack, track_id: str) -> Track:
@@ -287,8 +290,8 @@ def episode_view(
         url=episode.official_url,
         colour=COLOURS["episode"],
     )
-    card = card.with_field(_("Released"), release_text(episode))
-    kind = f"{kind_label(episode.kind)} · {track_of(pack, episode.track).name}"
+    card = card.with_field(_("Released"), release_text(episode, pack))
+    kind = f"{kind_label(episode.kind)} · {l10n.local_name(pack, track_of(pack, episode.track))}"
     if not is_confirmed(episode.position_confidence):
         kind += "\n" + _("*Its place in the order is uncertain.*")
     card = card.with_field(_("Kind"), kind)
