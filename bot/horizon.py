@@ -5,9 +5,9 @@ Three horizons (see ``bot.canon.horizon.Horizon``):
   released at least N days ago. Computed, never stored twice.
 - **personal**: the member's own progress when they set it, else the server public horizon (in DMs,
   nothing).
-- **place**: what may be posted publicly where the viewer is: everything in a spoiler channel (or a
-  thread inside one); the server public horizon plus the thread's episode in a discussion thread; the
-  server public horizon elsewhere.
+- **place**: what may be posted publicly where the viewer is: the server public horizon plus the
+  thread's episode in a discussion thread (wherever that thread lives, even inside a spoiler channel);
+  everything in a spoiler channel (or any other thread inside one); the server public horizon elsewhere.
 
 A public answer shows ``personal ∧ place`` (per-track minimum); an ephemeral answer shows ``personal``.
 """
@@ -63,10 +63,12 @@ def place_horizon(
     spoiler_channel: bool,
     thread_episode: str | None,
 ) -> Horizon:
-    if spoiler_channel:
-        return full_horizon(pack)
+    """A discussion thread's episode wins over its parent channel (even a spoiler channel); any other
+    place in a spoiler channel allows everything."""
     if thread_episode is not None and pack.has_episode(thread_episode):
         return server_public.merge(horizon_through(pack, thread_episode))
+    if spoiler_channel:
+        return full_horizon(pack)
     return server_public
 
 

@@ -50,3 +50,15 @@ async def write_modlog(
     except discord.HTTPException as exc:
         log.warning("could not write to mod log %s of guild %s: %s", channel_id, guild_id, exc)
         return None
+
+
+async def edit_modlog(
+    bot: Clematis, guild_id: int, entry: discord.Message, text: str
+) -> discord.Message | None:
+    """Rewrite a mod-log entry (an intent into what happened). If the edit fails, the text is posted as a
+    new entry, so the outcome is never lost."""
+    try:
+        return await entry.edit(content=text[:2000], allowed_mentions=discord.AllowedMentions.none())
+    except discord.HTTPException as exc:
+        log.warning("could not edit mod-log entry %s of guild %s: %s", entry.id, guild_id, exc)
+        return await write_modlog(bot, guild_id, text)

@@ -17,18 +17,20 @@ from discord.ext import commands
 from bot.checks import is_moderator
 from bot.client import Clematis
 from bot.errors import UserError
-from bot.guard.actions import ACTION_LABELS, Incident, SpoilerActions
+from bot.guard.actions import Incident, SpoilerActions
 from bot.guard.cache import SPOILER_STATE_CHANGED, spoiler_cache
 from bot.guard.copies import purge_copies
 from bot.guard.state import Detection, GuildState
 from bot.guard.views import CopyButton
-from bot.i18n import _
+from bot.i18n import N_, _
 from bot.modlog import write_modlog
 
 log = logging.getLogger(__name__)
 
 REPORTS_PER_WINDOW = 3
 REPORT_WINDOW_SECONDS = 60.0
+REPORT_DONE = N_("Done, with this server's spoiler action. {outcome}")
+REPORT_NOT_REMOVED = N_("I couldn't remove it. {outcome}")
 
 
 class SpoilerGuard(commands.Cog):
@@ -174,15 +176,11 @@ class SpoilerGuard(commands.Cog):
         state = await self.cache.load(guild.id)
         detection = self._detect_any(state, message)
         if moderator:
-            taken = await self.actions.handle(Incident(message, detection, "report", interaction.user), state)
-            answer = (
-                _("Done: {action} (this server's spoiler action).", action=_(ACTION_LABELS[taken]))
-                if taken != "none"
-                else _(
-                    "I couldn't remove it: it may be gone already, or I lack a permission (see the mod log)."
-                )
+            outcome = await self.actions.handle(
+                Incident(message, detection, "report", interaction.user), state
             )
-            await interaction.followup.send(answer, ephemeral=True)
+            template = REPORT_DONE if outcome.removed or outcome.action == "flag" else REPORT_NOT_REMOVED
+            await interaction.followup.send(_(template, outcome=outcome.summary), ephemeral=True)
             return
         pack = self.bot.canon.pack
         about = (

@@ -17,7 +17,7 @@ from bot.client import Clematis
 from bot.episodes import episode_choices, resolve_episode, resolve_track, track_choices, track_name
 from bot.errors import UserError
 from bot.guard import settings as store
-from bot.guard.cache import spoiler_cache
+from bot.guard.cache import SPOILER_SETTINGS_CHANGED, spoiler_cache
 from bot.guard.options import Action, DiscussionPlace, SpoilerPlace, code
 from bot.guard.render import (
     ACTION_DESCRIPTIONS,
@@ -67,6 +67,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         """Reload the server's state, log the change with who made it, answer the moderator."""
         guild_id = self._guild_id(interaction)
         state = await self.cache.reload(guild_id)
+        self.bot.dispatch(SPOILER_SETTINGS_CHANGED, guild_id)
         await write_modlog(self.bot, guild_id, f"🛠️ {interaction.user.mention} {change}")
         await interaction.response.send_message(reply or f"Done: {change}", ephemeral=True)
         return state
@@ -124,6 +125,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
             await store.clear_public_track(self.bot.db, guild_id, track_id)
             change = f"made nothing on {track_name(pack, track_id)} public"
         state = await self.cache.reload(guild_id)
+        self.bot.dispatch(SPOILER_SETTINGS_CHANGED, guild_id)
         state.refresh(pack, datetime.now(UTC).date())
         now = "\n".join(horizon_lines(pack, state.public_setting, state.public))
         await write_modlog(self.bot, guild_id, f"🛠️ {interaction.user.mention} {change}")
@@ -326,7 +328,7 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
             return
         view = PagerView(
             "Spoiler rules",
-            pages(rule_lines(self.bot.canon.pack, list(state.config.rules))),
+            pages(rule_lines(self.bot.canon.pack, list(state.config.rules), state)),
             owner_id=interaction.user.id,
         )
         await interaction.response.send_message(embed=view.embed(), view=view, ephemeral=True)

@@ -21,6 +21,8 @@ from bot.checks import is_moderator
 from bot.client import Clematis
 from bot.episodes import resolve_episode
 from bot.errors import UserError
+from bot.guard.cache import SPOILER_SETTINGS_CHANGED
+from bot.guard.published import refuse_spoilers
 from bot.i18n import _, _n, babel_locale, current_locale, resolve
 from bot.lookups.resolve import localized_label
 from bot.modlog import write_modlog
@@ -141,6 +143,10 @@ class WatchParties(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(PickButton)
         self._joined = join_group(self, self.bot)
+
+    @commands.Cog.listener(f"on_{SPOILER_SETTINGS_CHANGED}")
+    async def on_spoiler_settings_changed(self, guild_id: int) -> None:
+        await self.board.recheck_spoilers(guild_id)  # titles and notes that spoil now: tagged or neutral
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(PickButton)
@@ -329,6 +335,7 @@ class WatchParties(commands.Cog):
         target = announce_channel(interaction, channel)
         offsets = read_reminders(reminders) if reminders is not None else None
         episodes = self._episodes(episode, until)
+        await refuse_spoilers(self.bot, interaction.guild_id, target, title=title, note=note)
         quota = await self._may_host(interaction, 1)
         reading, source = await read_when(self.bot, interaction, when, timezone)
         request = ScheduleRequest(

@@ -15,6 +15,7 @@ from discord import app_commands
 from bot.checks import is_moderator
 from bot.client import Clematis
 from bot.errors import UserError
+from bot.guard.published import refuse_spoilers
 from bot.i18n import _, _n
 from bot.option_types import Pick
 from bot.watchparty.announce import when_text
@@ -119,6 +120,7 @@ class PartyManagement(GroupedCog):
     ) -> None:
         offsets = None if reminders is None else (read_reminders(reminders) or "")  # "": the server's
         found = await self._own_party(interaction, party)
+        await refuse_spoilers(self.bot, found.guild_id, found.channel_id, title=title, note=note)
         changes = PartyChanges(
             zone=read_zone(timezone).key if timezone else None,
             title=title,

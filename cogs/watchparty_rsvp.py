@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.client import Clematis
 from bot.errors import UserError
+from bot.guard.published import check_published
 from bot.i18n import _, _n
 from bot.option_types import Pick
 from bot.watchparty import announce
@@ -59,7 +60,10 @@ class PartyRsvp(commands.Cog):
         for party in parties[:LIST_LIMIT]:
             counts = await rsvp_counts(self.bot.db, party.id)
             link = party.jump_url()
-            name = f"[{announce.user_text(party.title)}]({link})" if link else announce.user_text(party.title)
+            shown = await check_published(
+                self.bot, party.guild_id, party.title, channel_id=interaction.channel_id
+            )
+            name = f"[{shown.markdown()}]({link})" if link else shown.markdown()
             going = _("{n} going", n=counts.going)
             lines.append(f"**{name}** — {when_text(party.starts_at)} · {going} (#{party.id})")
         embed = discord.Embed(

@@ -2,7 +2,10 @@
 
 For other features: after changing something the guard reads for a server (for example after
 inserting a ``discussion_threads`` row), call ``invalidate_guild(bot, guild_id)`` or dispatch
-``bot.dispatch("spoiler_state_changed", guild_id)``; both reload that server's state.
+``bot.dispatch("spoiler_state_changed", guild_id)``; both reload that server's state. Before
+publishing text a member typed (titles, notes, anything echoed), ask
+``bot.guard.published.check_published`` whether it is safe where it will appear, and show it the way it
+says (refused, spoiler-tagged, or a neutral text where tags don't render).
 """
 
 from bot.guard.cache import SPOILER_STATE_CHANGED, SpoilerCache, invalidate_guild, spoiler_cache

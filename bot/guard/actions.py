@@ -1,28 +1,37 @@
-"""What the bot does about a spoiler: nudge, repost or flag, always writing the mod log first.
+"""What the bot does about a spoiler, in a straight line: decide, act, record.
 
-Missing permissions downgrade the action to flag, and the mod log is told once per server per missing
-permission (persisted, cleared when the permission works again).
+1. **decide** (memory only): the action this server wants, downgraded to flag when a permission it needs
+   is known to be missing; the episode's title; the mod-log entry.
+2. **intent**: the mod-log entry is written before anything happens, saying what the bot is about to do.
+3. **act**: keep a copy of the text (a database write that may fail: the bot still acts), remove the
+   message (a 5xx is retried with backoff, boundedly), repost it or tell its author.
+4. **record**, once, after the act: the intent entry is edited into what actually happened (removed,
+   reposted, or failed and why: the HTTP status or the missing permission), and permission bookkeeping
+   (a missing permission is told to the mod log once per server) is written in one place.
+
+Nothing claims what did not happen: the author hears "I removed your message" only after it was
+removed, and the mod log says "told the author" only after the notice went out.
 """
 
 from __future__ import annotations
 
-import io
+import asyncio
 import logging
+import sqlite3
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import aiohttp
 import discord
 
 from bot.guard.cache import SpoilerCache
 from bot.guard.copies import RemovedCopy, save_copy
-from bot.guard.repost import repost_messages, webhook_username
+from bot.guard.repost import Reposter, http_reason
 from bot.guard.settings import clear_permission_warned, mark_permission_warned
 from bot.guard.state import Detection, GuildState
-from bot.i18n import N_, _, use_locale
-from bot.i18n.server import server_locale
-from bot.modlog import write_modlog
+from bot.modlog import edit_modlog, write_modlog
 from bot.spoilers import escape_spoiler
 
 if TYPE_CHECKING:
@@ -31,24 +40,98 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NOTICE_SECONDS = 30.0
+DELETE_ATTEMPTS = 4  # each attempt is one discord.py call (which itself retries 500/502/504, not 503)
+DELETE_BACKOFF_SECONDS = 1.0  # doubled after each failed attempt: 1, 2, 4 seconds
 
-PERMISSION_NAMES = {"manage_messages": "Manage Messages", "manage_webhooks": "Manage Webhooks"}
+PERMISSION_NAMES = {
+    "manage_messages": "Manage Messages",
+    "manage_webhooks": "Manage Webhooks",
+    "view_channel": "View Channel",
+}
 ACTION_NEEDS: dict[str, tuple[str, ...]] = {
     "nudge": ("manage_messages",),
     "repost": ("manage_messages", "manage_webhooks"),
     "flag": (),
 }
-ACTION_LABELS = {
-    "nudge": N_("removed, author nudged"),
-    "repost": N_("reposted with spoiler tags"),
-    "flag": N_("flagged for moderators"),
-}
+
+# --- mod-log and notice texts (complete templates; one outcome sentence each) -----------------------
+
+ENTRY_SPOILER = (
+    "{icon} Spoiler for **{episode}** by {author} in {channel}{edited}{reported}: {url}\n{outcome}"
+)
+ENTRY_REPORTED = "{icon} Reported spoiler by {author} in {channel}{edited}{reported}: {url}\n{outcome}"
+EDITED_MARK = " (edited message)"
+REPORTED_MARK = ", reported by {reporter}"
+
+INTENT_NUDGE = "⏳ Removing it and telling its author…"
+INTENT_REPOST = "⏳ Replacing it with a spoiler-tagged repost under the author's name…"
+FLAGGED = "Flagged for moderators: I left it in place."
+
+SAY_REMOVED = "✅ I removed it."
+SAY_REMOVED_AFTER_RETRIES = "✅ I removed it on a later try ({problem} first)."
+SAY_GONE_AFTER_RETRIES = "✅ It is gone: {problem} to my first try, and then Discord reported it deleted."
+PROBLEM_STATUS = "Discord answered {status}"
+PROBLEM_CONNECTION = "the connection to Discord failed ({error})"
+SAY_ALREADY_GONE = "ℹ️ It was already gone when I tried to remove it (its author or a moderator deleted it)."
+SAY_DELETE_FORBIDDEN = (
+    "❌ I could not remove it: I'm missing the **{permission}** permission there (Discord answered 403). "
+    "It is still up."
+)
+SAY_DELETE_FAILED = (
+    "❌ I could not remove it: {problem} on each of {attempts} tries, with pauses between. It is still up."
+)
+REPOST_FOOTER = "Reposted with spoiler tags by {bot}{spoils}{skipped}"
+SPOILS_MARK = " · spoils {episode}"
+SKIPPED_MARK = " · {count} attachment(s) too large to repost"
+SAY_REPOSTED = "✅ I reposted it with spoiler tags under the author's name."
+SAY_REPOST_FAILED = "❌ The spoiler-tagged repost failed ({reason})."
+SAY_NO_WEBHOOK = "⚠️ I could not get a webhook to repost it ({reason})."
+SAY_TOLD_AUTHOR = "✅ I told the author and offered them a tagged copy."
+SAY_TOLD_AUTHOR_NO_COPY = "✅ I told the author, and that no copy of their message could be kept."
+SAY_NOTICE_FAILED = "❌ I could not tell the author ({reason})."
+SAY_CRASHED = "❌ An unexpected error ({error}) stopped me here; see the bot's log."
+SAY_NO_COPY = "⚠️ No copy of the message could be kept: the database refused the write ({error})."
+
+NOTICE_REMOVED = (
+    "{author}, I removed your {edited}message: {why}. Put spoilers inside `||spoiler tags||`. "
+    "The button gives you a tagged copy to post again."
+)
+NOTICE_REMOVED_NO_COPY = (
+    "{author}, I removed your {edited}message: {why}. Put spoilers inside `||spoiler tags||`. "
+    "I'm sorry: I could not keep a copy of it this time, so I can't give it back."
+)
+NOTICE_REPOST_FAILED = (
+    "{author}, I removed your {edited}message to repost it with spoiler tags ({why}), but the repost "
+    "didn't go through. The button gives you a tagged copy to post again."
+)
+NOTICE_REPOST_FAILED_NO_COPY = (
+    "{author}, I removed your {edited}message to repost it with spoiler tags ({why}), but the repost "
+    "didn't go through, and I'm sorry: I could not keep a copy of it, so I can't give it back."
+)
+WHY_EPISODE = "it spoils **{episode}**, which isn't public here yet"
+WHY_REPORTED = "a moderator marked it as a spoiler"
+
+PERMISSION_WARNING = (
+    "⚠️ I can't {action} spoilers in {channel}: I'm missing the **{permission}** permission there, so I "
+    "only flag them here. Grant it to my role (server or channel settings) and I'll {action} them again. "
+    "(I say this once.)"
+)
+PERMISSION_REFUSED_WARNING = (
+    "⚠️ Discord refused me the **{permission}** permission in {channel}, so I couldn't {action} a spoiler "
+    "there (each mod-log entry says what became of it). Grant it to my role (server or channel settings, "
+    "a channel override may be in the way). (I say this once.)"
+)
 
 
 def effective_action(action: str, permissions: discord.Permissions) -> tuple[str, list[str]]:
     """The action the bot can carry out with ``permissions``, and the permissions it lacks for ``action``."""
     missing = [name for name in ACTION_NEEDS.get(action, ()) if not getattr(permissions, name)]
     return ("flag" if missing else action), missing
+
+
+def forbidden_permission(exc: discord.HTTPException, default: str) -> str:
+    """The permission a 403 is about: Discord's 50001 (Missing Access) is View Channel."""
+    return "view_channel" if exc.code == 50001 else default
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,42 +144,106 @@ class Incident:
     reporter: discord.abc.User | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What the bot decided to do (``decide``): memory only."""
+
+    action: str  # "nudge", "repost" or "flag"
+    wanted: str  # the server's action before any downgrade
+    missing: tuple[str, ...]  # permissions known to be missing for ``wanted``
+    title: str | None  # the spoiled episode's title (None: reported, no rule matched)
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What actually happened (``act``), written once to the mod log (``record``)."""
+
+    action: str  # what was carried out: "nudge", "repost", "flag", or "none" (the message is still up)
+    sentences: list[str] = field(default_factory=list)
+    lost: str | None = None  # a permission the act found missing (a 403)
+    worked: set[str] = field(default_factory=set)  # permissions the act used successfully
+    removed: bool = False
+
+    def say(self, template: str, **values: object) -> None:
+        self.sentences.append(template.format(**values))
+
+    @property
+    def summary(self) -> str:
+        return " ".join(self.sentences)
+
+
+@dataclass(slots=True)
+class _Removal:
+    removed: bool
+    gone: bool = False  # someone else deleted it first
+    failures: int = 0
+    status: int | None = None  # Discord's answer to the last failed try
+    error: str | None = None  # or the connection error it met
+    permission: str | None = None
+
+    @property
+    def problem(self) -> str:
+        """What the last failed try met, for a person: "Discord answered 503" or the connection error."""
+        if self.status is not None:
+            return PROBLEM_STATUS.format(status=self.status)
+        return PROBLEM_CONNECTION.format(error=self.error or "unknown")
+
+
 class SpoilerActions:
     def __init__(self, bot: Clematis, cache: SpoilerCache) -> None:
         self.bot = bot
         self.cache = cache
-        self._webhooks: dict[int, discord.Webhook] = {}
+        self.reposter = Reposter(bot)
         self._warning: set[tuple[int, str]] = set()
         self._recent_flags: OrderedDict[tuple[int, str | None], None] = OrderedDict()
 
     # --- entry point -------------------------------------------------------------------------------
 
-    async def handle(self, incident: Incident, state: GuildState) -> str:
-        """Carry out the server's action on ``incident``. Returns the action taken ("nudge", "repost",
-        "flag"), or "none" when the message could not be removed (already gone, or a permission lost)."""
+    async def handle(self, incident: Incident, state: GuildState) -> Outcome:
+        """Carry out the server's action on ``incident``: decide, write the intent, act, record."""
+        plan = self.decide(incident, state)
+        if plan is None:
+            return Outcome("flag")  # an edit that keeps the same flagged spoiler is not news
+        guild_id = state.config.guild_id
+        embed = self._embed(incident)
+        if plan.action == "flag":  # nothing to act on: the entry is the outcome
+            outcome = Outcome("flag", [FLAGGED])
+            await write_modlog(self.bot, guild_id, self._entry(incident, plan, outcome.summary), embed=embed)
+            await self._record_permissions(incident, plan, outcome, state)
+            return outcome
+        intent = INTENT_REPOST if plan.action == "repost" else INTENT_NUDGE
+        entry = await write_modlog(self.bot, guild_id, self._entry(incident, plan, intent), embed=embed)
+        outcome = Outcome("none")
+        try:
+            await self._act(incident, plan, outcome)
+        except Exception as exc:  # the entry must not stay an intent: say how far it got
+            log.exception("acting on spoiler %s failed", incident.message.id)
+            outcome.say(SAY_CRASHED, error=type(exc).__name__)
+        await self._record_permissions(incident, plan, outcome, state)
+        text = self._entry(incident, plan, outcome.summary, failed=not outcome.removed)
+        if entry is not None:
+            await edit_modlog(self.bot, guild_id, entry, text)
+        else:  # the intent could not be posted (or there is no mod log): the outcome still gets its try
+            await write_modlog(self.bot, guild_id, text, embed=embed)
+        if not outcome.removed:
+            log.warning("spoiler %s in guild %s: %s", incident.message.id, guild_id, outcome.summary)
+        return outcome
+
+    # --- decide -----------------------------------------------------------------------------------
+
+    def decide(self, incident: Incident, state: GuildState) -> Plan | None:
+        """What to do, from memory: None when there is nothing new to say (a repeated edit)."""
         message = incident.message
-        guild = message.guild
-        assert guild is not None
         wanted = state.config.action
         action, missing = effective_action(wanted, self._permissions(message.channel))
-        for permission in missing:
-            await self._warn_missing(guild.id, message.channel, permission, wanted, state)
         if action == "flag":
             key = (message.id, incident.detection.episode if incident.detection else None)
             if key in self._recent_flags and incident.trigger == "edit":
-                return "flag"  # an edit that keeps the same spoiler is not news
+                return None
             self._remember_flag(key)
-        await write_modlog(
-            self.bot, guild.id, self._modlog_text(incident, action), embed=self._modlog_embed(incident)
-        )
-        if action == "flag":
-            return "flag"
         if action == "repost" and not message.content and not message.attachments:
             action = "nudge"
-        done = await (self._repost(incident, state) if action == "repost" else self._nudge(incident, state))
-        return action if done else "none"
-
-    # --- permissions ------------------------------------------------------------------------------
+        return Plan(action, wanted, tuple(missing), self._episode_title(incident.detection))
 
     def _permissions(self, channel: discord.abc.MessageableChannel) -> discord.Permissions:
         guild = getattr(channel, "guild", None)
@@ -108,52 +255,10 @@ class SpoilerActions:
         except discord.ClientException:  # a thread whose parent is not cached
             return discord.Permissions.all()
 
-    async def _warn_missing(
-        self,
-        guild_id: int,
-        channel: discord.abc.MessageableChannel,
-        permission: str,
-        wanted: str,
-        state: GuildState,
-    ) -> None:
-        """Tell the mod log once. Until it has been told (no mod log yet), every spoiler tries again."""
-        key = (guild_id, permission)
-        if permission in state.config.warned_permissions or key in self._warning:
-            return
-        self._warning.add(key)  # two spoilers at once must not both warn
-        try:
-            where = getattr(channel, "mention", "a channel")
-            posted = await write_modlog(
-                self.bot,
-                guild_id,
-                f"⚠️ I can't {wanted} spoilers in {where}: I'm missing the **{PERMISSION_NAMES[permission]}** "
-                f"permission there, so I only flag them here. Grant it to my role (server or channel settings) "
-                f"and I'll {wanted} them again. (I say this once.)",
-            )
-            if posted is not None:
-                await mark_permission_warned(self.bot.db, guild_id, permission)
-                await self.cache.reload(guild_id)
-        finally:
-            self._warning.discard(key)
-
-    async def _permission_works(self, guild_id: int, permission: str, state: GuildState) -> None:
-        """The permission worked: a later loss is news again."""
-        if permission in state.config.warned_permissions:
-            await clear_permission_warned(self.bot.db, guild_id, permission)
-            await self.cache.reload(guild_id)
-
-    async def _lost_permission(self, incident: Incident, permission: str) -> None:
-        message = incident.message
-        assert message.guild is not None
-        state = await self.cache.load(message.guild.id)
-        await self._warn_missing(message.guild.id, message.channel, permission, state.config.action, state)
-
     def _remember_flag(self, key: tuple[int, str | None]) -> None:
         self._recent_flags[key] = None
         while len(self._recent_flags) > 2000:
             self._recent_flags.popitem(last=False)
-
-    # --- mod log ----------------------------------------------------------------------------------
 
     def _episode_title(self, detection: Detection | None) -> str | None:
         if detection is None:
@@ -165,20 +270,26 @@ class SpoilerActions:
             else detection.episode
         )
 
-    def _modlog_text(self, incident: Incident, action: str) -> str:
+    def _entry(self, incident: Incident, plan: Plan, outcome: str, *, failed: bool = False) -> str:
         message = incident.message
-        title = self._episode_title(incident.detection)
-        what = f"Spoiler for **{discord.utils.escape_markdown(title)}**" if title else "Reported spoiler"
-        channel = getattr(message.channel, "mention", f"<#{message.channel.id}>")
-        edited = " (edited message)" if incident.trigger == "edit" else ""
-        reported = f", reported by {incident.reporter.mention}" if incident.reporter is not None else ""
-        icon = "🚩" if action == "flag" else "🧹"
-        return (
-            f"{icon} {what} by {message.author.mention} in {channel}{edited}{reported}: "
-            f"{ACTION_LABELS[action]}. {message.jump_url}"
-        )
+        values = {
+            "icon": "🚩" if plan.action == "flag" else ("⚠️" if failed else "🧹"),
+            "author": message.author.mention,
+            "channel": getattr(message.channel, "mention", f"<#{message.channel.id}>"),
+            "edited": EDITED_MARK if incident.trigger == "edit" else "",
+            "reported": (
+                REPORTED_MARK.format(reporter=incident.reporter.mention)
+                if incident.reporter is not None
+                else ""
+            ),
+            "url": message.jump_url,
+            "outcome": outcome,
+        }
+        if plan.title is None:
+            return ENTRY_REPORTED.format(**values)
+        return ENTRY_SPOILER.format(episode=discord.utils.escape_markdown(plan.title), **values)
 
-    def _modlog_embed(self, incident: Incident) -> discord.Embed:
+    def _embed(self, incident: Incident) -> discord.Embed:
         message = incident.message
         text = message.content or "*(no text)*"
         body = f"||{escape_spoiler(text[:1500])}||" + (" …" if len(text) > 1500 else "")
@@ -200,45 +311,141 @@ class SpoilerActions:
             )
         return embed
 
-    # --- nudge ------------------------------------------------------------------------------------
+    # --- act --------------------------------------------------------------------------------------
 
-    async def _delete(self, incident: Incident, state: GuildState) -> bool:
-        """Delete the message. False when it could not be (the mod log is told why)."""
-        try:
-            await incident.message.delete()
-        except discord.NotFound:
-            return False  # already gone
-        except discord.Forbidden:
-            await self._lost_permission(incident, "manage_messages")
-            return False
-        assert incident.message.guild is not None
-        await self._permission_works(incident.message.guild.id, "manage_messages", state)
-        return True
+    async def _act(self, incident: Incident, plan: Plan, outcome: Outcome) -> None:
+        """Carry out ``plan``, writing into ``outcome`` what happened, step by step."""
+        hook: discord.Webhook | None = None
+        if plan.action == "repost":
+            hook, reason = await self.reposter.webhook(incident.message.channel)
+            if hook is None:
+                if reason is not None:
+                    outcome.say(SAY_NO_WEBHOOK, reason=reason)
+                    if reason.startswith("HTTP 403"):
+                        outcome.lost = "manage_webhooks"
+            else:
+                outcome.worked.add("manage_webhooks")
+        copy_error = await self._keep_copy(incident)
+        files: list[tuple[str, bytes]] = []
+        skipped: list[str] = []
+        if hook is not None:
+            files, skipped = await self.reposter.read_attachments(incident.message)
+        removal = await self._delete(incident.message)
+        if not removal.removed:
+            self._say_not_removed(outcome, removal)
+            return
+        outcome.removed = True
+        outcome.worked.add("manage_messages")
+        if removal.gone:
+            outcome.say(SAY_GONE_AFTER_RETRIES, problem=removal.problem)
+        elif removal.failures:
+            outcome.say(SAY_REMOVED_AFTER_RETRIES, problem=removal.problem)
+        else:
+            outcome.say(SAY_REMOVED)
+        if copy_error is not None:
+            outcome.say(SAY_NO_COPY, error=copy_error)
+        repost_failure = None
+        if hook is not None:
+            footer = REPOST_FOOTER.format(
+                bot=self.bot.user.display_name if self.bot.user else "the bot",
+                spoils=SPOILS_MARK.format(episode=discord.utils.escape_markdown(plan.title))
+                if plan.title
+                else "",
+                skipped=SKIPPED_MARK.format(count=len(skipped)) if skipped else "",
+            )
+            repost_failure = await self.reposter.post(incident.message, hook, files, footer)
+            if repost_failure is None:
+                outcome.action = "repost"
+                outcome.say(SAY_REPOSTED)
+                return
+            outcome.say(SAY_REPOST_FAILED, reason=repost_failure)
+        outcome.action = "nudge"
+        await self._notify_author(
+            incident, plan, outcome, copy_kept=copy_error is None, repost_failure=repost_failure
+        )
 
-    async def _nudge(self, incident: Incident, state: GuildState) -> bool:
+    async def _keep_copy(self, incident: Incident) -> str | None:
+        """Save the text for the author's "get it back" button. The error text when the database refused."""
         message = incident.message
         assert message.guild is not None
-        notice_id = message.id
-        await save_copy(
-            self.bot.db,
-            RemovedCopy(
-                notice_id,
-                message.guild.id,
-                message.channel.id,
-                message.author.id,
-                incident.detection.episode if incident.detection else None,
-                message.content,
-            ),
-            now=datetime.now(UTC),
+        try:
+            await save_copy(
+                self.bot.db,
+                RemovedCopy(
+                    message.id,
+                    message.guild.id,
+                    message.channel.id,
+                    message.author.id,
+                    incident.detection.episode if incident.detection else None,
+                    message.content,
+                ),
+                now=datetime.now(UTC),
+            )
+        except sqlite3.Error as exc:
+            log.error("could not keep a copy of removed message %s: %s", message.id, exc)
+            return str(exc)
+        return None
+
+    async def _delete(self, message: discord.Message) -> _Removal:
+        """Delete ``message``, retrying a 5xx or a lost connection with backoff (discord.py retries some
+        5xx itself, never a 503), boundedly."""
+        removal = _Removal(False)
+        delay = DELETE_BACKOFF_SECONDS
+        for attempt in range(1, DELETE_ATTEMPTS + 1):
+            try:
+                await message.delete()
+            except discord.NotFound:
+                # After a failed try, Discord may have deleted it anyway: then it is our removal.
+                removal.removed = removal.failures > 0
+                removal.gone = True
+                return removal
+            except discord.Forbidden as exc:
+                removal.status, removal.permission = 403, forbidden_permission(exc, "manage_messages")
+                return removal
+            except discord.HTTPException as exc:
+                removal.failures, removal.status, removal.error = attempt, exc.status, None
+                if exc.status < 500:
+                    return removal
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                removal.failures, removal.status, removal.error = attempt, None, type(exc).__name__
+            else:
+                removal.removed = True
+                return removal
+            log.warning("deleting spoiler %s failed (attempt %d of %d)", message.id, attempt, DELETE_ATTEMPTS)
+            if attempt < DELETE_ATTEMPTS:
+                await asyncio.sleep(delay)
+                delay *= 2
+        return removal
+
+    @staticmethod
+    def _say_not_removed(outcome: Outcome, removal: _Removal) -> None:
+        if removal.gone:
+            outcome.say(SAY_ALREADY_GONE)
+        elif removal.permission is not None:
+            outcome.lost = removal.permission
+            outcome.say(SAY_DELETE_FORBIDDEN, permission=PERMISSION_NAMES[removal.permission])
+        else:
+            outcome.say(SAY_DELETE_FAILED, problem=removal.problem, attempts=removal.failures)
+
+    async def _notify_author(
+        self, incident: Incident, plan: Plan, outcome: Outcome, *, copy_kept: bool, repost_failure: str | None
+    ) -> None:
+        message = incident.message
+        if repost_failure is not None:
+            template = NOTICE_REPOST_FAILED if copy_kept else NOTICE_REPOST_FAILED_NO_COPY
+        else:
+            template = NOTICE_REMOVED if copy_kept else NOTICE_REMOVED_NO_COPY
+        why = (
+            WHY_EPISODE.format(episode=discord.utils.escape_markdown(plan.title))
+            if plan.title
+            else WHY_REPORTED
         )
-        if not await self._delete(incident, state):
-            return False
+        text = template.format(
+            author=message.author.mention, edited="edited " if incident.trigger == "edit" else "", why=why
+        )
         from bot.guard.views import copy_button_view
 
-        # Posted in the channel for everyone to see: the server's language.
-        with use_locale(await server_locale(self.bot.db, message.guild)):
-            text, view = self._nudge_text(incident), copy_button_view(notice_id)
-
+        view = copy_button_view(message.id) if copy_kept else discord.utils.MISSING
         try:
             await message.channel.send(
                 text,
@@ -248,134 +455,68 @@ class SpoilerActions:
             )
         except discord.HTTPException as exc:
             log.warning("could not post a spoiler notice in channel %s: %s", message.channel.id, exc)
-        return True
+            outcome.say(SAY_NOTICE_FAILED, reason=http_reason(exc))
+            return
+        outcome.say(SAY_TOLD_AUTHOR if copy_kept else SAY_TOLD_AUTHOR_NO_COPY)
 
-    def _nudge_text(self, incident: Incident) -> str:
-        message = incident.message
-        title = self._episode_title(incident.detection)
-        if title:
-            title = discord.utils.escape_markdown(title)
-        edited = incident.trigger == "edit"
-        if title and edited:
-            said = _(
-                "{author}, I removed your edited message: it spoils **{episode}**, which isn't public here yet.",
-                author=message.author.mention,
-                episode=title,
-            )
-        elif title:
-            said = _(
-                "{author}, I removed your message: it spoils **{episode}**, which isn't public here yet.",
-                author=message.author.mention,
-                episode=title,
-            )
-        elif edited:
-            said = _(
-                "{author}, I removed your edited message: a moderator marked it as a spoiler.",
-                author=message.author.mention,
-            )
-        else:
-            said = _(
-                "{author}, I removed your message: a moderator marked it as a spoiler.",
-                author=message.author.mention,
-            )
-        return (
-            said
-            + " "
-            + _("Put spoilers inside `||spoiler tags||`. The button gives you a tagged copy to post again.")
-        )
+    # --- record -----------------------------------------------------------------------------------
 
-    # --- repost -----------------------------------------------------------------------------------
-
-    async def _read_attachments(self, message: discord.Message) -> tuple[list[tuple[str, bytes]], list[str]]:
-        limit = message.guild.filesize_limit if message.guild is not None else 10 * 1024 * 1024
-        files: list[tuple[str, bytes]] = []
-        skipped: list[str] = []
-        for attachment in message.attachments:
-            if attachment.size > limit:
-                skipped.append(attachment.filename)
-                continue
+    async def _record_permissions(
+        self, incident: Incident, plan: Plan, outcome: Outcome, state: GuildState
+    ) -> None:
+        """Permission bookkeeping, once: warn the mod log about a missing permission (once per server),
+        and forget a warning when the permission worked again; then reload the server's state if needed."""
+        guild_id = state.config.guild_id
+        warnings = [(permission, PERMISSION_WARNING) for permission in plan.missing]
+        if outcome.lost is not None and outcome.lost not in plan.missing:  # my role seemed to have it
+            warnings.append((outcome.lost, PERMISSION_REFUSED_WARNING))
+        changed = False
+        for permission, template in warnings:
+            changed |= await self._warn_missing(
+                guild_id, incident.message.channel, permission, plan.wanted, state, template
+            )
+        for permission in outcome.worked & state.config.warned_permissions:
             try:
-                files.append((attachment.filename, await attachment.read()))
-            except discord.HTTPException:
-                skipped.append(attachment.filename)
-        return files, skipped
+                await clear_permission_warned(self.bot.db, guild_id, permission)
+            except sqlite3.Error as exc:
+                log.error("could not forget the permission warning for guild %s: %s", guild_id, exc)
+                continue
+            changed = True
+        if changed:
+            await self.cache.reload(guild_id)
 
-    async def _webhook_for(self, channel: discord.abc.MessageableChannel) -> discord.Webhook | None:
-        target: object = channel
-        if isinstance(channel, discord.Thread):
-            target = channel.parent or self.bot.get_channel(channel.parent_id)
-            if target is None:
-                target = await self.bot.fetch_channel(channel.parent_id)
-        if not isinstance(target, discord.TextChannel | discord.ForumChannel | discord.VoiceChannel):
-            return None
-        hook = self._webhooks.get(target.id)
-        if hook is not None:
-            return hook
-        me = self.bot.user
-        assert me is not None
-        name = webhook_username(me.display_name)
-        for existing in await target.webhooks():
-            if (
-                existing.user is not None
-                and existing.user.id == me.id
-                and existing.token
-                and existing.name == name
-            ):
-                hook = existing
-                break
-        else:
-            hook = await target.create_webhook(name=name, reason="Reposting spoilers with spoiler tags")
-        self._webhooks[target.id] = hook
-        return hook
-
-    async def _repost(self, incident: Incident, state: GuildState) -> bool:
-        message = incident.message
-        assert message.guild is not None
+    async def _warn_missing(
+        self,
+        guild_id: int,
+        channel: discord.abc.MessageableChannel,
+        permission: str,
+        wanted: str,
+        state: GuildState,
+        template: str = PERMISSION_WARNING,
+    ) -> bool:
+        """Tell the mod log once. Until it has been told (no mod log yet), every spoiler tries again.
+        True when the warning was posted and remembered."""
+        key = (guild_id, permission)
+        if permission in state.config.warned_permissions or key in self._warning:
+            return False
+        self._warning.add(key)  # two spoilers at once must not both warn
         try:
-            hook = await self._webhook_for(message.channel)
-        except discord.Forbidden:
-            await self._lost_permission(incident, "manage_webhooks")
-            return False
-        if hook is None:
-            return await self._nudge(incident, state)
-        await self._permission_works(message.guild.id, "manage_webhooks", state)
-        files, skipped = await self._read_attachments(message)
-        if not await self._delete(incident, state):
-            return False
-        title = self._episode_title(incident.detection)
-        footer = f"Reposted with spoiler tags by {self.bot.user.display_name if self.bot.user else 'the bot'}"
-        footer += f" · spoils {discord.utils.escape_markdown(title)}" if title else ""
-        if skipped:
-            footer += f" · {len(skipped)} attachment(s) too large to repost"
-        reference = message.reference
-        reply_url = reference.jump_url if reference is not None and reference.message_id else None
-        texts = repost_messages(message.content, reply_url=reply_url, footer=footer)
-        author = message.author
-        thread = message.channel if isinstance(message.channel, discord.Thread) else discord.utils.MISSING
-        for i, text in enumerate(texts):
-            for attempt in (1, 2):
-                uploads = [
-                    discord.File(io.BytesIO(data), filename=name, spoiler=True)
-                    for name, data in files
-                    if i == 0
-                ]
-                try:
-                    await hook.send(
-                        text,
-                        username=webhook_username(author.display_name),
-                        avatar_url=author.display_avatar.url,
-                        files=uploads,
-                        allowed_mentions=discord.AllowedMentions.none(),
-                        thread=thread,
-                    )
-                    break
-                except discord.NotFound:  # someone deleted the webhook: make a new one and try again
-                    self._webhooks.pop(hook.channel_id or 0, None)
-                    new_hook = await self._webhook_for(message.channel) if attempt == 1 else None
-                    if new_hook is None:
-                        log.warning(
-                            "could not repost a spoiler in channel %s: webhook gone", message.channel.id
-                        )
-                        return True
-                    hook = new_hook
-        return True
+            posted = await write_modlog(
+                self.bot,
+                guild_id,
+                template.format(
+                    action=wanted,
+                    channel=getattr(channel, "mention", "a channel"),
+                    permission=PERMISSION_NAMES[permission],
+                ),
+            )
+            if posted is None:
+                return False
+            try:
+                await mark_permission_warned(self.bot.db, guild_id, permission)
+            except sqlite3.Error as exc:  # said, but not remembered: it may be said again after a restart
+                log.error("could not remember the permission warning for guild %s: %s", guild_id, exc)
+                return False
+            return True
+        finally:
+            self._warning.discard(key)

@@ -26,6 +26,9 @@ from bot.spoilers import RuleSet
 log = logging.getLogger(__name__)
 
 SPOILER_STATE_CHANGED = "spoiler_state_changed"  # bot.dispatch(...) event name, payload: guild_id
+# Dispatched (payload: guild_id) once a moderator's change to what counts as a spoiler (rules, horizons,
+# places) is live: features that published members' text re-check it (bot.guard.published).
+SPOILER_SETTINGS_CHANGED = "spoiler_settings_changed"
 
 
 class _HasGuardDeps(Protocol):

@@ -11,6 +11,7 @@ from bot.canon.l10n import local_name
 from bot.canon.model import CanonPack
 from bot.episodes import track_name
 from bot.guard.actions import ACTION_NEEDS, PERMISSION_NAMES
+from bot.guard.published import judge_published
 from bot.guard.rules import canon_rules_past, guild_rules_past
 from bot.guard.state import GuildState
 from bot.i18n import _
@@ -126,8 +127,14 @@ def settings_embed(
     return embed
 
 
-def rule_lines(pack: CanonPack, rules: list[Rule]) -> list[str]:
-    """Rules grouped by episode in viewing order (a heading line per episode)."""
+RULE_LINE = "• {phrase} · #{rule_id}"
+RULE_LINE_BY = "• {phrase} · #{rule_id} · by <@{author}>"
+
+
+def rule_lines(pack: CanonPack, rules: list[Rule], state: GuildState | None = None) -> list[str]:
+    """Rules grouped by episode in viewing order (a heading line per episode). With ``state``, a phrase
+    that would spoil this server (its episode isn't public) is behind a spoiler tag
+    (``bot.guard.published``): the moderator reading the list may not have watched it."""
     order = {e.id: i for i, e in enumerate(pack.episodes)}
     by_episode: dict[str, list[Rule]] = {}
     for rule in rules:
@@ -142,8 +149,11 @@ def rule_lines(pack: CanonPack, rules: list[Rule]) -> list[str]:
         lines.append(f"**{discord.utils.escape_markdown(title)}**")
         for rule in by_episode[episode_id]:
             who = rule.source.removeprefix("mod:")
-            by = f" · by <@{who}>" if who.isdigit() else ""
-            lines.append(f"• `{rule.phrase.replace('`', 'ˋ')}` · #{rule.rule_id}{by}")
+            phrase = f"`{rule.phrase.replace('`', 'ˋ')}`"
+            if state is not None and judge_published(state, pack, rule.phrase).spoils:
+                phrase = f"||{phrase}||"  # a code span: nothing in it can close the tag
+            template = RULE_LINE_BY if who.isdigit() else RULE_LINE
+            lines.append(template.format(phrase=phrase, rule_id=rule.rule_id, author=who))
     return lines
 
 

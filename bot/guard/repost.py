@@ -1,14 +1,23 @@
-"""Text of a spoiler repost: the author's words inside spoiler tags, split to fit Discord's limits."""
+"""A spoiler repost: the author's words inside spoiler tags, split to fit Discord's limits, posted under
+their name through the channel's webhook."""
 
 from __future__ import annotations
 
+import io
 import re
+from typing import TYPE_CHECKING
+
+import discord
 
 from bot.spoilers import escape_spoiler
+
+if TYPE_CHECKING:
+    from bot.client import Clematis
 
 MESSAGE_LIMIT = 2000
 WEBHOOK_NAME_LIMIT = 80
 _FORBIDDEN_IN_NAMES = re.compile(r"discord|clyde", re.IGNORECASE)
+WEBHOOK_FORBIDDEN = "{answer}: missing the **Manage Webhooks** permission"
 
 
 def webhook_username(display_name: str) -> str:
@@ -61,3 +70,110 @@ def repost_messages(
     messages[0] = header + messages[0]
     messages[-1] += footer_line
     return messages
+
+
+def http_reason(exc: discord.HTTPException) -> str:
+    """What Discord answered, for a person: "HTTP 503" (plus Discord's error code when it sent one)."""
+    return f"HTTP {exc.status}" + (f", error code {exc.code}" if exc.code else "")
+
+
+class Reposter:
+    """Reposts messages under their authors' names through one webhook per channel (kept, and made
+    again when someone deletes it)."""
+
+    def __init__(self, bot: Clematis) -> None:
+        self.bot = bot
+        self._webhooks: dict[int, discord.Webhook] = {}
+
+    async def read_attachments(self, message: discord.Message) -> tuple[list[tuple[str, bytes]], list[str]]:
+        limit = message.guild.filesize_limit if message.guild is not None else 10 * 1024 * 1024
+        files: list[tuple[str, bytes]] = []
+        skipped: list[str] = []
+        for attachment in message.attachments:
+            if attachment.size > limit:
+                skipped.append(attachment.filename)
+                continue
+            try:
+                files.append((attachment.filename, await attachment.read()))
+            except discord.HTTPException:
+                skipped.append(attachment.filename)
+        return files, skipped
+
+    async def webhook(
+        self, channel: discord.abc.MessageableChannel
+    ) -> tuple[discord.Webhook | None, str | None]:
+        """The channel's repost webhook; else None and why (None: this kind of channel has none)."""
+        try:
+            return await self._webhook_for(channel), None
+        except discord.Forbidden as exc:
+            return (
+                None,
+                WEBHOOK_FORBIDDEN.format(answer=http_reason(exc)),
+            )
+        except discord.HTTPException as exc:
+            return None, http_reason(exc)
+
+    async def _webhook_for(self, channel: discord.abc.MessageableChannel) -> discord.Webhook | None:
+        target: object = channel
+        if isinstance(channel, discord.Thread):
+            target = channel.parent or self.bot.get_channel(channel.parent_id)
+            if target is None:
+                target = await self.bot.fetch_channel(channel.parent_id)
+        if not isinstance(target, discord.TextChannel | discord.ForumChannel | discord.VoiceChannel):
+            return None
+        hook = self._webhooks.get(target.id)
+        if hook is not None:
+            return hook
+        me = self.bot.user
+        assert me is not None
+        name = webhook_username(me.display_name)
+        for existing in await target.webhooks():
+            if (
+                existing.user is not None
+                and existing.user.id == me.id
+                and existing.token
+                and existing.name == name
+            ):
+                hook = existing
+                break
+        else:
+            hook = await target.create_webhook(name=name, reason="Reposting spoilers with spoiler tags")
+        self._webhooks[target.id] = hook
+        return hook
+
+    async def post(
+        self, message: discord.Message, hook: discord.Webhook, files: list[tuple[str, bytes]], footer: str
+    ) -> str | None:
+        """Post the tagged copy of ``message`` (and ``files``) through ``hook``. None when every part went
+        out, else why not."""
+        reference = message.reference
+        reply_url = reference.jump_url if reference is not None and reference.message_id else None
+        texts = repost_messages(message.content, reply_url=reply_url, footer=footer)
+        author = message.author
+        thread = message.channel if isinstance(message.channel, discord.Thread) else discord.utils.MISSING
+        for i, text in enumerate(texts):
+            for attempt in (1, 2):
+                uploads = [
+                    discord.File(io.BytesIO(data), filename=name, spoiler=True)
+                    for name, data in files
+                    if i == 0
+                ]
+                try:
+                    await hook.send(
+                        text,
+                        username=webhook_username(author.display_name),
+                        avatar_url=author.display_avatar.url,
+                        files=uploads,
+                        allowed_mentions=discord.AllowedMentions.none(),
+                        thread=thread,
+                    )
+                    break
+                except discord.NotFound:  # someone deleted the webhook: make a new one and try again
+                    self._webhooks.pop(hook.channel_id or 0, None)
+                    new_hook, reason = await self.webhook(message.channel) if attempt == 1 else (None, None)
+                    if new_hook is None:
+                        return reason or "the webhook was deleted"
+                    hook = new_hook
+                except discord.HTTPException as exc:
+                    return http_reason(exc)
+        return None

@@ -88,12 +88,13 @@ class GuildState:
         )
 
     def place(self, pack: CanonPack, channel_id: int, parent_id: int | None) -> Horizon | None:
-        """What may be said here beyond nothing: None means anything goes (a spoiler channel)."""
-        if self.is_spoiler_channel(channel_id, parent_id):
-            return None
+        """What may be said here beyond nothing: None means anything goes (a spoiler channel).
+
+        A discussion thread's episode wins over its parent: ROUND 5's thread allows up to ROUND 5 even
+        when it lives in a spoiler channel. Other threads of a spoiler channel allow everything."""
         thread_episode = self.config.threads.get(channel_id)
-        if thread_episode is None:
-            return self.public
+        if thread_episode is None or not pack.has_episode(thread_episode):
+            return None if self.is_spoiler_channel(channel_id, parent_id) else self.public
         horizon = self._places.get(channel_id)
         if horizon is None:
             horizon = place_horizon(pack, self.public, spoiler_channel=False, thread_episode=thread_episode)
@@ -104,7 +105,11 @@ class GuildState:
         self, pack: CanonPack, hits: list[Hit], channel_id: int, parent_id: int | None
     ) -> Detection | None:
         """The first hit this place does not allow, or None."""
-        place = self.place(pack, channel_id, parent_id)
+        return self.judge_at(pack, hits, self.place(pack, channel_id, parent_id))
+
+    @staticmethod
+    def judge_at(pack: CanonPack, hits: list[Hit], place: Horizon | None) -> Detection | None:
+        """The first hit a place with horizon ``place`` does not allow (None: anything goes there)."""
         if place is None:
             return None
         for hit in hits:

@@ -14,7 +14,8 @@ import discord
 from bot.canon.l10n import local_name
 from bot.canon.model import CanonPack
 from bot.canon.warnings import warning_topic
-from bot.i18n import _, topic_text
+from bot.guard.published import Published
+from bot.i18n import N_, _, topic_text
 from bot.spoilers import escape_spoiler
 from bot.text import parse_id
 from bot.watchparty.parties import Party
@@ -29,6 +30,25 @@ CALENDAR_TEMPLATE = r"wp:ics:(?P<party_id>[0-9]{1,20})"
 COLOUR = discord.Colour.from_str("#c8a2c8")
 CANCELLED_COLOUR = discord.Colour.dark_grey()
 FIELD_LIMIT = 1024
+TAGGED_TITLE_LINE = N_("**Title:** {title}")
+HEADING = N_("Watch party: {title}")
+NEUTRAL_HEADING = "{title}"
+CANCELLED_HEADING = N_("Cancelled: {title}")
+
+
+NEUTRAL_TITLE = N_("Watch party: {episodes}")
+NEUTRAL_TITLE_BARE = N_("Watch party")
+
+
+def neutral_title(pack: CanonPack, episode_ids: Sequence[str], shown: Published) -> str:
+    """A name for a party whose own title would spoil where it is shown: only episode titles that place
+    may name."""
+    titles = [
+        local_name(pack, pack.episode(e))
+        for e in episode_ids
+        if pack.has_episode(e) and shown.allows(pack, e)
+    ]
+    return _(NEUTRAL_TITLE, episodes=", ".join(titles)) if titles else _(NEUTRAL_TITLE_BARE)
 
 
 def user_text(text: str) -> str:
@@ -68,14 +88,20 @@ def announcement_embed(
     *,
     gap: tuple[datetime, datetime] | None = None,
     reminders: Sequence[timedelta] = (),
+    title: Published | None = None,
+    note: Published | None = None,
 ) -> discord.Embed:
-    """The announcement. `reminders`: when the reminders go (the party's own times or its server's)."""
+    """The announcement. `reminders`: when the reminders go (the party's own times or its server's).
+    `title`, `note`: the party's texts checked for the announcement's channel (`bot.guard.published`);
+    a spoiling title moves into the description, spoiler-tagged (embed titles can't hide it)."""
     cancelled = party.status == "cancelled"
-    title = user_text(party.title)
+    title = title or Published.unchecked(party.title)
     lines = [
         _("**When:** {when}", when=when_text(party.starts_at)),
         _("**Host:** {host}", host=f"<@{party.host_id}>"),
     ]
+    if title.spoils:
+        lines.insert(0, _(TAGGED_TITLE_LINE, title=title.markdown()))
     if party.voice_channel_id:
         lines.append(_("**Where:** {channel}", channel=f"<#{party.voice_channel_id}>"))
     if reminders and not cancelled:
@@ -93,17 +119,17 @@ def announcement_embed(
         )
     if cancelled:
         lines.insert(0, _("**This watch party was cancelled.**"))
+    name = neutral_title(pack, party.episodes, title) if title.spoils else title.markdown()
+    heading = CANCELLED_HEADING if cancelled else (NEUTRAL_HEADING if title.spoils else HEADING)
     embed = discord.Embed(
-        title=_("Cancelled: {title}", title=title) if cancelled else _("Watch party: {title}", title=title),
+        title=_(heading, title=name),
         description="\n".join(lines),
         colour=CANCELLED_COLOUR if cancelled else COLOUR,
     )
     embed.add_field(name=_("Episodes"), value=episode_lines(pack, party.episodes), inline=False)
     if party.note:
-        note = user_text(party.note)
-        embed.add_field(
-            name=_("Note"), value=note if len(note) <= FIELD_LIMIT else note[:1023] + "…", inline=False
-        )
+        note = note or Published.unchecked(party.note)
+        embed.add_field(name=_("Note"), value=note.markdown(FIELD_LIMIT), inline=False)
     if not cancelled:
         embed.add_field(name=_("Going"), value=capacity_text(counts, party.capacity), inline=True)
         embed.add_field(name=_("Maybe"), value=str(counts.maybe), inline=True)

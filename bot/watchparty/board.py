@@ -11,7 +11,7 @@ import logging
 import re
 import weakref
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 import discord
@@ -20,6 +20,7 @@ from discord import app_commands
 from bot.content_warnings import add_card, dm_member, load_card_context, wants_party_dms
 from bot.content_warnings.preferences import plain_topics
 from bot.errors import UserError
+from bot.guard.published import check_published
 from bot.i18n import N_, _, use_locale
 from bot.i18n.server import server_locale
 from bot.ui import run_guarded
@@ -159,11 +160,23 @@ async def autocomplete_party(
             continue
         local = party.starts_at.astimezone(ZoneInfo(mine or party.zone))
         when = f"{describe_day(local.date())}, {local:%H:%M} {local.tzname() or ''}".rstrip()
-        title = party.title if len(party.title) <= 60 else party.title[:59] + "…"
+        clematis = cast("Clematis", bot)
+        shown = await check_published(
+            clematis, interaction.guild_id, party.title, channel_id=interaction.channel_id
+        )
+        title = shown.plain(
+            announce.neutral_title(clematis.canon.pack, party.episodes, shown)
+        )  # no tags here
+        title = title if len(title) <= 60 else title[:59] + "…"
         choices.append(app_commands.Choice(name=f"{title} — {when} (#{party.id})", value=str(party.id)))
         if len(choices) == 25:
             break
     return choices
+
+
+RECHECK_LIMIT = 500  # upcoming parties of one server re-checked after a spoiler-settings change
+PROMOTED_DM = N_("Good news: a spot opened up and you're now going to **{title}**, {when}. {link}")
+PROMOTED_HERE = N_("{member} a spot opened up: you're now going to **{title}**, {when}.")
 
 
 class PartyBoard:
@@ -186,6 +199,10 @@ class PartyBoard:
             self.bot.canon.pack,
             gap=gap_shift(party, series),
             reminders=await party_reminders(self.bot.db, party),
+            title=await check_published(self.bot, party.guild_id, party.title, channel_id=party.channel_id),
+            note=await check_published(
+                self.bot, party.guild_id, party.note or "", channel_id=party.channel_id
+            ),
         )
         context = await load_card_context(self.bot.db, party.guild_id, viewer_id)
         return add_card(embed, self.bot.canon.pack, party.episodes, context)
@@ -221,6 +238,8 @@ class PartyBoard:
             party,
             self.bot.canon.pack,
             voice if isinstance(voice, discord.abc.GuildChannel) else None,
+            title=await check_published(self.bot, party.guild_id, party.title),  # the whole server sees it
+            note=await check_published(self.bot, party.guild_id, party.note or ""),
             locale=await self.server_language(party),
         )
         if outcome.event_id != party.event_id:
@@ -233,6 +252,27 @@ class PartyBoard:
             await set_event(self.bot.db, party.id, outcome.event_id)
         return outcome
 
+    async def recheck_spoilers(self, guild_id: int) -> int:
+        """After a server's spoiler rules or horizons changed: every upcoming party whose title or note now
+        spoils for the server gets its event renamed (neutral) and its announcement redrawn (tagged).
+        Returns how many parties that was."""
+        changed = 0
+        for party in await upcoming_parties(
+            self.bot.db, guild_id, now=datetime.now(UTC), limit=RECHECK_LIMIT
+        ):
+            title = await check_published(self.bot, guild_id, party.title)
+            note = await check_published(self.bot, guild_id, party.note or "")
+            if not (title.spoils or note.spoils):
+                continue
+            changed += 1
+            if party.message_id is not None:
+                self.refresh(party.id)
+            if party.event_id is not None:
+                outcome = await self.mirror_event(party)
+                if outcome.note:
+                    log.warning("party %s: could not rename its event: %s", party.id, outcome.note)
+        return changed
+
     async def notify_promoted(self, party: Party, user_ids: list[int]) -> None:
         """Tell members who moved up from the waitlist, with a ping for them only."""
         if not user_ids or party.message_id is None:
@@ -243,24 +283,24 @@ class PartyBoard:
         reference = discord.MessageReference(
             message_id=party.message_id, channel_id=party.channel_id, fail_if_not_exists=False
         )
-        title, when = announce.user_text(party.title), when_text(party.starts_at)
-        with use_locale(await self.server_language(party)):  # not the clicker's language: another member's
-            dm_text = _(
-                "Good news: a spot opened up and you're now going to **{title}**, {when}.",
-                title=title,
-                when=when,
-            )
-            post_text = _(
-                "a spot opened up: you're now going to **{title}**, {when}.", title=title, when=when
-            )
+        when = when_text(party.starts_at)
+        in_dm = await check_published(self.bot, party.guild_id, party.title)
+        here = await check_published(self.bot, party.guild_id, party.title, channel_id=channel.id)
+        # Not the clicker's language: these go to other members, so the server's.
+        with use_locale(await self.server_language(party)):
+            dm_text = _(PROMOTED_DM, title=in_dm.markdown(), when=when, link=party.jump_url() or "").rstrip()
+            here_text = {
+                user_id: _(PROMOTED_HERE, member=f"<@{user_id}>", title=here.markdown(), when=when)
+                for user_id in user_ids
+            }
         for user_id in user_ids:
             if await wants_party_dms(self.bot.db, user_id):
-                dm = f"{dm_text} {party.jump_url() or ''}".rstrip()
+                dm = dm_text
                 if await dm_member(self.bot, user_id, content=dm):
                     continue  # delivered; a closed inbox falls back to the channel mention below
             try:
                 await channel.send(
-                    f"<@{user_id}> {post_text}",
+                    here_text[user_id],
                     allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
                     reference=reference if party.thread_id is None else None,  # type: ignore[arg-type]
                 )
@@ -284,15 +324,21 @@ class PartyBoard:
             voice = self.bot.get_channel(party.voice_channel_id) if party.voice_channel_id else None
             channel = self.bot.get_channel(party.channel_id)
             place = voice or channel
+            title = await check_published(self.bot, party.guild_id, party.title)  # no tags in calendars
+            note = await check_published(self.bot, party.guild_id, party.note or "")
             entries.append(
                 CalendarParty(
                     party_id=party.id,
                     guild_id=party.guild_id,
-                    title=party.title,
+                    title=title.plain(announce.neutral_title(pack, party.episodes, title)),
                     start_utc=party.starts_at,
                     zone=party.zoneinfo,
                     duration=party.ends_at - party.starts_at,
-                    description=party_description([e.title for e in episodes], labels, party.note),
+                    description=party_description(
+                        [e.title for e in episodes],
+                        labels,
+                        note.plain(events.NOTE_HIDDEN) if party.note else None,
+                    ),
                     location=f"#{place.name}" if isinstance(place, discord.abc.GuildChannel) else None,
                     url=party.jump_url(),
                     sequence=party.sequence,

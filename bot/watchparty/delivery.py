@@ -28,6 +28,7 @@ from bot.content_warnings import card_embed, load_card_context
 from bot.db import Database
 from bot.dm import CANNOT_MESSAGE_USER, DM_CLOSED_BACKOFF, clear_dms_closed, record_dms_closed
 from bot.errors import UserError
+from bot.guard.published import Published, check_published
 from bot.i18n import _, use_locale
 from bot.i18n.server import server_locale
 from bot.modlog import write_modlog
@@ -217,14 +218,20 @@ def late_line(late: timedelta | None) -> list[str]:
     return ["-# " + _("Sorry, this is {late} late: I couldn't post it on time.", late=shown_lateness(late))]
 
 
+def shown_title(party: Party, title: Published | None) -> str:
+    """The party's title as checked for where it goes (`bot.guard.published`: spoiler-tagged if it would
+    spoil there), or escaped as it is when no check applies."""
+    return title.markdown() if title is not None else clean(party.title)
+
+
 def render_reminder(
-    party: Party, going: Sequence[int], *, late: timedelta | None = None
+    party: Party, going: Sequence[int], *, late: timedelta | None = None, title: Published | None = None
 ) -> tuple[str, list[int]]:
     lines = [
         "⏰ "
         + _(
             "**{title}** starts {relative} ({when}).",
-            title=clean(party.title),
+            title=shown_title(party, title),
             relative=stamp(party.starts_at, "R"),
             when=stamp(party.starts_at, "F"),
         )
@@ -237,21 +244,23 @@ def render_reminder(
 
 
 def render_start(
-    party: Party, going: Sequence[int], *, late: timedelta | None = None
+    party: Party, going: Sequence[int], *, late: timedelta | None = None, title: Published | None = None
 ) -> tuple[str, list[int]]:
     join = (
         " " + _("Join us in {channel}.", channel=f"<#{party.voice_channel_id}>")
         if party.voice_channel_id
         else ""
     )
-    lines = ["▶️ " + _("**{title}** is starting now!", title=clean(party.title)) + join]
+    lines = ["▶️ " + _("**{title}** is starting now!", title=shown_title(party, title)) + join]
     if party.announcement_url:
         lines.append("📋 " + _("Details: {link}", link=party.announcement_url))
     return add_mentions(lines + late_line(late), going)
 
 
-def render_followup(party: Party, pack: CanonPack, threads: Sequence[tuple[str, int]]) -> str:
-    lines = ["🎬 " + _("**{title}** has ended. Thanks for watching!", title=clean(party.title))]
+def render_followup(
+    party: Party, pack: CanonPack, threads: Sequence[tuple[str, int]], *, title: Published | None = None
+) -> str:
+    lines = ["🎬 " + _("**{title}** has ended. Thanks for watching!", title=shown_title(party, title))]
     for episode_id, thread_id in threads:
         lines.append(
             "💬 "
@@ -275,28 +284,33 @@ def render_followup(party: Party, pack: CanonPack, threads: Sequence[tuple[str, 
 
 
 def render_dm(
-    party: Party, kind_of_parent: str, guild_name: str | None, *, late: timedelta | None = None
+    party: Party,
+    kind_of_parent: str,
+    guild_name: str | None,
+    *,
+    late: timedelta | None = None,
+    title: Published | None = None,
 ) -> str:
-    title = clean(party.title)
+    shown = shown_title(party, title)
     server = clean(guild_name) if guild_name else ""
     if kind_of_parent == KIND_START:
         head = "▶️ " + (
-            _("**{title}** on **{server}** is starting now!", title=title, server=server)
+            _("**{title}** on **{server}** is starting now!", title=shown, server=server)
             if server
-            else _("**{title}** is starting now!", title=title)
+            else _("**{title}** is starting now!", title=shown)
         )
     else:
         relative, when = stamp(party.starts_at, "R"), stamp(party.starts_at, "F")
         head = "⏰ " + (
             _(
                 "**{title}** on **{server}** starts {relative} ({when}).",
-                title=title,
+                title=shown,
                 server=server,
                 relative=relative,
                 when=when,
             )
             if server
-            else _("**{title}** starts {relative} ({when}).", title=title, relative=relative, when=when)
+            else _("**{title}** starts {relative} ({when}).", title=shown, relative=relative, when=when)
         )
     lines = [head]
     if party.voice_channel_id:
@@ -420,6 +434,8 @@ async def _compose(
 ) -> tuple[str, dict[str, Any], tuple[int, ...]]:
     """(content, send keyword arguments, members to DM) of a reminder, start post or follow-up."""
     kwargs: dict[str, Any] = {"nonce": due_nonce(row.id)}
+    # Checked at send time: rules and horizons may have changed since the party was planned.
+    title = await check_published(bot, party.guild_id, party.title, channel_id=party.post_channel_id)
     if row.kind == KIND_FOLLOWUP:
         threads = await discussion_threads(bot.db, party.guild_id, party.episodes)
         kwargs["allowed_mentions"] = discord.AllowedMentions.none()
@@ -428,10 +444,10 @@ async def _compose(
             view.add_item(MarkWatchedButton(party.id))
             view.stop()  # the dynamic item answers clicks; no view needs to live in memory
             kwargs["view"] = view
-        return render_followup(party, bot.canon.pack, threads), kwargs, ()
+        return render_followup(party, bot.canon.pack, threads, title=title), kwargs, ()
     going, to_dm = await going_audience(bot.db, party.id, now)
     render = render_start if row.kind == KIND_START else render_reminder
-    content, pinged = render(party, going, late=late)
+    content, pinged = render(party, going, late=late, title=title)
     kwargs["allowed_mentions"] = pings_only(pinged)
     # Reminders and the start post both carry the content-warning card (topics behind spoiler tags).
     card = await warning_card(bot.db, bot.canon.pack, party)
@@ -455,8 +471,9 @@ async def _send_dm(
         kwargs["embed"] = card  # their own DM: the topics they chose are spelled out
     try:
         channel = await bot.create_dm(discord.Object(user_id))
+        title = await check_published(bot, party.guild_id, party.title)  # a DM: what the server has public
         message = await channel.send(
-            render_dm(party, parent, guild.name if guild else None, late=late), **kwargs
+            render_dm(party, parent, guild.name if guild else None, late=late, title=title), **kwargs
         )
     except discord.Forbidden as exc:
         if exc.code == CANNOT_MESSAGE_USER:

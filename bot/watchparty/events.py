@@ -16,7 +16,9 @@ import discord
 
 from bot.canon.l10n import local_name
 from bot.canon.model import CanonPack
+from bot.guard.published import Published
 from bot.i18n import N_, _, current_locale, use_locale
+from bot.watchparty.announce import neutral_title
 from bot.watchparty.parties import Party
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,9 @@ NO_PERMISSION_NOTE = N_(
 NO_PERMISSION_CANCEL_NOTE = N_(
     "The Discord event was not cancelled: I need the **Create Events** permission for that (a server "
     "admin can grant it to my role)."
+)
+NOTE_HIDDEN = N_(
+    "The host's note would spoil an episode that isn't public here; read it in the announcement."
 )
 LIMIT_NOTE = N_(
     "No Discord event was made: this server has reached Discord's limit of 100 upcoming events. "
@@ -59,17 +64,30 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def event_payload(party: Party, pack: CanonPack, voice: discord.abc.GuildChannel | None) -> dict[str, Any]:
-    """The scheduled-event body for a party (voice/stage channel, or external with the announcement link)."""
+def event_payload(
+    party: Party,
+    pack: CanonPack,
+    voice: discord.abc.GuildChannel | None,
+    *,
+    title: Published | None = None,
+    note: Published | None = None,
+) -> dict[str, Any]:
+    """The scheduled-event body for a party (voice/stage channel, or external with the announcement link),
+    in the current language.
+
+    `title`, `note`: the party's texts checked for the whole server (`bot.guard.published`). Spoiler tags
+    don't render in events: a spoiling title is replaced by a neutral name, a spoiling note left out."""
+    title = title or Published.unchecked(party.title)
+    note = note or Published.unchecked(party.note or "")
     titles = [local_name(pack, pack.episode(e)) if pack.has_episode(e) else e for e in party.episodes]
     lines = [_("Watch party: {episodes}", episodes=", ".join(titles))]
     if party.note:
-        lines.append(party.note)
+        lines.append(note.plain(_(NOTE_HIDDEN)))
     link = party.jump_url()
     if link:
         lines.append(_("RSVP and details: {link}", link=link))
     payload: dict[str, Any] = {
-        "name": _clip(party.title, NAME_LIMIT),
+        "name": _clip(title.plain(neutral_title(pack, party.episodes, title)), NAME_LIMIT),
         "description": _clip("\n\n".join(lines), DESCRIPTION_LIMIT),
         "privacy_level": PRIVACY_GUILD_ONLY,
         "scheduled_start_time": _iso(party.starts_at),
@@ -110,6 +128,8 @@ async def mirror_event(
     pack: CanonPack,
     voice: discord.abc.GuildChannel | None,
     *,
+    title: Published | None = None,
+    note: Published | None = None,
     locale: str | None = None,
 ) -> EventOutcome:
     """Create the party's event, or bring it up to date. An event deleted by hand is made again.
@@ -117,7 +137,7 @@ async def mirror_event(
     The event is for everyone: its text is in ``locale`` (the server's language); the outcome's note, for
     whoever asked, is in the current one."""
     with use_locale(locale or current_locale()):
-        payload = event_payload(party, pack, voice)
+        payload = event_payload(party, pack, voice, title=title, note=note)
     if party.event_id is not None:
         try:
             await http.edit_scheduled_event(party.guild_id, party.event_id, **payload)

@@ -52,6 +52,24 @@ async def test_discussion_thread_allows_its_episode(db: Database, pack: CanonPac
     assert seen.place.allows(pack, "r5") and not seen.place.allows(pack, "top3")
 
 
+async def test_a_discussion_threads_episode_wins_over_its_spoiler_channel_parent(
+    db: Database, pack: CanonPack
+) -> None:
+    await db.execute("INSERT INTO spoiler_channels (guild_id, channel_id) VALUES (?, ?)", (GUILD, SPOILERS))
+    await db.execute(
+        "INSERT INTO discussion_threads (guild_id, episode_id, channel_id, thread_id) VALUES (?, 'r5', ?, ?)",
+        (GUILD, SPOILERS, THREAD),
+    )
+    seen = await viewer_horizon(
+        db, pack, user_id=USER, guild_id=GUILD, channel_id=THREAD, parent_id=SPOILERS, today=TODAY
+    )
+    assert seen.place.allows(pack, "r5") and not seen.place.allows(pack, "r6")
+    other = await viewer_horizon(
+        db, pack, user_id=USER, guild_id=GUILD, channel_id=THREAD + 1, parent_id=SPOILERS, today=TODAY
+    )
+    assert other.place == full_horizon(pack)  # any other thread of the spoiler channel: everything
+
+
 async def test_release_window_advances_the_public_horizon(db: Database, pack: CanonPack) -> None:
     await db.execute(
         "INSERT INTO guild_spoiler_settings (guild_id, release_window_days) VALUES (?, 30)", (GUILD,)

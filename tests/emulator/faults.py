@@ -8,13 +8,15 @@ from dataclasses import dataclass
 
 @dataclass(slots=True)
 class Fault:
-    kind: str  # "rate_limit" | "server_error" | "delay"
+    kind: str  # "rate_limit" | "server_error" (any error status) | "delay"
     method: str
     pattern: re.Pattern[str]
     remaining: int | None  # None = every matching request
     retry_after: float = 0.0
     global_: bool = False
     status: int = 500
+    code: int = 0  # Discord's JSON error code sent with an "error" fault
+    message: str = "Internal Server Error"
     seconds: float = 0.0
     hits: int = 0
 
@@ -50,7 +52,26 @@ class Faults:
         )
 
     def server_error(self, method: str, path_regex: str, status: int = 500, count: int | None = 1) -> Fault:
-        return self._add(Fault("server_error", method.upper(), re.compile(path_regex), count, status=status))
+        return self.error(
+            method, path_regex, status=status, code=0, message="Internal Server Error", count=count
+        )
+
+    def error(
+        self, method: str, path_regex: str, *, status: int, code: int, message: str, count: int | None = 1
+    ) -> Fault:
+        """Answer ``count`` matching requests with Discord's error body, e.g. 403 / 50013 "Missing
+        Permissions" even though the emulator would have allowed it (a permission lost in between)."""
+        return self._add(
+            Fault(
+                "server_error",
+                method.upper(),
+                re.compile(path_regex),
+                count,
+                status=status,
+                code=code,
+                message=message,
+            )
+        )
 
     def delay(self, method: str, path_regex: str, seconds: float, count: int | None = None) -> Fault:
         return self._add(Fault("delay", method.upper(), re.compile(path_regex), count, seconds=seconds))

@@ -211,7 +211,7 @@ async def _faulted(emu: Emulator, method: str, path: str) -> web.Response | None
                 headers=headers,
             )
         elif fault.kind == "server_error":
-            return json_response({"message": "Internal Server Error", "code": 0}, status=fault.status)
+            return json_response({"message": fault.message, "code": fault.code}, status=fault.status)
     return None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 import pytest_asyncio
@@ -110,3 +110,10 @@ async def settle(emu: Emulator, member: Member, channel: Channel, spoiler: str =
     await emu.wait_for_message(
         channel, lambda m: m.author.id == emu.bot_user.id and member.mention in m.content
     )
+
+
+async def wait_modlog(emu: Emulator, guild: Guild, predicate: Callable[[str], bool], what: str) -> str:
+    """The first mod-log text (as it reads now: entries are edited from intent into outcome) that
+    satisfies ``predicate``, waiting for it."""
+    await emu.wait_until(lambda: any(predicate(t) for t in modlog_texts(emu, guild)), 10, what)
+    return next(t for t in modlog_texts(emu, guild) if predicate(t))

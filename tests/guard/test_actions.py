@@ -6,7 +6,15 @@ import pytest
 
 from tests.emulator import Emulator, Permission
 from tests.emulator.permissions import BOT_DEFAULT
-from tests.guard.conftest import assert_pings_only, configured_server, modlog_texts, run, settle, wait_deleted
+from tests.guard.conftest import (
+    assert_pings_only,
+    configured_server,
+    modlog_texts,
+    run,
+    settle,
+    wait_deleted,
+    wait_modlog,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -25,8 +33,8 @@ async def test_spoiler_in_public_channel_is_nudged_after_the_mod_log_entry(emula
     assert "ROUND 6" in notice.text and "dies" not in notice.text.lower()
     assert notice.pings.users == {mina.id}
     assert [b["label"] for b in notice.buttons] == ["Get my message back"]
-    log = modlog_texts(emulator, guild)
-    assert any("ROUND 6" in line and "removed" in line and mina.mention in line for line in log), log
+    line = await wait_modlog(emulator, guild, lambda t: "ROUND 6" in t and "removed" in t, "the outcome")
+    assert mina.mention in line and "told the author" in line and "⏳" not in line
     modlog_post = _request_index(emulator, "POST", f"/channels/{guild.channel('mod-log').id}/messages")
     deletion = _request_index(emulator, "DELETE", f"/channels/{general.id}/messages/{spoiler.id}")
     assert modlog_post < deletion
@@ -75,7 +83,7 @@ async def test_repost_replaces_the_message_with_a_tagged_copy_under_the_authors_
     assert [a.filename for a in repost.attachments] == ["SPOILER_ivan.png"]
     assert repost.attachments[0].data == b"\x89PNG fake image"
     assert not repost.pings
-    assert any("ROUND 6" in line and "reposted" in line for line in modlog_texts(emulator, guild))
+    await wait_modlog(emulator, guild, lambda t: "ROUND 6" in t and "reposted" in t, "the repost outcome")
     # a second repost in the same channel reuses the webhook
     again = await mina.say(general, "till dies in the final")
     await wait_deleted(emulator, again)
@@ -129,6 +137,7 @@ async def test_missing_manage_webhooks_downgrades_a_repost_to_flag(emulator: Emu
     spoiler = await mina.say(guild.channel("general"), "sua dies")
     modlog = guild.channel("mod-log")
     await emulator.wait_for_message(modlog, lambda m: "🚩" in m.text)
+    await wait_modlog(emulator, guild, lambda t: "**Manage Webhooks**" in t, "the permission warning")
     assert not spoiler.deleted
     assert sum("**Manage Webhooks**" in t for t in modlog_texts(emulator, guild)) == 1
 

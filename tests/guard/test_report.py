@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.emulator import Emulator
-from tests.guard.conftest import assert_pings_only, configured_server, modlog_texts, wait_deleted
+from tests.guard.conftest import assert_pings_only, configured_server, modlog_texts, wait_deleted, wait_modlog
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -48,12 +48,12 @@ async def test_a_moderator_report_applies_the_servers_action_at_once(emulator: E
         general, "the guy with the guitar doesn't make it past round 6"
     )  # no rule knows it
     answer = await mod.context_menu("Report spoiler", message)
-    assert answer.ephemeral and "removed, author nudged" in answer.text
+    assert answer.ephemeral and "I removed it" in answer.text and "told the author" in answer.text
     await wait_deleted(emulator, message)
     notice = await emulator.wait_for_message(general)
     assert "a moderator marked it as a spoiler" in notice.text and notice.pings.users == {mina.id}
-    assert any(
-        "Reported spoiler" in t and f"reported by {mod.mention}" in t for t in modlog_texts(emulator, guild)
+    await wait_modlog(
+        emulator, guild, lambda t: "Reported spoiler" in t and f"reported by {mod.mention}" in t, "the entry"
     )
     assert_pings_only(emulator, guild, {mina.id})
 

@@ -7,7 +7,7 @@ import pytest
 from tests.emulator import Emulator, Permission
 from tests.emulator.permissions import BOT_DEFAULT
 from tests.emulator.process import BotProcess
-from tests.guard.conftest import configured_server, modlog_texts, wait_deleted
+from tests.guard.conftest import configured_server, modlog_texts, wait_deleted, wait_modlog
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -50,7 +50,7 @@ async def test_a_missing_permission_is_reported_once_across_restarts_and_again_a
     guild.set_bot_permissions(BOT_DEFAULT)
     removed = await mina.say(general, "sua dies")
     await wait_deleted(emulator, removed)
-    await emulator.wait_for_message(general)
+    await wait_modlog(emulator, guild, lambda t: removed.jump_url in t and "I removed it" in t, "the outcome")
     guild.set_bot_permissions(BOT_DEFAULT & ~Permission.MANAGE_MESSAGES)
     await mina.say(general, "ivan dies again")
     await emulator.wait_until(lambda: warnings() == 2, 5, "a new warning once the permission went away again")

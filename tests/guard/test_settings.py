@@ -46,7 +46,7 @@ async def test_a_moderator_rule_matches_at_once_and_stops_when_removed(emulator:
     caught = await mina.say(general, "MIZI WINS EVERYTHING lol")
     await wait_deleted(emulator, caught)
     listed = await mod.slash("spoilers rule list")
-    assert "Mizi wins everything" in listed.text and "ROUND 5" in listed.text
+    assert "||`Mizi wins everything`||" in listed.text and "ROUND 5" in listed.text  # not public here yet
     choices = await mod.autocomplete("spoilers rule remove", "rule", "mizi")
     assert [c["name"] for c in choices] == ["Mizi wins everything → ROUND 5: Ruler of My Heart"]
     removed = await mod.slash("spoilers rule remove", rule=choices[0]["value"])
@@ -232,3 +232,14 @@ async def test_moderator_autocomplete_answers_nothing_to_members_the_command_was
         "Mizi wins everything → ROUND 5: Ruler of My Heart"
     ]
     assert await mod.autocomplete("spoilers allow remove", "phrase", "till") != []
+
+
+async def test_the_rule_list_tags_only_phrases_of_episodes_not_public_yet(emulator: Emulator) -> None:
+    guild, mod = await configured_server(emulator)
+    await mod.slash("spoilers rule add", episode="r1", phrase="sua cries a lot")
+    await mod.slash("spoilers rule add", episode="r6", phrase="the cure is real")
+    listed = await mod.slash("spoilers rule list")
+    assert "||`sua cries a lot`||" in listed.text and "||`the cure is real`||" in listed.text
+    await mod.slash("spoilers horizon", episode="r1")
+    listed = await mod.slash("spoilers rule list")
+    assert "• `sua cries a lot`" in listed.text and "||`the cure is real`||" in listed.text
