@@ -237,3 +237,19 @@ async def test_moderators_choose_the_server_language(world: tuple[Emulator, BotP
     assert "視聴会" in post.text and english_left(shown(post), "ja") == []
     await moderator.slash("server-language", language="auto")
     assert query(process, "SELECT * FROM guild_language WHERE guild_id = ?", (guild.id,)) == []
+
+
+@shared_loop
+async def test_the_spoiler_notice_speaks_the_server_language(world: tuple[Emulator, BotProcess]) -> None:
+    emulator, _process = world
+    guild = emulator.guild
+    await emulator.moderator(guild).slash("server-language", language="ko")
+    fan = emulator.member(guild, "spoiler-fan", locale="en-US")  # an English client: the notice is public
+    general = guild.channel("general")
+    await fan.say(general, "omg sua dies in round 1??")
+    notice = await emulator.wait_for_message(
+        general, predicate=lambda m: fan.mention in m.content, timeout=15
+    )
+    assert "메시지를 지웠어요" in notice.content and english_left(shown(notice), "ko") == []
+    copy = await fan.click(notice, next(b["custom_id"] for b in notice.buttons))
+    assert copy.ephemeral and "Copy Text" in copy.text  # the copy button answers in the clicker's language
