@@ -27,7 +27,14 @@ from bot.guard.render import (
     rule_lines,
     settings_embed,
 )
-from bot.guard.rules import allow_problem, phrase_key, rule_problem
+from bot.guard.rules import (
+    allow_problem,
+    conditions_problem,
+    phrase_key,
+    rule_problem,
+    rule_text,
+    split_list,
+)
 from bot.guard.state import GuildState
 from bot.guard.views import PagerView
 from bot.modlog import modlog_channel_id, set_modlog_channel, write_modlog
@@ -258,25 +265,37 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
 
     @rule.command(name="add", description="Treat a phrase as a spoiler for an episode")
     @app_commands.describe(
-        episode="The episode the phrase gives away", phrase="What fans would type, e.g. ivan dies"
+        episode="The episode the phrase gives away",
+        phrase="What fans would type, e.g. ivan dies or 이반 죽",
+        exceptions="Words the rule must not catch, comma-separated, e.g. 죽이, 죽겠 (slang)",
+        endings="For a Korean stem: the endings it needs, comma-separated, e.g. 었, 어, 음",
     )
+    @app_commands.rename(exceptions="except")
     async def rule_add(
-        self, interaction: discord.Interaction, episode: Pick, phrase: app_commands.Range[str, 1, 100]
+        self,
+        interaction: discord.Interaction,
+        episode: Pick,
+        phrase: app_commands.Range[str, 1, 100],
+        exceptions: app_commands.Range[str, 1, 200] | None = None,
+        endings: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         guild_id = self._guild_id(interaction)
         pack = self.bot.canon.pack
         chosen = resolve_episode(self.bot.canon, episode)
-        problem = rule_problem(pack, phrase)
+        unless, needed = split_list(exceptions), split_list(endings)
+        problem = rule_problem(pack, phrase) or conditions_problem(phrase, unless, needed)
         if problem:
             raise UserError(problem)
         if any(phrase_key(p) == phrase_key(phrase) for p in chosen.spoiler_rules):
             raise UserError(f"The canon pack already treats that phrase as a spoiler for **{chosen.title}**.")
-        rule_id = await store.add_rule(self.bot.db, guild_id, chosen.id, phrase, interaction.user.id)
+        text = rule_text(phrase, unless, needed)
+        rule_id = await store.add_rule(self.bot.db, guild_id, chosen.id, text, interaction.user.id)
         if rule_id is None:
-            raise UserError(f"This server already has that rule for **{chosen.title}**.")
-        await self._changed(
-            interaction, f"added spoiler rule #{rule_id} {code(phrase)} for **{chosen.title}**"
-        )
+            raise UserError(
+                f"This server already has that rule for **{chosen.title}**: to change its exceptions or "
+                "endings, remove it first."
+            )
+        await self._changed(interaction, f"added spoiler rule #{rule_id} {code(text)} for **{chosen.title}**")
 
     @rule_add.autocomplete("episode")
     @moderator_autocomplete

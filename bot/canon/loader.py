@@ -26,11 +26,13 @@ from bot.canon.model import (
     Credit,
     Episode,
     Fact,
+    SpoilerRule,
     Term,
     Track,
     WarningRef,
 )
 from bot.canon.warnings import TOPICS_BY_ID
+from bot.spoilers.matcher import rule_condition_problems
 
 BUILTIN_DIR = Path(__file__).parent / "data"
 PACK_FILE = "pack.toml"
@@ -134,6 +136,27 @@ def _one_of(options: tuple[str, ...], what: str) -> Check:
     return check
 
 
+_RULE_FORM = 'a phrase or a table { phrase = "...", unless = [...], endings = [...] }'
+
+
+def _spoiler_rules(value: Any, path: str, report: Report) -> Any:
+    """A list of rules, each a plain phrase or an inline table with `phrase`, `unless` and `endings`."""
+    if not isinstance(value, list):
+        report(path, f"expected a list of rules (each {_RULE_FORM}), got {_type_name(value)}")
+        return _BAD
+    rules: list[SpoilerRule] = []
+    for i, item in enumerate(value, 1):
+        if isinstance(item, str):
+            rules.append(SpoilerRule(item.strip()))
+        elif isinstance(item, dict):
+            row = _table(_RULE_FIELDS)(item, f"{path}[{i}]", report)
+            if row is not _BAD:
+                rules.append(SpoilerRule(row["phrase"], row.get("unless", ()), row.get("endings", ())))
+        else:
+            report(f"{path}[{i}]", f"expected {_RULE_FORM}, got {_type_name(item)}")
+    return tuple(rules) if len(rules) == len(value) else _BAD
+
+
 _confidence = _one_of(CONFIDENCES, "a confidence")
 _kind = _one_of(EPISODE_KINDS, "an episode kind")
 
@@ -195,6 +218,7 @@ _CREDIT = {
     "character": _Field(_text),
     "confidence": _Field(_confidence),
 }
+_RULE_FIELDS = {"phrase": _Field(_text, required=True), "unless": _Field(_texts), "endings": _Field(_texts)}
 _WARNING = {"topic": _Field(_text, required=True), "note": _Field(_text)}
 
 SCHEMAS: dict[str, dict[str, _Field]] = {
@@ -218,7 +242,7 @@ SCHEMAS: dict[str, dict[str, _Field]] = {
         "official_url": _Field(_url),
         "video_urls": _Field(_urls),
         "details": _Field(_tables(_FACT)),
-        "spoiler_rules": _Field(_texts),
+        "spoiler_rules": _Field(_spoiler_rules),
         "remove": _Field(_flag),
     },
     "character": {
@@ -659,7 +683,8 @@ def _fold(text: str) -> str:
 
 
 def _check_rules(pack: CanonPack, entries: dict[str, dict[str, _Entry]], problems: _Problems) -> None:
-    """Spoiler rules need two words or more, must not be a bare name, and belong to one episode only."""
+    """Spoiler rules need two words or more, must not be a bare name, and belong to one episode only;
+    their `unless` phrases must be able to overlap them and their `endings` follow a Hangul stem."""
     names = {
         _fold(n): f"{table} '{item.id}'"
         for table in ("character", "term")
@@ -679,6 +704,8 @@ def _check_rules(pack: CanonPack, entries: dict[str, dict[str, _Entry]], problem
             elif folded in owner and owner[folded] != episode.id:
                 problems.at(item, path, f"'{rule}' is already a rule of episode '{owner[folded]}'")
             owner.setdefault(folded, episode.id)
+            for where, problem in rule_condition_problems(rule, rule.unless, rule.endings):
+                problems.at(item, f"{path}.{where}", problem)
 
 
 # --- conversion ---------------------------------------------------------------------------------------

@@ -49,6 +49,33 @@ class Credit:
     confidence: str = "high"
 
 
+class SpoilerRule(str):
+    """A spoiler rule: its phrase (the string itself) plus optional conditions.
+
+    ``unless``: phrases that cancel a hit they overlap ("이반 죽이" cancels "이반 죽" in "이반 죽이게
+    잘생겼다"). ``endings``: what the message word matched by the phrase's last (Hangul) stem must go
+    on with ("었", "어", "음"); empty means anything. A plain string in the pack is a rule with neither.
+    """
+
+    unless: tuple[str, ...]
+    endings: tuple[str, ...]
+
+    def __new__(cls, phrase: str, unless: tuple[str, ...] = (), endings: tuple[str, ...] = ()) -> SpoilerRule:
+        rule = super().__new__(cls, phrase)
+        rule.unless = tuple(unless)
+        rule.endings = tuple(endings)
+        return rule
+
+    @property
+    def phrase(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        if not self.unless and not self.endings:
+            return f"SpoilerRule({str(self)!r})"
+        return f"SpoilerRule({str(self)!r}, unless={self.unless!r}, endings={self.endings!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class Track:
     id: str
@@ -80,7 +107,7 @@ class Episode:
     official_url: str = ""
     video_urls: tuple[str, ...] = ()
     details: tuple[Fact, ...] = ()
-    spoiler_rules: tuple[str, ...] = ()
+    spoiler_rules: tuple[SpoilerRule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.db import Database
+from bot.guard.rules import stored_rule
 from bot.spoilers import Rule
 
 ACTIONS: tuple[str, ...] = ("nudge", "repost", "flag")
@@ -87,7 +88,7 @@ def _build(guild_ids: Iterable[int], rows: dict[str, list[Any]]) -> dict[int, Gu
         part(r["guild_id"])["threads"][r["thread_id"]] = r["episode_id"]
     for r in rows["rules"]:
         source = f"mod:{r['added_by']}" if r["added_by"] is not None else "mod"
-        part(r["guild_id"])["rules"].append(Rule(r["episode_id"], r["phrase"], source, r["rule_id"]))
+        part(r["guild_id"])["rules"].append(stored_rule(r["episode_id"], r["phrase"], source, r["rule_id"]))
     for r in rows["allow"]:
         part(r["guild_id"])["allow"].append(r["phrase"])
     for r in rows["warned"]:

@@ -12,7 +12,7 @@ from bot.canon.model import CanonPack
 from bot.episodes import track_name
 from bot.guard.actions import ACTION_NEEDS, PERMISSION_NAMES
 from bot.guard.published import judge_published
-from bot.guard.rules import canon_rules_past, guild_rules_past
+from bot.guard.rules import canon_rules_past, guild_rules_past, rule_text
 from bot.guard.state import GuildState
 from bot.i18n import _
 from bot.spoilers import Rule
@@ -149,8 +149,9 @@ def rule_lines(pack: CanonPack, rules: list[Rule], state: GuildState | None = No
         lines.append(f"**{discord.utils.escape_markdown(title)}**")
         for rule in by_episode[episode_id]:
             who = rule.source.removeprefix("mod:")
-            phrase = f"`{rule.phrase.replace('`', 'ˋ')}`"
-            if state is not None and judge_published(state, pack, rule.phrase).spoils:
+            text = rule_text(rule.phrase, rule.unless, rule.endings)
+            phrase = f"`{text.replace('`', 'ˋ')}`"
+            if state is not None and judge_published(state, pack, text).spoils:
                 phrase = f"||{phrase}||"  # a code span: nothing in it can close the tag
             template = RULE_LINE_BY if who.isdigit() else RULE_LINE
             lines.append(template.format(phrase=phrase, rule_id=rule.rule_id, author=who))

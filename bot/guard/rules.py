@@ -7,10 +7,16 @@ from collections.abc import Iterable
 from bot.canon.horizon import Horizon
 from bot.canon.model import CanonPack
 from bot.spoilers import Rule, RuleSet, compile_rules, fold, phrase_words
+from bot.spoilers.matcher import rule_condition_problems
 from bot.spoilers.normalize import is_cjk
 
 MAX_PHRASE = 100
 MIN_LETTERS = 3
+
+# A moderator rule is stored as one text: the phrase, then its conditions, e.g.
+# "이반 죽 · unless 죽이, 죽겠 · endings 었, 어, 음". `rule_text` writes it, `parse_rule_text` reads it.
+_UNLESS = " · unless "
+_ENDINGS = " · endings "
 
 # Korean particles and endings that may follow a name without changing what it says.
 _PARTICLES = frozenset(
@@ -19,8 +25,42 @@ _PARTICLES = frozenset(
 
 
 def phrase_key(phrase: str) -> str:
-    """The phrase as the matcher sees it (normalised words); two phrases with one key are one rule."""
-    return " ".join(phrase_words(phrase))
+    """The phrase as the matcher sees it (normalised words); two phrases with one key are one rule.
+    For a stored rule text, only its phrase counts (not its conditions)."""
+    return " ".join(phrase_words(parse_rule_text(phrase)[0]))
+
+
+def split_list(text: str | None) -> tuple[str, ...]:
+    """What a moderator typed as a list ("죽이, 죽겠"; commas, semicolons or 、), without blanks."""
+    if not text:
+        return ()
+    for sep in ";、":
+        text = text.replace(sep, ",")
+    return tuple(" ".join(part.split()) for part in text.split(",") if part.strip())
+
+
+def rule_text(phrase: str, unless: Iterable[str] = (), endings: Iterable[str] = ()) -> str:
+    """The stored text of a moderator rule with its conditions (see ``parse_rule_text``)."""
+    text = " ".join(phrase.split())
+    unless, endings = tuple(unless), tuple(endings)
+    if unless:
+        text += _UNLESS + ", ".join(unless)
+    if endings:
+        text += _ENDINGS + ", ".join(endings)
+    return text
+
+
+def parse_rule_text(text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """(phrase, unless, endings) of a stored rule text; a plain phrase has no conditions."""
+    text, _, endings = text.partition(_ENDINGS)
+    phrase, _, unless = text.partition(_UNLESS)
+    return phrase, split_list(unless), split_list(endings)
+
+
+def stored_rule(episode: str, text: str, source: str, rule_id: int | None) -> Rule:
+    """A moderator rule as read from the database."""
+    phrase, unless, endings = parse_rule_text(text)
+    return Rule(episode, phrase, source, rule_id, unless, endings)
 
 
 def _keys(text: str) -> tuple[str, ...]:
@@ -83,6 +123,20 @@ def rule_problem(pack: CanonPack, phrase: str) -> str | None:
     return None
 
 
+def conditions_problem(phrase: str, unless: Iterable[str], endings: Iterable[str]) -> str | None:
+    """Why a moderator rule's exceptions or endings cannot work (a friendly sentence), or None."""
+    unless, endings = tuple(unless), tuple(endings)
+    if any(_UNLESS.strip() in part or _ENDINGS.strip() in part for part in (phrase, *unless, *endings)):
+        return "Please leave the `·` character out of rules: I use it to separate a rule's parts."
+    for where, problem in rule_condition_problems(phrase, unless, endings):
+        if where.startswith("unless"):
+            return (
+                f"That exception can't work: {problem}. Write the word the rule must not catch, e.g. `죽이`."
+            )
+        return f"Those endings can't work: {problem}."
+    return None
+
+
 def allow_problem(phrase: str) -> str | None:
     """Why ``phrase`` cannot go on the allow-list, or None when it can."""
     if len(phrase) > MAX_PHRASE:
@@ -95,10 +149,10 @@ def allow_problem(phrase: str) -> str | None:
 def canon_rules_past(pack: CanonPack, public: Horizon) -> list[Rule]:
     """The canon pack's rules for every episode the horizon does not include."""
     return [
-        Rule(episode.id, phrase)
+        Rule(episode.id, str(rule), unless=rule.unless, endings=rule.endings)
         for episode in pack.episodes
         if not public.allows(pack, episode.id)
-        for phrase in episode.spoiler_rules
+        for rule in episode.spoiler_rules
     ]
 
 
@@ -111,5 +165,10 @@ def compile_guild_rules(
     pack: CanonPack, public: Horizon, rules: Iterable[Rule], allow: Iterable[str]
 ) -> RuleSet:
     """What a server checks messages against: canon and server rules past its public horizon, with its
-    allow-list masking them."""
-    return compile_rules([*canon_rules_past(pack, public), *guild_rules_past(pack, public, rules)], allow)
+    allow-list masking them. A rule naming a character also matches the character's other names
+    (Hangul, Japanese, aliases), and names are never inflected ("till" is no verb here)."""
+    return compile_rules(
+        [*canon_rules_past(pack, public), *guild_rules_past(pack, public, rules)],
+        allow,
+        names=[(c.name, c.hangul, c.japanese, *c.aliases) for c in pack.characters],
+    )

@@ -6,7 +6,7 @@ import aiosqlite
 
 from bot.db import Database
 from bot.guard.config import ACTIONS
-from bot.guard.rules import phrase_key
+from bot.guard.rules import phrase_key, stored_rule
 from bot.spoilers import Rule
 from bot.text import parse_id
 
@@ -129,7 +129,7 @@ async def find_rules(db: Database, guild_id: int, text: str) -> list[Rule]:
 
 def _rule(row: aiosqlite.Row) -> Rule:
     added_by = row["added_by"]
-    return Rule(
+    return stored_rule(
         row["episode_id"], row["phrase"], f"mod:{added_by}" if added_by is not None else "mod", row["rule_id"]
     )
 

@@ -6,31 +6,98 @@ Semantics (phrases and messages go through the same ``normalize``):
 * Latin (and any other spaced script) words match whole words: "dies" never matches inside
   "studies", "till" never inside "tilled". Punctuation and repeated spaces between words do not
   matter ("till... dies!!" matches "till dies").
-* Plural / third-person ``-s`` is folded on both sides (see ``fold``): "ivan dies" matches
-  "ivan die", "wins" matches "win", "kisses" matches "kiss", "ivan's" matches "ivan". Past tense and
-  ``-ing`` forms are NOT folded (irregular verbs make it unsafe): the phrase list carries them
-  ("ivan died", "ivan dying").
+* Stretched letters do not matter: a run of one letter counts once on both sides ("ivaaan diiies"
+  is "ivan dies"; so "till" and "til" are one word).
+* Plural / third-person ``-s`` is folded on both sides (see ``fold``): "wins" matches "win",
+  "kisses" matches "kiss", "ivan's" matches "ivan".
+* English inflection (``bot.spoilers.inflect``): each word of a Latin phrase also matches the other
+  forms of its verb: "ivan dies" matches "ivan died", "ivan dying" and "ivan's dead"; "ivan gets
+  shot" matches "ivan got shot". Words given as ``fixed`` (character names) are not inflected. A
+  "be" verb inside a phrase may be left out, as in a contraction ("ivan is dead" matches "ivan's
+  dead"), and a message may put an auxiliary (is, was, has, ...) between two words of a phrase
+  ("ivan is dying", "ivan has died").
+* A yes/no question is not a statement: a Latin phrase right after an auxiliary that opens one
+  ("does mizi die?", "will till win round 2?") does not match, unless a word like "why" or "how"
+  comes before it ("why does mizi die" says she does).
+* Words split, joined or spelled out: a Latin phrase of 5 letters or more also matches its letters
+  written together across whole message words: joined ("ivandies", "#ivandies", "ivan_dies"), or
+  one letter at a time ("i v a n d i e s", "i.v.a.n d.i.e.s", a letter per line). The match must
+  start at the start of a message word and end at the end of one, so "stan till i die" and "a titled
+  game" stay innocent.
 * Hangul (and kana, Han) words match at the START of the corresponding message word, because Korean
   attaches particles and endings after the stem: "수아 죽" matches "수아가 죽었어", but "미지 죽"
-  does not match "이미지 죽이네" ("the image is great"). A phrase of several Hangul words also
-  matches written without spaces ("수아죽었어" for "수아 죽").
+  does not match "이미지 죽이네" ("the image is great"). Every Hangul word of a phrase but the last
+  must be the whole message word or that word plus a particle (이반이, 이반한테, 이반ㅋㅋ), so "이반
+  죽" does not match "이반지 죽" either. The last word is a stem; a one-syllable stem does not match a
+  word that goes on with a causative or passive suffix (이/히/리), which makes another verb: 죽이다
+  is "to kill" (and slang for "awesome"), not "to die"; nor a word that is the stem alone, as a
+  verb stem never stands alone (a bare 죽 is porridge). A rule's ``endings`` override both. A phrase
+  of several Hangul words also matches written without spaces ("수아죽었어" for "수아 죽") or syllable
+  by syllable ("이 반 죽 었 어", also in separate jamo: "ㅇ ㅣ ㅂ ㅏ ㄴ").
+* ``unless``: a rule's exclusions are phrases matched the same way; a hit that an occurrence of one
+  of them overlaps is cancelled ("이반 죽" unless "이반 죽겠": "이반 죽겠다" is innocent, "이반
+  죽었어" is not). A later, uncancelled occurrence still fires.
+* ``endings``: the message word matched by the phrase's last (Hangul) stem must go on with one of
+  them ("이반 죽" with endings 었/어/음 matches "이반 죽었어" and "이반 죽음", not "이반 죽네").
 * Allow-list: an occurrence of an allowed phrase masks every rule hit lying inside it (allow
   "till the end" and a rule "till" no longer fires on the R2 title; "till dies" still fires).
 
 Cost: phrases are compiled once into a trie over words, so matching walks the message once and
-looks up each word in a hash table; the cost does not grow with the number of rules.
+looks up each word in a hash table; joined and spelled-out letters are found by one Aho-Corasick
+automaton (pyahocorasick, in C) over the message's letters. Neither cost grows with the number of
+rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import accumulate
+from itertools import accumulate, islice, product
 
-from bot.spoilers.normalize import _CJK_RE, is_cjk, normalize
+import ahocorasick
 
-__all__ = ["Hit", "Rule", "RuleSet", "compile_rules", "fold", "phrase_words"]
+from bot.spoilers.inflect import forms, predicates
+from bot.spoilers.normalize import _CJK_RE, _JAMO_RE, CACHED_WORD, compose_jamo, is_cjk, normalize
+
+__all__ = ["Hit", "Rule", "RuleSet", "compile_rules", "fold", "phrase_words", "rule_condition_problems"]
+
+#: A Latin phrase needs this many letters (written together) to be matched across joined or
+#: spelled-out words: shorter ones would turn up inside ordinary chat.
+MIN_JOINED_LETTERS = 5
+#: Variants (inflected forms) compiled per phrase at most: past this, later words keep one form.
+MAX_VARIANTS = 96
+
+# Particles and endings a name takes inside a Korean phrase (이반이 죽었어, 이반한테 ..., 이반아).
+_PARTICLES = frozenset(
+    "이 가 은 는 을 를 의 도 랑 와 과 야 아 이가 이는 이랑 이야 이도 이를 이의 이나 나 만 이만 한테 에게 께서 "
+    "에서 한테서 에게서 까지 부터 처럼 보다 님 씨 쨩 군 님이 님은 님을 님의 님도 님한테 씨가 씨는 씨를 이랑은 "
+    "이는요 는요 이요 요".split()
+)
+# A one-syllable verb stem followed by a syllable starting with one of these is another verb: the
+# causative or passive suffix 이/히/리 (죽이다 "to kill", 죽인다, 죽일), or it contracted with 어
+# (죽여, 죽였어). (기 is left out: it is also the nominaliser of 죽기 전에, "before dying".)
+_DERIVING_SUFFIXES = ("이", "히", "리", "여", "혀", "려")
+_DERIVING_ONSETS = frozenset((ord(s) - 0xAC00) // 28 for s in _DERIVING_SUFFIXES)
+_BE = frozenset({"is", "was", "are", "were", "be"})
+# Auxiliaries a message may put between two words of a phrase ("ivan is dying" for "ivan dies").
+_AUXILIARIES = frozenset({"is", "was", "are", "were", "be", "ben", "being", "has", "had", "have", "s"})
+_ASKING_WORDS = "do does did will would can could should might may shall".split()
+_TELLING_WORDS = "why how when where because so that after until cause since".split()
+_COPULA = "="  # marks a word that matches only after a copula ("ivan's dead", "ivan is dead")
+_SQUEEZE_RE = re.compile(r"([a-z])\1+")
+_JAMO_TAIL_RE = re.compile("[\u1100-\u11ff\u3130-\u318f]+$")
+# In " " + text + " ": one-character words of a no-space script in a row ("이 반 죽 었 어"), and
+# one-letter Latin words in a row ("i v a a n").
+_SPACED_CJK_RE = re.compile(f" [{_CJK_RE.pattern[1:-1]}](?: [{_CJK_RE.pattern[1:-1]}])+(?= )")
+_SPELLED_RE = re.compile(" [a-z0-9] [a-z0-9] ")
+# Korean spelled out: how many one-character words after a start are joined (a phrase and its
+# endings, in jamo too), and where a name with its particle may end (bounds the work on "ㅋ ㅋ ㅋ...").
+_SPACED_LETTERS = 24
+_NAME_AND_PARTICLE = 6
+_LEET_LETTERS = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +108,14 @@ class Rule:
     phrase: str
     source: str = "canon"
     rule_id: int | None = None
+    unless: tuple[str, ...] = ()  # phrases that cancel a hit they overlap
+    endings: tuple[str, ...] = ()  # what the word matched by the last Hangul stem must go on with
 
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """A rule found in a message. ``start``/``end`` index ``normalize(text)``, not the raw text."""
+    """A rule found in a message. ``start``/``end`` index ``normalize(text)``, not the raw text (for
+    a match across joined or spelled-out words, the span of the words involved)."""
 
     episode: str
     phrase: str
@@ -70,8 +140,49 @@ def fold(word: str) -> str:
     return word[:-1]
 
 
+@lru_cache(maxsize=65536)
+def _squeezed(letters: str) -> str:
+    """Each run of one Latin letter once ("ivaaan" → "ivan")."""
+    return _SQUEEZE_RE.sub(_first_of_run, letters) if _SQUEEZE_RE.search(letters) else letters
+
+
+def _first_of_run(match: re.Match[str]) -> str:
+    return match[1]
+
+
+@lru_cache(maxsize=65536)
+def _latin_key(word: str) -> str:
+    """What a Latin word is compared by: ``fold``ed, each run of one letter counted once (folded
+    again, so "diesss" is "die" like "dies")."""
+    return fold(_squeezed(fold(word)))
+
+
+_ASKING = frozenset(map(_latin_key, _ASKING_WORDS))
+_TELLING = frozenset(map(_latin_key, _TELLING_WORDS))
+
+
+@lru_cache(maxsize=65536)
+def _message_key(word: str) -> str:
+    """A message word's key: "" for a word of a no-space script (matched by prefix instead)."""
+    return "" if _CJK_RE.match(word) else _latin_key(word)
+
+
+@lru_cache(maxsize=65536)
+def _rule_key(word: str) -> str:
+    return _word_key(word)
+
+
+def _long_message_key(word: str) -> str:
+    """``_message_key`` without filling the caches with a long word (see ``CACHED_WORD``)."""
+    if len(word) <= CACHED_WORD:
+        return _message_key(word)
+    if _CJK_RE.match(word):
+        return ""
+    return fold.__wrapped__(_squeezed.__wrapped__(fold.__wrapped__(word)))
+
+
 def _word_key(word: str) -> str:
-    return word if is_cjk(word[0]) else fold(word)
+    return word if is_cjk(word[0]) else _latin_key(word)
 
 
 def phrase_words(phrase: str) -> tuple[str, ...]:
@@ -79,24 +190,109 @@ def phrase_words(phrase: str) -> tuple[str, ...]:
     return tuple(normalize(phrase).split())
 
 
+def rule_condition_problems(
+    phrase: str, unless: Iterable[str], endings: Iterable[str]
+) -> list[tuple[str, str]]:
+    """What is wrong with a rule's conditions, as (where, sentence) pairs: ``where`` is "unless[i]",
+    "endings[i]" or "endings" (1-based). Empty when the conditions can work."""
+    problems: list[tuple[str, str]] = []
+    words = phrase_words(phrase)
+    for i, other in enumerate(unless, 1):
+        other_words = phrase_words(other)
+        if not other_words:
+            problems.append((f"unless[{i}]", f"'{other}' has no letters or digits to match"))
+        elif not any(_overlaps(a, b) for a in words for b in other_words):
+            problems.append(
+                (f"unless[{i}]", f"'{other}' shares no word with '{phrase}', so it can never cancel it")
+            )
+    endings = tuple(endings)
+    if endings and words and not is_cjk(words[-1][-1]):
+        problems.append(
+            ("endings", f"endings only apply after a Hangul stem, and '{phrase}' ends in '{words[-1]}'")
+        )
+    elif endings:
+        for i, ending in enumerate(endings, 1):
+            ending_words = phrase_words(ending)
+            if len(ending_words) != 1 or not all(map(is_cjk, ending_words[0])):
+                problems.append((f"endings[{i}]", f"'{ending}' is not a Hangul ending (e.g. 었, 어, 음)"))
+    return problems
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """Could words ``a`` (of a rule) and ``b`` (of an exclusion) match the same message word?"""
+    if is_cjk(a[0]) and is_cjk(b[0]):
+        return a.startswith(b) or b.startswith(a)
+    return bool(forms(_latin_key(a)) & forms(_latin_key(b))) or _word_key(a) == _word_key(b)
+
+
+def _variants(
+    words: tuple[str, ...], names: Mapping[str, tuple[str, ...]], inflect: bool
+) -> Iterator[tuple[str, ...]]:
+    """The word sequences a phrase stands for: each name also as the character's other names
+    ("ivan" as "이반", "iban"; never inflected), each other Latin word in each of its forms, and with
+    a "be" verb in the middle contracted ("ivan is dead" as "ivan's dead": the word after it then
+    needs a copula before it in the message)."""
+    if not inflect:
+        yield words
+        return
+    choices: list[list[str]] = []
+    total = 1
+    for i, word in enumerate(words):
+        options = [word]
+        name = word if word in names else fold(word)
+        if name in names:
+            more = [n for n in names[name] if n != word]
+        elif not is_cjk(word[0]) and word[0] != _COPULA:
+            more = sorted(forms(word) - {word})
+            if i:  # "ivan's dead": a predicate needs the subject before it
+                more += sorted(_COPULA + p for p in predicates(word))
+        else:
+            more = []
+        if total * (1 + len(more)) <= MAX_VARIANTS:
+            options += more
+        total *= len(options)
+        choices.append(options)
+    yield from product(*choices)
+    for i in range(1, len(words) - 1):
+        if words[i] in _BE and not words[i + 1].startswith(_COPULA):  # "ivan is dead" → "ivan's dead"
+            yield from _variants((*words[:i], _COPULA + words[i + 1], *words[i + 2 :]), names, inflect)
+
+
 class _Node:
-    __slots__ = ("allow", "children", "rules")
+    __slots__ = ("allow", "cancels", "children", "rules")
 
     def __init__(self) -> None:
         self.children: dict[str, _Node] = {}
-        self.rules: list[Rule] = []  # first rule per episode ending here, in compile order
+        self.rules: list[Rule] = []  # first rule per episode (and conditions) ending here, in compile order
+        self.cancels: list[Rule] = []  # rules an occurrence of this phrase cancels (their `unless`)
         self.allow = False
+
+
+# One place in a message where phrases end: (start, end, node, rest of the last word after the match).
+_Found = tuple[int, int, _Node, str]
 
 
 class RuleSet:
     """Compiled rules; build with ``compile_rules``. Immutable and safe to share."""
 
-    __slots__ = ("_cjk_first_chars", "_cjk_prefixes", "_root", "ignored", "rule_count")
+    __slots__ = (
+        "_after_copula",
+        "_automaton",
+        "_cjk_first_chars",
+        "_cjk_prefixes",
+        "_joined",
+        "_root",
+        "ignored",
+        "rule_count",
+    )
 
     def __init__(self) -> None:
         self._root = _Node()
         self._cjk_prefixes: set[str] = set()
         self._cjk_first_chars: set[str] = set()
+        self._joined: dict[str, _Node] = {}  # Latin phrases' letters written together -> their node
+        self._automaton: ahocorasick.Automaton | None = None
+        self._after_copula: set[str] = set()  # keys of words that match only after a copula
         self.rule_count = 0
         #: Rules and allowed phrases skipped because they normalise to nothing.
         self.ignored: list[Rule | str] = []
@@ -107,32 +303,68 @@ class RuleSet:
     def _insert(self, keys: Iterable[str]) -> _Node:
         node = self._root
         for key in keys:
-            if is_cjk(key[0]):
-                self._cjk_prefixes.update(key[:k] for k in range(1, len(key) + 1))
-                self._cjk_first_chars.add(key[0])
-            node = node.children.setdefault(key, _Node())
+            child = node.children.get(key)
+            if child is None:
+                if is_cjk(key[0]):
+                    self._cjk_prefixes.update(key[:k] for k in range(1, len(key) + 1))
+                    self._cjk_first_chars.add(key[0])
+                elif key[0] == _COPULA:
+                    self._after_copula.add(key[1:])
+                child = node.children[key] = _Node()
+            node = child
         return node
 
-    def _add(self, words: tuple[str, ...], rule: Rule | None) -> None:
-        keys = [_word_key(w) for w in words]
-        paths = [keys]
-        if len(keys) > 1 and all(is_cjk(k[0]) for k in keys):
-            paths.append(["".join(keys)])  # also written without spaces
-        for path in paths:
-            node = self._insert(path)
-            if rule is None:
-                node.allow = True
-            elif all(r.episode != rule.episode for r in node.rules):
-                node.rules.append(rule)
+    def _add(
+        self,
+        words: tuple[str, ...],
+        rule: Rule | None,
+        names: Mapping[str, tuple[str, ...]],
+        cancels: bool = False,
+    ) -> None:
+        cjk = [is_cjk(w[0]) for w in words]
+        all_cjk, any_cjk = all(cjk), any(cjk)
+        for variant in _variants(words, names, inflect=rule is not None):
+            keys = list(map(_rule_key, variant))
+            nodes = [self._insert(keys)]
+            if all_cjk and len(keys) > 1 and len(variant) == len(words):
+                nodes.append(self._insert(["".join(keys)]))  # also written without spaces
+            elif not any_cjk:
+                # written together, the words keep their own endings ("tillbeatsivan"); the last
+                # one is folded as the message's joined word is
+                raw = _squeezed("".join(variant))
+                for joined in {raw, _latin_key(raw)}:
+                    if len(joined) >= MIN_JOINED_LETTERS and joined.isalpha():
+                        nodes.append(self._joined.setdefault(joined, _Node()))
+            for node in nodes:
+                if rule is None:
+                    node.allow = True
+                elif cancels:
+                    if rule not in node.cancels:
+                        node.cancels.append(rule)
+                elif all(not _same_rule(r, rule) for r in node.rules):
+                    node.rules.append(rule)
+
+    def _finish(self) -> None:
+        if self._joined:
+            automaton = ahocorasick.Automaton()
+            for letters, node in self._joined.items():
+                automaton.add_word(letters, (len(letters), node))
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    # --- pass 1: word by word ----------------------------------------------------------------------
 
     def _step(
-        self, children: dict[str, _Node], word: str, key: str, base: int
-    ) -> list[tuple[_Node, int, int]]:
-        """Children of a node reachable by one message word, with the matched span."""
+        self, children: dict[str, _Node], word: str, key: str, base: int, copula: bool = False
+    ) -> list[tuple[_Node, int, int, str]]:
+        """Children of a node reachable by one message word: (child, start, end, rest of the word).
+        ``copula``: the message word before this one is a copula ("is", or the "s" of "ivan's")."""
         if key:
             child = children.get(key)
-            return [(child, base, base + len(word))] if child is not None else []
-        found: list[tuple[_Node, int, int]] = []
+            if child is None and copula:
+                child = children.get(_COPULA + key)
+            return [(child, base, base + len(word), "")] if child is not None else []
+        found: list[tuple[_Node, int, int, str]] = []
         prefixes = self._cjk_prefixes
         for b in range(1, len(word) + 1):  # stems at the start of the word; particles/endings follow
             piece = word[:b]
@@ -140,81 +372,247 @@ class RuleSet:
                 break
             child = children.get(piece)
             if child is not None:
-                found.append((child, base, base + b))
+                found.append((child, base, base + b, word[b:]))
         return found
+
+    def _word_hits(self, words: list[str], keys: list[str], firsts: list[int]) -> list[_Found]:
+        starts = list(accumulate(map((1).__add__, map(len, words[:-1])), initial=0))
+        found: list[_Found] = []
+        for i in firsts:
+            if i and keys[i - 1] in _ASKING and _asks(keys, i):
+                continue
+            frontier = self._step(self._root.children, words[i], keys[i], starts[i])
+            j = i
+            while frontier:
+                for node, start, end, rest in frontier:
+                    if node.rules or node.allow or node.cancels:
+                        found.append((start, end, node, rest))
+                j += 1
+                if j == len(words):
+                    break
+                copula = keys[j] in self._after_copula and (
+                    keys[j - 1] in _AUXILIARIES or _contracted(words[j - 1], keys[j - 1])
+                )
+                stepped = [
+                    (child, start, end, rest)
+                    for node, start, _, before in frontier
+                    if node.children and (not before or _whole_word(before))
+                    for child, _, end, rest in self._step(node.children, words[j], keys[j], starts[j], copula)
+                ]
+                if keys[j] in _AUXILIARIES:  # "ivan is dying": the auxiliary is skipped
+                    stepped += [(node, start, end, "") for node, start, end, _ in frontier if node.children]
+                    stepped = list({(id(f[0]), f[1]): f for f in stepped}.values())  # ("is is is...")
+                frontier = stepped
+        return found
+
+    def _firsts(self, words: list[str], keys: list[str]) -> list[int]:
+        root, cjk_firsts = self._root.children, self._cjk_first_chars
+        if "" not in keys:
+            return [i for i, key in enumerate(keys) if key in root]
+        return [i for i, key in enumerate(keys) if key in root or (not key and words[i][0] in cjk_firsts)]
+
+    # --- pass 2: letters written together ---------------------------------------------------------
+
+    def _joined_hits(self, words: list[str], keys: list[str], padded: str) -> list[_Found]:
+        automaton = self._automaton
+        if automaton is None:
+            return []
+        if _SPELLED_RE.search(padded):  # letters spelled out one by one: a stretched one spans words
+            keys, lens = _spelled_out(keys)
+        else:
+            lens = list(map(len, keys))
+        stream = "".join(keys)  # (a Hangul word has no key: the Latin words around it join)
+        found: list[_Found] = []
+        ends: list[int] | None = None
+        for last, (length, node) in automaton.iter(stream):
+            if ends is None:
+                ends = list(accumulate(lens))
+            first = last + 1 - length
+            i = bisect_left(ends, first + 1)  # the word the match starts in
+            j = bisect_left(ends, last + 1)  # the word it ends in
+            if ends[j] != last + 1 or (ends[i] - lens[i]) != first:
+                continue  # not whole words
+            if i and keys[i - 1] in _ASKING and _asks(keys, i):
+                continue
+            text_starts = _text_starts(words)
+            found.append((text_starts[i], text_starts[j] + len(words[j]), node, ""))
+        return found
+
+    # --- Korean spelled syllable by syllable ------------------------------------------------------
+
+    def _spaced_hangul_hits(self, padded: str) -> list[_Found]:
+        found: list[_Found] = []
+        for run in _SPACED_CJK_RE.finditer(padded):
+            letters = run.group()[1:].split(" ")
+            after = padded[run.end() :].split(" ", 2)[1:2]  # the word that follows the run, if any
+            for k in range(len(letters) - 1):
+                joined = "".join(letters[k : k + _SPACED_LETTERS])
+                if _JAMO_RE.search(joined):
+                    joined = compose_jamo(joined)
+                if joined[0] not in self._cjk_first_chars:
+                    continue
+                start = run.start() + sum(len(w) + 1 for w in letters[:k])  # (padded starts with " ")
+                # as one word, or as two where a name and its particle end ("이 반 이 죽 었 어")
+                name = 1  # how far the start can be a rule's word: a particle of up to 2 may follow
+                while name < len(joined) and joined[: name + 1] in self._cjk_prefixes:
+                    name += 1
+                for cut in range(min(len(joined), name + 3, _NAME_AND_PARTICLE)):
+                    words = [joined[:cut], joined[cut:], *(w for w in after if w)][0 if cut else 1 :]
+                    keys = ["" if is_cjk(w[0]) else _latin_key(w) for w in words]
+                    for _, _, node, rest in self._word_hits(words, keys, self._firsts(words, keys)):
+                        found.append((start, run.end() - 1, node, rest))
+        return found
+
+    # --- all together ------------------------------------------------------------------------------
 
     def match(self, visible_text: str) -> list[Hit]:
         """Hits in ``visible_text`` (see ``visible_text()``): at most one per episode, the earliest
         unmasked one, ordered by position then by rule order."""
         text = normalize(visible_text)
-        root = self._root.children
-        if not text or not root:
+        if not text or not self._root.children:
             return []
         words = text.split(" ")
-        if _CJK_RE.search(text) is None:
-            keys = list(map(fold, words))
-            firsts = [i for i, key in enumerate(keys) if key in root]
-        else:
-            keys = ["" if _CJK_RE.match(w) else fold(w) for w in words]
-            cjk_firsts = self._cjk_first_chars
-            firsts = [
-                i for i, key in enumerate(keys) if key in root or (not key and words[i][0] in cjk_firsts)
-            ]
-        if not firsts:
-            return []
-        starts = list(accumulate(map((1).__add__, map(len, words[:-1])), initial=0))
-        found: list[tuple[int, int, _Node]] = []
-        for i in firsts:
-            word = words[i]
-            frontier = self._step(root, word, keys[i], starts[i])
-            j = i
-            while frontier:
-                for node, start, end in frontier:
-                    if node.rules or node.allow:
-                        found.append((start, end, node))
-                j += 1
-                if j == len(words):
-                    break
-                frontier = [
-                    (child, start, end)
-                    for node, start, _ in frontier
-                    if node.children
-                    for child, _, end in self._step(node.children, words[j], keys[j], starts[j])
-                ]
-        if not found:
-            return []
-        found.sort(key=lambda f: (f[0], f[1]))
-        allowed = [(start, end) for start, end, node in found if node.allow]
-        hits: list[Hit] = []
-        seen: set[str] = set()
-        for start, end, node in found:
-            if any(a <= start and end <= b for a, b in allowed):
-                continue
-            for rule in node.rules:
-                if rule.episode not in seen:
-                    seen.add(rule.episode)
-                    hits.append(Hit(rule.episode, rule.phrase, rule.source, start, end, rule.rule_id))
-        return hits
+        long = len(text) > CACHED_WORD and max(map(len, words)) > CACHED_WORD
+        keys = list(map(_long_message_key if long else _message_key, words))
+        firsts = self._firsts(words, keys)
+        found = self._word_hits(words, keys, firsts) if firsts else []
+        padded = f" {text} "
+        found += self._joined_hits(words, keys, padded)
+        if " " in text and "" in keys:  # (a word of a no-space script has no key)
+            found += self._spaced_hangul_hits(padded)
+        return _resolve(found) if found else []
 
     def episodes_matched(self, visible_text: str) -> frozenset[str]:
         """Episodes spoiled by ``visible_text`` (before horizons and channel allowances)."""
         return frozenset(hit.episode for hit in self.match(visible_text))
 
 
-def compile_rules(rules: Iterable[Rule], allow: Iterable[str] = ()) -> RuleSet:
-    """Compile rules and allowed phrases once; reuse the ``RuleSet`` for every message."""
+def _text_starts(words: list[str]) -> list[int]:
+    return list(accumulate(map((1).__add__, map(len, words[:-1])), initial=0))
+
+
+def _spelled_out(keys: list[str]) -> tuple[list[str], list[int]]:
+    """Keys of letters spelled out one by one: a leet digit among one-letter words is its letter
+    ("1 v 4 n"), and a one-letter word that repeats the previous word's last letter counts once
+    ("i v a a n")."""
+    single = [len(key) == 1 for key in keys]
+    keys = [
+        _LEET_LETTERS[key]
+        if key in _LEET_LETTERS
+        and any(0 <= j < len(keys) and single[j] and keys[j].isalpha() for j in (i - 1, i + 1))
+        else key
+        for i, key in enumerate(keys)
+    ]
+    out = [keys[0]]
+    for previous, key in zip(keys, islice(keys, 1, None), strict=False):
+        if previous and key and previous[-1] == key[0] and len(key) == 1:
+            out.append("")
+        else:
+            out.append(key)
+    return out, list(map(len, out))
+
+
+def _asks(keys: list[str], i: int) -> bool:
+    """Does a question start just before word ``i`` ("does mizi die?", "will till win?"), rather than
+    a sentence that says it ("why does mizi die")?"""
+    return keys[i - 1] in _ASKING and (i < 2 or keys[i - 2] not in _TELLING)
+
+
+def _contracted(word: str, key: str) -> bool:
+    """Is ``word`` a name with a contracted "is" ("ivans" from "ivan's")?"""
+    return word[-1:] == "s" and key[-1:] != "s" and word[-2:-1] != "s"
+
+
+def _whole_word(rest: str) -> bool:
+    """Can a phrase go on to the next word after a word matched up to ``rest``? Yes when nothing or
+    only a particle (or laughter in jamo) is left of it."""
+    core = _JAMO_TAIL_RE.sub("", rest) if rest else rest
+    return not core or core in _PARTICLES
+
+
+def _same_rule(a: Rule, b: Rule) -> bool:
+    return a.episode == b.episode and a.unless == b.unless and a.endings == b.endings
+
+
+def _ending_allows(rule: Rule, stem: str, rest: str) -> bool:
+    """Does the rest of the message word after a rule's last stem fit the rule? A one-syllable
+    Hangul stem needs an ending that does not derive another verb: a verb stem never stands alone
+    (a bare 죽 is porridge), and 죽이다 is not 죽다."""
+    if rule.endings:
+        return rest.startswith(rule.endings)
+    return not (len(stem) == 1 and is_cjk(stem)) or (bool(rest) and not _derives(rest))
+
+
+def _derives(rest: str) -> bool:
+    """Does a word go on after a stem with a causative or passive suffix (see _DERIVING_SUFFIXES)?"""
+    return bool(rest) and "가" <= rest[0] <= "힣" and (ord(rest[0]) - 0xAC00) // 28 in _DERIVING_ONSETS
+
+
+def _resolve(found: list[_Found]) -> list[Hit]:
+    found.sort(key=lambda f: (f[0], f[1]))
+    allowed = [(start, end) for start, end, node, _ in found if node.allow]
+    cancelled: dict[int, list[tuple[int, int]]] = {}
+    for start, end, node, _ in found:
+        for rule in node.cancels:
+            cancelled.setdefault(id(rule), []).append((start, end))
+    hits: list[Hit] = []
+    seen: set[str] = set()
+    for start, end, node, rest in found:
+        if any(a <= start and end <= b for a, b in allowed):
+            continue
+        for rule in node.rules:
+            if rule.episode in seen:
+                continue
+            if not _ending_allows(rule, _last_stem(rule), rest):
+                continue
+            if any(a < end and start < b for a, b in cancelled.get(id(rule), ())):
+                continue
+            seen.add(rule.episode)
+            hits.append(Hit(rule.episode, rule.phrase, rule.source, start, end, rule.rule_id))
+    return hits
+
+
+@lru_cache(maxsize=4096)
+def _last_stem(rule: Rule) -> str:
+    words = phrase_words(rule.phrase)
+    return words[-1] if words else ""
+
+
+def compile_rules(
+    rules: Iterable[Rule],
+    allow: Iterable[str] = (),
+    fixed: Iterable[str] = (),
+    names: Iterable[Iterable[str]] = (),
+) -> RuleSet:
+    """Compile rules and allowed phrases once; reuse the ``RuleSet`` for every message.
+
+    ``names``: each character's names (name, Hangul, Japanese, aliases); a rule naming one of them
+    also matches the others ("ivan dies" catches "iban dies" and "이반 dies"), and names are never
+    inflected. ``fixed``: more words never inflected."""
     ruleset = RuleSet()
+    alternates: dict[str, tuple[str, ...]] = {}
+    for group in names:
+        single = list(dict.fromkeys(w[0] for w in map(phrase_words, group) if len(w) == 1))
+        for name in single:
+            alternates[name] = tuple(dict.fromkeys((*alternates.get(name, ()), *single)))
+    for word in fixed:
+        for key in phrase_words(word):
+            alternates.setdefault(key, ())
     for rule in rules:
         words = phrase_words(rule.phrase)
         if not words:
             ruleset.ignored.append(rule)
             continue
-        ruleset._add(words, rule)
+        ruleset._add(words, rule, alternates)
         ruleset.rule_count += 1
+        for phrase in rule.unless:
+            if phrase_words(phrase):
+                ruleset._add(phrase_words(phrase), rule, alternates, cancels=True)
     for phrase in allow:
         words = phrase_words(phrase)
         if not words:
             ruleset.ignored.append(phrase)
             continue
-        ruleset._add(words, None)
+        ruleset._add(words, None, alternates)
+    ruleset._finish()
     return ruleset

@@ -5,8 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.canon.horizon import Horizon
 from bot.canon.loader import PackError, load_pack
 from bot.canon.model import is_confirmed
+from bot.guard.rules import canon_rules_past
+from bot.spoilers import compile_rules
 
 
 def rewrite(folder: Path, name: str, old: str, new: str) -> None:
@@ -197,7 +200,53 @@ def test_missing_required_field(builtin):
 def test_wrong_type(builtin):
     rewrite(builtin, "episodes.toml", 'spoiler_rules = ["alpha dies"]', 'spoiler_rules = "alpha dies"')
     assert problems_of(builtin) == [
-        "file: episodes.toml, entry 'one', field 'spoiler_rules': expected a list of strings, got string"
+        "file: episodes.toml, entry 'one', field 'spoiler_rules': expected a list of rules (each a phrase "
+        'or a table { phrase = "...", unless = [...], endings = [...] }), got string'
+    ]
+
+
+def test_spoiler_rule_with_exclusions_and_endings(builtin):
+    rewrite(
+        builtin,
+        "episodes.toml",
+        'spoiler_rules = ["alpha dies"]',
+        'spoiler_rules = ["alpha dies", { phrase = "알파 죽", unless = ["알파 죽이", "죽겠"], endings = ["었", "음"] }]',
+    )
+    rules = load_pack(None, builtin).episode("one").spoiler_rules
+    assert rules == ("alpha dies", "알파 죽")
+    assert (rules[0].unless, rules[0].endings) == ((), ())
+    assert (rules[1].unless, rules[1].endings) == (("알파 죽이", "죽겠"), ("었", "음"))
+
+
+def test_spoiler_rule_table_problems_are_named_precisely(builtin):
+    rewrite(
+        builtin,
+        "episodes.toml",
+        'spoiler_rules = ["alpha dies"]',
+        "spoiler_rules = [\n"
+        '  { phrase = "alpha dies", endings = ["었"] },\n'
+        '  { phrase = "알파 죽", unless = ["beta wins", "!!"], endings = ["ed"] },\n'
+        '  { phrase = "alpha is gone", unles = ["x"] },\n'
+        '  { unless = ["알파 죽이"] },\n'
+        "  42,\n"
+        "]",
+    )
+    assert problems_of(builtin) == [
+        "file: episodes.toml, entry 'one', field 'spoiler_rules[3].unles': unknown field (did you mean 'unless'?)",
+        "file: episodes.toml, entry 'one', field 'spoiler_rules[4].phrase': missing (required)",
+        "file: episodes.toml, entry 'one', field 'spoiler_rules[5]': expected a phrase or a table "
+        '{ phrase = "...", unless = [...], endings = [...] }, got integer',
+    ]
+    rewrite(builtin, "episodes.toml", '  { phrase = "alpha is gone", unles = ["x"] },\n', "")
+    rewrite(builtin, "episodes.toml", '  { unless = ["알파 죽이"] },\n  42,\n', "")
+    assert problems_of(builtin) == [
+        "file: episodes.toml, entry 'one', field 'spoiler_rules[1].endings': "
+        "endings only apply after a Hangul stem, and 'alpha dies' ends in 'dies'",
+        "file: episodes.toml, entry 'one', field 'spoiler_rules[2].unless[1]': "
+        "'beta wins' shares no word with '알파 죽', so it can never cancel it",
+        "file: episodes.toml, entry 'one', field 'spoiler_rules[2].unless[2]': '!!' has no letters or digits to match",
+        "file: episodes.toml, entry 'one', field 'spoiler_rules[2].endings[1]': "
+        "'ed' is not a Hangul ending (e.g. 었, 어, 음)",
     ]
 
 
@@ -388,3 +437,13 @@ def test_readme_example_puts_an_episode_between_two_others(tmp_path):
     (tmp_path / "backstage.toml").write_text(readme_examples()[1], encoding="utf-8")
     order = [e.id for e in load_pack(tmp_path).episodes_in_order("main")]
     assert order[order.index("top3") : order.index("top3") + 3] == ["top3", "top3-backstage", "r6"]
+
+
+def test_readme_example_of_rule_conditions_loads_and_matches(tmp_path):
+    example = next(block for block in readme_examples() if "unless" in block)
+    (tmp_path / "korean-rules.toml").write_text(example, encoding="utf-8")
+    pack = load_pack(tmp_path)
+    rules = compile_rules(canon_rules_past(pack, Horizon()))
+    assert "r6" not in rules.episodes_matched("이반 죽이게 잘생겼다")
+    assert "r6" not in rules.episodes_matched("이반 죽겠다 진짜")
+    assert "r6" in rules.episodes_matched("이반 죽었어")

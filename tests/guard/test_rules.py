@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.canon.horizon import Horizon, horizon_through
 from bot.canon.loader import load_pack
-from bot.canon.model import CanonPack
-from bot.guard.rules import allow_problem, canon_rules_past, compile_guild_rules, phrase_key, rule_problem
+from bot.canon.model import CanonPack, SpoilerRule
+from bot.guard.rules import (
+    allow_problem,
+    canon_rules_past,
+    compile_guild_rules,
+    conditions_problem,
+    parse_rule_text,
+    phrase_key,
+    rule_problem,
+    rule_text,
+    split_list,
+    stored_rule,
+)
 from bot.spoilers import Rule
 
 PACK = load_pack()
@@ -73,3 +86,40 @@ def test_only_episodes_past_the_horizon_are_compiled(pack: CanonPack) -> None:
     )
     assert ruleset.match("sua cries") == []  # a server rule for a public episode is not compiled either
     assert len(ruleset) == len(after_r6)
+
+
+def test_a_moderator_rule_text_round_trips_with_its_conditions() -> None:
+    text = rule_text("이반  죽", split_list("죽이, 죽겠;、"), split_list("었、어; 음"))
+    assert text == "이반 죽 · unless 죽이, 죽겠 · endings 었, 어, 음"
+    assert parse_rule_text(text) == ("이반 죽", ("죽이", "죽겠"), ("었", "어", "음"))
+    assert parse_rule_text("ivan dies") == ("ivan dies", (), ())
+    assert phrase_key(text) == phrase_key("이반 죽")
+    rule = stored_rule("r6", text, "mod:1", 7)
+    assert (rule.phrase, rule.unless, rule.endings, rule.rule_id) == (
+        "이반 죽",
+        ("죽이", "죽겠"),
+        ("었", "어", "음"),
+        7,
+    )
+
+
+def test_conditions_that_cannot_work_are_explained() -> None:
+    assert conditions_problem("이반 죽", ("죽이",), ("었",)) is None
+    problem = conditions_problem("이반 죽", ("mizi",), ())
+    assert problem is not None and "exception can't work" in problem and "'mizi'" in problem
+    problem = conditions_problem("ivan dies", (), ("ed",))
+    assert problem is not None and "Hangul stem" in problem
+    problem = conditions_problem("ivan · unless dies", (), ())
+    assert problem is not None and "·" in problem
+
+
+def test_canon_rule_conditions_reach_the_matcher(pack: CanonPack) -> None:
+    r6 = replace(
+        pack.episode("r6"), spoiler_rules=(SpoilerRule("이반 죽", unless=("죽이",), endings=("었", "음")),)
+    )
+    patched = replace(pack, episodes=tuple(r6 if e.id == "r6" else e for e in pack.episodes))
+    rules = [r for r in canon_rules_past(patched, Horizon()) if r.episode == "r6"]
+    assert [(r.phrase, r.unless, r.endings) for r in rules] == [("이반 죽", ("죽이",), ("었", "음"))]
+    compiled = compile_guild_rules(patched, Horizon(), [], [])
+    assert "r6" not in compiled.episodes_matched("이반 죽이게 잘생겼다")
+    assert "r6" in compiled.episodes_matched("이반 죽었어")

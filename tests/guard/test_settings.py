@@ -56,6 +56,35 @@ async def test_a_moderator_rule_matches_at_once_and_stops_when_removed(emulator:
     assert not kept.deleted
 
 
+async def test_a_moderator_rule_with_exceptions_and_endings(emulator: Emulator) -> None:
+    guild, mod = await configured_server(emulator)
+    mina = emulator.member(guild, "Mina")
+    general = guild.channel("general")
+    refused = await mod.slash("spoilers rule add", episode="final", phrase="루카 죽", **{"except": "hyuna"})
+    assert refused.ephemeral and "exception can't work" in refused.text
+    refused = await mod.slash("spoilers rule add", episode="final", phrase="luka falls", endings="ed")
+    assert "endings can't work" in refused.text and "Hangul" in refused.text
+    added = await mod.slash(
+        "spoilers rule add",
+        episode="final",
+        phrase="루카 죽",
+        endings="었, 어, 음",
+        **{"except": "죽이, 죽겠"},
+    )
+    assert added.ephemeral and "루카 죽 · unless 죽이, 죽겠 · endings 었, 어, 음" in added.text
+    listed = await mod.slash("spoilers rule list")
+    assert "루카 죽 · unless 죽이, 죽겠 · endings 었, 어, 음" in listed.text
+    slang = await mina.say(general, "루카 죽이게 잘생겼다")
+    tired = await mina.say(general, "루카 죽겠다 ㅋㅋ")
+    no_ending = await mina.say(general, "루카 죽 좋아해")
+    await settle(emulator, mina, general)
+    assert not (slang.deleted or tired.deleted or no_ending.deleted)
+    caught = await mina.say(general, "헐 루카 죽었어")
+    await wait_deleted(emulator, caught)
+    again = await mod.slash("spoilers rule add", episode="final", phrase="루카  죽")
+    assert "already has that rule" in again.text and "remove it first" in again.text
+
+
 @pytest.mark.parametrize(
     ("phrase", "reason"),
     [

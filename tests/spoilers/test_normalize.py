@@ -39,7 +39,8 @@ def test_full_width_input_equals_ascii_input(text: str) -> None:
 
 _LOOKALIKES_BY_LETTER: dict[str, list[str]] = {}
 for _char, _letter in LOOKALIKES.items():
-    _LOOKALIKES_BY_LETTER.setdefault(_letter, []).append(_char)
+    if len(_letter) == 1:
+        _LOOKALIKES_BY_LETTER.setdefault(_letter, []).append(_char)
 
 
 @given(st.text(alphabet=sorted(_LOOKALIKES_BY_LETTER), min_size=1, max_size=12), st.data())
