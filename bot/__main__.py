@@ -19,6 +19,7 @@ import discord
 from dotenv import load_dotenv
 
 from bot import __version__
+from bot.canon.leaks import check_dir
 from bot.canon.loader import PackError
 from bot.canon.store import CanonStore
 from bot.config import ConfigError, Settings, configure_logging, load_settings
@@ -143,7 +144,17 @@ async def _check(settings: Settings, *, db_exists: bool) -> int:
         lines.append(f"database: ok, {path} at version {version}, {len(pending)} migration(s) pending")
     else:
         lines.append(f"database: {path} does not exist yet; it will be created on first start")
-    lines.append(f"data pack: ok, {load_canon(settings)}")
+    store = load_canon(settings)
+    report = check_dir(settings.canon_dir)  # loads: the pack is known to be sound by now
+    lines += [f"data pack warning: {warning}" for warning in report.warnings]
+    if report.leaks:
+        print("\n".join(lines))
+        leaks = "\n  ".join(str(leak) for leak in report.leaks)
+        raise StartupError(
+            f"the canon data pack ({store}) gives away later episodes in {len(report.leaks)} place(s) shown "
+            f"to members; reword these fields:\n  {leaks}"
+        )
+    lines.append(f"data pack: ok, {store}, no spoilers in text shown to members")
     print("\n".join(lines))
     return EXIT_OK
 

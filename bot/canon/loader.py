@@ -6,12 +6,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 import re
 import tomllib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from bot.canon.model import (
     CONFIDENCES,
     EPISODE_KINDS,
     CanonPack,
+    Change,
     Character,
     Credit,
     Episode,
@@ -272,7 +272,12 @@ SCHEMAS: dict[str, dict[str, _Field]] = {
         "remove": _Field(_flag),
     },
 }
-_PACK_KEYS = ("name", "version", "track")
+_PACK_KEYS = ("name", "version", "track", "changes")
+_CHANGE = {
+    "version": _Field(_text, required=True),
+    "notes": _Field(_texts),
+    "moved": _Field(_texts),
+}
 _TRACK = {
     "id": _Field(_text, required=True),
     "name": _Field(_text, required=True),
@@ -322,7 +327,26 @@ def _read_toml(path: Path, label: str, problems: _Problems) -> dict[str, Any] | 
     return None
 
 
-def _read_pack_file(path: Path, problems: _Problems) -> tuple[str, str, list[Track]]:
+def _pack_rows(
+    raw: Any, key: str, fields: dict[str, _Field], label: str, problems: _Problems
+) -> list[dict[str, Any]]:
+    """The valid rows of an array of tables in pack.toml ([[track]], [[changes]]); problems reported."""
+    if not isinstance(raw, list):
+        problems.add(PACK_FILE, f"'{key}' must be an array of tables ([[{key}]])")
+        return []
+    rows = []
+    for i, item in enumerate(raw, 1):
+
+        def report(path: str, message: str, i: int = i) -> None:
+            problems.add(PACK_FILE, message, label.format(i=i), path.removeprefix("."))
+
+        row = _table(fields)(item, "", report)
+        if row is not _BAD:
+            rows.append(row)
+    return rows
+
+
+def _read_pack_file(path: Path, problems: _Problems) -> tuple[str, str, list[Track], list[Change]]:
     data = _read_toml(path, PACK_FILE, problems) or {}
     for key in data:
         if key not in _PACK_KEYS:
@@ -331,19 +355,10 @@ def _read_pack_file(path: Path, problems: _Problems) -> tuple[str, str, list[Tra
     for key, value in (("name", name), ("version", version)):
         if not isinstance(value, str) or not value.strip():
             problems.add(PACK_FILE, f"'{key}' must be a non-empty string")
-    tracks: list[Track] = []
-    raw_tracks = data.get("track", [])
-    if not isinstance(raw_tracks, list):
-        problems.add(PACK_FILE, "'track' must be an array of tables ([[track]])")
-        raw_tracks = []
-    for i, raw in enumerate(raw_tracks, 1):
-
-        def report(path: str, message: str, i: int = i) -> None:
-            problems.add(PACK_FILE, message, f"#{i}", path.removeprefix("."))
-
-        row = _table(_TRACK)(raw, "", report)
-        if row is not _BAD:
-            tracks.append(Track(row["id"], row["name"], row.get("description", "")))
+    tracks = [
+        Track(row["id"], row["name"], row.get("description", ""))
+        for row in _pack_rows(data.get("track", []), "track", _TRACK, "#{i}", problems)
+    ]
     seen = [t.id for t in tracks]
     for t in tracks:
         if seen.count(t.id) > 1:
@@ -351,7 +366,11 @@ def _read_pack_file(path: Path, problems: _Problems) -> tuple[str, str, list[Tra
             break
     if not tracks:
         problems.add(PACK_FILE, "at least one [[track]] is required")
-    return str(name or ""), str(version or ""), tracks
+    changes = [
+        Change(row["version"], row.get("notes", ()), row.get("moved", ()))
+        for row in _pack_rows(data.get("changes", []), "changes", _CHANGE, "changes #{i}", problems)
+    ]
+    return str(name or ""), str(version or ""), tracks, changes
 
 
 def _read_entries(
@@ -451,8 +470,19 @@ def _data_files(directory: Path, skip: str | None = None) -> list[tuple[Path, st
 def load_pack(override_dir: Path | None = None, builtin_dir: Path = BUILTIN_DIR) -> CanonPack:
     """Load the builtin pack, apply every `*.toml` in `override_dir` (in file-name order), validate the
     result and return it. Raise PackError listing every problem found."""
+    return load_pack_with_sources(override_dir, builtin_dir)[0]
+
+
+#: (table, entry id) -> field -> the file that last set it (a builtin file name or an override path).
+Sources = dict[tuple[str, str], dict[str, str]]
+
+
+def load_pack_with_sources(
+    override_dir: Path | None = None, builtin_dir: Path = BUILTIN_DIR
+) -> tuple[CanonPack, Sources]:
+    """`load_pack`, plus which file set each field of each entry (for reports that name the file)."""
     problems = _Problems()
-    name, version, tracks = _read_pack_file(builtin_dir / PACK_FILE, problems)
+    name, version, tracks, changes = _read_pack_file(builtin_dir / PACK_FILE, problems)
     overrides: list[tuple[Path, str]] = []
     if override_dir is not None:
         if not override_dir.is_dir():
@@ -463,7 +493,13 @@ def load_pack(override_dir: Path | None = None, builtin_dir: Path = BUILTIN_DIR)
     pack = None if problems.unreadable else _build(name, version, tracks, entries, removed, problems)
     if problems.items or pack is None:
         raise PackError(problems.items or ["the pack could not be built"])
-    return _with_localizations(pack, builtin_dir, override_dir)
+    if changes:
+        pack = replace(pack, changes=tuple(changes))
+    pack = _with_localizations(pack, builtin_dir, override_dir)
+    sources = {
+        (item.table, item.id): dict(item.sources) for table in entries.values() for item in table.values()
+    }
+    return pack, sources
 
 
 def _with_localizations(pack: CanonPack, builtin_dir: Path, override_dir: Path | None) -> CanonPack:
@@ -473,7 +509,7 @@ def _with_localizations(pack: CanonPack, builtin_dir: Path, override_dir: Path |
     found = l10n.read_localizations(pack, folders, l10n_problems)
     if l10n_problems:
         raise PackError(l10n_problems)
-    return dataclasses.replace(pack, l10n=l10n.freeze(found))
+    return replace(pack, l10n=l10n.freeze(found))
 
 
 # --- cross-entry validation -------------------------------------------------------------------------

@@ -84,6 +84,16 @@ class Track:
 
 
 @dataclass(frozen=True, slots=True)
+class Change:
+    """One version's entry in the pack's changelog: notes for everyone, and the episodes whose order
+    (`after` / `requires`) changed, so operators' overrides of them can be checked."""
+
+    version: str
+    notes: tuple[str, ...] = ()
+    moved: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Episode:
     """One release. `premise` and `performers` are safe for a viewer who has seen everything before this
     episode (they may show who reached this round); everything past them lives in gated `details`."""
@@ -158,6 +168,7 @@ class CanonPack:
     characters: tuple[Character, ...]
     terms: tuple[Term, ...]
     tracks: tuple[Track, ...] = ()
+    changes: tuple[Change, ...] = ()  # newest first
     # Names, titles and texts in other languages (bot.canon.l10n): locale -> "kind:id" -> field -> text.
     l10n: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(
         default_factory=lambda: MappingProxyType({}), compare=False
@@ -182,6 +193,11 @@ class CanonPack:
         object.__setattr__(self, "_reach", MappingProxyType(_reaches(self.episodes, positions)))
 
     is_confirmed = staticmethod(is_confirmed)
+
+    def change(self, version: str | None = None) -> Change | None:
+        """The changelog entry of ``version`` (default: this pack's version), or None."""
+        wanted = self.version if version is None else version
+        return next((c for c in self.changes if c.version == wanted), None)
 
     def episode(self, episode_id: str) -> Episode:
         """Raise KeyError for an unknown id."""

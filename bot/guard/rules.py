@@ -110,16 +110,16 @@ def rule_problem(pack: CanonPack, phrase: str) -> str | None:
             "An episode's name on its own isn't a spoiler: members must be able to say what they're "
             "watching. Add what happens in it instead."
         )
-    if sum(len(k) for k in keys) < MIN_LETTERS and not any(is_cjk(k[0]) for k in keys):
-        return "That phrase is too short: it would catch ordinary chat. Use a few words that give the story away."
     names = name_words(pack)
     named = [_is_name_word(k, names) for k in keys]
     filler = [len(k) == 1 and not is_cjk(k) for k in keys]  # the "s" of "イバン's", a lone "a"
-    if any(named) and all(n or f for n, f in zip(named, filler, strict=True)):
+    if any(named) and all(n or f for n, f in zip(named, filler, strict=True)):  # before "too short": "Io"
         return (
             "A character's name on its own isn't a spoiler: members must be able to talk about who "
             "they like. Add what happens, e.g. `ivan dies` rather than `ivan`."
         )
+    if sum(len(k) for k in keys) < MIN_LETTERS and not any(is_cjk(k[0]) for k in keys):
+        return "That phrase is too short: it would catch ordinary chat. Use a few words that give the story away."
     return None
 
 

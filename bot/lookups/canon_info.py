@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.canon.model import CanonPack
 from bot.canon.store import CanonStore
 from bot.i18n import _, _n
-from bot.lookups.cards import DESCRIPTION_MAX, Card
+from bot.lookups.cards import DESCRIPTION_MAX, FIELD_VALUE_MAX, Card
 from bot.lookups.text import fit_lines
 from bot.spoilers import escape_spoiler
 
@@ -39,7 +39,12 @@ def info_card(store: CanonStore, *, show_path: bool) -> Card:
     else:
         overrides = _("Yes (folder {folder})", folder=code(store.override_dir.name))
     card = Card(title=pack.name, description=pack_counts(pack))
-    return card.with_field(_("Version"), pack.version).with_field(_("Overrides"), overrides)
+    card = card.with_field(_("Version"), pack.version).with_field(_("Overrides"), overrides)
+    change = pack.change()
+    if change is not None and change.notes:
+        notes = fit_lines([f"• {escape_spoiler(note)}" for note in change.notes], FIELD_VALUE_MAX)
+        card = card.with_field(_("What changed in {version}", version=change.version), notes, inline=False)
+    return card
 
 
 def reloaded_card(before: CanonPack, store: CanonStore) -> Card:

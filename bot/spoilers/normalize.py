@@ -242,6 +242,14 @@ CACHED_WORD = 64
 def _one_word(word: str) -> str:
     """One whitespace-free piece of folded text as words: leet, mention signs, and no-space scripts
     split from Latin (with a Korean particle after a Latin word dropped)."""
+    if not word.isascii() and _CJK_RE.search(word):
+        # Split the no-space script off first, so leet sees each Latin piece as the whole word it is
+        # ("ß0ᄀ": "ss0" ends a word; deciding it before the split made normalize non-idempotent).
+        pieces = [p for p in _CJK_RUN_SPLIT_RE.split(word) if p]
+        if len(pieces) > 1:
+            latin = "".join(p if _CJK_RE.match(p) else _word(p) for p in pieces)
+            latin = _PARTICLE_AFTER_LATIN_RE.sub(r"\1", latin)
+            return " ".join(" ".join(p for p in _CJK_RUN_SPLIT_RE.split(latin) if p).split())
     if _LEET_SIGNS.isdisjoint(word):
         out = word
     else:

@@ -30,15 +30,27 @@ def test_empty_horizon_allows_nothing():
 def test_horizon_through_allows_that_episode_and_earlier_ones_only():
     pack = real_pack()
     through = horizon_through(pack, "r5")
-    assert [e for e in EPISODE_IDS if through.allows(pack, e)] == ["r1", "r2", "r3", "sweet-dream", "r5"]
+    assert [e for e in EPISODE_IDS if through.allows(pack, e)] == ["r1", "sweet-dream", "r2", "r3", "r5"]
 
 
-def test_webcomic_needs_round_6_as_well():
+def test_release_order_puts_sweet_dream_second_and_karma_last():
+    # Pack 2026.2: a member who watched ROUND 1 then Sweet Dream has seen nothing of ROUND 2 or 3,
+    # and one who has seen Wiege has seen nothing of KARMA.
+    pack = real_pack()
+    at_sweet_dream = horizon_through(pack, "sweet-dream")
+    assert not at_sweet_dream.allows(pack, "r2") and not at_sweet_dream.allows(pack, "r3")
+    assert not horizon_through(pack, "wiege").allows(pack, "karma")
+    assert [e.id for e in pack.episodes_in_order("main")][-3:] == ["final", "wiege", "karma"]
+
+
+def test_webcomic_needs_the_whole_main_story_as_well():
+    # Where the comics are set is not confirmed (they show Till after ROUND 6): they require KARMA.
     pack = real_pack()
     assert not Horizon({"comics": 1}).allows(pack, "scars")
-    assert Horizon({"comics": 0, "main": pack.position("r6")[1]}).allows(pack, "scars")
-    assert horizon_through(pack, "remember-everything").allows(pack, "r6")
-    assert not horizon_through(pack, "wiege").allows(
+    assert not Horizon({"comics": 0, "main": pack.position("r6")[1]}).allows(pack, "scars")
+    assert Horizon({"comics": 0, "main": pack.position("karma")[1]}).allows(pack, "scars")
+    assert horizon_through(pack, "remember-everything").allows(pack, "karma")
+    assert not horizon_through(pack, "karma").allows(
         pack, "scars"
     )  # finishing the main story is not reading comics
 
@@ -58,8 +70,9 @@ def test_from_episodes_takes_the_furthest_on_each_track():
 def test_allows_preview_needs_the_previous_episode():
     pack = real_pack()
     at_r3 = horizon_through(pack, "r3")
-    assert at_r3.allows_preview(pack, "sweet-dream")
-    assert not at_r3.allows_preview(pack, "r5")
+    assert at_r3.allows_preview(pack, "r5")
+    assert not at_r3.allows_preview(pack, "mizi-sua")
+    assert not horizon_through(pack, "r1").allows_preview(pack, "r2")
     assert Horizon().allows_preview(pack, "r1")
     assert not horizon_through(pack, "r5").allows_preview(pack, "scars")
 
@@ -68,16 +81,18 @@ def test_released_before_uses_known_dates_and_everything_before_them():
     pack = real_pack()
     assert released_before(pack, date(2022, 9, 6)) == Horizon()
     assert released_before(pack, date(2022, 9, 7)) == Horizon({"main": 0})
-    # ROUND 2 has no date, but ROUND 3 (dated) implies it.
-    assert released_before(pack, date(2023, 1, 5)) == Horizon({"main": 2})
-    # KARMA carries a (low-confidence) date; the undated episodes before it come along, Wiege does not.
-    assert released_before(pack, date(2025, 1, 1)) == horizon_through(pack, "karma")
+    # Sweet Dream and ROUND 2 have no date, but ROUND 3 (dated) implies them.
+    assert released_before(pack, date(2023, 1, 5)) == Horizon({"main": 3})
+    # ROUND 6 carries a (low-confidence) date in April 2024; the undated episodes before it come along.
+    assert released_before(pack, date(2025, 1, 1)) == horizon_through(pack, "r6")
+    # KARMA (27 June 2025) is the last release: once it is out, the whole main story is.
+    assert released_before(pack, date(2025, 6, 27)) == horizon_through(pack, "karma")
 
 
 def test_unknown_dates_never_move_the_horizon():
     pack = real_pack()
     far_future = released_before(pack, date(2100, 1, 1))
-    assert not far_future.allows(pack, "wiege")
+    assert far_future == horizon_through(pack, "karma")  # the dated KARMA brings undated Wiege along
     assert not far_future.allows(pack, "zs-r1")
     assert not far_future.allows(pack, "scars")
 
@@ -86,7 +101,7 @@ def test_visible_facts_counts_the_hidden_ones():
     pack = real_pack()
     facts = pack.character("ivan").facts
     shown, hidden = visible_facts(pack, facts, horizon_through(pack, "r3"))
-    assert all(f.revealed_in == "r3" for f in shown)
+    assert all(f.revealed_in in ("sweet-dream", "r3") for f in shown)
     assert hidden == len(facts) - len(shown) > 0
     assert visible_facts(pack, [Fact("x", "r6")], Horizon()) == ([], 1)
 
@@ -96,7 +111,7 @@ def test_last_episodes_round_trips_through_from_episodes():
     horizon = Horizon.from_episodes(pack, ["r5", "zs-r1"])
     assert horizon.last_episodes(pack) == {"main": "r5", "zombie": "zs-r1"}
     assert Horizon.from_episodes(pack, horizon.last_episodes(pack).values()) == horizon
-    assert Horizon({"main": 99, "gone": 3}).last_episodes(pack) == {"main": "wiege"}
+    assert Horizon({"main": 99, "gone": 3}).last_episodes(pack) == {"main": "karma"}
 
 
 def test_horizon_rejects_negative_or_non_integer_indexes():

@@ -60,7 +60,7 @@ def test_canon_dir_overrides_win_and_facts_translate_by_position(tmp_path: Path)
         ('[character.nobody]\nname = "누구"\n', "'nobody' is not in the pack"),
         ('[character.mizi]\nnickname = "미지"\n', "not a translatable field"),
         ('[character.mizi]\nname = ""\n', "non-empty string"),
-        ('[character.mizi]\nfacts = ["a", "b", "c", "d", "e", "f", "g"]\n', "the entry has"),
+        ("[character.mizi]\nfacts = [" + ", ".join(['"x"'] * 60) + "]\n", "the entry has"),
         ('[planet.earth]\nname = "지구"\n', "is not one of"),
     ],
 )

@@ -36,11 +36,12 @@ def problems_of(builtin: Path, overrides: Path | None = None) -> list[str]:
 def test_real_pack_loads_with_the_expected_order():
     pack = load_pack()
     assert [e.id for e in pack.episodes_in_order("main")] == [
-        "r1", "r2", "r3", "sweet-dream", "r5", "top3", "r6", "all-in", "final", "karma", "wiege",
+        "r1", "sweet-dream", "r2", "r3", "r5", "mizi-sua", "top3", "r6", "all-in", "final", "wiege", "karma",
     ]  # fmt: skip
-    assert [e.id for e in pack.episodes_in_order("comics")] == ["scars", "remember-everything"]
+    assert [e.id for e in pack.episodes_in_order("comics")] == ["scars", "remember-everything", "traces"]
     assert [e.id for e in pack.episodes_in_order("zombie")] == ["zs-r1"]
     assert pack.position("r5") == ("main", 4)
+    assert pack.version == "2026.2"
     assert pack.episode("r1").release_date == date(2022, 9, 7)
     assert pack.character("luka").hangul == "루카"
     assert pack.term("segyein").hangul == "세계인"
@@ -48,8 +49,12 @@ def test_real_pack_loads_with_the_expected_order():
 
 def test_real_pack_flags_uncertain_items():
     pack = load_pack()
-    assert pack.episode("sweet-dream").position_confidence == "low"
+    assert pack.episode("sweet-dream").position_confidence == "medium"  # fan-sourced, two sources
+    assert not is_confirmed(pack.episode("mizi-sua").position_confidence)
+    assert not is_confirmed(pack.episode("traces").position_confidence)
+    assert pack.episode("karma").release_date == date(2025, 6, 27)
     assert not is_confirmed(pack.episode("karma").date_confidence)
+    assert not is_confirmed(pack.episode("r6").date_confidence)
     assert not is_confirmed(pack.character("hyuna").japanese_confidence)
     assert is_confirmed(pack.episode("r1").date_confidence)
 
@@ -66,9 +71,9 @@ def test_real_pack_invents_no_links():
     assert all(e.official_url == "" and e.video_urls == () for e in pack.episodes)
 
 
-def test_webcomics_require_round_6():
+def test_webcomics_require_the_end_of_the_main_story():
     pack = load_pack()
-    assert dict(pack.reach("scars")) == {"comics": 0, "main": pack.position("r6")[1]}
+    assert dict(pack.reach("scars")) == {"comics": 0, "main": pack.position("karma")[1]}
 
 
 # --- validation: one test per kind of problem, with its exact message ------------------------------

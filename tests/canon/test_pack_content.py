@@ -9,7 +9,7 @@ import pytest
 
 from bot.canon.horizon import horizon_through
 from bot.canon.loader import load_pack
-from bot.canon.model import CanonPack, is_confirmed
+from bot.canon.model import CanonPack, Credit, is_confirmed
 from bot.canon.search import SearchIndex
 from bot.canon.warnings import TOPICS, TOPICS_BY_ID
 
@@ -94,10 +94,10 @@ def test_summaries_promise_nothing_the_fact_sheet_does_not_say():
         assert not contains_phrase(term.summary, "spoils nothing"), term.id
 
 
-@pytest.mark.parametrize("episode_id", ["r1", "r5", "r6", "all-in", "final", "karma"])
+@pytest.mark.parametrize("episode_id", ["r1", "r5", "r6", "all-in", "final", "wiege", "karma", "zs-r1"])
 def test_major_episodes_have_enough_rules(episode_id: str):
     rules = pack().episode(episode_id).spoiler_rules
-    assert 5 <= len(rules) <= 25
+    assert 5 <= len(rules) <= 40
 
 
 def test_common_word_names_only_appear_in_rules_with_context():
@@ -115,9 +115,13 @@ def test_no_rule_is_a_phrase_inside_another_episodes_rule():
     assert clashes == []
 
 
-def test_korean_rules_exist_for_the_main_deaths():
-    for episode_id, stem in (("r1", "수아 죽"), ("r6", "이반 죽"), ("all-in", "현우 죽")):
-        assert stem in pack().episode(episode_id).spoiler_rules
+def test_korean_rules_exist_for_the_main_deaths_in_full_forms():
+    for episode_id, name in (("r1", "수아"), ("r6", "이반"), ("all-in", "현우"), ("wiege", "현아")):
+        rules = {str(rule): rule for rule in pack().episode(episode_id).spoiler_rules}
+        assert f"{name} 사망" in rules
+        # The stem only with a death's endings: a bare stem also catches 죽이네 / 죽겠다 slang.
+        assert {"었", "음", "는"} <= set(rules[f"{name} 죽"].endings)
+        assert not {"이", "겠", "여"} & set(rules[f"{name} 죽"].endings)
 
 
 @pytest.mark.parametrize(
@@ -144,8 +148,13 @@ def test_facts_do_not_leak_later_spoilers(owner: tuple[str, str]):
 def test_uncertain_facts_ship_flagged():
     p = pack()
     assert not is_confirmed(p.character("sua").vocal.confidence)  # type: ignore[union-attr]
-    assert not is_confirmed(p.character("ivan").vocal.confidence)  # type: ignore[union-attr]
-    assert [f.confidence for f in p.episode("top3").details if "Till, Ivan and Luka" in f.text] == ["low"]
+    assert not is_confirmed(p.character("hyuna").vocal.confidence)  # type: ignore[union-attr]
+    assert p.character("ivan").vocal == Credit("PARK BYEONG HOON", "", "medium")
+    assert p.character("till").vocal == Credit("AKUGETSU", "", "medium")
+    # Contradicted or single-fan-source facts ship unconfirmed: Till's survival, Hyuna's death in Wiege.
+    assert [f.confidence for f in p.character("till").facts if f.revealed_in == "karma"] == ["low"]
+    assert [f.confidence for f in p.episode("wiege").details if "bullets" in f.text] == ["low"]
+    assert not any("fails" in f.text for f in p.episode("karma").details)
     assert not is_confirmed(p.episode("zs-r1").position_confidence)
     assert all(not is_confirmed(c.japanese_confidence) for c in p.characters if c.japanese)
 

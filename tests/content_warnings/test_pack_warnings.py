@@ -18,9 +18,9 @@ FACT_SHEET = {
     "r5": {"psychological-abuse", "graphic-violence", "blood", "mental-illness"},
     "r6": {"sexual-assault", "strangulation", "gun-violence", "death-main-character", "suicide-self-harm"},
     "all-in": {"child-death", "violence"},
-    "final": {"gun-violence", "death-main-character"},  # "implied death": Till's fate is left open
+    "final": {"gun-violence", "death-main-character"},  # Till is shot; the episode leaves his fate open
     "karma": {"violence", "mental-illness", "grief"},
-    "wiege": {"trauma"},
+    "wiege": {"trauma", "gun-violence", "death-main-character"},  # audit 2026-12: Hyuna takes the bullets
     "scars": {"trauma", "mental-illness", "sexual-assault", "grief"},
     "remember-everything": {"trauma", "mental-illness", "sexual-assault", "grief"},
     "zs-r1": {"horror-gore", "execution"},  # "losers are dismembered on stage"

@@ -85,7 +85,7 @@ async def test_repost_replaces_the_message_with_a_tagged_copy_under_the_authors_
     assert not repost.pings
     await wait_modlog(emulator, guild, lambda t: "ROUND 6" in t and "reposted" in t, "the repost outcome")
     # a second repost in the same channel reuses the webhook
-    again = await mina.say(general, "till dies in the final")
+    again = await mina.say(general, "till was shot in the final")
     await wait_deleted(emulator, again)
     await emulator.wait_for_message(general, lambda m: m.webhook_id is not None)
     hooks = [h for h in emulator.webhooks.values() if h["channel_id"] == str(general.id)]
@@ -112,7 +112,7 @@ async def test_missing_manage_messages_downgrades_to_flag_and_says_so_once(emula
     mina = emulator.member(guild, "Mina")
     general = guild.channel("general")
     first = await mina.say(general, "ivan dies")
-    second = await mina.say(general, "till dies")
+    second = await mina.say(general, "till was shot")
     await emulator.wait_until(
         lambda: (
             sum("🚩" in t for t in modlog_texts(emulator, guild)) == 2
@@ -171,7 +171,7 @@ async def test_a_permission_warning_waits_for_a_mod_log(emulator: Emulator) -> N
     general = guild.channel("general")
     unseen = await mina.say(general, "ivan dies")
     await run(mod, "spoilers modlog", channel=guild.channel("mod-log"))
-    await mina.say(general, "till dies")
+    await mina.say(general, "till was shot")
     await emulator.wait_until(
         lambda: any("**Manage Messages**" in t for t in modlog_texts(emulator, guild)), 5, "the warning"
     )

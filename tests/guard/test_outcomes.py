@@ -69,7 +69,7 @@ async def test_a_delete_that_keeps_failing_is_reported_as_failed_and_the_author_
     fault = emulator.faults.server_error(
         "DELETE", rf"^/channels/{general.id}/messages/\d+$", status=503, count=None
     )
-    spoiler = await mina.say(general, "till dies in the final")
+    spoiler = await mina.say(general, "till got shot in the final")
     line = await wait_modlog(
         emulator, guild, lambda t: spoiler.jump_url in t and "⏳" not in t, "the failed outcome"
     )
@@ -179,7 +179,7 @@ async def test_a_discussion_threads_episode_wins_over_its_spoiler_channel_parent
     plain = await mina.start_thread(spoilers, "anything goes")
     kept = [
         await mina.say(round5, "can't believe luka beats mizi like that"),  # ROUND 5 itself: fine
-        await mina.say(plain, "ivan dies and till dies"),  # another thread of the spoiler channel
+        await mina.say(plain, "ivan dies and till got shot"),  # another thread of the spoiler channel
         await mina.say(spoilers, "luka wins the final"),
     ]
     later = await mina.say(round5, "and then ivan dies in the next round")

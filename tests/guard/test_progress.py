@@ -17,7 +17,7 @@ async def test_set_show_and_clear_progress(emulator: Emulator) -> None:
     assert choices[0]["value"] == "r5"
     saved = await mina.slash("progress set", episode="r5")
     assert saved.ephemeral and "**ROUND 5: Ruler of My Heart**" in saved.text
-    assert "Main story: up to **ROUND 5: Ruler of My Heart** (5 of 11)" in saved.text
+    assert "Main story: up to **ROUND 5: Ruler of My Heart** (5 of 12)" in saved.text
     shown = await mina.slash("progress show")
     assert (
         shown.ephemeral
@@ -39,7 +39,7 @@ async def test_progress_is_kept_across_servers_and_in_dms(emulator: Emulator) ->
     elsewhere = second.members[mina.id] = Member(mina.user, second)  # the same person in another server
     shown = await elsewhere.slash("progress show")
     assert "Webcomics: up to **Scars**" in shown.text
-    assert "Main story: up to **ROUND 6: Cure**" in shown.text  # reading Scars implies ROUND 6
+    assert "Main story: up to **KARMA**" in shown.text  # reading Scars implies the whole main story
     in_dm = await mina.slash("progress show", channel=emulator.dm_channel(mina.user))
     assert "Scars" in in_dm.text
 

@@ -14,8 +14,8 @@ PACK = load_pack()
 
 def test_progress_lines_say_how_far_along_each_track() -> None:
     assert progress_lines(PACK, horizon_through(PACK, "scars")) == [
-        "Main story: up to **ROUND 6: Cure** (7 of 11)",
-        "Webcomics: up to **Scars** (1 of 2)",
+        "Main story: up to **KARMA** (12 of 12)",  # the comics build on the whole main story
+        "Webcomics: up to **Scars** (1 of 3)",
         "Zombie Stage: nothing yet",
     ]
 

@@ -27,7 +27,7 @@ async def test_a_member_report_names_the_episode_a_rule_finds(emulator: Emulator
     guild, mod = await configured_server(emulator)
     await mod.slash("spoilers action", action="flag")
     mina, reporter = emulator.member(guild, "Mina"), emulator.member(guild, "Kind Soul")
-    message = await mina.say(guild.channel("general"), "till dies")
+    message = await mina.say(guild.channel("general"), "till was shot")
     await reporter.context_menu("Report spoiler", message)
     assert any("📣" in t and "FINAL" in t for t in modlog_texts(emulator, guild))
 

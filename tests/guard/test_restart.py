@@ -43,7 +43,7 @@ async def test_a_missing_permission_is_reported_once_across_restarts_and_again_a
     await emulator.wait_until(lambda: flags() == 1 and warnings() == 1, 5, "a flag and one warning")
     await bot.stop()
     await bot.start()
-    await mina.say(general, "till dies")
+    await mina.say(general, "till was shot")
     await emulator.wait_until(lambda: flags() == 2, 5, "the second flag")
     assert warnings() == 1
 

@@ -57,7 +57,7 @@ def test_nothing_is_public_by_default(pack: CanonPack) -> None:
 def test_the_public_horizon_lets_earlier_episodes_through(pack: CanonPack) -> None:
     state = GuildState(GuildConfig(GUILD, public_episodes=("r6",)))
     assert detect(state, pack, "ivan dies") is None
-    assert detect(state, pack, "till dies") == "final"
+    assert detect(state, pack, "till was shot") == "final"
 
 
 def test_the_release_window_moves_the_horizon_when_a_dated_episode_crosses_it(pack: CanonPack) -> None:
@@ -67,9 +67,12 @@ def test_the_release_window_moves_the_horizon_when_a_dated_episode_crosses_it(pa
     state = GuildState(GuildConfig(GUILD, window_days=30), compiler)
     day_before = karma + timedelta(days=29)
     assert detect(state, pack, "mizi sabotages the rocket", today=day_before) == "karma"
-    assert detect(state, pack, "hyuna loves luka", today=day_before) == "wiege"
+    assert detect(state, pack, "hyuna still loves luka", today=day_before) == "wiege"  # undated, before KARMA
     assert detect(state, pack, "mizi sabotages the rocket", today=day_before + timedelta(days=1)) is None
-    assert detect(state, pack, "hyuna loves luka", today=day_before + timedelta(days=1)) == "wiege"  # undated
+    assert detect(state, pack, "hyuna still loves luka", today=day_before + timedelta(days=1)) is None
+    assert (
+        detect(state, pack, "sua is dismembered", today=day_before + timedelta(days=1)) == "zs-r1"
+    )  # undated
     assert len(compiler.calls) == 2
 
 
@@ -120,7 +123,7 @@ def test_server_rules_and_allow_list_take_part(pack: CanonPack) -> None:
     assert found is not None and found.episode == "r5" and found.source == "mod:7"
     assert detect(state, pack, "ivan is dead tired after practice") is None
     assert detect(state, pack, "ivan is dead") == "r6"
-    assert detect(state, pack, "till dies") == "final"
+    assert detect(state, pack, "till was shot") == "final"
 
 
 def test_rules_for_episodes_the_pack_lost_are_ignored(pack: CanonPack) -> None:
@@ -153,10 +156,14 @@ def test_canon_rules_still_catch_what_they_are_for(pack: CanonPack) -> None:
 
 
 def test_each_track_has_its_own_horizon(pack: CanonPack) -> None:
-    whole_main = GuildState(GuildConfig(GUILD, public_episodes=("wiege",)))
-    assert detect(whole_main, pack, "till dies") is None
+    whole_main = GuildState(GuildConfig(GUILD, public_episodes=("karma",)))
+    assert detect(whole_main, pack, "till was shot") is None
     assert detect(whole_main, pack, "till hallucinates ivan") == "scars"  # the webcomics are not public
+    up_to_wiege = GuildState(GuildConfig(GUILD, public_episodes=("wiege",)))
+    assert detect(up_to_wiege, pack, "mizi sabotages the rocket") == "karma"  # KARMA is the last release
     comics = GuildState(GuildConfig(GUILD, public_episodes=("remember-everything",)))
     assert detect(comics, pack, "till forgives ivan") is None
-    assert detect(comics, pack, "ivan dies") is None  # Scars builds on ROUND 6: that much is implied
-    assert detect(comics, pack, "till dies") == "final"  # the main story moves on its own
+    assert detect(comics, pack, "mizi sabotages the rocket") is None  # the comics build on the whole story
+    zombie = GuildState(GuildConfig(GUILD, public_episodes=("zs-r1",)))
+    assert detect(zombie, pack, "sua is dismembered") is None
+    assert detect(zombie, pack, "ivan dies") == "r6"  # the main story moves on its own

@@ -12,7 +12,7 @@ PACK = load_pack()
 
 
 def test_counts_name_every_kind() -> None:
-    assert pack_counts(PACK).startswith("14 episodes on 3 tracks, 9 characters, 12 terms, ")
+    assert pack_counts(PACK).startswith("16 episodes on 3 tracks, 19 characters, 15 terms, ")
 
 
 def test_info_shows_the_overrides_path_only_when_asked() -> None:
@@ -22,6 +22,14 @@ def test_info_shows_the_overrides_path_only_when_asked() -> None:
     odd = CanonStore(PACK, Path("/srv/we`ird"))
     assert info_card(odd, show_path=True).fields[1].value == "/srv/we\\`ird"
     assert "CANON_DIR is not set" in info_card(CanonStore(PACK), show_path=True).fields[1].value
+
+
+def test_info_says_what_changed_in_this_version() -> None:
+    field = info_card(CanonStore(PACK), show_path=False).fields[2]
+    assert field.name == "What changed in 2026.2" and not field.inline
+    assert field.value.startswith("• Release order corrected: Sweet Dream is the second release")
+    assert "PARK BYEONG HOON" in field.value and "canon README" in field.value
+    assert len(field.value) <= 1024 and "…and" not in field.value
 
 
 def test_problems_are_listed_exactly_and_escaped() -> None:
@@ -40,4 +48,4 @@ def test_many_problems_are_cut_with_a_count() -> None:
 
 def test_reload_summary_compares_before_and_after() -> None:
     text = reloaded_card(PACK, CanonStore(PACK)).description
-    assert text.count("14 episodes") == 2
+    assert text.count("16 episodes") == 2

@@ -26,7 +26,7 @@ ENCORE = """
 id = "encore"
 track = "main"
 kind = "special"
-after = "wiege"
+after = "karma"
 title = "{title}"
 aliases = ["encore", "curtain call"]
 premise = "A special the operator added after the pack was released."
@@ -84,8 +84,10 @@ async def test_an_override_adds_an_episode_and_patches_a_character(world: World)
     assert "[Official page](https://example.com/alnst/encore)" in episode.text
     mizi = await mina.slash("character", name="mizi")
     assert "Japanese: ミジ" in mizi.text and "Japanese: ミジ *(unconfirmed)*" not in mizi.text
-    timeline = await mina.slash("timeline")
-    assert "ENCORE: Curtain Call" in timeline.text
+    timeline = await mina.slash("timeline")  # 13 main episodes: the encore is on the second page
+    assert "Main story (1/2)" in timeline.text and "ENCORE" not in timeline.text
+    second = await mina.click(timeline, "Next")
+    assert "Main story (2/2)" in second.text and "ENCORE: Curtain Call" in second.text
 
 
 async def test_canon_info_names_the_overrides_folder_and_shows_the_owner_its_path(
@@ -95,7 +97,7 @@ async def test_canon_info_names_the_overrides_folder_and_shows_the_owner_its_pat
     member = await world.emulator.member(guild, "Mina").slash("canon info")
     assert f"folder `{overrides.name}`" in member.text and str(overrides) not in member.text
     owner = await guild.members[world.emulator.owner.id].slash("canon info")
-    assert f"`{overrides}`" in owner.text and "15 episodes" in owner.text
+    assert f"`{overrides}`" in owner.text and "17 episodes" in owner.text
 
 
 @pytest.mark.parametrize("command", ["check", "run"])
@@ -141,7 +143,7 @@ async def test_reload_with_a_broken_override_keeps_the_last_good_pack_and_says_w
         assert refused.ephemeral and refused.embed["title"] == "Reload refused"
         for problem in problems_of(overrides):
             assert escape_spoiler(problem) in refused.embed["description"]
-        assert "still running **ALIEN STAGE canon pack 2026.1**" in refused.text
+        assert "still running **ALIEN STAGE canon pack 2026.2**" in refused.text
         still = await mina.slash("episode", title="encore")
         assert still.embed["title"] == "ENCORE: Curtain Call"
     finally:

@@ -34,11 +34,12 @@ def test_watched_episodes_are_ticked_and_nothing_but_titles_and_dates_is_shown()
     pages = timeline_pages(PACK)
     card = timeline_card(PACK, pages, 0, horizon_through(PACK, "r5"))
     lines = [line for line in card.description.split("\n") if "**" in line]
-    assert [line.startswith("✅") for line in lines] == [True] * 5 + [False] * 6
+    assert [line.startswith("✅") for line in lines] == [True] * 5 + [False] * 7
     assert "` 1` **ROUND 1: MY CLEMATIS** · <t:1662552000:D>" in card.description
     assert "**TOP 3** · Special · date unknown" in card.description
-    assert "**KARMA** · Special · <t:1719489600:D> *(unconfirmed)*" in card.description
-    assert "Sweet Dream** · Opening · date unknown · *place in the order uncertain*" in card.description
+    assert "**KARMA** · Special · <t:1751025600:D> *(unconfirmed)*" in card.description
+    assert "` 2` **Sweet Dream** · Opening · date unknown\n" in card.description  # second, by pack 2026.2
+    assert "**MIZI&SUA** · Special · date unknown · *place in the order uncertain*" in card.description
     for episode in PACK.episodes:
         assert episode.premise not in card.description
         assert all(d.text not in card.description for d in episode.details)

@@ -241,9 +241,9 @@ async def test_a_run_of_episodes_is_one_party_in_release_order(world: tuple[Emul
         note="**bring** snacks @everyone",
     )
     party = last_party(process, host)
-    assert party["episodes"] == '["r1", "r2", "r3"]' and party["capacity"] == 5
+    assert party["episodes"] == '["r1", "sweet-dream", "r2", "r3"]' and party["capacity"] == 5
     shown = announcement(emulator, party["id"])
-    assert "1. ROUND 1" in shown.text and "3. ROUND 3" in shown.text
+    assert "1. ROUND 1" in shown.text and "2. Sweet Dream" in shown.text and "4. ROUND 3" in shown.text
     assert "\\*\\*bring\\*\\*" in shown.text and not shown.pings
 
 
@@ -317,11 +317,11 @@ async def test_a_weekly_series_across_a_clock_change_keeps_the_local_time(
         (host.id,),
     )
     assert [r[0] for r in rows] == ["2027-03-20T19:00:00Z", "2027-03-27T19:00:00Z", "2027-04-03T18:00:00Z"]
-    assert [r[1] for r in rows] == ['["r1"]', '["r2"]', '["r3"]']
+    assert [r[1] for r in rows] == ['["r1"]', '["sweet-dream"]', '["r2"]']
     series = query(
         process, "SELECT wall_time, zone, next_episode FROM party_series WHERE id = ?", (rows[0][3],)
     )
-    assert series == [("2027-03-20T20:00", "Europe/Berlin", "sweet-dream")]
+    assert series == [("2027-03-20T20:00", "Europe/Berlin", "r3")]
     assert "3 parties" in reply.text and "Saturday at 20:00" in reply.text
     for row in rows:
         ids = query(

@@ -22,7 +22,7 @@ from tests.watchparty.test_party_scheduling import announcement, last_party, sav
 from tests.watchparty.test_party_units import party
 
 SPOILING_TITLE = "Ivan dies in round 6 rewatch"
-SPOILING_NOTE = "bring tissues, till dies too"
+SPOILING_NOTE = "bring tissues, till got shot too"
 
 
 def shows(text: str, phrase: str) -> bool:
@@ -48,7 +48,7 @@ async def test_a_members_spoiling_title_or_note_is_refused_before_anything_is_cr
         "watchparty schedule", episode="r1", when="2027-06-05 20:00", note=SPOILING_NOTE
     )
     assert refused.ephemeral and "FINAL" in refused.text and "note" in refused.text
-    assert "till dies" not in refused.text.lower()
+    assert "till got shot" not in refused.text.lower()
     assert parties_of(bot) == 0 and not emulator.guild.scheduled_events
     assert not [m for m in emulator.bot_messages() if m.embeds and not m.ephemeral]
 
@@ -86,13 +86,13 @@ async def test_in_a_spoiler_channel_the_title_is_allowed_but_the_event_stays_neu
     event = guild.scheduled_events[party["event_id"]]  # every member sees events, and tags don't render
     assert event["name"] == "Watch party"  # ROUND 1 isn't public on this server either
     assert "ivan" not in event["name"].lower() and "ivan" not in event["description"].lower()
-    assert "till dies" not in event["description"].lower()
+    assert "till got shot" not in event["description"].lower()
     ics = await emulator.member(guild, "Mina").click(posted, "Add to calendar")  # calendars can't hide text
     entry = calendar_of(ics.attachments[0].data).events[0]
     assert str(entry["SUMMARY"]) == "Watch party"
     assert (
         "ivan" not in str(entry["DESCRIPTION"]).lower()
-        and "till dies" not in str(entry["DESCRIPTION"]).lower()
+        and "till got shot" not in str(entry["DESCRIPTION"]).lower()
     )
 
 
@@ -121,24 +121,24 @@ async def test_a_party_that_spoils_since_it_was_planned_is_tagged_in_reminders_a
     await owner.slash("watchparty edit", party=str(party_id), capacity=10)  # mirrors the party as an event
     event_id = await world.db.fetchval("SELECT event_id FROM watch_parties WHERE id = ?", (party_id,))
     event = guild.scheduled_events[event_id]
-    assert event["name"] == "Watch party" and "till dies" not in event["description"].lower()
+    assert event["name"] == "Watch party" and "till got shot" not in event["description"].lower()
     await stop_bot(bot)
 
 
 def test_an_announcement_whose_title_spoils_there_shows_it_only_behind_a_tag() -> None:
     """Embed titles can't hide text: a spoiling title moves into the description, tagged; the note too."""
     pack = load_pack()
-    shown = party(title="Ivan dies || @everyone", note="till dies " * 200)
+    shown = party(title="Ivan dies || @everyone", note="till got shot " * 200)
     spoils = Detection("r6", "ivan dies", "canon")
     title = Published(shown.title, spoils, "ROUND 6: Cure", Horizon())
-    note = Published(shown.note or "", Detection("final", "till dies", "canon"), "FINAL", Horizon())
+    note = Published(shown.note or "", Detection("final", "till got shot", "canon"), "FINAL", Horizon())
     embed = announcement_embed(shown, RsvpCounts(0, 0, 0, 0), pack, title=title, note=note)
     assert embed.title == "Watch party"
     assert embed.description is not None and not shows(embed.description, "ivan")
     assert "||Ivan dies \\|\\| @\u200beveryone||" in embed.description
     (note_field,) = [f for f in embed.fields if f.name == "Note"]
     assert note_field.value is not None and len(note_field.value) <= 1024
-    assert note_field.value.startswith("||") and not shows(note_field.value, "till dies")
+    assert note_field.value.startswith("||") and not shows(note_field.value, "till got shot")
 
 
 async def test_a_rule_added_after_a_party_was_planned_renames_its_event_and_tags_its_announcement(

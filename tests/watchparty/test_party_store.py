@@ -173,7 +173,7 @@ async def test_the_planning_zone_is_the_members_then_the_servers_then_none(db: D
 
 def test_a_run_stays_on_one_track_in_release_order(pack: CanonPack) -> None:
     run = episode_run(pack, pack.episode("r1"), pack.episode("r3"))
-    assert [e.id for e in run] == ["r1", "r2", "r3"]
+    assert [e.id for e in run] == ["r1", "sweet-dream", "r2", "r3"]
     with pytest.raises(EpisodeError, match="comes before"):
         episode_run(pack, pack.episode("r3"), pack.episode("r1"))
     other = next(e for e in pack.episodes if e.track != "main")
