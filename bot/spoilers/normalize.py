@@ -170,6 +170,13 @@ def _trailing_leet(match: re.Match[str]) -> str:
     return "".join(LEET_DIGITS[c] for c in run)
 
 
+# A number written joined to its label ("round5", "ep12", "top3") is that label and number, never leet.
+_LABEL_NUMBER_RE = re.compile(
+    r"^(rounds?|eps?|episodes?|seasons?|top|part|pt|chapter|ch|vol|volume|days?|weeks?|years?|act|scene|"
+    r"ost|class|gen|track|no|num)([0-9]+)(?=[!?.,]*$)"
+)
+
+
 def _leet(match: re.Match[str]) -> str:
     char, start = match.group(), match.start()
     if char in "@!" and (start == 0 or match.string[start - 1] not in _LEET_NEIGHBOURS):
@@ -250,6 +257,7 @@ def _one_word(word: str) -> str:
             latin = "".join(p if _CJK_RE.match(p) else _word(p) for p in pieces)
             latin = _PARTICLE_AFTER_LATIN_RE.sub(r"\1", latin)
             return " ".join(" ".join(p for p in _CJK_RUN_SPLIT_RE.split(latin) if p).split())
+    word = _LABEL_NUMBER_RE.sub(r"\1 \2", word)
     if _LEET_SIGNS.isdisjoint(word):
         out = word
     else:

@@ -251,6 +251,11 @@ def _word_occurrences(
     for variant in variants:
         for i in range(len(words)):
             for last in _ends(variant, words, 0, i, rule):
+                if len(variant) == 1 < len(phrase_words) and rule and len(phrase_words[-1]) == 1:
+                    # Hangul written joined ("수아죽") keeps the last stem's one-syllable rule
+                    rest = words[last][len(variant[0]) :]
+                    if not rest or _derives(rest):
+                        continue
                 firsts = _spans_in_word(variant[0], words[i], starts[i])
                 lasts = _spans_in_word(variant[-1].lstrip("="), words[last], starts[last])
                 spans += [(a, d) for a, _ in firsts for _, d in lasts]

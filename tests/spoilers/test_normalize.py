@@ -75,6 +75,12 @@ def test_leet_digits_map_only_inside_words_followed_by_a_letter() -> None:
     assert normalize("r2 r5 season 50 score 90-68 2038") == "r2 r5 season 50 score 90 68 2038"
 
 
+def test_a_number_written_after_its_label_stays_a_number() -> None:
+    # "round5" once became "rounds" (5 read as an s), so "luka wins round5" dodged "luka wins round 5"
+    assert normalize("round5 ep12 season2 top3 ROUND6!") == "round 5 ep 12 season 2 top 3 round 6"
+    assert normalize("hyunw00 d13") == "hyunwoo die"  # leet at the end of any other word still maps
+
+
 def test_a_mention_at_sign_is_a_separator() -> None:
     assert normalize("@Till <@123> <#45>") == "till 123 45"
 
