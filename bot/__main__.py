@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import html
 import logging
+import re
 import signal
+import stat
 import sys
+from asyncio import FIRST_COMPLETED as FIRST
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aiohttp
 import discord
@@ -23,8 +29,11 @@ from bot.canon.leaks import check_dir
 from bot.canon.loader import PackError
 from bot.canon.store import CanonStore
 from bot.config import ConfigError, Settings, configure_logging, load_settings
-from bot.db import Database, DatabaseError
+from bot.db import Database, DatabaseError, probe_location
 from bot.permissions import invite_url
+
+if TYPE_CHECKING:
+    from bot.client import Clematis
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -72,11 +81,131 @@ def load_canon(settings: Settings) -> CanonStore:
         raise StartupError(f"the canon data pack has errors:\n  {problems}") from None
 
 
+# A gateway that accepts the connection and then says nothing (or keeps failing) must not hang the start.
+GATEWAY_READY_TIMEOUT = 25.0
+START_RATELIMIT_WAIT = 30.0  # the smallest discord.py accepts
+
+
+def _html_title(text: str) -> str:
+    found = re.search(r"<title>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    return " ".join(html.unescape(found[1]).split())[:120] if found else ""
+
+
+def _refusal(exc: discord.HTTPException, settings: Settings) -> Exception:
+    """One line for an HTTP error Discord (or Cloudflare in front of it) answered while the bot started."""
+    response = exc.response
+    where = f"{response.method} {response.url.path}"
+    is_html = "html" in (response.headers.get("Content-Type") or "") or exc.text.lstrip().startswith("<")
+    retry_after = response.headers.get("Retry-After")
+    if is_html:
+        title = _html_title(exc.text)
+        said = f"a Cloudflare block page ({title})" if title else "an HTML page instead of Discord's JSON"
+    else:
+        said = f"{exc.text or 'no message'} (code {exc.code})"
+    if exc.status == 429:
+        wait = (
+            f"wait {retry_after} s (Retry-After) and start again" if retry_after else "wait and start again"
+        )
+        return DiscordUnavailable(
+            f"Discord is rate limiting this host: HTTP 429 to {where} with {said}. This passes: {wait} (a service "
+            "manager restarts the bot by itself); if it keeps happening, another program on this IP "
+            "address is making too many requests to Discord"
+        )
+    if exc.status == 403:
+        if is_html:
+            return StartupError(
+                f"Discord's network (Cloudflare) blocked this host: HTTP 403 to {where} with {said}. Its IP "
+                "address is refused (often a shared VPS, VPN or proxy address): run Clematis from another "
+                "address, or ask your provider; restarting will not help"
+            )
+        return StartupError(
+            f"Discord refused {where} with HTTP 403: {said}. Check the bot's application at "
+            "https://discord.com/developers/applications (is the bot enabled, not quarantined?)"
+        )
+    if exc.status >= 500:
+        return DiscordUnavailable(
+            f"Discord answered {exc.status} to {where} while starting: Discord is probably having trouble "
+            "(https://discordstatus.com); try again later"
+        )
+    return DiscordUnavailable(f"Discord answered {exc.status} to {where} while starting: {said}")
+
+
+class _QuietReconnects(logging.Filter):
+    """Until the gateway first lets the bot in, discord.py's reconnect attempts are one log line each, not a
+    traceback each (a start that fails ends in one `clematis:` line anyway)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None and "reconnect" in str(record.msg):
+            error = record.exc_info[1]
+            record.msg, record.args = f"{record.getMessage()} ({type(error).__name__}: {error})", None
+            record.exc_info, record.exc_text, record.levelno, record.levelname = None, None, 30, "WARNING"
+        return True
+
+
+async def _connect(bot: Clematis, settings: Settings) -> None:
+    """Log in (runs setup_hook: migrate, load cogs, sync), then hold the gateway connection. Fails with
+    DiscordUnavailable when the gateway has not sent READY within GATEWAY_READY_TIMEOUT seconds."""
+    # While starting, a rate limit longer than this is reported (one line, exit 1) instead of waited out
+    # silently; once connected, discord.py waits out every rate limit again.
+    bot.http.max_ratelimit_timeout = START_RATELIMIT_WAIT
+    await bot.login(settings.token)
+    connected = asyncio.Event()
+
+    async def on_connect() -> None:
+        connected.set()
+
+    bot.add_listener(on_connect)
+    quiet, discord_log = _QuietReconnects(), logging.getLogger("discord.client")
+    discord_log.addFilter(quiet)
+    connection = asyncio.create_task(bot.connect())
+    waiting = asyncio.create_task(connected.wait())
+    try:
+        done, _ = await asyncio.wait({connection, waiting}, timeout=GATEWAY_READY_TIMEOUT, return_when=FIRST)
+    finally:
+        discord_log.removeFilter(quiet)
+    if connection in done:
+        waiting.cancel()
+        try:  # it ended (closed by a stop, or failed): its result or error is the outcome
+            return await connection
+        except (discord.ConnectionClosed, discord.PrivilegedIntentsRequired, discord.HTTPException):
+            raise
+        except Exception as exc:
+            if bot.closing or connected.is_set():
+                raise
+            # discord.py gives up on a first gateway connection that fails (refused, an HTTP error instead of the
+            # websocket upgrade) with an AttributeError of its own; the real reason is the error before it.
+            cause = exc.__context__ if isinstance(exc, AttributeError) and exc.__context__ else exc
+            raise DiscordUnavailable(
+                f"could not connect to the Discord gateway at {settings.gateway_url or 'wss://gateway.discord.gg'} "
+                f"({type(cause).__name__}: {cause}): check the network, a proxy or firewall, and "
+                "DISCORD_GATEWAY_URL if you set it"
+            ) from None
+    bot.http.max_ratelimit_timeout = None
+    if waiting not in done:
+        waiting.cancel()
+        connection.cancel()
+        with contextlib.suppress(BaseException):
+            await connection
+        raise DiscordUnavailable(
+            f"the Discord gateway at {settings.gateway_url or 'wss://gateway.discord.gg'} did not let the bot in "
+            f"within {GATEWAY_READY_TIMEOUT:.0f} s (connected but silent, or refusing): check the network, a "
+            "proxy or firewall, and DISCORD_GATEWAY_URL if you set it"
+        )
+    await connection
+
+
 async def _run(settings: Settings, *, force_sync: bool = False, connect: bool = True) -> int:
     from bot.client import Clematis
+    from bot.health import HealthServer
 
     canon = load_canon(settings)
-    bot = Clematis(settings, Database(settings.database_path), canon=canon, force_sync=force_sync)
+    db = Database(settings.database_path)
+    await db.open()  # before Discord: an unwritable database is the operator's to fix (exit 2), not an outage
+    try:
+        bot = Clematis(settings, db, canon=canon, force_sync=force_sync)
+    except BaseException:
+        await db.close()
+        raise
     loop = asyncio.get_running_loop()
     stopping: list[asyncio.Task[None]] = []
 
@@ -87,12 +216,21 @@ async def _run(settings: Settings, *, force_sync: bool = False, connect: bool = 
 
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, request_stop, sig.name)
+    health = HealthServer(bot, settings.health_host, settings.health_port) if settings.health_port else None
     try:
+        if health is not None:
+            try:
+                await health.start()
+            except OSError as exc:
+                raise StartupError(
+                    f"the health endpoint cannot listen on {settings.health_host}:{settings.health_port} "
+                    f"({exc.strerror or exc}): choose another HEALTH_PORT, or remove it"
+                ) from None
         async with bot:
             try:
                 if connect:
                     try:
-                        await bot.start(settings.token)
+                        await _connect(bot, settings)
                     except discord.ConnectionClosed as exc:
                         if exc.code == 4004:  # the gateway refused the token
                             raise _GatewayAuthFailed from None
@@ -120,14 +258,26 @@ async def _run(settings: Settings, *, force_sync: bool = False, connect: bool = 
             f"could not reach Discord at {settings.api_base_url or 'https://discord.com'} ({exc}): check the "
             "network, and DISCORD_API_BASE_URL if you set it"
         ) from None
-    except discord.DiscordServerError as exc:
+    except discord.RateLimited as exc:
         raise DiscordUnavailable(
-            f"Discord answered {exc.status} to {exc.response.method} {exc.response.url.path} while starting: "
-            "Discord is probably having trouble (https://discordstatus.com); try again later"
+            f"Discord is rate limiting this host: it asked to wait {exc.retry_after:.0f} s before the next "
+            "request while the bot was starting. This passes: wait that long and start again (a service "
+            "manager restarts the bot by itself)"
+        ) from None
+    except discord.HTTPException as exc:
+        raise _refusal(exc, settings) from None
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        raise DiscordUnavailable(
+            f"Discord at {settings.api_base_url or 'https://discord.com'} did not answer in time "
+            f"({type(exc).__name__}{f': {exc}' if str(exc) else ''}; a connection was accepted and then "
+            "stayed silent, or dropped): check the network, a proxy or firewall, and DISCORD_API_BASE_URL "
+            "if you set it"
         ) from None
     finally:
         if stopping:
             await stopping[0]
+        if health is not None:
+            await health.stop()
         await bot.db.close()
     if stopping:
         log.info("Clematis has shut down")
@@ -138,12 +288,18 @@ async def _check(settings: Settings, *, db_exists: bool) -> int:
     lines = [f"configuration: ok ({settings!r})"]
     path = settings.database_path
     if db_exists:
-        async with Database(path) as db:
+        async with Database(path) as db:  # opening proves a write reaches the file
             pending = await db.pending_migrations()
             version = await db.user_version()
-        lines.append(f"database: ok, {path} at version {version}, {len(pending)} migration(s) pending")
+        lines.append(
+            f"database: ok, {path} at version {version}, {len(pending)} migration(s) pending; "
+            "a test write succeeded"
+        )
     else:
-        lines.append(f"database: {path} does not exist yet; it will be created on first start")
+        probe_location(path)
+        lines.append(
+            f"database: {path} does not exist yet; its folder is writable, so it will be created on first start"
+        )
     store = load_canon(settings)
     report = check_dir(settings.canon_dir)  # loads: the pack is known to be sound by now
     lines += [f"data pack warning: {warning}" for warning in report.warnings]
@@ -165,7 +321,7 @@ async def _migrate(settings: Settings, *, dry_run: bool) -> int:
     if dry_run and not path.exists():
         print(f"-- {path} does not exist yet; on first start it is created with:")
         path = Path(":memory:")
-    async with Database(path) as db:
+    async with Database(path, writable=not dry_run) as db:
         if dry_run:
             pending = await db.pending_migrations()
             if not pending:
@@ -187,10 +343,25 @@ def _check_backup_paths(settings: Settings, target: Path) -> None:
 
 
 async def _backup(settings: Settings, target: Path) -> int:
-    async with Database(settings.database_path) as db:
+    async with Database(settings.database_path, writable=False) as db:
         await db.backup(target)
     print(f"backed up {settings.database_path} to {target}")
     return EXIT_OK
+
+
+def _warn_if_dotenv_is_readable(dotenv: Path) -> None:
+    """.env holds the bot token: say so when users other than its owner may read it."""
+    try:
+        mode = dotenv.stat().st_mode
+    except OSError:
+        return
+    if mode & (stat.S_IRGRP | stat.S_IROTH):
+        log.warning(
+            "%s can be read by other users (mode %s) and it holds the bot token: run chmod 600 %s",
+            dotenv,
+            oct(stat.S_IMODE(mode))[2:],
+            dotenv,
+        )
 
 
 def _invite(settings: Settings) -> int:
@@ -206,10 +377,13 @@ def _invite(settings: Settings) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
-    load_dotenv(Path.cwd() / ".env", override=False)  # a real environment variable wins over .env
+    dotenv = Path.cwd() / ".env"
+    load_dotenv(dotenv, override=False)  # a real environment variable wins over .env
     try:
         settings = load_settings(require_token=command in ("run", "sync", "check"))
         configure_logging(settings.log_level)
+        if command in ("run", "check"):
+            _warn_if_dotenv_is_readable(dotenv)
         if command == "run":
             return asyncio.run(_run(settings))
         if command == "sync":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -9,6 +10,7 @@ import pkgutil
 import time
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -20,13 +22,42 @@ from bot.canon.store import CanonStore
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import handle_interaction_error
-from bot.i18n import bind
+from bot.i18n import N_, bind, t
 from bot.i18n.commands import CatalogueTranslator
 
 log = logging.getLogger("clematis")
 
 SYNC_HASH_KEY = "command_tree_hash:{scope}"
 COMMAND_IDS_KEY = "command_ids:{scope}"
+
+# How long Discord may stay silent on an open connection before a request fails. discord.py's own session
+# uses aiohttp's default (300 s in total), so a connection that is accepted and never answered hung for 5 min.
+REST_CONNECT_TIMEOUT = 10.0
+REST_READ_TIMEOUT = 20.0
+# How long shutdown waits for commands already running to answer before it unloads the cogs.
+DRAIN_SECONDS = 5.0
+
+RESTARTING = N_("Clematis is restarting, try again in a moment.")
+DB_REFUSED_NOTICE = (
+    "Clematis can't save anything right now: its database refuses writes ({reason}). Settings, RSVPs and "
+    "reminder deliveries are not recorded until the bot's host fixes it; what was saved before is kept."
+)
+DB_RECOVERED_NOTICE = (
+    "Clematis can save again: its database accepts writes since {when}. Changes tried while it could not "
+    "save were not recorded, so please make them again."
+)
+
+
+class BoundedHTTPClient(discord.http.HTTPClient):
+    """discord.py's HTTP client, with connect and read timeouts on every REST request."""
+
+    TIMEOUT = aiohttp.ClientTimeout(
+        total=None, sock_connect=REST_CONNECT_TIMEOUT, sock_read=REST_READ_TIMEOUT
+    )
+
+    async def request(self, route: discord.http.Route, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", self.TIMEOUT)  # passed on to aiohttp's session.request
+        return await super().request(route, **kwargs)
 
 
 def configure_endpoints(settings: Settings) -> None:
@@ -60,6 +91,18 @@ class ClematisTree(app_commands.CommandTree["Clematis"]):
     ) -> None:
         await handle_interaction_error(interaction, error)
 
+    def _from_interaction(self, interaction: discord.Interaction[Clematis]) -> None:
+        # Keep the task of each command being handled, so that shutdown can let it answer before unloading.
+        async def run() -> None:
+            try:
+                await self._call(interaction)
+            except app_commands.AppCommandError as exc:
+                await self._dispatch_error(interaction, exc)
+
+        task = asyncio.create_task(run(), name="CommandTree-invoker")
+        self.client.handling.add(task)
+        task.add_done_callback(self.client.handling.discard)
+
 
 class Clematis(commands.Bot):
     def __init__(
@@ -91,11 +134,77 @@ class Clematis(commands.Bot):
         self.started_at = time.monotonic()
         self.command_ids: dict[str, int] = {}
         self.failed_cogs: dict[str, str] = {}
+        self.closing = False  # set first thing on shutdown: new interactions are then answered RESTARTING
+        self.handling: set[asyncio.Task[None]] = set()  # application commands being handled now
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._db_told: set[int] = set()  # servers whose mod log was told that the database refuses writes
+        # Every REST request gets timeouts (changing the class keeps every reference discord.py holds to it).
+        self.http.__class__ = BoundedHTTPClient
+        # Every interaction passes here first, so that shutdown can answer the ones it no longer serves.
+        parsers = self._connection.parsers
+        self._parse_interaction = parsers["INTERACTION_CREATE"]
+        parsers["INTERACTION_CREATE"] = self._on_interaction_create
+        db.on_writable_changed = self._database_writable_changed
+
+    def keep(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
+        """Hold a reference to a background task until it ends."""
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # --- interactions while shutting down ---------------------------------------------------------
+
+    def _on_interaction_create(self, data: Any) -> None:
+        if not self.closing:
+            self._parse_interaction(data)
+            return
+        self.keep(
+            asyncio.create_task(
+                self._answer_restarting(discord.Interaction(data=data, state=self._connection))
+            )
+        )
+
+    async def _answer_restarting(self, interaction: discord.Interaction) -> None:
+        try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            elif interaction.type is not discord.InteractionType.ping:
+                await interaction.response.send_message(t(interaction.locale, RESTARTING), ephemeral=True)
+        except (
+            discord.HTTPException,
+            aiohttp.ClientError,
+            RuntimeError,
+        ) as exc:  # the session may be closing
+            log.debug("could not tell interaction %s that Clematis is restarting: %s", interaction.id, exc)
+
+    # --- the database refusing writes -------------------------------------------------------------
+
+    def _database_writable_changed(self, writable: bool, reason: str | None) -> None:
+        if not self.closing and self.is_ready():
+            self.keep(asyncio.create_task(self._tell_mod_logs(writable, reason)))
+
+    async def _tell_mod_logs(self, writable: bool, reason: str | None) -> None:
+        """Once per outage, in every server whose mod log is set: saving stopped / works again."""
+        from bot.modlog import write_modlog
+
+        if writable:
+            guild_ids, self._db_told = sorted(self._db_told), set()
+            text = DB_RECOVERED_NOTICE.format(when=discord.utils.format_dt(discord.utils.utcnow(), "t"))
+        else:
+            guild_ids = [guild.id for guild in self.guilds if guild.id not in self._db_told]
+            self._db_told.update(guild_ids)
+            text = DB_REFUSED_NOTICE.format(reason=reason)
+        for guild_id in guild_ids:
+            try:
+                await write_modlog(self, guild_id, text)
+            except Exception:  # reading the mod-log setting may fail too: the log already says why
+                log.debug("could not tell the mod log of %s about the database", guild_id, exc_info=True)
 
     # --- start-up ---------------------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
-        await self.db.open()
+        if not self.db.is_open:
+            await self.db.open()
         await self.db.migrate()
         await self.load_cogs()
         await self.tree.set_translator(CatalogueTranslator())
@@ -167,7 +276,15 @@ class Clematis(commands.Bot):
     # --- shutdown ---------------------------------------------------------------------------------
 
     async def close(self) -> None:
-        # commands.Bot.close unloads extensions (cogs stop their background work) then disconnects.
+        # First stop taking interactions (new ones are answered RESTARTING) and let commands already running
+        # answer; then commands.Bot.close unloads the cogs (which stop their background work, the dispatcher
+        # among them) and disconnects; the database closes last.
+        if not self.closing:
+            self.closing = True
+            if self.is_ready():
+                log.info("no longer taking interactions: new ones are told that Clematis is restarting")
+            if self.handling:
+                await asyncio.wait(set(self.handling), timeout=DRAIN_SECONDS)
         await super().close()
         await self.db.close()
 

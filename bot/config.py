@@ -35,6 +35,8 @@ class Settings:
     gateway_url: str | None = None
     canon_dir: Path | None = None
     guild_ready_timeout: float = 2.0
+    health_port: int | None = None  # the HTTP health endpoint; None = off
+    health_host: str = "127.0.0.1"
     application_id: int | None = None  # DISCORD_APPLICATION_ID, else read from the token
 
     def __repr__(self) -> str:  # the token never appears, even by accident
@@ -42,7 +44,8 @@ class Settings:
             f"Settings(token=<hidden>, database_path={str(self.database_path)!r}, "
             f"log_level={self.log_level!r}, dev_guild_id={self.dev_guild_id!r}, "
             f"api_base_url={self.api_base_url!r}, gateway_url={self.gateway_url!r}, "
-            f"canon_dir={str(self.canon_dir) if self.canon_dir else None!r})"
+            f"canon_dir={str(self.canon_dir) if self.canon_dir else None!r}, "
+            f"health={f'{self.health_host}:{self.health_port}' if self.health_port else None!r})"
         )
 
 
@@ -119,6 +122,22 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
                 f"DISCORD_GUILD_READY_TIMEOUT must be a number of seconds from 0 to 60 (got {raw_ready!r})"
             )
 
+    health_port: int | None = None
+    raw_port = _get(env, "HEALTH_PORT")
+    if raw_port is not None:
+        if not raw_port.isdigit() or not 1 <= int(raw_port) <= 65535:
+            raise ConfigError(
+                f"HEALTH_PORT must be a TCP port number from 1 to 65535, such as 8080 (got {raw_port!r}); "
+                "remove it to turn the health endpoint off"
+            )
+        health_port = int(raw_port)
+    health_host = _get(env, "HEALTH_HOST") or "127.0.0.1"
+    if not re.fullmatch(r"[A-Za-z0-9.:\-]+", health_host):
+        raise ConfigError(
+            f"HEALTH_HOST must be an IP address or host name to listen on, such as 127.0.0.1 or 0.0.0.0 "
+            f"(got {health_host!r})"
+        )
+
     application_id: int | None = None
     raw_app = _get(env, "DISCORD_APPLICATION_ID")
     if raw_app is not None:
@@ -134,6 +153,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
     return Settings(
         token=token,
         application_id=application_id,
+        health_port=health_port,
+        health_host=health_host,
         guild_ready_timeout=guild_ready_timeout,
         database_path=Path(_get(env, "DATABASE_PATH") or DEFAULT_DATABASE_PATH).expanduser(),
         log_level=log_level,

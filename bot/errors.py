@@ -12,6 +12,7 @@ import secrets
 import discord
 from discord import app_commands
 
+from bot.db import write_refusal
 from bot.i18n import _, bind
 from bot.text import CONTENT_LIMIT, clip
 
@@ -40,6 +41,15 @@ def describe_error(error: BaseException) -> tuple[str, discord.ui.View | None, b
             return describe_error(inner)
     if isinstance(error, UserError):
         return error.message, error.view, True
+    if write_refusal(error) is not None:  # logged once, with the reason, by the database itself
+        return (
+            _(
+                "Clematis can't save anything right now because its database refuses writes. The bot's host "
+                "can see why in the log; please try again later."
+            ),
+            None,
+            True,
+        )
     if isinstance(error, app_commands.BotMissingPermissions):
         return (
             _(

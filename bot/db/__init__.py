@@ -7,10 +7,15 @@ Migrations are ``migrations/NNNN_name.sql`` files applied in order, each in one 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import os
+import pwd
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
@@ -25,7 +30,84 @@ _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
 class DatabaseError(Exception):
-    """A database problem an operator must act on (too new, failed migration)."""
+    """A database problem an operator must act on (too new, failed migration, cannot be written)."""
+
+
+# SQLite result codes (primary, then any extended "_SUFFIX") meaning the database cannot be written right now,
+# as opposed to a mistake in a statement.
+_REFUSED_CODES = ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_PERM")
+
+
+def write_refusal(error: BaseException) -> str | None:
+    """SQLite's own words when ``error`` means the database refuses writes (read-only, disk full...), else None."""
+    if not isinstance(error, sqlite3.Error):
+        return None
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if any(name == code or name.startswith(code + "_") for code in _REFUSED_CODES):
+        return f"{error} ({name})"
+    return None
+
+
+def _user() -> str:
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return str(os.geteuid())
+
+
+def _existing_folder(path: Path) -> Path:
+    folder = path.absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
+
+
+def unwritable_message(path: Path, error: BaseException) -> str:
+    """One line for an operator: which database, why it cannot be opened for writing, and what to do."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    where = f"the database {path} (DATABASE_PATH)"
+    if name == "SQLITE_NOTADB":
+        return f"{path} (DATABASE_PATH) is not a SQLite database: point DATABASE_PATH at the right file, or restore a backup"
+    if name.startswith("SQLITE_FULL") or getattr(error, "errno", None) == errno.ENOSPC:
+        return f"{where} cannot be written: the disk is full ({error}): free some space, then start again"
+    folder = _existing_folder(path)
+    user = _user()
+    try:
+        read_only_mount = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        read_only_mount = False
+    if read_only_mount:
+        return (
+            f"{where} cannot be written: {folder} is on a read-only file system ({error}): mount it read-write "
+            "(under Docker, a volume without :ro), or set DATABASE_PATH to a writable place"
+        )
+    if path.exists() and not os.access(path, os.W_OK):
+        reason = f"the file is read-only for user {user}"
+        fix = f"chown {user} {path} && chmod u+w {path} (and chattr -i {path} if it is immutable)"
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        reason = f"the folder {folder} is not writable by user {user}"
+        fix = f"chown -R {user} {folder}, or create the folder for that user"
+    else:
+        reason, fix = (
+            "SQLite could not open it for writing",
+            f"check that user {user} may write it and its folder",
+        )
+    return f"{where} cannot be written: {reason} ({error}): {fix}, or set DATABASE_PATH to a writable place"
+
+
+def probe_location(path: Path) -> None:
+    """Prove that the database ``path`` (which does not exist yet) could be created: make and remove a temporary
+    entry where its folder is, or would be created. Raises DatabaseError with the reason."""
+    folder = path.absolute().parent
+    try:
+        if folder.is_dir():
+            fd, name = tempfile.mkstemp(prefix=".clematis-probe-", dir=folder)
+            os.close(fd)
+            os.unlink(name)
+        else:
+            os.rmdir(tempfile.mkdtemp(prefix=".clematis-probe-", dir=_existing_folder(path)))
+    except OSError as exc:
+        raise DatabaseError(unwritable_message(path, exc)) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +152,42 @@ def split_statements(sql: str) -> list[str]:
     return statements
 
 
+def _check_file(path: Path, writable: bool) -> None:
+    """Open ``path`` (creating it) in WAL mode and, with ``writable``, commit a write that changes nothing
+    (user_version rewritten with its own value): what the file system refuses is raised here."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute("PRAGMA journal_mode=WAL")
+        if writable:
+            conn.execute("BEGIN IMMEDIATE")
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            conn.execute(f"PRAGMA user_version = {version}")  # an int SQLite gave; PRAGMA takes no parameters
+            conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
 class Database:
     """Owns the process's single aiosqlite connection."""
 
-    def __init__(self, path: Path | str, *, migrations: Sequence[Migration] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        migrations: Sequence[Migration] | None = None,
+        writable: bool = True,
+    ) -> None:
         self.path = Path(path)
+        self.writable_on_enter = writable  # `async with` opens with this (False: read-only use, e.g. backup)
         self.migrations = list(migrations) if migrations is not None else bundled_migrations()
         self._conn: aiosqlite.Connection | None = None
         self._tx_lock = asyncio.Lock()
+        # Whether the last write worked. A change is logged once, and reported to `on_writable_changed`.
+        self.writable = True
+        self.refused_reason: str | None = None
+        self.refused_since: float | None = None  # time.monotonic()
+        self.on_writable_changed: Callable[[bool, str | None], None] | None = None
 
     @property
     def conn(self) -> aiosqlite.Connection:
@@ -89,25 +199,103 @@ class Database:
     def latest_version(self) -> int:
         return self.migrations[-1].version if self.migrations else 0
 
-    async def open(self) -> None:
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is what the code says.
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        await conn.execute("PRAGMA synchronous=NORMAL")
+    @property
+    def is_open(self) -> bool:
+        return self._conn is not None
+
+    async def open(self, *, writable: bool = True) -> None:
+        """Open (creating the file and its folder if needed). With ``writable``, prove that a write reaches the
+        file: an unwritable folder, a read-only mount or file, a full disk raise DatabaseError (one line)."""
+        memory = str(self.path) == ":memory:"
+        if not memory:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(unwritable_message(self.path, exc)) from None
+            try:
+                # Plain sqlite3 first, so that a database that cannot be opened or written never leaves an
+                # aiosqlite worker thread behind (aiosqlite's own clean-up after a failed connect races the loop).
+                await asyncio.to_thread(_check_file, self.path, writable)
+            except sqlite3.Error as exc:
+                raise DatabaseError(unwritable_message(self.path, exc)) from None
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is what the code says.
+            conn = await aiosqlite.connect(self.path, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise DatabaseError(unwritable_message(self.path, exc)) from None
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA busy_timeout=5000")
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+        except BaseException as exc:
+            # Every failure closes the connection: its worker thread would otherwise keep the process alive.
+            await conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise DatabaseError(unwritable_message(self.path, exc)) from None
+            raise
         self._conn = conn
+
+    @staticmethod
+    async def _write_probe(conn: aiosqlite.Connection) -> None:
+        """A real write that changes nothing: rewrite user_version with its own value, and commit."""
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            async with conn.execute("PRAGMA user_version") as cursor:
+                row = await cursor.fetchone()
+            # PRAGMA cannot take parameters; the value is the int SQLite just gave us.
+            await conn.execute(f"PRAGMA user_version = {int(row[0]) if row else 0}")
+            await conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                await conn.execute("ROLLBACK")
+            raise
+
+    async def probe_write(self) -> bool:
+        """Whether a write reaches the file now (the health endpoint asks); updates ``writable``."""
+        try:
+            async with self._tx_lock:
+                await self._write_probe(self.conn)
+        except sqlite3.Error as exc:
+            if write_refusal(exc) is None:
+                raise
+            self._note_refused(exc)
+            return False
+        self._note_written()
+        return True
+
+    def _note_refused(self, error: BaseException) -> None:
+        reason = write_refusal(error)
+        if reason is None or not self.writable:
+            return
+        self.writable, self.refused_reason, self.refused_since = False, reason, time.monotonic()
+        log.error(
+            "the database %s refuses writes: %s. Nothing is saved (settings, RSVPs, reminders) until this is "
+            "fixed: check free disk space and that the file and its folder are writable by user %s",
+            self.path,
+            reason,
+            _user(),
+        )
+        if self.on_writable_changed is not None:
+            self.on_writable_changed(False, reason)
+
+    def _note_written(self) -> None:
+        if self.writable:
+            return
+        seconds = time.monotonic() - (self.refused_since or time.monotonic())
+        self.writable, self.refused_reason, self.refused_since = True, None, None
+        log.warning("the database %s accepts writes again (it refused them for %.0f s)", self.path, seconds)
+        if self.on_writable_changed is not None:
+            self.on_writable_changed(True, None)
 
     async def close(self) -> None:
         if self._conn is not None:
-            await self._conn.close()
-            self._conn = None
+            conn, self._conn = self._conn, None
+            await conn.close()
 
     async def __aenter__(self) -> Database:
-        await self.open()
+        await self.open(writable=self.writable_on_enter)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -157,21 +345,36 @@ class Database:
         Transactions are serialized on the shared connection, so two tasks never interleave inside one.
         """
         async with self._tx_lock:
-            await self.conn.execute("BEGIN IMMEDIATE")
+            conn = self.conn
             try:
-                yield self.conn
-            except BaseException:
-                await self.conn.execute("ROLLBACK")
+                await conn.execute("BEGIN IMMEDIATE")
+                changes = conn.total_changes
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:
+                        await conn.execute("ROLLBACK")
+                    raise
+                await conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._note_refused(exc)
                 raise
-            else:
-                await self.conn.execute("COMMIT")
+            if conn.total_changes != changes:
+                self._note_written()
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run one statement outside an explicit transaction (autocommit). Returns rowcount."""
         async with self._tx_lock:
-            cursor = await self.conn.execute(sql, params)
+            changes = self.conn.total_changes
+            try:
+                cursor = await self.conn.execute(sql, params)
+            except sqlite3.Error as exc:
+                self._note_refused(exc)
+                raise
             rowcount = cursor.rowcount
             await cursor.close()
+            if self.conn.total_changes != changes:
+                self._note_written()
         return rowcount
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from bot.db import Database
+from bot.db import Database, write_refusal
 from bot.watchparty.due import KIND_DM, from_db_time, to_db_time
 from bot.watchparty.reminders import retry_delay
 
@@ -424,9 +424,18 @@ class Dispatcher:
                         await asyncio.wait_for(self._wake.wait(), delay)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # a database hiccup must not end reminders for good
-                log.exception("the due-work dispatcher hit an error; trying again in 5 s")
+            except Exception as exc:  # a database hiccup must not end reminders for good
+                if write_refusal(exc) is None:
+                    log.exception("the due-work dispatcher hit an error; trying again in 5 s")
+                else:  # the database logged the refusal once (and logs its end); no traceback every 5 s
+                    log.debug("the due-work dispatcher cannot write: %s; trying again in 5 s", exc)
                 await asyncio.sleep(5)
+
+    async def lag(self, now: datetime) -> float:
+        """Seconds the earliest claimable row has waited (0 when nothing is due yet): the health endpoint's
+        dispatcher lag."""
+        wake_at = await next_wake(self.db, now)
+        return max(0.0, (now - wake_at).total_seconds()) if wake_at is not None else 0.0
 
     def _note_rival(self, rival: Rival | None, now: datetime) -> None:
         self.rival = rival
@@ -458,8 +467,13 @@ class Dispatcher:
                     self.delivered += 1
         except asyncio.CancelledError:
             raise  # stopping: the row stays claimed until stop() releases it (or its lease ends)
-        except Exception:
-            log.exception("could not record the outcome of due work %s; its lease will bring it back", row.id)
+        except Exception as exc:
+            if write_refusal(exc) is None:
+                log.exception(
+                    "could not record the outcome of due work %s; its lease will bring it back", row.id
+                )
+            else:
+                log.debug("could not record the outcome of due work %s: %s", row.id, exc)
         finally:
             self._wake.set()
 

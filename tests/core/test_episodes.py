@@ -19,7 +19,8 @@ def test_an_episode_is_found_by_id_title_or_alias(store: CanonStore) -> None:
     assert resolve_episode(store, "  ruler of my heart ").id == "r5"
 
 
-def test_an_unclear_name_suggests_the_closest_episodes_as_buttons(store: CanonStore) -> None:
+async def test_an_unclear_name_suggests_the_closest_episodes_as_buttons(store: CanonStore) -> None:
+    # async: a discord.py View is built inside the running loop, as in the bot (2.4-2.6 require one)
     async def pick(interaction, episode_id):  # pragma: no cover - only its presence matters here
         return None
 

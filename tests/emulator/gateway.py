@@ -197,6 +197,13 @@ async def handle_gateway(request: web.Request) -> web.WebSocketResponse:
     conn = Connection(ws)
     emu._connections.add(conn)
     emu.gateway_connects += 1
+    if emu.faults.gateway_silent:  # accepted, never a word: no HELLO, no answer to anything
+        try:
+            await emu.faults.released.wait()
+        finally:
+            emu._connections.discard(conn)
+            await conn.stop()
+        return ws
     conn.send(
         {"op": Op.HELLO, "d": {"heartbeat_interval": emu.heartbeat_interval_ms, "_trace": ["emulator"]}}
     )

@@ -35,6 +35,7 @@ class BotProcess:
         module: str = "bot",
         log_level: str = "INFO",
         ready_marker: str = READY_MARKER,
+        prefix: list[str] | None = None,
     ) -> None:
         self.emulator = emulator
         self.db_path = Path(db_path)
@@ -42,6 +43,7 @@ class BotProcess:
         self.module = module
         self.log_level = log_level
         self.ready_marker = ready_marker
+        self.prefix = list(prefix or [])  # argv before the interpreter, e.g. runuser or unshare
         self.proc: asyncio.subprocess.Process | None = None
         self.killed = False  # set by kill(): the exit code then says nothing about the bot
         self.expect_errors = False  # a test that provokes tracebacks on purpose sets this
@@ -111,6 +113,7 @@ class BotProcess:
         self.killed = False
         identifies_before = self.emulator.identifies
         self.proc = await asyncio.create_subprocess_exec(
+            *self.prefix,
             sys.executable,
             "-m",
             self.module,

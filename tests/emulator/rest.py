@@ -212,6 +212,13 @@ async def _faulted(emu: Emulator, method: str, path: str) -> web.Response | None
             )
         elif fault.kind == "server_error":
             return json_response({"message": fault.message, "code": fault.code}, status=fault.status)
+        elif fault.kind == "refuse":
+            return web.Response(
+                text=fault.body, status=fault.status, content_type=fault.content_type, headers=fault.headers
+            )
+        elif fault.kind == "silence":
+            await emu.faults.released.wait()
+            raise DiscordError(503, 0, "the emulator stopped")
     return None
 
 

@@ -138,6 +138,7 @@ class Emulator:
         self.port = sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
+        self.faults.released.set()
         for conn in list(self._connections):
             await conn.ws.close(code=1001)
         if self._runner is not None:
