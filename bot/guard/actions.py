@@ -462,6 +462,10 @@ class SpoilerActions:
             log.warning("could not post a spoiler notice in channel %s: %s", message.channel.id, exc)
             outcome.say(SAY_NOTICE_FAILED, reason=http_reason(exc))
             return
+        except (aiohttp.ClientError, OSError) as exc:  # the connection dropped: the author was not told
+            log.warning("could not post a spoiler notice in channel %s: %s", message.channel.id, exc)
+            outcome.say(SAY_NOTICE_FAILED, reason=PROBLEM_CONNECTION.format(error=type(exc).__name__))
+            return
         outcome.say(SAY_TOLD_AUTHOR if copy_kept else SAY_TOLD_AUTHOR_NO_COPY)
 
     # --- record -----------------------------------------------------------------------------------
