@@ -1,4 +1,5 @@
-"""Process entry point: ``python -m bot [run|check|migrate|backup|sync|invite]`` (also the ``clematis`` script).
+"""Process entry point: ``python -m bot [run|check|migrate|backup|sync|invite|privacy]`` (also the
+``clematis`` script).
 
 This module owns the process: it reads ``.env`` and the environment, sets up logging and signals, and
 turns user mistakes into one clear line on stderr and exit code 2 (no traceback).
@@ -18,7 +19,7 @@ import sys
 from asyncio import FIRST_COMPLETED as FIRST
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import aiohttp
 import discord
@@ -31,6 +32,7 @@ from bot.canon.store import CanonStore
 from bot.config import ConfigError, Settings, configure_logging, load_settings
 from bot.db import Database, DatabaseError, probe_location
 from bot.permissions import invite_url
+from bot.privacy import cli as privacy_cli
 
 if TYPE_CHECKING:
     from bot.client import Clematis
@@ -55,8 +57,15 @@ class DiscordUnavailable(Exception):
     manager restarts the bot, which is what fixes a passing outage)."""
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """Bad arguments are one line on stderr and exit code 2, like every other user mistake."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USER, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="clematis", description="Clematis Discord bot")
+    parser = _OneLineParser(prog="clematis", description="Clematis Discord bot")
     parser.add_argument("--version", action="version", version=f"clematis {__version__}")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (the default)")
@@ -69,6 +78,7 @@ def _parser() -> argparse.ArgumentParser:
     backup.add_argument("path", type=Path)
     sub.add_parser("sync", help="force a sync of application commands with Discord, then exit")
     sub.add_parser("invite", help="print the link that invites the bot with the permissions it needs")
+    privacy_cli.add_parser(sub)
     return parser
 
 
@@ -397,7 +407,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "backup":
             _check_backup_paths(settings, args.path)
             return asyncio.run(_backup(settings, args.path))
-    except (ConfigError, StartupError, DatabaseError) as exc:
+        if command == "privacy":
+            return privacy_cli.run(args, settings.database_path)
+    except (ConfigError, StartupError, DatabaseError, privacy_cli.PrivacyCliError) as exc:
         print(f"clematis: {exc}", file=sys.stderr)
         return EXIT_USER
     except DiscordUnavailable as exc:

@@ -8,7 +8,7 @@ import json
 import logging
 import pkgutil
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
@@ -24,6 +24,9 @@ from bot.db import Database
 from bot.errors import handle_interaction_error
 from bot.i18n import N_, bind, t
 from bot.i18n.commands import CatalogueTranslator
+
+if TYPE_CHECKING:
+    from bot.watchparty.dispatcher import Deliverer
 
 log = logging.getLogger("clematis")
 
@@ -134,6 +137,8 @@ class Clematis(commands.Bot):
         self.started_at = time.monotonic()
         self.command_ids: dict[str, int] = {}
         self.failed_cogs: dict[str, str] = {}
+        # Deliverers of due-work kinds by feature (the one dispatcher looks them up as rows come due).
+        self.due_handlers: dict[str, Deliverer] = {}
         self.closing = False  # set first thing on shutdown: new interactions are then answered RESTARTING
         self.handling: set[asyncio.Task[None]] = set()  # application commands being handled now
         self._tasks: set[asyncio.Task[Any]] = set()

@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,6 +39,8 @@ class Settings:
     health_port: int | None = None  # the HTTP health endpoint; None = off
     health_host: str = "127.0.0.1"
     application_id: int | None = None  # DISCORD_APPLICATION_ID, else read from the token
+    guild_data_grace: timedelta = timedelta(days=30)  # a removed server's data is deleted after this
+    privacy_url: str | None = None  # where the privacy notice is published (else the app's own URL)
 
     def __repr__(self) -> str:  # the token never appears, even by accident
         return (
@@ -45,6 +48,7 @@ class Settings:
             f"log_level={self.log_level!r}, dev_guild_id={self.dev_guild_id!r}, "
             f"api_base_url={self.api_base_url!r}, gateway_url={self.gateway_url!r}, "
             f"canon_dir={str(self.canon_dir) if self.canon_dir else None!r}, "
+            f"guild_data_grace_days={self.guild_data_grace / timedelta(days=1):g}, privacy_url={self.privacy_url!r}, "
             f"health={f'{self.health_host}:{self.health_port}' if self.health_port else None!r})"
         )
 
@@ -68,6 +72,34 @@ def _url(env: Mapping[str, str], key: str, schemes: tuple[str, ...], example: st
             f"(got {value!r}); remove it to use Discord's own."
         )
     return value.rstrip("/")
+
+
+def _number(env: Mapping[str, str], key: str, default: float, most: float, rule: str) -> float:
+    """A number from 0 to `most`; `rule` is the sentence that says so when the value breaks it."""
+    raw = _get(env, key)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= most:
+        raise ConfigError(f"{rule} (got {raw!r})")
+    return value
+
+
+def _privacy_url(env: Mapping[str, str]) -> str | None:
+    value = _get(env, "PRIVACY_POLICY_URL")
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigError(
+            "PRIVACY_POLICY_URL must be the web address where your privacy notice (PRIVACY.md) is published, "
+            f"such as https://example.org/clematis/privacy (got {value!r}); remove it to use the Privacy "
+            "Policy URL set in the Discord Developer Portal"
+        )
+    return value
 
 
 def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool = True) -> Settings:
@@ -110,17 +142,21 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
                 f"CANON_DIR must be an existing directory of .toml overrides (got {raw_canon!r})"
             )
 
-    raw_ready = _get(env, "DISCORD_GUILD_READY_TIMEOUT")
-    guild_ready_timeout = 2.0
-    if raw_ready is not None:
-        try:
-            guild_ready_timeout = float(raw_ready)
-        except ValueError:
-            guild_ready_timeout = -1.0
-        if not 0 <= guild_ready_timeout <= 60:
-            raise ConfigError(
-                f"DISCORD_GUILD_READY_TIMEOUT must be a number of seconds from 0 to 60 (got {raw_ready!r})"
-            )
+    guild_ready_timeout = _number(
+        env,
+        "DISCORD_GUILD_READY_TIMEOUT",
+        2.0,
+        60,
+        "DISCORD_GUILD_READY_TIMEOUT must be a number of seconds from 0 to 60",
+    )
+    grace_days = _number(
+        env,
+        "GUILD_DATA_GRACE_DAYS",
+        30.0,
+        3650,
+        "GUILD_DATA_GRACE_DAYS must be a number of days from 0 to 3650 (decimals allowed), how long a removed "
+        "server's data is kept in case the bot is added back",
+    )
 
     health_port: int | None = None
     raw_port = _get(env, "HEALTH_PORT")
@@ -155,6 +191,8 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         application_id=application_id,
         health_port=health_port,
         health_host=health_host,
+        guild_data_grace=timedelta(days=grace_days),
+        privacy_url=_privacy_url(env),
         guild_ready_timeout=guild_ready_timeout,
         database_path=Path(_get(env, "DATABASE_PATH") or DEFAULT_DATABASE_PATH).expanduser(),
         log_level=log_level,

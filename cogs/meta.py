@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.client import Clematis
 from bot.help import Viewer, about_fields, help_lines, paginate_lines
 from bot.i18n import _
+from bot.privacy.answers import notice_line
 
 
 class Meta(commands.Cog):
@@ -27,6 +28,11 @@ class Meta(commands.Cog):
         )
         for name, value in about_fields(self.bot):
             embed.add_field(name=name, value=value, inline=True)
+        embed.add_field(
+            name="Privacy",
+            value=f"{notice_line(self.bot)}\nSee what I store about you with {self.bot.mention_command('privacy show')}.",
+            inline=False,
+        )
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="help", description="The commands you can use here and what they do")

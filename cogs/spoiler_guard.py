@@ -20,6 +20,7 @@ from bot.errors import UserError
 from bot.guard.actions import Incident, SpoilerActions
 from bot.guard.cache import SPOILER_STATE_CHANGED, spoiler_cache
 from bot.guard.copies import purge_copies
+from bot.guard.reports import forget_report, record_report
 from bot.guard.state import Detection, GuildState
 from bot.guard.views import CopyButton
 from bot.i18n import N_, _
@@ -182,6 +183,20 @@ class SpoilerGuard(commands.Cog):
             template = REPORT_DONE if outcome.removed or outcome.action == "flag" else REPORT_NOT_REMOVED
             await interaction.followup.send(_(template, outcome=outcome.summary), ephemeral=True)
             return
+        first = await record_report(
+            self.bot.db,
+            guild_id=guild.id,
+            channel_id=message.channel.id,
+            message_id=message.id,
+            reporter_id=interaction.user.id,
+            episode_id=detection.episode if detection is not None else None,
+            now=datetime.now(UTC),
+        )
+        if not first:
+            await interaction.followup.send(
+                "You've already reported that message: the moderators have it. Thanks!", ephemeral=True
+            )
+            return
         pack = self.bot.canon.pack
         about = (
             f" (it looks like a spoiler for **{discord.utils.escape_markdown(pack.episode(detection.episode).title)}**)"
@@ -195,6 +210,7 @@ class SpoilerGuard(commands.Cog):
             f"{getattr(message.channel, 'mention', 'a channel')} as a spoiler{about}: {message.jump_url}",
         )
         if posted is None:
+            await forget_report(self.bot.db, message_id=message.id, reporter_id=interaction.user.id)
             await interaction.followup.send(
                 _(
                     "Thanks for looking out for others. This server has no mod log set up, so I couldn't pass "

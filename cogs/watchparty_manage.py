@@ -23,6 +23,7 @@ from bot.watchparty.board import autocomplete_party, board_for, find_party, read
 from bot.watchparty.confirm import confirm_then
 from bot.watchparty.group import GroupedCog
 from bot.watchparty.parties import (
+    NO_HOST,
     Party,
     PartyChanges,
     cancel_party,
@@ -44,6 +45,8 @@ class PartyManagement(GroupedCog):
     async def _own_party(self, interaction: discord.Interaction, text: str) -> Party:
         party = await find_party(self.bot, interaction, text)
         if party.host_id != interaction.user.id and not is_moderator(interaction):
+            if party.host_id == NO_HOST:
+                raise UserError(_("This party has no host any more: only a moderator can change it."))
             raise UserError(
                 _("Only the host ({host}) or a moderator can change this party.", host=f"<@{party.host_id}>")
             )

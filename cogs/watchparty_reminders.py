@@ -26,7 +26,9 @@ EMBED_LIMIT = 3900
 class WatchPartyReminders(commands.Cog):
     def __init__(self, bot: Clematis) -> None:
         self.bot = bot
-        self.dispatcher = Dispatcher(bot.db, partial(deliver_due, bot), before_start=bot.wait_until_ready)
+        self.dispatcher = Dispatcher(
+            bot.db, partial(deliver_due, bot), handlers=bot.due_handlers, before_start=bot.wait_until_ready
+        )
         self._joined: list[tuple[str, str]] = []
 
     async def cog_load(self) -> None:

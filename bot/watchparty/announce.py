@@ -18,7 +18,7 @@ from bot.guard.published import Published
 from bot.i18n import N_, _, topic_text
 from bot.spoilers import escape_spoiler
 from bot.text import parse_id
-from bot.watchparty.parties import Party
+from bot.watchparty.parties import NO_HOST, Party
 from bot.watchparty.reminders import describe_offsets
 from bot.watchparty.rsvp import RsvpCounts
 
@@ -96,9 +96,10 @@ def announcement_embed(
     a spoiling title moves into the description, spoiler-tagged (embed titles can't hide it)."""
     cancelled = party.status == "cancelled"
     title = title or Published.unchecked(party.title)
+    host = _("this server's moderators") if party.host_id == NO_HOST else f"<@{party.host_id}>"
     lines = [
         _("**When:** {when}", when=when_text(party.starts_at)),
-        _("**Host:** {host}", host=f"<@{party.host_id}>"),
+        _("**Host:** {host}", host=host),
     ]
     if title.spoils:
         lines.insert(0, _(TAGGED_TITLE_LINE, title=title.markdown()))

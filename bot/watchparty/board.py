@@ -219,16 +219,20 @@ class PartyBoard:
         self.coalescer.request(party_id)
 
     async def _edit_announcement(self, party_id: int) -> None:
+        try:
+            await self.edit_now(party_id)
+        except discord.NotFound:
+            log.info("the announcement of party %s was deleted; not updating it", party_id)
+
+    async def edit_now(self, party_id: int) -> None:
+        """Edit the announcement now, not coalesced (raises discord.HTTPException when Discord refuses)."""
         party = await get_party(self.bot.db, party_id)
         if party is None or party.message_id is None:
             return
         message = self.bot.get_partial_messageable(party.channel_id).get_partial_message(party.message_id)
         with use_locale(await self.server_language(party)):
             embed, view = await self.render(party), announcement_view(party)
-        try:
-            await message.edit(embed=embed, view=view)
-        except discord.NotFound:
-            log.info("the announcement of party %s was deleted; not updating it", party_id)
+        await message.edit(embed=embed, view=view)
 
     async def mirror_event(self, party: Party) -> events.EventOutcome:
         """Create or update the party's Discord event; store its id. Never raises for Discord refusals."""

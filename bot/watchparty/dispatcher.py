@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from bot.db import Database, write_refusal
-from bot.watchparty.due import KIND_DM, from_db_time, to_db_time
+from bot.watchparty.due import KIND_DM, KIND_FOLLOWUP, KIND_REMINDER, KIND_START, from_db_time, to_db_time
 from bot.watchparty.reminders import retry_delay
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ HEARTBEAT = timedelta(seconds=15)  # also the longest the loop sleeps (work plan
 MAX_ATTEMPTS = 8
 MAX_IN_FLIGHT = 32
 HEARTBEAT_KEY = "due_dispatcher"
+PARTY_KINDS = (KIND_REMINDER, KIND_START, KIND_FOLLOWUP, KIND_DM)  # what /watchparty status reports
 
 Status = Literal["delivered", "late", "skipped", "failed", "cancelled", "retry"]
 
@@ -66,6 +67,7 @@ class DueRow:
     due_at: datetime
     attempts: int  # including this one
     last_reason: str | None  # why the previous attempt failed, if it did
+    guild_id: int | None = None  # for work about a whole server
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,7 @@ class Outcome:
     reason: str | None = None
     message_id: int | None = None
     dm_user_ids: tuple[int, ...] = ()  # DMs to queue as their own rows, in the same transaction
+    forget: bool = False  # delete the row instead of recording it (its record would keep what was erased)
 
     @classmethod
     def delivered(
@@ -98,6 +101,11 @@ class Outcome:
     @classmethod
     def cancelled(cls, reason: str) -> Outcome:
         return cls("cancelled", reason)
+
+    @classmethod
+    def done(cls, reason: str | None = None, *, forget: bool = False) -> Outcome:
+        """Work that posts no message of its own was done."""
+        return cls("delivered", reason, forget=forget)
 
 
 Deliverer = Callable[[DueRow, datetime], Awaitable[Outcome]]
@@ -147,18 +155,19 @@ _CLAIM_EXPIRED = (
     "UPDATE due_work SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
     "WHERE id IN (SELECT id FROM due_work WHERE status = 'claimed' AND claimed_until < ? "
     "ORDER BY due_at LIMIT ?) AND status = 'claimed' AND claimed_until < ? "
-    "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason"
+    "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason, guild_id"
 )
 _CLAIM_PENDING = (
     "UPDATE due_work SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "
     "WHERE id IN (SELECT id FROM due_work WHERE status = 'pending' AND due_at <= ? "
     "AND (next_try_at IS NULL OR next_try_at <= ?) ORDER BY due_at LIMIT ?) AND status = 'pending' "
-    "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason"
+    "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason, guild_id"
 )
 _RECORD_RETRY = (
     "UPDATE due_work SET status = 'pending', next_try_at = ?, reason = ?, claimed_by = NULL, "
     "claimed_until = NULL WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
 )
+_FORGET = "DELETE FROM due_work WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
 _RECORD_FINAL = (
     "UPDATE due_work SET status = ?, reason = ?, message_id = ?, finished_at = ?, claimed_until = NULL "
     "WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
@@ -175,6 +184,7 @@ def _row(values: tuple) -> DueRow:
         due_at=from_db_time(values[5]),
         attempts=int(values[6]),
         last_reason=values[7],
+        guild_id=values[8],
     )
 
 
@@ -220,6 +230,8 @@ async def record_outcome(
         if status == "retry":
             status, reason = "failed", f"gave up after {row.attempts} attempts: {reason}"
         sql, params = _RECORD_FINAL, (status, reason, outcome.message_id, to_db_time(now), row.id, owner)
+        if outcome.forget and status != "failed":
+            sql, params = _FORGET, (row.id, owner)
     if not outcome.dm_user_ids:  # one statement is atomic on its own
         ours = await db.execute(sql, params) == 1
     else:
@@ -339,10 +351,13 @@ async def end_heartbeat(db: Database, owner: str) -> None:
 
 @dataclass
 class Dispatcher:
-    """Runs the loop as one task. `deliver(row, now)` sends one row and says what became of it."""
+    """Runs the loop as one task. `deliver(row, now)` sends one row and says what became of it;
+    `handlers` deliver the kinds of work other features plan (looked up at delivery time, so a feature
+    can add its kinds after the dispatcher was made)."""
 
     db: Database
     deliver: Deliverer
+    handlers: dict[str, Deliverer] = field(default_factory=dict)
     owner: str = field(default_factory=make_owner)
     lease: timedelta = LEASE
     send_timeout: timedelta = SEND_TIMEOUT
@@ -452,8 +467,9 @@ class Dispatcher:
     async def _deliver(self, row: DueRow) -> None:
         try:
             try:
+                deliver = self.handlers.get(row.kind, self.deliver)
                 outcome = await asyncio.wait_for(
-                    self.deliver(row, self.clock()), self.send_timeout.total_seconds()
+                    deliver(row, self.clock()), self.send_timeout.total_seconds()
                 )
             except TimeoutError:
                 outcome = Outcome.retry(
@@ -503,9 +519,9 @@ async def delivery_report(
     rows = await db.fetchall(
         "SELECT p.id, p.title, p.starts_at, d.kind, d.offset_label, d.user_id, d.status, d.reason, d.due_at, "
         "d.attempts, d.next_try_at FROM watch_parties p JOIN due_work d ON d.party_id = p.id "
-        "WHERE p.guild_id = ? AND p.starts_at >= ? AND d.status != 'cancelled' "
+        "WHERE p.guild_id = ? AND p.starts_at >= ? AND d.status != 'cancelled' AND d.kind IN (?, ?, ?, ?) "
         "ORDER BY p.starts_at, p.id, d.due_at, d.id LIMIT ?",
-        (guild_id, to_db_time(now - timedelta(days=1)), limit),
+        (guild_id, to_db_time(now - timedelta(days=1)), *PARTY_KINDS, limit),
     )
     return [
         DeliveryLine(

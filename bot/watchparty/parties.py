@@ -31,6 +31,7 @@ from bot.watchparty.rsvp import promote_waitlist, write_rsvp
 from bot.watchparty.walltime import resolve_wall
 
 DEFAULT_DURATION_MINUTES = 60
+NO_HOST = 0  # host_id of a party whose host deleted their data: the server's moderators look after it
 WALL_FORMAT = "%Y-%m-%dT%H:%M"
 
 _SELECT = (

@@ -399,6 +399,15 @@ def _find_command_by_name(
 # ---------------------------------------------------------------------------------------------- components
 
 
+def _check_visible(member: Member, message: Message) -> None:
+    """Only the member an ephemeral message answered can see it, so only they can use its components."""
+    if not message.ephemeral or message.interaction_metadata is None:
+        return
+    owner = str((message.interaction_metadata.get("user") or {}).get("id"))
+    if owner != str(member.id):
+        raise AssertionError(f"{member.name} cannot see an ephemeral message shown only to user {owner}")
+
+
 def _source(target: Message | Reply, predicate: Any, what: str) -> tuple[Message, dict[str, Any]]:
     messages = target.messages if isinstance(target, Reply) else [target]
     for message in messages:
@@ -426,6 +435,7 @@ async def click(member: Member, target: Message | Reply, button: str, *, timeout
         raise AssertionError(f"button {button!r} is a link/premium button: clicking it sends no interaction")
     if message.deleted:
         raise AssertionError(f"button {button!r} is on a deleted message")
+    _check_visible(member, message)
     data = {"custom_id": component["custom_id"], "component_type": 2, "id": component.get("id")}
     reply = _start(
         member,
@@ -448,6 +458,7 @@ async def select(
     )
     if component.get("disabled"):
         raise AssertionError(f"select {custom_id!r} is disabled")
+    _check_visible(member, message)
     lo, hi = int(component.get("min_values", 1)), int(component.get("max_values", 1))
     if not lo <= len(values) <= hi:
         raise AssertionError(f"select {custom_id!r} takes {lo} to {hi} values, got {len(values)}")

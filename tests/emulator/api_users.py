@@ -98,6 +98,7 @@ async def get_application(request: web.Request) -> web.Response:
             "integration_types_config": {"0": {}},
             "event_webhooks_status": 1,
             "event_webhooks_url": None,
+            **({"privacy_policy_url": emu.privacy_policy_url} if emu.privacy_policy_url else {}),
             "event_webhooks_types": [],
         }
     )

@@ -244,7 +244,9 @@ def _response_message(
     if reply.type == InteractionType.APPLICATION_COMMAND:
         metadata["name"] = reply.data.get("name")
         metadata["command_type"] = int(reply.data.get("type") or 1)
-    attachments = _uploads_to_attachments(emu, reply.channel, body, uploads)
+    attachments = _uploads_to_attachments(
+        emu, reply.channel, body, uploads, ephemeral=bool(flags & MESSAGE_FLAG_EPHEMERAL)
+    )
     message = emu.new_message(
         reply.channel,
         emu.bot_user,

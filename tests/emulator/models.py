@@ -265,6 +265,7 @@ class Attachment:
     url: str
     content_type: str | None = None
     description: str | None = None
+    ephemeral: bool = False
 
     @property
     def size(self) -> int:
@@ -282,6 +283,8 @@ class Attachment:
             data["content_type"] = self.content_type
         if self.description:
             data["description"] = self.description
+        if self.ephemeral:
+            data["ephemeral"] = True
         return data
 
 

@@ -309,6 +309,8 @@ def _channel(emu: Emulator, channel_id: int) -> Channel:
 def _guild(emu: Emulator, guild_id: int) -> Guild:
     guild = emu.guilds.get(guild_id)
     if guild is None:
+        if guild_id in emu.removed_guilds:  # it exists, but the bot is no longer in it
+            raise DiscordError(403, 50001, "Missing Access")
         raise unknown("Guild")
     return guild
 
@@ -357,8 +359,11 @@ def _uploads_to_attachments(
     uploads: list[Upload],
     *,
     keep: list[Attachment] | None = None,
+    ephemeral: bool = False,
 ) -> list[Attachment]:
-    """Attachments for a new or edited message: uploads (described by body.attachments) plus kept ones."""
+    """Attachments for a new or edited message: uploads (described by body.attachments) plus kept ones.
+    An ephemeral message's files are ephemeral attachments (Discord serves them from another path and
+    marks them `ephemeral`)."""
     described = {str(a.get("id")): a for a in body.get("attachments") or [] if isinstance(a, dict)}
     out: list[Attachment] = []
     if keep is not None and "attachments" in body:
@@ -374,6 +379,7 @@ def _uploads_to_attachments(
                 up.data,
                 content_type=up.content_type,
                 description=meta.get("description"),
+                ephemeral=ephemeral,
             )
         )
     return out
@@ -408,7 +414,15 @@ def _unarchive_for_message(emu: Emulator, thread: Channel) -> None:
     emu.dispatch("THREAD_UPDATE", thread.payload())
 
 
+ATTACHMENT_SIZE_LIMIT = (
+    10 * 1024 * 1024
+)  # what Discord allows a bot per file (the interaction's attachment_size_limit)
+
+
 def _check_content(body: dict[str, Any], uploads: list[Upload], *, require_something: bool = True) -> None:
+    for upload in uploads:
+        if len(upload.data) > ATTACHMENT_SIZE_LIMIT:
+            raise DiscordError(413, 40005, "Request entity too large")
     if require_something and not (
         body.get("content")
         or body.get("embeds")
@@ -450,13 +464,15 @@ def apply_edit(emu: Emulator, message: Message, body: dict[str, Any], uploads: l
 
         message.components = _with_component_ids(body["components"] or [])
     if "flags" in body and body["flags"] is not None:
+        # Only SUPPRESS_EMBEDS can be edited. EPHEMERAL never changes: a deferred response stays as
+        # ephemeral (or as public) as the defer made it, whatever the first followup asks for.
         keep = message.flags & ~((1 << 2) | (1 << 7))
         message.flags = keep | (int(body["flags"]) & (1 << 2))
     else:
         message.flags &= ~(1 << 7)  # editing a deferred ("thinking") response ends the loading state
     if "attachments" in body or uploads:
         message.attachments = _uploads_to_attachments(
-            emu, message.channel, body, uploads, keep=message.attachments
+            emu, message.channel, body, uploads, keep=message.attachments, ephemeral=message.ephemeral
         )
     if "allowed_mentions" in body or "content" in body:
         message.pings = emu.compute_pings(message, body.get("allowed_mentions"))
@@ -597,5 +613,6 @@ def add_routes(app: web.Application) -> None:
     for method, path, handler in routes:
         r.add_route(method, api + path, handler)
     r.add_get("/attachments/{channel_id}/{attachment_id}/{filename}", serve_attachment)
+    r.add_get("/ephemeral-attachments/{channel_id}/{attachment_id}/{filename}", serve_attachment)
     r.add_route("*", api + "/{tail:.*}", unknown_route)
     r.add_route("*", "/{tail:.*}", unknown_route)

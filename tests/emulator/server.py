@@ -81,6 +81,8 @@ class Emulator:
         self.interaction_ack_timeout = interaction_ack_timeout
         self.scheduled_event_limit = scheduled_event_limit
         self.privileged_intents = perms_all_privileged()
+        self.removed_guilds: set[int] = set()  # guilds the bot was removed from (REST answers 403 there)
+        self.privacy_policy_url: str | None = None  # the Developer Portal's Privacy Policy URL of the app
         self.application_flags = (1 << 19) | (1 << 15) | (1 << 23)  # the three privileged intents "limited"
         self.ids = SnowflakeFactory()
         self.users: dict[int, User] = {}
@@ -424,9 +426,30 @@ class Emulator:
         return thread
 
     def remove_guild(self, guild: Guild) -> None:
-        """The bot is kicked from (or leaves) `guild`."""
+        """The bot is kicked from (or leaves) `guild`: GUILD_DELETE without `unavailable`."""
         del self.guilds[guild.id]
+        self.removed_guilds.add(guild.id)
         self.dispatch("GUILD_DELETE", {"id": str(guild.id)})
+        self._notify()
+
+    def readd_guild(self, guild: Guild) -> None:
+        """The bot is invited back to a guild it was removed from (the same guild, same id)."""
+        self.guilds[guild.id] = guild
+        self.removed_guilds.discard(guild.id)
+        guild.unavailable = False
+        self.dispatch("GUILD_CREATE", guild.payload())
+        self._notify()
+
+    def guild_outage(self, guild: Guild) -> None:
+        """Discord loses `guild` for a while: GUILD_DELETE with `unavailable: true` (the bot is still in it)."""
+        guild.unavailable = True
+        self.dispatch("GUILD_DELETE", {"id": str(guild.id), "unavailable": True})
+        self._notify()
+
+    def guild_restored(self, guild: Guild) -> None:
+        """The outage is over: GUILD_CREATE again."""
+        guild.unavailable = False
+        self.dispatch("GUILD_CREATE", guild.payload())
         self._notify()
 
     def _delete_channel(self, channel: Channel) -> None:
@@ -588,15 +611,18 @@ class Emulator:
         *,
         content_type: str | None = None,
         description: str | None = None,
+        ephemeral: bool = False,
     ) -> Attachment:
         att_id = self.ids.next()
+        folder = "ephemeral-attachments" if ephemeral else "attachments"
         att = Attachment(
             att_id,
             filename,
             data,
-            f"{self.base_url}/attachments/{channel.id}/{att_id}/{filename}",
+            f"{self.base_url}/{folder}/{channel.id}/{att_id}/{filename}",
             content_type=content_type or _guess_type(filename),
             description=description,
+            ephemeral=ephemeral,
         )
         self.attachments[att_id] = att
         return att
