@@ -7,7 +7,7 @@ has 10 RSVPs, hosts 2 upcoming parties and has progress and preferences. Timed: 
 (/privacy show), `export_user` (/privacy export) and `delete_user` (/privacy delete, one transaction),
 and `purge_guild` for a server with 50 parties.
 
-Baseline, in the same run: the same calls on a copy of the database without the indexes migration 0010
+Baseline, in the same run: the same calls on a copy of the database without the indexes migration 0008
 adds for a member's rows (party_rsvps.user_id, watch_parties.host_id, due_work.user_id), i.e. what
 full-table scans cost. The ratio is what to watch.
 """
@@ -108,7 +108,7 @@ async def main() -> None:
             for index in ("party_rsvps_by_user", "watch_parties_by_host", "due_work_user"):
                 await db.execute(f"DROP INDEX {index}")
         figures = await measure(indexed, scanned)
-    print(f"{'median ms':<16}{'with 0010 indexes':>20}{'full scans (baseline)':>24}{'ratio':>8}")
+    print(f"{'median ms':<16}{'with 0008 indexes':>20}{'full scans (baseline)':>24}{'ratio':>8}")
     for name, (ours, base) in figures.items():
         print(f"{name:<16}{ours:>20.2f}{base:>24.2f}{ours / base:>8.2f}")
 

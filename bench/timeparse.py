@@ -2,7 +2,9 @@
 
     .venv/bin/python bench/timeparse.py
 
-Baseline: plain `dateparser.parse` on the same inputs in the same run (the ratio is what to watch).
+Baseline: plain `dateparser.parse` on the same inputs in the same run (the ratio is what to watch);
+typed times in Korean, Japanese, Spanish and Portuguese against dateparser in those languages; the zone
+index with CLDR's localised names against the same index built without them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
+
+import _common  # noqa: F401  (puts this working tree first on sys.path: measure its code, not an install)
 
 T0 = time.perf_counter()
 from zoneinfo import ZoneInfo  # noqa: E402
@@ -44,6 +48,16 @@ FALLBACK = [
     "2026.12.05 20:00",
     "12-05-2026 8pm",
 ]
+LOCALISED = [
+    ("ko", "토요일 오후 8시"),
+    ("ko", "내일 저녁 8시 반"),
+    ("ko", "3시간 후"),
+    ("ja", "土曜日 20時"),
+    ("ja", "明日の夜8時"),
+    ("es-419", "mañana a las 8 pm"),
+    ("pt-BR", "amanhã às 20h"),
+]
+LOCALISED_QUERIES = ["서울", "서", "東京", "ソウル", "Ciudad de México", "São Paulo", "Seúl"]
 QUERIES = [
     "",
     "s",
@@ -112,6 +126,51 @@ def main() -> None:
     print(f"zone_choices (warm, {len(QUERIES)} queries):     {percentiles(choices)}")
     resolve = [timed(partial(zones.resolve_zone, "São Paulo")) for _ in range(rounds * 5)]
     print(f"resolve_zone('São Paulo'):         {percentiles(resolve)}")
+    localised_choices = [
+        timed(partial(zones.zone_choices, q)) for _ in range(rounds) for q in LOCALISED_QUERIES
+    ]
+    print(f"zone_choices, names in ko/ja/es/pt: {percentiles(localised_choices)}")
+
+    def parse_in(locale: str, text: str) -> None:
+        try:
+            when.parse_when(text, ZONE, NOW, locale=locale)
+        except when.WhenError:
+            pass
+
+    localised = [timed(partial(parse_in, loc, text)) for _ in range(rounds) for loc, text in LOCALISED]
+    lang_settings = {**settings, "RETURN_TIME_AS_PERIOD": True}
+    localised_baseline = [
+        timed(partial(dateparser.parse, text, languages=[loc.split("-")[0]], settings=lang_settings))
+        for _ in range(rounds // 4)
+        for loc, text in LOCALISED
+    ]
+    print(f"parse_when, typed in ko/ja/es/pt:   {percentiles(localised)}")
+    print(f"baseline dateparser in those languages: {percentiles(localised_baseline)}")
+    print(
+        f"ratio p50 localised / baseline: {statistics.median(localised) / statistics.median(localised_baseline):.3f}"
+    )
+
+    with_names = timed(_rebuild_index)
+    saved = zones._localized_places
+    zones._localized_places = lambda *_args: []  # type: ignore[assignment]
+    try:
+        without_names = timed(_rebuild_index)
+        plain = [timed(partial(zones.zone_choices, q)) for _ in range(rounds) for q in QUERIES]
+    finally:
+        zones._localized_places = saved  # type: ignore[assignment]
+        _rebuild_index()
+    print(
+        f"zone index build: {with_names * 1e3:.1f} ms with CLDR names, {without_names * 1e3:.1f} ms without"
+    )
+    print(f"zone_choices without CLDR names (same queries): {percentiles(plain)}")
+    print(
+        f"ratio p50 zone_choices with / without names: {statistics.median(choices) / statistics.median(plain):.3f}"
+    )
+
+
+def _rebuild_index() -> None:
+    zones._index.cache_clear()
+    zones._index()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ from bot.canon.store import CanonStore
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import handle_interaction_error
+from bot.i18n import N_, bind, t
+from bot.i18n.commands import CatalogueTranslator
 from bot.pacing import GlobalPace
 from bot.shards import Shards
 
@@ -42,7 +44,7 @@ REST_READ_TIMEOUT = 20.0
 # How long shutdown waits for commands already running to answer before it unloads the cogs.
 DRAIN_SECONDS = 5.0
 
-RESTARTING = "Clematis is restarting, try again in a moment."
+RESTARTING = N_("Clematis is restarting, try again in a moment.")
 DB_REFUSED_NOTICE = (
     "Clematis can't save anything right now: its database refuses writes ({reason}). Settings, RSVPs and "
     "reminder deliveries are not recorded until the bot's host fixes it; what was saved before is kept."
@@ -87,6 +89,10 @@ def tree_payload_hash(payload: list[dict[str, Any]]) -> str:
 
 
 class ClematisTree(app_commands.CommandTree["Clematis"]):
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        bind(interaction)  # commands and autocomplete answer in the member's language
+        return True
+
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError, /
     ) -> None:
@@ -189,7 +195,7 @@ class Clematis(commands.AutoShardedBot):
             if interaction.type is discord.InteractionType.autocomplete:
                 await interaction.response.autocomplete([])
             elif interaction.type is not discord.InteractionType.ping:
-                await interaction.response.send_message(RESTARTING, ephemeral=True)
+                await interaction.response.send_message(t(interaction.locale, RESTARTING), ephemeral=True)
         except (
             discord.HTTPException,
             aiohttp.ClientError,
@@ -227,6 +233,7 @@ class Clematis(commands.AutoShardedBot):
             await self.db.open()
         await self.db.migrate()
         await self.load_cogs()
+        await self.tree.set_translator(CatalogueTranslator())
         await self.sync_commands(force=self.force_sync)
 
     async def load_cogs(self) -> None:
@@ -242,16 +249,21 @@ class Clematis(commands.AutoShardedBot):
     def sync_scope(self) -> str:
         return f"guild:{self.settings.dev_guild_id}" if self.settings.dev_guild_id else "global"
 
-    def command_payload(self) -> list[dict[str, Any]]:
+    async def command_payload(self) -> list[dict[str, Any]]:
+        """What a sync sends, localisations included (a changed translation is a changed tree)."""
         guild = discord.Object(self.settings.dev_guild_id) if self.settings.dev_guild_id else None
         if guild is not None:
             self.tree.copy_global_to(guild=guild)
-        return [command.to_dict(self.tree) for command in self.tree._get_all_commands(guild=guild)]
+        commands = self.tree._get_all_commands(guild=guild)
+        translator = self.tree.translator
+        if translator is None:
+            return [command.to_dict(self.tree) for command in commands]
+        return [await command.get_translated_payload(self.tree, translator) for command in commands]
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sync application commands if the tree changed since the last sync (or when forced)."""
         scope = self.sync_scope
-        digest = tree_payload_hash(self.command_payload())
+        digest = tree_payload_hash(await self.command_payload())
         stored = await self.db.fetchval(
             "SELECT value FROM bot_state WHERE key = ?", (SYNC_HASH_KEY.format(scope=scope),)
         )

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Literal
 
 import discord
 
+from bot.canon.l10n import local_name
+from bot.canon.l10n import text as l10n_text_of
 from bot.canon.model import CanonPack, Episode
 from bot.canon.search import normalize
 from bot.content_warnings import CardContext, add_card, load_card_context
@@ -27,6 +29,8 @@ from bot.content_warnings.card import CARD_COLOUR
 from bot.db import Database
 from bot.errors import UserError
 from bot.guard import invalidate_guild
+from bot.i18n import N_, _, current_locale, use_locale
+from bot.i18n.server import server_locale
 
 if TYPE_CHECKING:
     from bot.client import Clematis
@@ -62,20 +66,22 @@ def thread_name(episode: Episode) -> str:
     return title + NAME_SUFFIX
 
 
-def spoiler_rule(episode: Episode) -> str:
-    title = discord.utils.escape_markdown(episode.title)
-    return (
-        f"Spoilers up to and including **{title}** are fine here; later episodes are still caught, "
-        "so keep those behind spoiler tags."
+def spoiler_rule(episode: Episode, pack: CanonPack | None = None) -> str:
+    title = discord.utils.escape_markdown(local_name(pack, episode) if pack is not None else episode.title)
+    return _(
+        "Spoilers up to and including **{episode}** are fine here; later episodes are still caught, "
+        "so keep those behind spoiler tags.",
+        episode=title,
     )
 
 
 def opening_embed(pack: CanonPack, episode: Episode, ctx: CardContext) -> discord.Embed:
-    """The thread's first message: the spoiler-free premise, the spoiler rule, then the warning card."""
+    """The thread's first message: the spoiler-free premise, the spoiler rule, then the warning card
+    (in the current language: the server's, since everyone reads it)."""
+    premise = discord.utils.escape_markdown(l10n_text_of(pack, episode, "premise", current_locale()))
+    rule = _("**Spoiler rule:** {rule}", rule=spoiler_rule(episode, pack))
     embed = discord.Embed(
-        title=episode.title,
-        description=f"{discord.utils.escape_markdown(episode.premise)}\n\n**Spoiler rule:** {spoiler_rule(episode)}",
-        colour=CARD_COLOUR,
+        title=local_name(pack, episode), description=f"{premise}\n\n{rule}", colour=CARD_COLOUR
     )
     return add_card(embed, pack, [episode.id], ctx)
 
@@ -109,16 +115,34 @@ def missing_permissions(permissions: discord.Permissions, needed: Sequence[str])
     return [PERMISSION_LABELS[name] for name in needed if not getattr(permissions, name)]
 
 
+MISSING = {
+    "add": N_(
+        "I'm missing {permissions} in {channel}, so I can't add you to the thread. "
+        "A server admin can grant it in that channel's permissions."
+    ),
+    "reopen": N_(
+        "I'm missing {permissions} in {channel}, so I can't reopen the locked thread. "
+        "A server admin can grant it in that channel's permissions."
+    ),
+    "post": N_(
+        "I'm missing {permissions} in {channel}, so I can't open the episode's post. "
+        "A server admin can grant it in that channel's permissions."
+    ),
+    "thread": N_(
+        "I'm missing {permissions} in {channel}, so I can't open the episode's thread. "
+        "A server admin can grant it in that channel's permissions."
+    ),
+}
+
+
 def require_permissions(
     channel: discord.abc.GuildChannel, me: discord.Member, needed: Sequence[str], why: str
 ) -> None:
+    """Raise UserError naming what is missing; ``why`` is a key of ``MISSING``."""
     missing = missing_permissions(channel.permissions_for(me), needed)
     if missing:
-        names = " and ".join(f"**{name}**" for name in missing)
-        raise UserError(
-            f"I'm missing {names} in {channel.mention}, so I can't {why}. "
-            "A server admin can grant it in that channel's permissions."
-        )
+        names = ", ".join(f"**{name}**" for name in missing)  # Discord's names, as shown in its settings
+        raise UserError(_(MISSING[why], permissions=names, channel=channel.mention))
 
 
 # --- database ------------------------------------------------------------------------------------
@@ -208,7 +232,7 @@ class ThreadKeeper:
         thread = (await self.ensure(guild, episode)).thread
         parent = thread.parent
         if parent is not None:
-            require_permissions(parent, guild.me, ["send_messages_in_threads"], "add you to the thread")
+            require_permissions(parent, guild.me, ["send_messages_in_threads"], "add")
         await thread.add_user(discord.Object(user_id))
         return thread
 
@@ -219,32 +243,44 @@ class ThreadKeeper:
             return None
         except discord.Forbidden as exc:
             raise UserError(
-                "I can no longer see this episode's discussion thread. A server admin can give me "
-                "**View Channel** in the discussion channel (and add me back to the thread if it is private)."
+                _(
+                    "I can no longer see this episode's discussion thread. A server admin can give me "
+                    "**View Channel** in the discussion channel (and add me back to the thread if it is private)."
+                )
             ) from exc
         return channel if isinstance(channel, discord.Thread) else None
 
     async def _reopen(self, guild: discord.Guild, thread: discord.Thread) -> discord.Thread:
         if thread.locked and thread.parent is not None:
-            require_permissions(thread.parent, guild.me, ["manage_threads"], "reopen the locked thread")
+            require_permissions(thread.parent, guild.me, ["manage_threads"], "reopen")
         return await thread.edit(archived=False)
 
     def _discussion_channel(self, guild: discord.Guild, channel_id: int | None) -> discord.abc.GuildChannel:
         where = self.bot.mention_command("spoilers discussion-channel")
         if channel_id is None:
             raise UserError(
-                "This server has no discussion channel yet, so I can't open episode threads. "
-                f"A moderator can choose one with {where}."
+                _(
+                    "This server has no discussion channel yet, so I can't open episode threads. "
+                    "A moderator can choose one with {command}.",
+                    command=where,
+                )
             )
         channel = guild.get_channel(channel_id)
         if channel is None:
             raise UserError(
-                f"This server's discussion channel is gone. A moderator can choose a new one with {where}."
+                _(
+                    "This server's discussion channel is gone. A moderator can choose a new one with {command}.",
+                    command=where,
+                )
             )
         if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
             raise UserError(
-                f"The discussion channel {channel.mention} is not a text or forum channel. "
-                f"A moderator can choose another with {where}."
+                _(
+                    "The discussion channel {channel} is not a text or forum channel. "
+                    "A moderator can choose another with {command}.",
+                    channel=channel.mention,
+                    command=where,
+                )
             )
         return channel
 
@@ -253,7 +289,8 @@ class ThreadKeeper:
         settings = await discussion_settings(self.bot.db, guild.id)
         channel = self._discussion_channel(guild, settings.channel_id)
         ctx = await load_card_context(self.bot.db, guild.id)  # public: no member's own topics
-        opening = opening_embed(self.bot.canon.pack, episode, ctx)
+        with use_locale(await server_locale(self.bot.db, guild)):  # everyone reads the opening
+            opening = opening_embed(self.bot.canon.pack, episode, ctx)
         name = thread_name(episode)
         me = guild.me
         if isinstance(channel, discord.ForumChannel):
@@ -261,7 +298,7 @@ class ThreadKeeper:
                 channel,
                 me,
                 ["view_channel", "send_messages", "send_messages_in_threads", "embed_links"],
-                "open the episode's post",
+                "post",
             )
             tag_ids = matching_tags([(t.id, t.name) for t in channel.available_tags], episode)
             tags = [t for t in channel.available_tags if t.id in tag_ids]
@@ -278,7 +315,7 @@ class ThreadKeeper:
         private = settings.gated
         needed = ["view_channel", "send_messages_in_threads", "embed_links"]
         needed += ["create_private_threads", "manage_threads"] if private else ["create_public_threads"]
-        require_permissions(channel, me, needed, "open the episode's thread")
+        require_permissions(channel, me, needed, "thread")
         thread = await channel.create_thread(
             name=name,
             type=discord.ChannelType.private_thread if private else discord.ChannelType.public_thread,

@@ -8,9 +8,11 @@ from collections.abc import Awaitable, Callable
 import discord
 from discord import app_commands
 
+from bot.canon.l10n import local_name
 from bot.canon.model import CanonPack, Episode
 from bot.canon.store import CanonStore
 from bot.errors import UserError
+from bot.i18n import _
 from bot.ui import BaseView
 
 MAX_CHOICES = 25
@@ -30,7 +32,16 @@ def episode_choices(
             pairs = [(e.id, e.title) for e in pack.episodes_in_order(track)]
     else:
         pairs = [(m.id, m.label) for m in index.complete(current, kinds=("episode",), limit=MAX_CHOICES)]
-    return [app_commands.Choice(name=label[:100], value=eid) for eid, label in pairs[:MAX_CHOICES]]
+    return [
+        app_commands.Choice(name=_localized(pack, eid, label)[:100], value=eid)
+        for eid, label in pairs[:MAX_CHOICES]
+    ]
+
+
+def _localized(pack: CanonPack, episode_id: str, label: str) -> str:
+    episode = pack.episode(episode_id)
+    local = local_name(pack, episode)
+    return label if local == episode.title else local
 
 
 class _PickButton(discord.ui.Button["EpisodeSuggestions"]):
@@ -49,7 +60,9 @@ class EpisodeSuggestions(BaseView):
     def __init__(self, store: CanonStore, ids: list[str], on_pick: PickEpisode, owner_id: int) -> None:
         super().__init__(owner_id=owner_id, timeout=300)
         for episode_id in ids:
-            self.add_item(_PickButton(store.pack.episode(episode_id).title, episode_id, on_pick))
+            self.add_item(
+                _PickButton(local_name(store.pack, store.pack.episode(episode_id)), episode_id, on_pick)
+            )
 
 
 def resolve_episode(
@@ -72,40 +85,53 @@ def resolve_episode(
     if best is not None:
         return pack.episode(best.id)
     close = [m.id for m in store.index.suggest(text, "episode", n=5)] if text else []
-    shown = discord.utils.escape_mentions(discord.utils.escape_markdown(text[:80])) or "that"
+    shown = discord.utils.escape_mentions(discord.utils.escape_markdown(text[:80])) or "…"
     if not close:
-        raise UserError(f"I don't know an episode called “{shown}”. Pick one from the list as you type.")
-    titles = ", ".join(f"**{pack.episode(i).title}**" for i in close)
+        raise UserError(
+            _("I don't know an episode called “{typed}”. Pick one from the list as you type.", typed=shown)
+        )
+    titles = ", ".join(f"**{local_name(pack, pack.episode(i))}**" for i in close)
     view = (
         EpisodeSuggestions(store, close, on_pick, owner_id)
         if on_pick is not None and owner_id is not None
         else None
     )
-    tap = " Tap the one you meant." if view is not None else ""
-    raise UserError(f"I'm not sure which episode “{shown}” is. Did you mean {titles}?{tap}", view=view)
+    said = _("I'm not sure which episode “{typed}” is. Did you mean {titles}?", typed=shown, titles=titles)
+    tap = " " + _("Tap the one you meant.") if view is not None else ""
+    raise UserError(said + tap, view=view)
 
 
 # --- spoiler tracks ----------------------------------------------------------------------------------
 
 
 def track_name(pack: CanonPack, track_id: str) -> str:
-    return next((t.name for t in pack.tracks if t.id == track_id), track_id)
+    """The track's name in the current language."""
+    return next((local_name(pack, t) for t in pack.tracks if t.id == track_id), track_id)
 
 
 def track_choices(pack: CanonPack, query: str) -> list[app_commands.Choice[str]]:
     wanted = query.strip().casefold()
     return [
-        app_commands.Choice(name=t.name[:100], value=t.id)
+        app_commands.Choice(name=local_name(pack, t)[:100], value=t.id)
         for t in pack.tracks
-        if t.id in pack.track_ids() and (not wanted or wanted in t.name.casefold() or wanted in t.id)
+        if t.id in pack.track_ids()
+        and (
+            not wanted
+            or wanted in t.name.casefold()
+            or wanted in local_name(pack, t).casefold()
+            or wanted in t.id
+        )
     ][:MAX_CHOICES]
 
 
 def resolve_track(pack: CanonPack, text: str) -> str:
     wanted = text.strip().casefold()
     for track in pack.tracks:
-        if track.id in pack.track_ids() and wanted in (track.id.casefold(), track.name.casefold()):
+        names = (track.id.casefold(), track.name.casefold(), local_name(pack, track).casefold())
+        if track.id in pack.track_ids() and wanted in names:
             return track.id
-    names = ", ".join(f"**{t.name}**" for t in pack.tracks if t.id in pack.track_ids())
+    names_text = ", ".join(f"**{local_name(pack, t)}**" for t in pack.tracks if t.id in pack.track_ids())
     shown = discord.utils.escape_markdown(text[:80])
-    raise UserError(f"I don't know a track called “{shown}”. The tracks are {names}.")
+    raise UserError(
+        _("I don't know a track called “{typed}”. The tracks are {names}.", typed=shown, names=names_text)
+    )

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 
 from bot.db import write_refusal
+from bot.i18n import _, bind
 from bot.text import CONTENT_LIMIT, clip
 
 log = logging.getLogger("clematis.errors")
@@ -28,6 +29,7 @@ class UserError(Exception):
 
 
 def _permission_names(names: list[str]) -> str:
+    # Discord's own permission names (English in every client's API docs); kept as they are.
     return ", ".join(name.replace("_", " ").replace("guild", "server").title() for name in names)
 
 
@@ -41,37 +43,51 @@ def describe_error(error: BaseException) -> tuple[str, discord.ui.View | None, b
         return error.message, error.view, True
     if write_refusal(error) is not None:  # logged once, with the reason, by the database itself
         return (
-            "Clematis can't save anything right now because its database refuses writes. The bot's host "
-            "can see why in the log; please try again later.",
+            _(
+                "Clematis can't save anything right now because its database refuses writes. The bot's host "
+                "can see why in the log; please try again later."
+            ),
             None,
             True,
         )
     if isinstance(error, app_commands.BotMissingPermissions):
         return (
-            f"I'm missing the **{_permission_names(error.missing_permissions)}** permission here. "
-            "A server admin can grant it in the channel or role settings.",
+            _(
+                "I'm missing the **{permissions}** permission here. "
+                "A server admin can grant it in the channel or role settings.",
+                permissions=_permission_names(error.missing_permissions),
+            ),
             None,
             True,
         )
     if isinstance(error, discord.Forbidden):
         return (
-            "Discord refused that action: I'm probably missing a permission in this channel "
-            f"({error.text or 'no details'}).",
+            _(
+                "Discord refused that action: I'm probably missing a permission in this channel ({details}).",
+                details=error.text or _("no details"),
+            ),
             None,
             True,
         )
     if isinstance(error, app_commands.MissingPermissions):
         return (
-            f"You need the **{_permission_names(error.missing_permissions)}** permission to do that.",
+            _(
+                "You need the **{permissions}** permission to do that.",
+                permissions=_permission_names(error.missing_permissions),
+            ),
             None,
             True,
         )
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "That only works in a server.", None, True
+        return _("That only works in a server."), None, True
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down a little: try again in {error.retry_after:.0f} s.", None, True
+        return (
+            _("Slow down a little: try again in {seconds} s.", seconds=round(error.retry_after)),
+            None,
+            True,
+        )
     if isinstance(error, app_commands.CheckFailure):
-        return str(error) or "You can't use that here.", None, True
+        return str(error) or _("You can't use that here."), None, True
     return "", None, False
 
 
@@ -94,6 +110,7 @@ async def reply_ephemeral(
 
 async def handle_interaction_error(interaction: discord.Interaction, error: BaseException) -> str | None:
     """Reply to the user about ``error``. Returns the error id for unexpected errors."""
+    bind(interaction)
     message, view, expected = describe_error(error)
     error_id = None
     if not expected:
@@ -110,9 +127,10 @@ async def handle_interaction_error(interaction: discord.Interaction, error: Base
             interaction.guild_id,
             exc_info=error,
         )
-        message = (
-            f"Something went wrong on my side, sorry. (error id `{error_id}`; "
-            "the bot's host can find the details in the log)"
+        message = _(
+            "Something went wrong on my side, sorry. (error id `{error_id}`; "
+            "the bot's host can find the details in the log)",
+            error_id=error_id,
         )
     try:
         await reply_ephemeral(interaction, message, view=view)

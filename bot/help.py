@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.i18n import N_, _, current_locale, tp
+from bot.i18n.commands import DESCRIPTION, MENU
 from bot.text import pack_lines
 
 if TYPE_CHECKING:
@@ -35,14 +37,14 @@ def about_fields(bot: Clematis) -> list[tuple[str, str]]:
     latency = bot.latency
     pack = f"{bot.canon.pack.name} {bot.canon.pack.version}"
     return [
-        ("Version", bot.version),
-        ("Uptime", format_duration(bot.uptime_seconds)),
+        (_("Version"), bot.version),
+        (_("Uptime"), format_duration(bot.uptime_seconds)),
         (
-            "Gateway latency",
-            "measuring…" if math.isinf(latency) or math.isnan(latency) else f"{latency * 1000:.0f} ms",
+            _("Gateway latency"),
+            _("measuring…") if math.isinf(latency) or math.isnan(latency) else f"{latency * 1000:.0f} ms",
         ),
-        ("Servers", str(len(bot.guilds))),
-        ("Data pack", pack),
+        (_("Servers"), str(len(bot.guilds))),
+        (_("Data pack"), pack),
     ]
 
 
@@ -57,8 +59,8 @@ def walk_leaf_commands(
 
 
 OWNER_ONLY = "owner_only"  # app command extras key: only the bot's owner may run it (shown only to them)
-MODERATORS_MARK = " *(moderators)*"
-OWNER_MARK = " *(bot owner)*"
+MODERATORS_MARK = N_("*(moderators)*")
+OWNER_MARK = N_("*(bot owner)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,23 +106,25 @@ def help_lines(bot: Clematis, viewer: Viewer) -> list[str]:
             continue
         perms = _root_permissions(command)
         if command.extras.get(OWNER_ONLY):
-            marker = OWNER_MARK
+            marker = " " + _(OWNER_MARK)
         elif perms is not None and perms.value:
-            marker = MODERATORS_MARK
+            marker = " " + _(MODERATORS_MARK)
         else:
             marker = ""
-        lines.append(f"{bot.mention_command(command.qualified_name)} — {command.description}{marker}")
+        description = tp(current_locale(), DESCRIPTION, command.description)
+        lines.append(f"{bot.mention_command(command.qualified_name)} — {description}{marker}")
     if viewer.in_guild:
         context_menus = [c for c in bot.tree.get_commands() if isinstance(c, app_commands.ContextMenu)]
         for menu in sorted(context_menus, key=lambda c: c.name):
-            lines.append(f"**{menu.name}** (right-click or long-press a message → Apps)")
+            name = tp(current_locale(), MENU, menu.name)
+            lines.append(_("**{name}** (right-click or long-press a message → Apps)", name=name))
     return lines
 
 
 def paginate_lines(lines: list[str], limit: int = EMBED_DESCRIPTION_LIMIT) -> list[str]:
     """Pack lines into pages of at most ``limit`` characters without splitting a line, within the
     6,000 characters Discord allows across a message's embeds."""
-    pages = pack_lines(lines, limit) or ["No commands are loaded."]
+    pages = pack_lines(lines, limit) or [_("No commands are loaded.")]
     kept, total = [], 0
     for page in pages:
         if total + len(page) > MESSAGE_EMBEDS_LIMIT:

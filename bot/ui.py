@@ -7,6 +7,7 @@ from typing import Any
 import discord
 
 from bot.errors import handle_interaction_error
+from bot.i18n import _, bind
 
 
 class BaseView(discord.ui.View):
@@ -17,9 +18,10 @@ class BaseView(discord.ui.View):
         self.owner_id = owner_id
 
     async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        bind(interaction)
         if self.owner_id is not None and interaction.user.id != self.owner_id:
             await interaction.response.send_message(
-                "These buttons belong to someone else: run the command yourself.", ephemeral=True
+                _("These buttons belong to someone else: run the command yourself."), ephemeral=True
             )
             return False
         return True
@@ -31,6 +33,10 @@ class BaseView(discord.ui.View):
 
 
 class BaseModal(discord.ui.Modal):
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        bind(interaction)
+        return True
+
     async def on_error(self, interaction: discord.Interaction, error: Exception, /) -> None:  # type: ignore[override]
         await handle_interaction_error(interaction, error)
 
@@ -41,6 +47,7 @@ async def run_guarded(interaction: discord.Interaction, coro: Any) -> None:
     discord.py only logs exceptions from ``DynamicItem`` callbacks; persistent items call this so the
     user always gets an answer.
     """
+    bind(interaction)  # the coroutine has not started yet: it runs in the member's language
     try:
         await coro
     except Exception as error:  # noqa: BLE001 - the handler decides what the user sees

@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.canon.l10n import local_name
 from bot.canon.model import CanonPack, Episode
 from bot.canon.warnings import TOPICS
 from bot.checks import moderator_autocomplete, moderator_only
@@ -37,40 +38,47 @@ from bot.content_warnings.server import (
 )
 from bot.episodes import episode_choices, resolve_episode
 from bot.errors import UserError
+from bot.i18n import N_, _, topic_text, use_locale
+from bot.i18n.server import server_locale
 from bot.modlog import write_modlog
 from bot.option_types import Pick
 from bot.ui import BaseView
 
 log = logging.getLogger(__name__)
 
-PARTY_DM_TEXT = (
+PARTY_DM_TEXT = N_(
     "You'll get a content-warning card here before watch parties you join. "
     "Turn this off any time with `/cw preferences`."
 )
-DMS_CLOSED_TEXT = (
+DMS_CLOSED_TEXT = N_(
     "I couldn't DM you: your direct messages look closed to me. Allow DMs from this server's members "
     "(server name → Privacy Settings → Direct Messages) and press the button again."
 )
 
 
 def preferences_embed(prefs: Preferences) -> discord.Embed:
-    chosen = [t.label for t in TOPICS if t.id in prefs.cw_topics]
+    chosen = [topic_text(t.label) for t in TOPICS if t.id in prefs.cw_topics]
     embed = discord.Embed(
-        title="Your content-warning preferences",
-        description="Only you see these, and they follow you to every server with Clematis.",
+        title=_("Your content-warning preferences"),
+        description=_("Only you see these, and they follow you to every server with Clematis."),
         colour=discord.Colour(0xE0A040),
     )
     embed.add_field(
-        name="Spelled out for you",
+        name=_("Spelled out for you"),
         value="\n".join(f"• {label}" for label in chosen)
-        or "None: every topic stays behind a spoiler tag. Pick topics you want named plainly in "
-        "answers only you see (and in DMs).",
+        or _(
+            "None: every topic stays behind a spoiler tag. Pick topics you want named plainly in "
+            "answers only you see (and in DMs)."
+        ),
         inline=False,
     )
-    dm = "On" if prefs.dm_before_parties else "Off"
+    dm = _("On") if prefs.dm_before_parties else _("Off")
     if prefs.dm_closed_at is not None:
-        dm += f" (your DMs were closed when I last tried, <t:{int(prefs.dm_closed_at.timestamp())}:R>)"
-    embed.add_field(name="A DM with the card before watch parties you join", value=dm, inline=False)
+        dm += " " + _(
+            "(your DMs were closed when I last tried, {when})",
+            when=f"<t:{int(prefs.dm_closed_at.timestamp())}:R>",
+        )
+    embed.add_field(name=_("A DM with the card before watch parties you join"), value=dm, inline=False)
     return embed
 
 
@@ -78,12 +86,15 @@ class TopicSelect(discord.ui.Select["PreferencesView"]):
     def __init__(self, chosen: frozenset[str]) -> None:
         super().__init__(
             custom_id="cw:topics",
-            placeholder="Topics to spell out for you",
+            placeholder=_("Topics to spell out for you"),
             min_values=0,
             max_values=len(TOPICS),
             options=[
                 discord.SelectOption(
-                    label=t.label, value=t.id, description=t.explanation[:100], default=t.id in chosen
+                    label=topic_text(t.label)[:100],
+                    value=t.id,
+                    description=topic_text(t.explanation)[:100],
+                    default=t.id in chosen,
                 )
                 for t in TOPICS
             ],
@@ -106,12 +117,12 @@ class PreferencesView(BaseView):
         self.add_item(TopicSelect(prefs.cw_topics))
         dm_button: discord.ui.Button[PreferencesView] = discord.ui.Button(
             custom_id="cw:party-dms",
-            label="Stop DMs before parties" if self.dm_on else "DM me before parties",
+            label=_("Stop DMs before parties") if self.dm_on else _("DM me before parties"),
             style=discord.ButtonStyle.secondary if self.dm_on else discord.ButtonStyle.primary,
         )
         dm_button.callback = self.toggle_party_dms  # type: ignore[method-assign]
         clear: discord.ui.Button[PreferencesView] = discord.ui.Button(
-            custom_id="cw:clear", label="Clear", style=discord.ButtonStyle.danger
+            custom_id="cw:clear", label=_("Clear"), style=discord.ButtonStyle.danger
         )
         clear.callback = self.clear  # type: ignore[method-assign]
         self.add_item(dm_button)
@@ -138,14 +149,16 @@ class PreferencesView(BaseView):
             return
         await interaction.response.defer()
         # The member asked for this DM themselves, so a past "closed" record does not stop the attempt.
-        delivered = await dm_member(self.bot, self.user_id, retry_closed=True, content=PARTY_DM_TEXT)
+        delivered = await dm_member(self.bot, self.user_id, retry_closed=True, content=_(PARTY_DM_TEXT))
         if delivered:
             await set_party_dms(self.bot.db, self.user_id, True)
-        await self.refresh(interaction, content=None if delivered else DMS_CLOSED_TEXT)
+        await self.refresh(interaction, content=None if delivered else _(DMS_CLOSED_TEXT))
 
     async def clear(self, interaction: discord.Interaction) -> None:
         await clear_preferences(self.bot.db, self.user_id)
-        await self.refresh(interaction, content="Cleared: every topic is behind spoiler tags again, no DMs.")
+        await self.refresh(
+            interaction, content=_("Cleared: every topic is behind spoiler tags again, no DMs.")
+        )
 
 
 class ContentWarnings(commands.Cog):
@@ -231,18 +244,34 @@ class ContentWarnings(commands.Cog):
         note = clean_note(text)
         await set_episode_note(self.bot.db, guild_id, chosen.id, note, set_by=interaction.user.id)
         ctx = await load_card_context(self.bot.db, guild_id)
-        title = discord.utils.escape_markdown(chosen.title)
-        said = f"||{escape_text(note)}||" if note else "removed"
+        title = discord.utils.escape_markdown(local_name(self.bot.canon.pack, chosen))
         await interaction.response.send_message(
-            f"Server note on **{title}** {'saved' if note else 'removed'}. Everyone's card now looks like this:",
+            _("Server note on **{episode}** saved. Everyone's card now looks like this:", episode=title)
+            if note
+            else _(
+                "Server note on **{episode}** removed. Everyone's card now looks like this:", episode=title
+            ),
             embed=card_embed(self.bot.canon.pack, [chosen.id], ctx),
             ephemeral=True,
         )
-        await write_modlog(
-            self.bot,
-            guild_id,
-            f"📝 {interaction.user.mention} set the content-warning note on **{title}**: {said}",
-        )
+        with use_locale(await server_locale(self.bot.db, interaction.guild, guild_id)):
+            title = discord.utils.escape_markdown(local_name(self.bot.canon.pack, chosen))
+            await write_modlog(
+                self.bot,
+                guild_id,
+                _(
+                    "📝 {moderator} set the content-warning note on **{episode}**: {note}",
+                    moderator=interaction.user.mention,
+                    episode=title,
+                    note=f"||{escape_text(note)}||",
+                )
+                if note
+                else _(
+                    "📝 {moderator} removed the content-warning note on **{episode}**.",
+                    moderator=interaction.user.mention,
+                    episode=title,
+                ),
+            )
 
     @cw_admin.command(
         name="support-message", description="Text shown on cards with heavy topics (moderators)"
@@ -261,20 +290,25 @@ class ContentWarnings(commands.Cog):
         message = clean_support_message(text)
         await set_support_message(self.bot.db, guild_id, message)
         shown = support_text(CardContext({}, message))
-        embed = discord.Embed(title="Support", description=shown, colour=discord.Colour(0xE0A040))
+        embed = discord.Embed(title=_("Support"), description=shown, colour=discord.Colour(0xE0A040))
         await interaction.response.send_message(
-            "Saved. Cards with topics such as suicide or abuse now end with:"
+            _("Saved. Cards with topics such as suicide or abuse now end with:")
             if message
-            else "Removed. Cards fall back to the default support line:",
+            else _("Removed. Cards fall back to the default support line:"),
             embed=embed,
             ephemeral=True,
         )
-        logged = escape_text(message) if message else f"(default only) {DEFAULT_SUPPORT}"
-        await write_modlog(
-            self.bot,
-            guild_id,
-            f"📝 {interaction.user.mention} set the content-warning support message: {logged}",
-        )
+        with use_locale(await server_locale(self.bot.db, interaction.guild, guild_id)):
+            logged = escape_text(message) if message else _("(default only) {text}", text=_(DEFAULT_SUPPORT))
+            await write_modlog(
+                self.bot,
+                guild_id,
+                _(
+                    "📝 {moderator} set the content-warning support message: {text}",
+                    moderator=interaction.user.mention,
+                    text=logged,
+                ),
+            )
 
     @cw_admin.command(
         name="link-cards", description="Reply with a card when someone posts an episode link (moderators)"
@@ -287,18 +321,27 @@ class ContentWarnings(commands.Cog):
         guild_id = self.guild_id(interaction)
         await set_link_cards(self.bot.db, guild_id, state == "on")
         await interaction.response.send_message(
-            "Link cards are on: when someone posts an episode's official video, I reply once an hour per "
-            "channel with its warnings."
+            _(
+                "Link cards are on: when someone posts an episode's official video, I reply once an hour per "
+                "channel with its warnings."
+            )
             if state == "on"
-            else "Link cards are off.",
+            else _("Link cards are off."),
             ephemeral=True,
         )
-        await write_modlog(self.bot, guild_id, f"📝 {interaction.user.mention} turned link cards {state}.")
+        with use_locale(await server_locale(self.bot.db, interaction.guild, guild_id)):
+            await write_modlog(
+                self.bot,
+                guild_id,
+                _("📝 {moderator} turned link cards on.", moderator=interaction.user.mention)
+                if state == "on"
+                else _("📝 {moderator} turned link cards off.", moderator=interaction.user.mention),
+            )
 
     @staticmethod
     def guild_id(interaction: discord.Interaction) -> int:
         if interaction.guild_id is None:
-            raise UserError("That only works in a server.")
+            raise UserError(_("That only works in a server."))
         return interaction.guild_id
 
     # --- link cards -------------------------------------------------------------------------------
@@ -328,7 +371,10 @@ class ContentWarnings(commands.Cog):
         if not claimed:
             return
         ctx = await load_card_context(self.bot.db, message.guild.id)
-        embed = card_embed(self.bot.canon.pack, claimed, ctx, title="Before you watch: content warnings")
+        with use_locale(await server_locale(self.bot.db, message.guild)):  # a public reply: everyone reads it
+            embed = card_embed(
+                self.bot.canon.pack, claimed, ctx, title=_("Before you watch: content warnings")
+            )
         try:
             await message.reply(embed=embed, mention_author=False)
         except discord.HTTPException as exc:

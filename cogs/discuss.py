@@ -10,7 +10,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.canon.model import Episode
+from bot.canon.l10n import local_name
+from bot.canon.model import CanonPack, Episode
 from bot.client import Clematis
 from bot.content_warnings import card_embed, load_card_context
 from bot.discussion import ThreadKeeper, discussion_settings, forget_thread
@@ -18,6 +19,7 @@ from bot.episodes import episode_choices, resolve_episode
 from bot.errors import UserError
 from bot.guard import invalidate_guild
 from bot.horizon import member_progress
+from bot.i18n import _
 from bot.option_types import Pick
 from bot.progress import advance_progress
 from bot.ui import run_guarded
@@ -25,8 +27,8 @@ from bot.ui import run_guarded
 log = logging.getLogger(__name__)
 
 
-def _title(episode: Episode) -> str:
-    return discord.utils.escape_markdown(episode.title)
+def _title(pack: CanonPack, episode: Episode) -> str:
+    return discord.utils.escape_markdown(local_name(pack, episode))
 
 
 class WatchedButton(
@@ -38,7 +40,7 @@ class WatchedButton(
     def __init__(self, guild_id: int, episode_id: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label="I've watched it",
+                label=_("I've watched it"),
                 style=discord.ButtonStyle.success,
                 custom_id=f"discuss:watched:{guild_id}:{episode_id}",
             )
@@ -59,18 +61,20 @@ class WatchedButton(
         bot = interaction.client
         cog = bot.get_cog("Discuss") if isinstance(bot, Clematis) else None
         if not isinstance(bot, Clematis) or not isinstance(cog, Discuss):
-            raise UserError("Discussion threads are not available right now.")
+            raise UserError(_("Discussion threads are not available right now."))
         guild = interaction.guild
         if guild is None or guild.id != self.guild_id:
-            raise UserError("This button belongs to another server.")
+            raise UserError(_("This button belongs to another server."))
         if not bot.canon.pack.has_episode(self.episode_id):
-            raise UserError("That episode is no longer in the canon pack, so it has no thread.")
+            raise UserError(_("That episode is no longer in the canon pack, so it has no thread."))
         episode = bot.canon.pack.episode(self.episode_id)
         await interaction.response.defer()
         thread = await cog.keeper.admit(guild, episode, interaction.user.id)
         marked = await advance_progress(bot.db, bot.canon.pack, interaction.user.id, episode.id)
-        note = f" I've marked **{_title(episode)}** as watched." if marked else ""
-        await interaction.edit_original_response(content=f"You're in: {thread.mention}.{note}", view=None)
+        text = _("You're in: {thread}.", thread=thread.mention)
+        if marked:
+            text += " " + _("I've marked **{episode}** as watched.", episode=_title(bot.canon.pack, episode))
+        await interaction.edit_original_response(content=text, view=None)
 
 
 class Discuss(commands.Cog):
@@ -104,42 +108,62 @@ class Discuss(commands.Cog):
     async def open_thread(self, interaction: discord.Interaction, episode_id: str) -> None:
         guild = interaction.guild
         if guild is None:
-            raise UserError("That only works in a server.")
+            raise UserError(_("That only works in a server."))
         episode = self.bot.canon.pack.episode(episode_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await self.keeper.ensure(guild, episode)
         gated = (await discussion_settings(self.bot.db, guild.id)).gated
         ctx = await load_card_context(self.bot.db, guild.id, interaction.user.id)  # ephemeral: their topics
         card = card_embed(self.bot.canon.pack, [episode.id], ctx)
-        thread, title = outcome.thread, _title(episode)
+        thread, title = outcome.thread, _title(self.bot.canon.pack, episode)
         if gated:
             where = (
-                "The thread is private, so nobody lands in it by accident."
+                _("The thread is private, so nobody lands in it by accident.")
                 if thread.type == discord.ChannelType.private_thread
-                else f"It is a forum post ({thread.mention}); pressing the button adds it to your threads."
+                else _(
+                    "It is a forum post ({thread}); pressing the button adds it to your threads.",
+                    thread=thread.mention,
+                )
             )
             view = discord.ui.View(timeout=None)
             view.add_item(WatchedButton(guild.id, episode.id))
             await interaction.followup.send(
-                f"**{title}** is discussed openly in its thread. {where} Check the warnings below, then "
-                f"press **I've watched it** to join (I'll mark {title} as watched).",
+                _("**{episode}** is discussed openly in its thread.", episode=title)
+                + f" {where} "
+                + _(
+                    "Check the warnings below, then press **{button}** to join (I'll mark {episode} as watched).",
+                    button=_("I've watched it"),
+                    episode=title,
+                ),
                 embed=card,
                 view=view,
                 ephemeral=True,
             )
             return
-        lines = [f"Here's the discussion thread for **{title}**: {thread.mention}"]
+        lines = [
+            _(
+                "Here's the discussion thread for **{episode}**: {thread}",
+                episode=title,
+                thread=thread.mention,
+            )
+        ]
         if outcome.reopened:
-            lines.append("It had been archived; I reopened it.")
+            lines.append(_("It had been archived; I reopened it."))
         progress = await member_progress(self.bot.db, self.bot.canon.pack, interaction.user.id)
         if progress is None:
             lines.append(
-                f"Heads up: I don't know how far you've watched, and the thread discusses **{title}** openly."
+                _(
+                    "Heads up: I don't know how far you've watched, and the thread discusses **{episode}** openly.",
+                    episode=title,
+                )
             )
         elif not progress.allows(self.bot.canon.pack, episode.id):
             lines.append(
-                f"Heads up: your progress says you haven't watched **{title}** yet, and the thread "
-                "discusses it openly."
+                _(
+                    "Heads up: your progress says you haven't watched **{episode}** yet, and the thread "
+                    "discusses it openly.",
+                    episode=title,
+                )
             )
         await interaction.followup.send("\n".join(lines), embed=card, ephemeral=True)
 

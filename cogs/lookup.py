@@ -28,14 +28,16 @@ from bot.errors import UserError
 from bot.guard import spoiler_cache
 from bot.help import OWNER_ONLY
 from bot.horizon import ServerPlaces
+from bot.i18n import N_, _
 from bot.lookups.audience import Audience, audience_for
 from bot.lookups.canon_info import info_card, problems_card, reloaded_card
 from bot.lookups.cards import Card, card_embed
 from bot.lookups.entries import entry_of, entry_view, reveal_card
 from bot.lookups.resolve import (
-    KIND_SHORT,
     choices_for,
     find_entry,
+    kind_short,
+    localized_matches,
     picked_entry,
     search_choices,
     search_entries,
@@ -44,7 +46,16 @@ from bot.lookups.resolve import (
 from bot.lookups.text import clean_query, clip, echo
 from bot.ui import run_guarded
 
-KIND_NAMES = {"character": "a character", "episode": "an episode", "term": "a place, group or term"}
+UNKNOWN_NAME = {
+    "character": N_("I don't know a character called “{typed}”."),
+    "episode": N_("I don't know an episode called “{typed}”."),
+    "term": N_("I don't know a place, group or term called “{typed}”."),
+}
+TYPE_A_NAME = {
+    "character": N_("Type the name of a character, or pick one from the list as you type."),
+    "episode": N_("Type the name of an episode, or pick one from the list as you type."),
+    "term": N_("Type the name of a place, group or term, or pick one from the list as you type."),
+}
 _KIND = r"(?P<kind>character|episode|term)"
 _ID = r"(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)"
 CUSTOM_ID_MAX = 100
@@ -82,7 +93,7 @@ class RevealButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"lookup
     def __init__(self, kind: str, entry_id: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Reveal",
+                label=_("Reveal"),
                 emoji="🔓",
                 style=discord.ButtonStyle.secondary,
                 custom_id=self.custom_id_for(kind, entry_id),
@@ -107,10 +118,10 @@ class RevealButton(discord.ui.DynamicItem[discord.ui.Button], template=rf"lookup
 class OpenButton(
     discord.ui.DynamicItem[discord.ui.Button], template=rf"lookup:open:(?P<mode>[peu]):{_KIND}:{_ID}"
 ):
-    def __init__(self, mode: str, kind: str, entry_id: str, label: str = "Open") -> None:
+    def __init__(self, mode: str, kind: str, entry_id: str, label: str = "") -> None:
         super().__init__(
             discord.ui.Button(
-                label=clip(label, BUTTON_LABEL_MAX) or "Open",
+                label=clip(label, BUTTON_LABEL_MAX) or _("Open"),
                 style=discord.ButtonStyle.primary,
                 custom_id=self.custom_id_for(mode, kind, entry_id),
             )
@@ -136,7 +147,7 @@ def open_buttons(matches: list[Match], mode: str, *, with_kind: bool) -> discord
     view = discord.ui.View(timeout=None)
     for match in matches:
         if len(OpenButton.custom_id_for(mode, match.kind, match.id)) <= CUSTOM_ID_MAX:
-            label = f"{match.label} ({KIND_SHORT[match.kind]})" if with_kind else match.label
+            label = f"{match.label} ({kind_short(match.kind)})" if with_kind else match.label
             view.add_item(OpenButton(mode, match.kind, match.id, label))
     return view if view.children else None
 
@@ -149,7 +160,7 @@ async def entry_message(
     pack = bot.canon.pack
     entry = entry_of(pack, kind, entry_id)
     if entry is None:
-        raise UserError("That entry is no longer in the canon pack (a reload may have removed it).")
+        raise UserError(_("That entry is no longer in the canon pack (a reload may have removed it)."))
     places = await server_places(bot, interaction.guild_id) if kind == "episode" else None
     thread = places.thread_of(entry_id) if places is not None else None
     shown = entry_view(pack, entry, seen, thread_id=thread)
@@ -170,7 +181,7 @@ async def reveal(interaction: discord.Interaction, kind: str, entry_id: str) -> 
     pack = client(interaction).canon.pack
     entry = entry_of(pack, kind, entry_id)
     if entry is None:
-        raise UserError("That entry is no longer in the canon pack (a reload may have removed it).")
+        raise UserError(_("That entry is no longer in the canon pack (a reload may have removed it)."))
     seen = await audience(interaction, private=True)
     await interaction.response.send_message(
         embed=card_embed(reveal_card(pack, entry, seen.personal)), ephemeral=True
@@ -195,20 +206,27 @@ async def look_up(interaction: discord.Interaction, kind: str, text: str, privat
         await send(interaction, await entry_message(interaction, kind, entry_id, seen), ephemeral=private)
         return
     if not clean_query(text):
-        raise UserError(f"Type the name of {KIND_NAMES[kind]}, or pick one from the list as you type.")
-    matches = suggest(bot.canon.index, kind, text)
-    said = f"I don't know {KIND_NAMES[kind]} called “{echo(text)}”."
+        raise UserError(_(TYPE_A_NAME[kind]))
+    matches = localized_matches(bot.canon.pack, suggest(bot.canon.index, kind, text))
+    said = _(UNKNOWN_NAME[kind], typed=echo(text))
     if not matches:
-        raise UserError(f"{said} Pick one from the list as you type, or try {bot.mention_command('search')}.")
+        raise UserError(
+            said
+            + " "
+            + _(
+                "Pick one from the list as you type, or try {command}.", command=bot.mention_command("search")
+            )
+        )
     view = open_buttons(matches, "u" if private else "p", with_kind=any(m.kind != kind for m in matches))
-    raise UserError(f"{said} Did you mean:", view=view)
+    raise UserError(said + " " + _("Did you mean:"), view=view)
 
 
 def autocomplete_for(kind: str) -> Any:
     async def complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        canon = client(interaction).canon
         return [
             app_commands.Choice(name=name, value=value)
-            for name, value in choices_for(client(interaction).canon.index, current, kind)
+            for name, value in choices_for(canon.index, current, kind, canon.pack)
         ]
 
     return complete
@@ -264,15 +282,17 @@ class Lookup(commands.Cog):
             await send(interaction, await entry_message(interaction, *picked, seen), ephemeral=private)
             return
         if not clean_query(query):
-            raise UserError("Type a name, title or term to search for.")
-        matches = search_entries(self.bot.canon.index, query)
+            raise UserError(_("Type a name, title or term to search for."))
+        matches = localized_matches(self.bot.canon.pack, search_entries(self.bot.canon.index, query))
         if not matches:
-            raise UserError(f"Nothing in the canon pack matches “{echo(query)}”. Try another spelling.")
-        lines = [f"`{i:>2}.` **{m.label}** · {KIND_SHORT[m.kind]}" for i, m in enumerate(matches, start=1)]
+            raise UserError(
+                _("Nothing in the canon pack matches “{typed}”. Try another spelling.", typed=echo(query))
+            )
+        lines = [f"`{i:>2}.` **{m.label}** · {kind_short(m.kind)}" for i, m in enumerate(matches, start=1)]
         card = Card(
-            title="Search results",
-            description=f"For “{echo(query)}”:\n\n" + "\n".join(lines),
-            footer="Open a top result below, or use /character, /episode or /lore.",
+            title=_("Search results"),
+            description=_("For “{typed}”:", typed=echo(query)) + "\n\n" + "\n".join(lines),
+            footer=_("Open a top result below, or use /character, /episode or /lore."),
         )
         view = open_buttons(matches[:5], "e", with_kind=False)
         await send(interaction, {"embed": card_embed(card), "view": view}, ephemeral=private)
@@ -283,7 +303,7 @@ class Lookup(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         return [
             app_commands.Choice(name=name, value=value)
-            for name, value in search_choices(self.bot.canon.index, current)
+            for name, value in search_choices(self.bot.canon.index, current, self.bot.canon.pack)
         ]
 
     @canon.command(name="info", description="Which canon pack is loaded: version, counts, overrides")
@@ -300,7 +320,7 @@ class Lookup(commands.Cog):
     @app_commands.default_permissions(administrator=True)
     async def canon_reload(self, interaction: discord.Interaction) -> None:
         if not await self.bot.is_owner(interaction.user):
-            raise UserError("Only the bot's owner can reload the canon pack.")
+            raise UserError(_("Only the bot's owner can reload the canon pack."))
         before = self.bot.canon.pack
         try:
             self.bot.canon.reload()

@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.client import Clematis
 from bot.help import Viewer, about_fields, help_lines, paginate_lines
+from bot.i18n import _
 from bot.privacy.answers import notice_line
 
 
@@ -19,8 +20,10 @@ class Meta(commands.Cog):
     async def about(self, interaction: discord.Interaction) -> None:
         embed = discord.Embed(
             title="Clematis",
-            description="A spoiler-aware companion for *Alien Stage* fan servers: lookups, spoiler "
-            "safety, content warnings and watch parties. Open source and self-hosted.",
+            description=_(
+                "A spoiler-aware companion for *Alien Stage* fan servers: lookups, spoiler "
+                "safety, content warnings and watch parties. Open source and self-hosted."
+            ),
             colour=discord.Colour.from_str("#c8a2c8"),
         )
         for name, value in about_fields(self.bot):
@@ -41,7 +44,7 @@ class Meta(commands.Cog):
         )
         pages = paginate_lines(help_lines(self.bot, viewer))
         embeds = [
-            discord.Embed(title="Clematis commands" if i == 0 else None, description=page)
+            discord.Embed(title=_("Clematis commands") if i == 0 else None, description=page)
             for i, page in enumerate(pages)
         ]
         await interaction.response.send_message(embeds=embeds, ephemeral=True)

@@ -8,11 +8,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.canon.l10n import local_name
 from bot.client import Clematis
 from bot.episodes import episode_choices, resolve_episode
 from bot.guard.cache import spoiler_cache
 from bot.guard.render import horizon_lines, progress_lines
 from bot.horizon import member_progress
+from bot.i18n import _
 from bot.progress import clear_progress, set_progress
 
 
@@ -26,10 +28,11 @@ class Progress(commands.GroupCog, group_name="progress", group_description="How 
         horizon = await set_progress(self.bot.db, pack, user_id, episode_id)
         episode = pack.episode(episode_id)
         lines = "\n".join(progress_lines(pack, horizon))
-        return (
-            f"Saved: you've watched up to **{episode.title}**. Anything later counts as a spoiler for you, "
-            f"in every server.\n{lines}"
+        saved = _(
+            "Saved: you've watched up to **{episode}**. Anything later counts as a spoiler for you, in every server.",
+            episode=local_name(pack, episode),
         )
+        return f"{saved}\n{lines}"
 
     @app_commands.command(name="set", description="Tell me the last episode you've watched")
     @app_commands.describe(episode="The last episode you've seen (type to search)")
@@ -57,27 +60,28 @@ class Progress(commands.GroupCog, group_name="progress", group_description="How 
         pack = self.bot.canon.pack
         progress = await member_progress(self.bot.db, pack, interaction.user.id)
         if progress is None:
-            text = (
-                f"You haven't told me how far you've watched. Use {self.bot.mention_command('progress set')}."
+            text = _(
+                "You haven't told me how far you've watched. Use {command}.",
+                command=self.bot.mention_command("progress set"),
             )
             if interaction.guild_id is not None:
                 state = await spoiler_cache(self.bot).load(interaction.guild_id)
                 state.refresh(pack, datetime.now(UTC).date())
                 public = "\n".join(horizon_lines(pack, state.public_setting, state.public))
-                text += f"\nUntil then I go by what this server made public:\n{public}"
+                text += "\n" + _("Until then I go by what this server made public:") + f"\n{public}"
             await interaction.response.send_message(text, ephemeral=True)
             return
-        embed = discord.Embed(title="Your progress", description="\n".join(progress_lines(pack, progress)))
-        embed.set_footer(text="Kept across every server. /progress clear forgets it.")
+        embed = discord.Embed(title=_("Your progress"), description="\n".join(progress_lines(pack, progress)))
+        embed.set_footer(text=_("Kept across every server. /progress clear forgets it."))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="clear", description="Forget how far you've watched")
     async def clear(self, interaction: discord.Interaction) -> None:
         removed = await clear_progress(self.bot.db, interaction.user.id)
         text = (
-            "Done: I've forgotten your progress on every track."
+            _("Done: I've forgotten your progress on every track.")
             if removed
-            else "There was nothing to forget: you hadn't set your progress."
+            else _("There was nothing to forget: you hadn't set your progress.")
         )
         await interaction.response.send_message(text, ephemeral=True)
 

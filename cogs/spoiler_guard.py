@@ -23,14 +23,15 @@ from bot.guard.copies import purge_copies
 from bot.guard.reports import forget_report, record_report
 from bot.guard.state import Detection, GuildState
 from bot.guard.views import CopyButton
+from bot.i18n import N_, _
 from bot.modlog import write_modlog
 
 log = logging.getLogger(__name__)
 
 REPORTS_PER_WINDOW = 3
 REPORT_WINDOW_SECONDS = 60.0
-REPORT_DONE = "Done, with this server's spoiler action. {outcome}"
-REPORT_NOT_REMOVED = "I couldn't remove it. {outcome}"
+REPORT_DONE = N_("Done, with this server's spoiler action. {outcome}")
+REPORT_NOT_REMOVED = N_("I couldn't remove it. {outcome}")
 
 
 class SpoilerGuard(commands.Cog):
@@ -161,15 +162,17 @@ class SpoilerGuard(commands.Cog):
     async def report_spoiler(self, interaction: discord.Interaction, message: discord.Message) -> None:
         guild = interaction.guild
         if guild is None:
-            raise UserError("Reporting spoilers only works in a server.")
+            raise UserError(_("Reporting spoilers only works in a server."))
         if message.author.bot or message.webhook_id is not None:
             raise UserError(
-                "That message comes from a bot or a webhook, so I can't act on it. "
-                "A moderator can delete it by hand."
+                _(
+                    "That message comes from a bot or a webhook, so I can't act on it. "
+                    "A moderator can delete it by hand."
+                )
             )
         moderator = is_moderator(interaction)
         if not moderator and self._throttled(interaction.user.id):
-            raise UserError("Thanks, but that's a lot of reports at once: give it a minute and try again.")
+            raise UserError(_("Thanks, but that's a lot of reports at once: give it a minute and try again."))
         await interaction.response.defer(ephemeral=True, thinking=True)
         state = await self.cache.load(guild.id)
         detection = self._detect_any(state, message)
@@ -178,7 +181,7 @@ class SpoilerGuard(commands.Cog):
                 Incident(message, detection, "report", interaction.user), state
             )
             template = REPORT_DONE if outcome.removed or outcome.action == "flag" else REPORT_NOT_REMOVED
-            await interaction.followup.send(template.format(outcome=outcome.summary), ephemeral=True)
+            await interaction.followup.send(_(template, outcome=outcome.summary), ephemeral=True)
             return
         first = await record_report(
             self.bot.db,
@@ -209,12 +212,14 @@ class SpoilerGuard(commands.Cog):
         if posted is None:
             await forget_report(self.bot.db, message_id=message.id, reporter_id=interaction.user.id)
             await interaction.followup.send(
-                "Thanks for looking out for others. This server has no mod log set up, so I couldn't pass "
-                "your report on: please tell a moderator directly.",
+                _(
+                    "Thanks for looking out for others. This server has no mod log set up, so I couldn't pass "
+                    "your report on: please tell a moderator directly."
+                ),
                 ephemeral=True,
             )
             return
-        await interaction.followup.send("Thanks! I've passed it on to the moderators.", ephemeral=True)
+        await interaction.followup.send(_("Thanks! I've passed it on to the moderators."), ephemeral=True)
 
 
 async def setup(bot: Clematis) -> None:

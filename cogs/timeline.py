@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.client import Clematis
 from bot.horizon import member_progress
+from bot.i18n import _
 from bot.lookups.cards import card_embed
 from bot.lookups.timeline import timeline_card, timeline_pages
 from bot.ui import run_guarded
@@ -44,7 +45,7 @@ class PageButton(
         page = max(page, 0)
         super().__init__(
             discord.ui.Button(
-                label="Previous" if way == "prev" else "Next",
+                label=_("Previous") if way == "prev" else _("Next"),
                 emoji="◀️" if way == "prev" else "▶️",
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"lookup:timeline:{owner}:{page}:{way}",

@@ -7,6 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.client import Clematis
+from bot.i18n import _
 from bot.option_types import Pick
 from bot.watchparty.parties import guild_default_zone, member_zone, set_member_zone
 from bot.watchparty.zone_input import UseZoneButton, autocomplete_zone, read_zone, zone_summary
@@ -31,7 +32,10 @@ class TimeZones(
         found = read_zone(zone).key
         await set_member_zone(self.bot.db, interaction.user.id, found)
         await interaction.response.send_message(
-            f"Saved: your time zone is {zone_summary(found)}. Times you type for watch parties are read in it.",
+            _(
+                "Saved: your time zone is {zone}. Times you type for watch parties are read in it.",
+                zone=zone_summary(found),
+            ),
             ephemeral=True,
         )
 
@@ -43,11 +47,18 @@ class TimeZones(
         )
         setter = self.bot.mention_command("timezone set")
         if mine:
-            text = f"Your time zone is {zone_summary(mine)}."
+            text = _("Your time zone is {zone}.", zone=zone_summary(mine))
         elif default:
-            text = f"You haven't saved a time zone, so this server's default is used: {zone_summary(default)}. Set your own with {setter}."
+            text = _(
+                "You haven't saved a time zone, so this server's default is used: {zone}. Set your own with {command}.",
+                zone=zone_summary(default),
+                command=setter,
+            )
         else:
-            text = f"You haven't saved a time zone. Set one with {setter} (a city like `Seoul` works)."
+            text = _(
+                "You haven't saved a time zone. Set one with {command} (a city like `Seoul` works).",
+                command=setter,
+            )
         await interaction.response.send_message(text, ephemeral=True)
 
     @app_commands.command(name="clear", description="Forget your saved time zone")
@@ -55,7 +66,9 @@ class TimeZones(
         had = await member_zone(self.bot.db, interaction.user.id)
         await set_member_zone(self.bot.db, interaction.user.id, None)
         await interaction.response.send_message(
-            "Forgotten: I no longer have a time zone for you." if had else "You had no saved time zone.",
+            _("Forgotten: I no longer have a time zone for you.")
+            if had
+            else _("You had no saved time zone."),
             ephemeral=True,
         )
 

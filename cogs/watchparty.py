@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import discord
+from babel.dates import format_date
 from discord import app_commands
 from discord.ext import commands
 
+from bot.canon.l10n import local_name
 from bot.canon.model import Episode
 from bot.checks import is_moderator
 from bot.client import Clematis
@@ -21,6 +23,8 @@ from bot.episodes import resolve_episode
 from bot.errors import UserError
 from bot.guard.cache import SPOILER_SETTINGS_CHANGED
 from bot.guard.published import refuse_spoilers
+from bot.i18n import _, _n, babel_locale, current_locale, resolve
+from bot.lookups.resolve import localized_label
 from bot.modlog import write_modlog
 from bot.option_types import Pick
 from bot.watchparty.announce import when_text
@@ -63,7 +67,8 @@ async def autocomplete_episode(
     if not isinstance(bot, Clematis):
         return []
     return [
-        app_commands.Choice(name=m.label, value=m.id) for m in bot.canon.index.complete(current, ("episode",))
+        app_commands.Choice(name=localized_label(bot.canon.pack, m), value=m.id)
+        for m in bot.canon.index.complete(current, ("episode",))
     ]
 
 
@@ -77,10 +82,12 @@ class CannotAnnounce(Exception):
 
     def __init__(self, channel_id: int, error: discord.HTTPException) -> None:
         if isinstance(error, discord.Forbidden | discord.NotFound):
-            why = "I need **View Channel**, **Send Messages** and **Embed Links** there."
+            why = _("I need **View Channel**, **Send Messages** and **Embed Links** there.")
         else:  # Discord itself failed: permissions are not the problem
-            why = f"Discord answered {error.status}; try again in a moment."
-        super().__init__(f"I can't post the announcement in <#{channel_id}>: {why}")
+            why = _("Discord answered {status}; try again in a moment.", status=error.status)
+        super().__init__(
+            _("I can't post the announcement in {channel}:", channel=f"<#{channel_id}>") + " " + why
+        )
 
 
 def announce_channel(interaction: discord.Interaction, channel: TextLike | None) -> int:
@@ -113,8 +120,13 @@ def announce_channel(interaction: discord.Interaction, channel: TextLike | None)
 def read_line(request: ScheduleRequest, party: Party) -> str:
     """How the time was read. A relative time ("in 3 hours") was read in no zone, so none is named."""
     if request.zone_source == ZONE_FREE and request.zone == "UTC":
-        return "That time needs no time zone: everyone sees it in their own."
-    return f"I read the time in `{request.zone}` ({request.zone_source}): {describe(party.starts_at, party.zoneinfo)}."
+        return _("That time needs no time zone: everyone sees it in their own.")
+    return _(
+        "I read the time in `{zone}` ({source}): {start}.",
+        zone=request.zone,
+        source=_(request.zone_source),
+        start=describe(party.starts_at, party.zoneinfo),
+    )
 
 
 def minute(start: datetime) -> datetime:
@@ -163,12 +175,16 @@ class WatchParties(commands.Cog):
         assert party is not None
         outcome = await self.board.mirror_event(party)
         if outcome.for_mods and outcome.note:
-            await write_modlog(self.bot, party.guild_id, f"Watch party #{party.id}: {outcome.note}")
+            await write_modlog(
+                self.bot, party.guild_id, _("Watch party #{id}: {note}", id=party.id, note=outcome.note)
+            )
         return party, [outcome.note] if outcome.note else []
 
     async def _reminder_line(self, party: Party) -> str:
-        whose = "its own times" if party.reminder_offsets else "this server's times"
-        return f"Reminders: {describe_offsets(await party_reminders(self.bot.db, party))} ({whose})."
+        times = describe_offsets(await party_reminders(self.bot.db, party))
+        if party.reminder_offsets:
+            return _("Reminders: {times} (its own times).", times=times)
+        return _("Reminders: {times} (this server's times).", times=times)
 
     async def _may_host(self, interaction: discord.Interaction, adding: int) -> Quota:
         """Refuse early if the member may not host here or the parties would pass a limit (the insert
@@ -178,7 +194,7 @@ class WatchParties(commands.Cog):
         limits = await party_limits(self.bot.db, interaction.guild_id)
         role_ids = {role.id for role in getattr(interaction.user, "roles", ())}
         if limits.host_role_id is not None and not moderator and limits.host_role_id not in role_ids:
-            raise UserError(HOST_ROLE_NEEDED.format(role=f"<@&{limits.host_role_id}>"))
+            raise UserError(_(HOST_ROLE_NEEDED, role=f"<@&{limits.host_role_id}>"))
         quota = Quota(moderator=moderator)
         now = datetime.now(UTC)
         await check_quota(self.bot.db, interaction.guild_id, interaction.user.id, adding, quota, now=now)
@@ -194,12 +210,16 @@ class WatchParties(commands.Cog):
             party, notes = await self._publish(party_id)
         except CannotAnnounce as error:
             await delete_parties(self.bot.db, [party_id])
-            raise UserError(f"{error} Nothing was scheduled.") from None
+            raise UserError(f"{error} " + _("Nothing was scheduled.")) from None
         finally:
             self.bot.dispatch("due_work_changed")
         lines = [
-            f"Scheduled **{discord.utils.escape_markdown(party.title)}** for {when_text(party.starts_at)}: "
-            f"[announcement]({party.jump_url()}).",
+            _(
+                "Scheduled **{title}** for {when}: [announcement]({link}).",
+                title=discord.utils.escape_markdown(party.title),
+                when=when_text(party.starts_at),
+                link=party.jump_url(),
+            ),
             read_line(request, party),
             await self._reminder_line(party),
         ]
@@ -219,9 +239,24 @@ class WatchParties(commands.Cog):
             now=datetime.now(UTC),
             quota=quota,
         )
+        weekday = str(
+            format_date(plan.wall_time, "EEEE", locale=babel_locale(resolve(current_locale()) or "en"))
+        )
+        summary = {
+            "weekday": weekday,
+            "time": plan.wall_time.strftime("%H:%M"),
+            "zone": plan.zone,
+            "source": _(request.zone_source),
+        }
         lines = [
-            f"Scheduled a weekly rewatch: {len(ids)} parties, every {plan.wall_time:%A} at {plan.wall_time:%H:%M} "
-            f"in `{plan.zone}` ({request.zone_source}). Clock changes never move the local time."
+            _n(
+                "Scheduled a weekly rewatch: {n} party, every {weekday} at {time} in `{zone}` ({source}). "
+                "Clock changes never move the local time.",
+                "Scheduled a weekly rewatch: {n} parties, every {weekday} at {time} in `{zone}` ({source}). "
+                "Clock changes never move the local time.",
+                len(ids),
+                **summary,
+            )
         ]
         notes: list[str] = []
         try:
@@ -231,13 +266,27 @@ class WatchParties(commands.Cog):
                 except CannotAnnounce as error:
                     await delete_parties(self.bot.db, ids[week:], series_id=series_id)
                     if week == 0:
-                        raise UserError(f"{error} Nothing was scheduled.") from None
-                    lines[0] = lines[0].replace(f"{len(ids)} parties", f"{week} of {len(ids)} parties", 1)
-                    notes.append(f"⚠️ {error} The other {len(ids) - week} weeks were not scheduled.")
+                        raise UserError(f"{error} " + _("Nothing was scheduled.")) from None
+                    lines[0] = _(
+                        "Scheduled a weekly rewatch: {n} of {total} parties, every {weekday} at {time} in "
+                        "`{zone}` ({source}). Clock changes never move the local time.",
+                        n=week,
+                        total=len(ids),
+                        **summary,
+                    )
+                    notes.append(
+                        f"⚠️ {error} "
+                        + _n(
+                            "The other {n} week was not scheduled.",
+                            "The other {n} weeks were not scheduled.",
+                            len(ids) - week,
+                        )
+                    )
                     break
                 notes += [note for note in party_notes if note not in notes]
-                flag = " ⚠️ clocks change that day: it starts later" if occurrence.gap_shifted else ""
-                lines.append(f"• {when_text(party.starts_at)} — [{episode.title}]({party.jump_url()}){flag}")
+                flag = " ⚠️ " + _("clocks change that day: it starts later") if occurrence.gap_shifted else ""
+                title = local_name(self.bot.canon.pack, episode)
+                lines.append(f"• {when_text(party.starts_at)} — [{title}]({party.jump_url()}){flag}")
         finally:
             self.bot.dispatch("due_work_changed")
         await answer(interaction, lines + [await self._reminder_line(party)] + notes)

@@ -14,6 +14,8 @@ from discord import app_commands
 
 from bot.checks import moderator_autocomplete, moderator_only
 from bot.client import Clematis
+from bot.i18n import N_, _, _n, use_locale
+from bot.i18n.server import server_locale
 from bot.modlog import write_modlog
 from bot.option_types import Pick
 from bot.watchparty.board import board_for, read_reminders
@@ -30,26 +32,26 @@ from bot.watchparty.reminders import describe_offsets
 from bot.watchparty.zone_input import autocomplete_zone, read_zone, zone_summary
 
 CLEAR_WORDS = ("none", "clear", "-")
-LIMITS_LINE = (
+LIMITS_LINE = N_(
     "Upcoming watch parties allowed: {member} per member, {server} for the whole server (every party of a "
     "weekly series counts; moderators are held only to the server's limit)."
 )
-NO_CREATE_EVENTS = (
+NO_CREATE_EVENTS = N_(
     "⚠️ Parties get no Discord events here: I need the **Create Events** permission, which Discord requires "
     "since February 2026 (servers that invited me with an older link lack it). Re-invite me with "
     "`python -m bot invite`'s link, or give my role Create Events."
 )
-HOST_ROLE_LINE = "Who may host: members with {role}, and moderators."
-ANYONE_HOSTS_LINE = "Who may host: every member."
+HOST_ROLE_LINE = N_("Who may host: members with {role}, and moderators.")
+ANYONE_HOSTS_LINE = N_("Who may host: every member.")
 
 
 def limits_lines(limits: PartyLimits) -> list[str]:
     host = (
-        HOST_ROLE_LINE.format(role=f"<@&{limits.host_role_id}>")
+        _(HOST_ROLE_LINE, role=f"<@&{limits.host_role_id}>")
         if limits.host_role_id is not None
-        else ANYONE_HOSTS_LINE
+        else _(ANYONE_HOSTS_LINE)
     )
-    return [LIMITS_LINE.format(member=limits.member, server=limits.server), host]
+    return [_(LIMITS_LINE, member=limits.member, server=limits.server), host]
 
 
 @moderator_autocomplete
@@ -90,27 +92,36 @@ class PartyAdmin(GroupedCog):
             await interaction.response.defer(ephemeral=True, thinking=True)
         if zone is not None:
             await set_guild_default_zone(self.bot.db, guild_id, zone_value)
-            saved = (
-                zone_summary(zone_value) if zone_value else "none (members without a saved zone are asked)"
-            )
-            await write_modlog(
-                self.bot,
-                guild_id,
-                f"{interaction.user.mention} set the watch-party default time zone to {saved}.",
-            )
-            lines.append("Saved the default time zone.")
+            with use_locale(await server_locale(self.bot.db, interaction.guild, guild_id)):
+                saved = (
+                    zone_summary(zone_value)
+                    if zone_value
+                    else _("none (members without a saved zone are asked)")
+                )
+                await write_modlog(
+                    self.bot,
+                    guild_id,
+                    _(
+                        "{moderator} set the watch-party default time zone to {zone}.",
+                        moderator=interaction.user.mention,
+                        zone=saved,
+                    ),
+                )
+            lines.append(_("Saved the default time zone."))
         if reminders is not None:
             change = await set_guild_reminders(self.bot.db, guild_id, offsets, now=datetime.now(UTC))
             lines.append(await self._reminders_saved(interaction, change))
         current = await guild_default_zone(self.bot.db, guild_id)
-        shown = zone_summary(current) if current else "none: members without a saved zone are asked"
-        lines.append(f"Default time zone: {shown}.")
+        shown = zone_summary(current) if current else _("none: members without a saved zone are asked")
+        lines.append(_("Default time zone: {zone}.", zone=shown))
         times = describe_offsets(await guild_reminders(self.bot.db, guild_id))
-        lines.append(f"Reminders: {times} (parties scheduled with their own `reminders:` keep theirs).")
+        lines.append(
+            _("Reminders: {times} (parties scheduled with their own `reminders:` keep theirs).", times=times)
+        )
         lines += limits_lines(await party_limits(self.bot.db, guild_id))
         me = interaction.guild.me if interaction.guild is not None else None
         if me is not None and not me.guild_permissions.create_events:
-            lines.append(NO_CREATE_EVENTS)
+            lines.append(_(NO_CREATE_EVENTS))
         if interaction.response.is_done():
             await interaction.edit_original_response(content="\n".join(lines))
         else:
@@ -121,20 +132,33 @@ class PartyAdmin(GroupedCog):
         assert interaction.guild_id is not None
         now = describe_offsets(change.current)
         if not change.changed:
-            return f"Reminders already go {now}; nothing changed."
+            return _("Reminders already go {times}; nothing changed.", times=now)
         if change.replanned:
             self.bot.dispatch("due_work_changed")
         for party_id in change.replanned:
             self.board.refresh(party_id)
         count = len(change.replanned)
-        replanned = f"{count} upcoming {'party' if count == 1 else 'parties'} replanned"
-        await write_modlog(
-            self.bot,
-            interaction.guild_id,
-            f"{interaction.user.mention} changed the watch-party reminder times from "
-            f"{describe_offsets(change.previous)} to {now} ({replanned}).",
+        with use_locale(await server_locale(self.bot.db, interaction.guild, interaction.guild_id)):
+            await write_modlog(
+                self.bot,
+                interaction.guild_id,
+                _n(
+                    "{moderator} changed the watch-party reminder times from {before} to {after} "
+                    "({n} upcoming party replanned).",
+                    "{moderator} changed the watch-party reminder times from {before} to {after} "
+                    "({n} upcoming parties replanned).",
+                    count,
+                    moderator=interaction.user.mention,
+                    before=describe_offsets(change.previous),
+                    after=describe_offsets(change.current),
+                ),
+            )
+        return _n(
+            "Saved: reminders now go {times} ({n} upcoming party replanned).",
+            "Saved: reminders now go {times} ({n} upcoming parties replanned).",
+            count,
+            times=now,
         )
-        return f"Saved: reminders now go {now} ({replanned})."
 
     @app_commands.command(
         name="limits",
@@ -157,12 +181,17 @@ class PartyAdmin(GroupedCog):
             limits = await party_limits(self.bot.db, interaction.guild_id)
         else:
             limits = await set_party_limits(self.bot.db, interaction.guild_id, member=member, server=server)
-            await write_modlog(
-                self.bot,
-                interaction.guild_id,
-                f"{interaction.user.mention} set the watch-party limits: {limits.member} per member, "
-                f"{limits.server} for the server.",
-            )
+            with use_locale(await server_locale(self.bot.db, interaction.guild, interaction.guild_id)):
+                await write_modlog(
+                    self.bot,
+                    interaction.guild_id,
+                    _(
+                        "{moderator} set the watch-party limits: {member} per member, {server} for the server.",
+                        moderator=interaction.user.mention,
+                        member=limits.member,
+                        server=limits.server,
+                    ),
+                )
         await interaction.response.send_message("\n".join(limits_lines(limits)), ephemeral=True)
 
     @app_commands.command(
@@ -176,13 +205,15 @@ class PartyAdmin(GroupedCog):
         assert interaction.guild_id is not None
         await set_host_role(self.bot.db, interaction.guild_id, role.id if role else None)
         limits = await party_limits(self.bot.db, interaction.guild_id)
-        said = limits_lines(limits)[1]
-        await write_modlog(
-            self.bot,
-            interaction.guild_id,
-            f"{interaction.user.mention} changed who may host watch parties. {said}",
-        )
-        await interaction.response.send_message(said, ephemeral=True)
+        with use_locale(await server_locale(self.bot.db, interaction.guild, interaction.guild_id)):
+            await write_modlog(
+                self.bot,
+                interaction.guild_id,
+                _("{moderator} changed who may host watch parties.", moderator=interaction.user.mention)
+                + " "
+                + limits_lines(limits)[1],
+            )
+        await interaction.response.send_message(limits_lines(limits)[1], ephemeral=True)
 
 
 async def setup(bot: Clematis) -> None:

@@ -16,6 +16,7 @@ from bot.checks import is_moderator
 from bot.client import Clematis
 from bot.errors import UserError
 from bot.guard.published import refuse_spoilers
+from bot.i18n import _, _n
 from bot.option_types import Pick
 from bot.watchparty.announce import when_text
 from bot.watchparty.board import autocomplete_party, board_for, find_party, read_reminders
@@ -45,31 +46,53 @@ class PartyManagement(GroupedCog):
         party = await find_party(self.bot, interaction, text)
         if party.host_id != interaction.user.id and not is_moderator(interaction):
             if party.host_id == NO_HOST:
-                raise UserError("This party has no host any more: only a moderator can change it.")
-            raise UserError(f"Only the host (<@{party.host_id}>) or a moderator can change this party.")
+                raise UserError(_("This party has no host any more: only a moderator can change it."))
+            raise UserError(
+                _("Only the host ({host}) or a moderator can change this party.", host=f"<@{party.host_id}>")
+            )
         if not party.scheduled:
-            raise UserError(f"This party is {party.status}; it can't be changed.")
+            raise UserError(
+                _("This party was cancelled; it can't be changed.")
+                if party.status == "cancelled"
+                else _("This party is over; it can't be changed.")
+            )
         return party
 
     async def _apply(self, interaction: discord.Interaction, party_id: int, changes: PartyChanges) -> None:
         try:
             result = await edit_party(self.bot.db, party_id, changes, now=datetime.now(UTC))
         except (LookupError, ValueError):
-            raise UserError("This party can't be changed any more (it was cancelled or removed).") from None
+            raise UserError(
+                _("This party can't be changed any more (it was cancelled or removed).")
+            ) from None
         if result.replanned:
             self.bot.dispatch("due_work_changed")
         self.board.refresh(party_id)
         outcome = await self.board.mirror_event(result.party)
         await self.board.notify_promoted(result.party, result.promoted)
         party = result.party
-        lines = [f"Updated **{discord.utils.escape_markdown(party.title)}**: {when_text(party.starts_at)}."]
+        lines = [
+            _(
+                "Updated **{title}**: {when}.",
+                title=discord.utils.escape_markdown(party.title),
+                when=when_text(party.starts_at),
+            )
+        ]
         if changes.reminder_offsets is not None:
-            whose = "its own times" if party.reminder_offsets else "this server's times"
+            times = describe_offsets(await party_reminders(self.bot.db, party))
             lines.append(
-                f"Reminders: {describe_offsets(await party_reminders(self.bot.db, party))} ({whose})."
+                _("Reminders: {times} (its own times).", times=times)
+                if party.reminder_offsets
+                else _("Reminders: {times} (this server's times).", times=times)
             )
         if result.promoted:
-            lines.append(f"{len(result.promoted)} member(s) moved up from the waitlist and were told.")
+            lines.append(
+                _n(
+                    "{n} member moved up from the waitlist and was told.",
+                    "{n} members moved up from the waitlist and were told.",
+                    len(result.promoted),
+                )
+            )
         if outcome.note:
             lines.append(outcome.note)
         await interaction.edit_original_response(content="\n".join(lines), view=None)
@@ -112,8 +135,10 @@ class PartyManagement(GroupedCog):
         if when is None:
             if changes == PartyChanges():
                 raise UserError(
-                    "Tell me what to change: `when`, `timezone`, `title`, `note`, `capacity`, `voice` or "
-                    "`reminders`."
+                    _(
+                        "Tell me what to change: `when`, `timezone`, `title`, `note`, `capacity`, `voice` or "
+                        "`reminders`."
+                    )
                 )
             await interaction.response.defer(ephemeral=True, thinking=True)
             await self._apply(interaction, found.id, changes)
@@ -137,11 +162,15 @@ class PartyManagement(GroupedCog):
         try:
             cancelled = await cancel_party(self.bot.db, found.id)
         except (LookupError, ValueError):
-            raise UserError("This party was already cancelled.") from None
+            raise UserError(_("This party was already cancelled.")) from None
         self.bot.dispatch("due_work_changed")
         self.board.refresh(found.id)
         outcome = await self.board.cancel_event(cancelled)
-        text = f"Cancelled **{discord.utils.escape_markdown(found.title)}** ({when_text(found.starts_at)})."
+        text = _(
+            "Cancelled **{title}** ({when}).",
+            title=discord.utils.escape_markdown(found.title),
+            when=when_text(found.starts_at),
+        )
         await interaction.edit_original_response(content=text + (f"\n{outcome.note}" if outcome.note else ""))
 
 

@@ -11,6 +11,7 @@ from discord.ext import commands
 from bot.client import Clematis
 from bot.errors import UserError
 from bot.guard.published import check_published
+from bot.i18n import _, _n
 from bot.option_types import Pick
 from bot.watchparty import announce
 from bot.watchparty.announce import when_text
@@ -52,7 +53,9 @@ class PartyRsvp(commands.Cog):
         )
         if not parties:
             schedule = self.bot.mention_command("watchparty schedule")
-            raise UserError(f"No watch parties are planned here yet. Plan one with {schedule}.")
+            raise UserError(
+                _("No watch parties are planned here yet. Plan one with {command}.", command=schedule)
+            )
         lines = []
         for party in parties[:LIST_LIMIT]:
             counts = await rsvp_counts(self.bot.db, party.id)
@@ -61,12 +64,13 @@ class PartyRsvp(commands.Cog):
                 self.bot, party.guild_id, party.title, channel_id=interaction.channel_id
             )
             name = f"[{shown.markdown()}]({link})" if link else shown.markdown()
-            lines.append(f"**{name}** — {when_text(party.starts_at)} · {counts.going} going (#{party.id})")
+            going = _("{n} going", n=counts.going)
+            lines.append(f"**{name}** — {when_text(party.starts_at)} · {going} (#{party.id})")
         embed = discord.Embed(
-            title="Upcoming watch parties", description="\n".join(lines), colour=announce.COLOUR
+            title=_("Upcoming watch parties"), description="\n".join(lines), colour=announce.COLOUR
         )
         if len(parties) > LIST_LIMIT:
-            embed.set_footer(text=f"Showing the next {LIST_LIMIT}. /watchparty export has them all.")
+            embed.set_footer(text=_("Showing the next {n}. /watchparty export has them all.", n=LIST_LIMIT))
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command(name="info", description="Details of one watch party, and your answer")
@@ -75,10 +79,15 @@ class PartyRsvp(commands.Cog):
     async def info(self, interaction: discord.Interaction, party: Pick) -> None:
         found = await find_party(self.bot, interaction, party)
         mine = await member_rsvp(self.bot.db, found.id, interaction.user.id)
-        shown = {"going": "Going", "maybe": "Maybe", "not_going": "Can't go", "waitlist": "on the waitlist"}
-        text = f"Your answer: **{shown[mine]}**." if mine else "You haven't answered yet."
+        shown = {
+            "going": _("Going"),
+            "maybe": _("Maybe"),
+            "not_going": _("Can't go"),
+            "waitlist": _("on the waitlist"),
+        }
+        text = _("Your answer: **{answer}**.", answer=shown[mine]) if mine else _("You haven't answered yet.")
         if link := found.jump_url():
-            text += f" [Announcement]({link})"
+            text += " " + _("[Announcement]({link})", link=link)
         await interaction.response.send_message(
             text,
             embed=await self.board.render(found, viewer_id=interaction.user.id),
@@ -93,10 +102,15 @@ class PartyRsvp(commands.Cog):
             self.bot.db, interaction.guild_id, now=datetime.now(UTC), limit=500, include_cancelled=True
         )
         if not parties:
-            raise UserError("No upcoming watch parties here to export.")
+            raise UserError(_("No upcoming watch parties here to export."))
         await interaction.response.send_message(
-            f"{sum(p.scheduled for p in parties)} upcoming watch parties. Importing this file again later "
-            "updates them (and removes cancelled ones) instead of adding copies.",
+            _n(
+                "{n} upcoming watch party. Importing this file again later updates it (and removes cancelled "
+                "ones) instead of adding copies.",
+                "{n} upcoming watch parties. Importing this file again later updates them (and removes "
+                "cancelled ones) instead of adding copies.",
+                sum(p.scheduled for p in parties),
+            ),
             file=await self.board.calendar(parties, "watch-parties", interaction.user.id),
             ephemeral=True,
         )

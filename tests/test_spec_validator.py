@@ -13,11 +13,8 @@ from typing import Any
 
 import discord
 import pytest
-import regex
 from discord import app_commands
 from discord.http import handle_message_parameters
-from hypothesis import given
-from hypothesis import strategies as st
 
 from tests.emulator.spec import (
     SpecNotFound,
@@ -305,7 +302,7 @@ def test_limits_apply_to_nested_subcommand_options() -> None:
     problems = check_discord_limits("PUT", GUILD_COMMANDS, [chat_command(options=[group])])
     assert problems == [
         "PUT /applications/333/guilds/444/commands: /0/options/0/options/0/options/0/name: "
-        "name 'Bad Name' must match ^[-_\\p{L}\\p{N}]{1,32}$"
+        "name 'Bad Name' must match ^[-_\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$"
     ]
 
 
@@ -397,9 +394,40 @@ def test_components_v2_messages_are_not_held_to_five_rows() -> None:
     assert check_discord_limits("POST", MESSAGES, {"flags": 1 << 15, "components": texts}) == []
 
 
-@given(st.text(alphabet=st.characters(exclude_categories=("Cn", "Cs")), max_size=40))
-def test_command_name_check_agrees_with_discords_regex(name: str) -> None:
-    assert is_command_name(name) == bool(regex.fullmatch(r"[-_\p{L}\p{N}]{1,32}", name))
+def test_localised_names_are_held_to_discords_rules() -> None:
+    option = {
+        "name": "episode",
+        "description": "Which episode",
+        "type": 3,
+        "name_localizations": {"ko": "에피소드", "ja": "Bad Name", "xx": "x"},
+        "description_localizations": {"ko": "", "ja": "d" * 101},
+    }
+    command = chat_command(name_localizations={"ko": "찾기"}, options=[option])
+    problems = check_discord_limits("PUT", GUILD_COMMANDS, [command])
+    assert [p.split(": ", 2)[1] for p in problems] == [
+        "/0/options/0/name_localizations/ja",
+        "/0/options/0/name_localizations",
+        "/0/options/0/description_localizations/ko",
+        "/0/options/0/description_localizations/ja",
+    ]
+
+
+def test_localised_names_must_stay_unique_among_siblings() -> None:
+    a = {"name": "show", "description": "Show", "type": 1, "name_localizations": {"ko": "보기"}}
+    b = {"name": "list", "description": "List", "type": 1, "name_localizations": {"ko": "보기"}}
+    c = {"name": "보기", "description": "Other", "type": 1}  # default name equal to a's Korean
+    problems = check_discord_limits("PUT", GUILD_COMMANDS, [chat_command(options=[a, b, c])])
+    assert problems == [
+        "PUT /applications/333/guilds/444/commands: /0/options/1/name_localizations/ko: '보기' repeats /0/options/0 in ko",
+        "PUT /applications/333/guilds/444/commands: /0/options/2/name_localizations/ko: '보기' repeats /0/options/0 in ko",
+    ]
+
+
+def test_command_names_follow_discords_pattern() -> None:
+    for good in ("설정", "進捗", "próximo", "आगे", "ตั้งค่า", "support-message", "a" * 32):
+        assert is_command_name(good), good
+    for bad in ("bad name", "a" * 33, "", "설정!", "tab\t", "emoji🎬"):
+        assert not is_command_name(bad), bad
 
 
 # --- a missing spec ---------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bot.canon import l10n
 from bot.canon.horizon import horizon_through
 from bot.canon.model import (
     CONFIDENCES,
@@ -494,10 +495,21 @@ def load_pack_with_sources(
         raise PackError(problems.items or ["the pack could not be built"])
     if changes:
         pack = replace(pack, changes=tuple(changes))
+    pack = _with_localizations(pack, builtin_dir, override_dir)
     sources = {
         (item.table, item.id): dict(item.sources) for table in entries.values() for item in table.values()
     }
     return pack, sources
+
+
+def _with_localizations(pack: CanonPack, builtin_dir: Path, override_dir: Path | None) -> CanonPack:
+    """Attach ``l10n/<locale>.toml`` (built-in, then CANON_DIR's); see bot.canon.l10n."""
+    folders = [(builtin_dir, False)] + ([(override_dir, True)] if override_dir is not None else [])
+    l10n_problems: list[str] = []
+    found = l10n.read_localizations(pack, folders, l10n_problems)
+    if l10n_problems:
+        raise PackError(l10n_problems)
+    return replace(pack, l10n=l10n.freeze(found))
 
 
 # --- cross-entry validation -------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 Confidence = Literal["high", "medium", "low", "unverified"]
 CONFIDENCES: tuple[str, ...] = ("high", "medium", "low", "unverified")
@@ -169,6 +169,10 @@ class CanonPack:
     terms: tuple[Term, ...]
     tracks: tuple[Track, ...] = ()
     changes: tuple[Change, ...] = ()  # newest first
+    # Names, titles and texts in other languages (bot.canon.l10n): locale -> "kind:id" -> field -> text.
+    l10n: Mapping[str, Mapping[str, Mapping[str, Any]]] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False
+    )
     _episodes: Mapping[str, Episode] = field(init=False, repr=False, compare=False)
     _characters: Mapping[str, Character] = field(init=False, repr=False, compare=False)
     _terms: Mapping[str, Term] = field(init=False, repr=False, compare=False)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.canon.l10n import all_names
 from bot.canon.model import CanonPack, Kind
 
 KINDS: tuple[Kind, ...] = ("character", "episode", "term")
@@ -168,7 +169,7 @@ class SearchIndex:
             (
                 _Item(e.id, _label(e.title, "(webcomic)" if e.kind == "webcomic" else "")),
                 [e.title, e.id],
-                [*e.aliases, e.title_ko],
+                [*e.aliases, e.title_ko, *all_names(pack, e)],
             )
             for e in pack.episodes
         ]
@@ -176,7 +177,7 @@ class SearchIndex:
             (
                 _Item(c.id, _label(c.name, f"({c.hangul})" if c.hangul else "")),
                 [c.name],
-                [*c.aliases, c.hangul, c.japanese],
+                [*c.aliases, c.hangul, c.japanese, *all_names(pack, c)],
             )
             for c in sorted(pack.characters, key=lambda c: not c.main)
         ]
@@ -184,7 +185,7 @@ class SearchIndex:
             (
                 _Item(t.id, _label(t.name, f"({t.hangul})" if t.hangul else "")),
                 [t.name],
-                [*t.aliases, t.hangul],
+                [*t.aliases, t.hangul, *all_names(pack, t)],
             )
             for t in pack.terms
         ]

@@ -20,8 +20,10 @@ from dataclasses import dataclass
 
 import discord
 
+from bot.canon.l10n import local_name
 from bot.canon.model import CanonPack, Episode
 from bot.canon.warnings import TOPICS_BY_ID
+from bot.i18n import N_, _, _n, topic_text
 from bot.spoilers import escape_spoiler
 
 log = logging.getLogger(__name__)
@@ -34,9 +36,9 @@ FIELD_COUNT_LIMIT = 25
 
 MAX_PACK_NOTE = 200  # a pack note longer than this is cut (before escaping, so a cut never breaks a tag)
 CARD_COLOUR = discord.Colour(0xE0A040)
-CARD_TITLE = "Content warnings"
-DETAILS_HINT = "Details: `/cw episode:`"
-DEFAULT_SUPPORT = (
+CARD_TITLE = N_("Content warnings")
+DETAILS_HINT = N_("Details: `/cw episode:`")
+DEFAULT_SUPPORT = N_(
     "If this content affects you, take a break and reach out to someone you trust. "
     "If you are struggling, you can find a free, confidential helpline near you at "
     "https://findahelpline.com"
@@ -79,8 +81,10 @@ def _tagged(text: str) -> str:
     return f"||{escape_text(text)}||"
 
 
-def field_name(episode: Episode) -> str:
-    return _cut(f"{CARD_TITLE} · {episode.title}", FIELD_NAME_LIMIT)
+def field_name(episode: Episode, pack: CanonPack | None = None) -> str:
+    title = local_name(pack, episode) if pack is not None else episode.title
+    heading = _(CARD_TITLE)
+    return _cut(f"{heading} · {title}", FIELD_NAME_LIMIT)
 
 
 def _topic_line(topic_id: str, note: str, ctx: CardContext, level: int) -> str | None:
@@ -88,7 +92,8 @@ def _topic_line(topic_id: str, note: str, ctx: CardContext, level: int) -> str |
     if topic is None:  # the loader rejects unknown ids; an old pack object could still hold one
         log.warning("unknown content-warning topic %r; not shown", topic_id)
         return None
-    label = f"**{topic.label}**" if topic_id in ctx.plain_topics else f"||{topic.label}||"
+    shown = topic_text(topic.label)
+    label = f"**{shown}**" if topic_id in ctx.plain_topics else f"||{shown}||"
     if level == FULL and note.strip():
         return f"• {label} — {_tagged(_cut(note, MAX_PACK_NOTE))}"
     return f"• {label}"
@@ -102,27 +107,31 @@ def _episode_lines(episode: Episode, ctx: CardContext, level: int) -> list[str]:
     ]
     if not lines:
         lines.append(
-            "• No warnings are listed for this episode yet. That does not mean nothing in it is upsetting: "
-            "if you are unsure, ask your server's moderators."
+            "• "
+            + _(
+                "No warnings are listed for this episode yet. That does not mean nothing in it is upsetting: "
+                "if you are unsure, ask your server's moderators."
+            )
         )
     server_note = ctx.guild_notes.get(episode.id, "").strip()
     if server_note:
         lines.append(
-            f"**Server note:** {_tagged(server_note)}"
-            if level < MINIMAL
-            else f"**Server note:** {DETAILS_HINT}"
+            _("**Server note:** {note}", note=_tagged(server_note) if level < MINIMAL else _(DETAILS_HINT))
         )
     if level > FULL and any(w.note.strip() for w in episode.warnings):
-        lines.append(f"_{DETAILS_HINT}_")
+        hint = _(DETAILS_HINT)
+        lines.append(f"_{hint}_")
     return lines
 
 
-def episode_field(episode: Episode, ctx: CardContext, level: int = FULL) -> tuple[str, str]:
+def episode_field(
+    episode: Episode, ctx: CardContext, level: int = FULL, pack: CanonPack | None = None
+) -> tuple[str, str]:
     """One episode's field at ``level`` of detail (or less, if that is what fits in one field)."""
     for lower in range(level, MINIMAL + 1):
         value = "\n".join(_episode_lines(episode, ctx, lower))
         if len(value) <= FIELD_VALUE_LIMIT:
-            return field_name(episode), value
+            return field_name(episode, pack), value
     # Labels alone are far below the limit for the fixed vocabulary; keep whole lines, never half a tag.
     kept: list[str] = []
     for line in _episode_lines(episode, ctx, MINIMAL):
@@ -130,19 +139,20 @@ def episode_field(episode: Episode, ctx: CardContext, level: int = FULL) -> tupl
             kept.append("…")
             break
         kept.append(line)
-    return field_name(episode), "\n".join(kept)
+    return field_name(episode, pack), "\n".join(kept)
 
 
 def support_text(ctx: CardContext) -> str:
     own = (ctx.support_message or "").strip()
+    default = _(DEFAULT_SUPPORT)
     if not own:
-        return DEFAULT_SUPPORT
-    room = FIELD_VALUE_LIMIT - len(DEFAULT_SUPPORT) - 1
+        return default
+    room = FIELD_VALUE_LIMIT - len(default) - 1
     shown = escape_text(own)
     while len(shown) > room:  # escaping made it too long: cut the raw text, so no escape is cut in half
         own = own[: len(own) - (len(shown) - room) - 1].rstrip()
         shown = escape_text(own) + "…"
-    return f"{DEFAULT_SUPPORT}\n{shown}"
+    return f"{default}\n{shown}"
 
 
 def needs_support(episodes: Sequence[Episode]) -> bool:
@@ -157,15 +167,18 @@ def _size(fields: Sequence[tuple[str, str]]) -> int:
     return sum(len(name) + len(value) for name, value in fields)
 
 
-def _more_field(episodes: Sequence[Episode], *, after_others: bool) -> tuple[str, str]:
-    titles = ", ".join(discord.utils.escape_markdown(e.title) for e in episodes)
-    plural = "s" if len(episodes) != 1 else ""
-    name = (
-        f"…and {len(episodes)} more episode{plural}"
-        if after_others
-        else f"{CARD_TITLE}: {len(episodes)} episode{plural}"
+def _more_field(
+    episodes: Sequence[Episode], *, after_others: bool, pack: CanonPack | None = None
+) -> tuple[str, str]:
+    titles = ", ".join(
+        discord.utils.escape_markdown(local_name(pack, e) if pack is not None else e.title) for e in episodes
     )
-    return name, _cut(f"{titles}. {DETAILS_HINT} for each.", FIELD_VALUE_LIMIT)
+    name = (
+        _n("…and {n} more episode", "…and {n} more episodes", len(episodes))
+        if after_others
+        else _n("Content warnings: {n} episode", "Content warnings: {n} episodes", len(episodes))
+    )
+    return name, _cut(_("{titles}. {hint} for each.", titles=titles, hint=_(DETAILS_HINT)), FIELD_VALUE_LIMIT)
 
 
 def render_card(
@@ -187,24 +200,24 @@ def render_card(
         log.warning(
             "card asked for unknown episodes: %s", sorted(set(episode_ids) - {e.id for e in episodes})
         )
-    tail = [("Support", support_text(ctx))] if needs_support(episodes) else []
+    tail = [(_("Support"), support_text(ctx))] if needs_support(episodes) else []
     if not episodes:
         return tail if len(tail) <= max_fields and _size(tail) <= budget else []
     for level in (FULL, BRIEF, MINIMAL):
-        fields = [episode_field(e, ctx, level) for e in episodes] + tail
+        fields = [episode_field(e, ctx, level, pack) for e in episodes] + tail
         if len(fields) <= max_fields and _size(fields) <= budget:
             return fields
     # Too many episodes even at the least detail: show what fits, then the rest by title.
     shown: list[tuple[str, str]] = []
     for i, episode in enumerate(episodes):
-        candidate = episode_field(episode, ctx, MINIMAL)
+        candidate = episode_field(episode, ctx, MINIMAL, pack)
         rest = episodes[i + 1 :]
-        after = [_more_field(rest, after_others=True)] if rest else []
+        after = [_more_field(rest, after_others=True, pack=pack)] if rest else []
         fields = [*shown, candidate, *after, *tail]
         if len(fields) > max_fields or _size(fields) > budget:
             break
         shown.append(candidate)
-    more = [_more_field(episodes[len(shown) :], after_others=bool(shown))]
+    more = [_more_field(episodes[len(shown) :], after_others=bool(shown), pack=pack)]
     for fields in ([*shown, *more, *tail], [*more, *tail], more, []):
         if len(fields) <= max_fields and _size(fields) <= budget:
             return fields
@@ -231,9 +244,9 @@ def card_embed(
     pack: CanonPack, episode_ids: Sequence[str], ctx: CardContext, *, title: str | None = None
 ) -> discord.Embed:
     """A stand-alone card: a title, a line on how to read it, then `add_card`."""
-    hint = ["Topics are hidden behind spoiler tags: tap one to read it."]
+    hint = [_("Topics are hidden behind spoiler tags: tap one to read it.")]
     if ctx.plain_topics:
-        hint.append("The topics you asked to see are spelled out (only you see this).")
-    hint.append("Choose topics to spell out with `/cw preferences`.")
-    embed = discord.Embed(title=title or CARD_TITLE, description=" ".join(hint), colour=CARD_COLOUR)
+        hint.append(_("The topics you asked to see are spelled out (only you see this)."))
+    hint.append(_("Choose topics to spell out with `/cw preferences`."))
+    embed = discord.Embed(title=title or _(CARD_TITLE), description=" ".join(hint), colour=CARD_COLOUR)
     return add_card(embed, pack, episode_ids, ctx)

@@ -31,6 +31,8 @@ from bot.guard.copies import RemovedCopy, save_copy
 from bot.guard.repost import Reposter, http_reason
 from bot.guard.settings import clear_permission_warned, mark_permission_warned
 from bot.guard.state import Detection, GuildState
+from bot.i18n import N_, _, use_locale
+from bot.i18n.server import server_locale
 from bot.modlog import edit_modlog, write_modlog
 from bot.spoilers import escape_spoiler
 
@@ -92,24 +94,26 @@ SAY_NOTICE_FAILED = "❌ I could not tell the author ({reason})."
 SAY_CRASHED = "❌ An unexpected error ({error}) stopped me here; see the bot's log."
 SAY_NO_COPY = "⚠️ No copy of the message could be kept: the database refused the write ({error})."
 
-NOTICE_REMOVED = (
+NOTICE_REMOVED = N_(
     "{author}, I removed your {edited}message: {why}. Put spoilers inside `||spoiler tags||`. "
     "The button gives you a tagged copy to post again."
 )
-NOTICE_REMOVED_NO_COPY = (
+NOTICE_REMOVED_NO_COPY = N_(
     "{author}, I removed your {edited}message: {why}. Put spoilers inside `||spoiler tags||`. "
     "I'm sorry: I could not keep a copy of it this time, so I can't give it back."
 )
-NOTICE_REPOST_FAILED = (
+NOTICE_REPOST_FAILED = N_(
     "{author}, I removed your {edited}message to repost it with spoiler tags ({why}), but the repost "
     "didn't go through. The button gives you a tagged copy to post again."
 )
-NOTICE_REPOST_FAILED_NO_COPY = (
+NOTICE_REPOST_FAILED_NO_COPY = N_(
     "{author}, I removed your {edited}message to repost it with spoiler tags ({why}), but the repost "
     "didn't go through, and I'm sorry: I could not keep a copy of it, so I can't give it back."
 )
-WHY_EPISODE = "it spoils **{episode}**, which isn't public here yet"
-WHY_REPORTED = "a moderator marked it as a spoiler"
+WHY_EPISODE = N_("it spoils **{episode}**, which isn't public here yet")
+WHY_REPORTED = N_("a moderator marked it as a spoiler")
+# Inserted before "message" in the notices; a translation puts it where its language needs it.
+EDITED_WORD = N_("edited ")
 
 PERMISSION_WARNING = (
     "⚠️ I can't {action} spoilers in {channel}: I'm missing the **{permission}** permission there, so I "
@@ -435,17 +439,18 @@ class SpoilerActions:
             template = NOTICE_REPOST_FAILED if copy_kept else NOTICE_REPOST_FAILED_NO_COPY
         else:
             template = NOTICE_REMOVED if copy_kept else NOTICE_REMOVED_NO_COPY
-        why = (
-            WHY_EPISODE.format(episode=discord.utils.escape_markdown(plan.title))
-            if plan.title
-            else WHY_REPORTED
-        )
-        text = template.format(
-            author=message.author.mention, edited="edited " if incident.trigger == "edit" else "", why=why
-        )
         from bot.guard.views import copy_button_view
 
-        view = copy_button_view(message.id) if copy_kept else discord.utils.MISSING
+        # Posted in the channel for everyone to see: the server's language.
+        with use_locale(await server_locale(self.bot.db, message.guild)):
+            why = (
+                _(WHY_EPISODE, episode=discord.utils.escape_markdown(plan.title))
+                if plan.title
+                else _(WHY_REPORTED)
+            )
+            edited = _(EDITED_WORD) if incident.trigger == "edit" else ""
+            text = _(template, author=message.author.mention, edited=edited, why=why)
+            view = copy_button_view(message.id) if copy_kept else discord.utils.MISSING
         try:
             await message.channel.send(
                 text,
@@ -456,6 +461,10 @@ class SpoilerActions:
         except discord.HTTPException as exc:
             log.warning("could not post a spoiler notice in channel %s: %s", message.channel.id, exc)
             outcome.say(SAY_NOTICE_FAILED, reason=http_reason(exc))
+            return
+        except (aiohttp.ClientError, OSError) as exc:  # the connection dropped: the author was not told
+            log.warning("could not post a spoiler notice in channel %s: %s", message.channel.id, exc)
+            outcome.say(SAY_NOTICE_FAILED, reason=PROBLEM_CONNECTION.format(error=type(exc).__name__))
             return
         outcome.say(SAY_TOLD_AUTHOR if copy_kept else SAY_TOLD_AUTHOR_NO_COPY)
 

@@ -7,12 +7,14 @@ from collections.abc import Mapping
 import discord
 
 from bot.canon.horizon import Horizon
+from bot.canon.l10n import local_name
 from bot.canon.model import CanonPack
 from bot.episodes import track_name
 from bot.guard.actions import ACTION_NEEDS, PERMISSION_NAMES
 from bot.guard.published import judge_published
 from bot.guard.rules import canon_rules_past, guild_rules_past, rule_text
 from bot.guard.state import GuildState
+from bot.i18n import _
 from bot.spoilers import Rule
 from bot.text import pack_lines
 
@@ -24,11 +26,12 @@ ACTION_DESCRIPTIONS = {
 
 
 def last_title(pack: CanonPack, horizon: Mapping[str, int], track: str) -> str | None:
+    """The title (in the current language) of the last episode ``horizon`` includes on ``track``."""
     index = horizon.get(track)
     if index is None:
         return None
     episodes = pack.episodes_in_order(track)
-    return episodes[min(index, len(episodes) - 1)].title if episodes else None
+    return local_name(pack, episodes[min(index, len(episodes) - 1)]) if episodes else None
 
 
 def horizon_lines(pack: CanonPack, setting: Horizon, effective: Horizon) -> list[str]:
@@ -37,10 +40,12 @@ def horizon_lines(pack: CanonPack, setting: Horizon, effective: Horizon) -> list
     for track in pack.track_ids():
         chosen = last_title(pack, setting, track)
         actual = last_title(pack, effective, track)
-        text = f"up to **{chosen}**" if chosen else "nothing public"
+        text = _("up to **{episode}**", episode=chosen) if chosen else _("nothing public")
         if actual != chosen and actual is not None:
-            text += (
-                f" → up to **{actual}** with the release window" if chosen else f" → **{actual}** (window)"
+            text += " → " + (
+                _("up to **{episode}** with the release window", episode=actual)
+                if chosen
+                else _("**{episode}** (window)", episode=actual)
             )
         lines.append(f"{track_name(pack, track)}: {text}")
     return lines
@@ -53,10 +58,13 @@ def progress_lines(pack: CanonPack, progress: Horizon) -> list[str]:
         episodes = pack.episodes_in_order(track)
         title = last_title(pack, progress, track)
         if title is None:
-            lines.append(f"{track_name(pack, track)}: nothing yet")
+            lines.append(f"{track_name(pack, track)}: " + _("nothing yet"))
         else:
             done = min(progress[track], len(episodes) - 1) + 1
-            lines.append(f"{track_name(pack, track)}: up to **{title}** ({done} of {len(episodes)})")
+            lines.append(
+                f"{track_name(pack, track)}: "
+                + _("up to **{episode}** ({done} of {total})", episode=title, done=done, total=len(episodes))
+            )
     return lines
 
 

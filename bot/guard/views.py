@@ -14,11 +14,12 @@ from typing import Any
 import discord
 
 from bot.guard.copies import fits_in_message, load_copy, tagged_text
+from bot.i18n import N_, _
 from bot.ui import BaseView, run_guarded
 
-COPY_LABEL = "Get my message back"
+COPY_LABEL = N_("Get my message back")
 
-INSTRUCTIONS = (
+INSTRUCTIONS = N_(
     "This is your message inside spoiler tags. Long-press it (or right-click) → **Copy Text**, "
     "then paste it back in the channel."
 )
@@ -30,7 +31,7 @@ class CopyButton(
     def __init__(self, notice_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label=COPY_LABEL,
+                label=_(COPY_LABEL),
                 emoji="📋",
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"spoilguard:copy:{notice_id}",
@@ -52,20 +53,20 @@ class CopyButton(
         copy = await load_copy(db, self.notice_id, now=datetime.now(UTC))
         if copy is None:
             await interaction.response.send_message(
-                "That copy has expired: I keep removed messages for a day.", ephemeral=True
+                _("That copy has expired: I keep removed messages for a day."), ephemeral=True
             )
             return
         if interaction.user.id != copy.author_id:
             await interaction.response.send_message(
-                "Only the person whose message was removed can get it back.", ephemeral=True
+                _("Only the person whose message was removed can get it back."), ephemeral=True
             )
             return
         tagged = tagged_text(copy.content)
-        embed = discord.Embed(description=INSTRUCTIONS)
+        embed = discord.Embed(description=_(INSTRUCTIONS))
         if fits_in_message(tagged):
             await interaction.response.send_message(tagged, embed=embed, ephemeral=True)
             return
-        embed.description = (
+        embed.description = _(
             "Your message is too long for one message, so it's in this file, inside spoiler tags. "
             "Open it, copy the text and post it again (in parts if needed)."
         )

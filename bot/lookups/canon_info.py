@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.canon.model import CanonPack
 from bot.canon.store import CanonStore
+from bot.i18n import _, _n
 from bot.lookups.cards import DESCRIPTION_MAX, FIELD_VALUE_MAX, Card
 from bot.lookups.text import fit_lines
 from bot.spoilers import escape_spoiler
@@ -12,9 +13,13 @@ from bot.spoilers import escape_spoiler
 def pack_counts(pack: CanonPack) -> str:
     facts = sum(len(c.facts) for c in pack.characters) + sum(len(t.facts) for t in pack.terms)
     facts += sum(len(e.details) for e in pack.episodes)
-    return (
-        f"{len(pack.episodes)} episodes on {len(pack.track_ids())} tracks, {len(pack.characters)} characters, "
-        f"{len(pack.terms)} terms, {facts} gated facts"
+    return _(
+        "{episodes} episodes on {tracks} tracks, {characters} characters, {terms} terms, {facts} gated facts",
+        episodes=len(pack.episodes),
+        tracks=len(pack.track_ids()),
+        characters=len(pack.characters),
+        terms=len(pack.terms),
+        facts=facts,
     )
 
 
@@ -28,40 +33,45 @@ def code(text: str) -> str:
 def info_card(store: CanonStore, *, show_path: bool) -> Card:
     pack = store.pack
     if store.override_dir is None:
-        overrides = "None (CANON_DIR is not set)"
+        overrides = _("None (CANON_DIR is not set)")
     elif show_path:
         overrides = code(str(store.override_dir))
     else:
-        overrides = f"Yes (folder {code(store.override_dir.name)})"
+        overrides = _("Yes (folder {folder})", folder=code(store.override_dir.name))
     card = Card(title=pack.name, description=pack_counts(pack))
-    card = card.with_field("Version", pack.version).with_field("Overrides", overrides)
+    card = card.with_field(_("Version"), pack.version).with_field(_("Overrides"), overrides)
     change = pack.change()
     if change is not None and change.notes:
         notes = fit_lines([f"• {escape_spoiler(note)}" for note in change.notes], FIELD_VALUE_MAX)
-        title = "What changed in {version}"
-        card = card.with_field(title.format(version=change.version), notes, inline=False)
+        card = card.with_field(_("What changed in {version}", version=change.version), notes, inline=False)
     return card
 
 
 def reloaded_card(before: CanonPack, store: CanonStore) -> Card:
     after = store.pack
+    previous = f"{before.name} {before.version}"
     return Card(
-        title="Canon pack reloaded",
+        title=_("Canon pack reloaded"),
         description=f"**{after.name} {after.version}**: {pack_counts(after)}.\n"
-        f"Before: {before.name} {before.version}: {pack_counts(before)}.",
+        + _("Before: {pack}: {counts}.", pack=previous, counts=pack_counts(before)),
     )
 
 
 def problems_card(problems: list[str], store: CanonStore) -> Card:
     """The reload's problems, each exactly as the loader wrote it (escaped), as many as fit."""
     pack = store.pack
-    head = (
-        f"The new pack has {len(problems)} problem{'s' if len(problems) != 1 else ''}, so nothing changed: "
-        f"still running **{pack.name} {pack.version}**. Fix these and run the reload again:"
+    running = f"{pack.name} {pack.version}"
+    head = _n(
+        "The new pack has {n} problem, so nothing changed: still running **{pack}**. "
+        "Fix it and run the reload again:",
+        "The new pack has {n} problems, so nothing changed: still running **{pack}**. "
+        "Fix these and run the reload again:",
+        len(problems),
+        pack=running,
     )
     lines = [f"• {escape_spoiler(problem)}" for problem in problems]
     return Card(
-        title="Reload refused",
+        title=_("Reload refused"),
         description=f"{head}\n\n{fit_lines(lines, DESCRIPTION_MAX - len(head) - 2)}",
         colour=0xE67E22,
     )

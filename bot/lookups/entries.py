@@ -16,9 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
+from bot.canon import l10n
 from bot.canon.horizon import Horizon, visible_facts
 from bot.canon.model import CanonPack, Character, Credit, Episode, Fact, Term, Track, is_confirmed
 from bot.content_warnings import render_card
+from bot.i18n import N_, _, _n, current_locale
 from bot.lookups.audience import Audience
 from bot.lookups.cards import COLOURS, DESCRIPTION_MAX, Card
 from bot.lookups.text import fit_lines, spoiler
@@ -26,14 +28,21 @@ from bot.lookups.text import fit_lines, spoiler
 Entry = Character | Episode | Term
 
 KIND_LABELS = {
-    "round": "Round",
-    "opening": "Opening",
-    "special": "Special",
-    "epilogue": "Epilogue",
-    "webcomic": "Webcomic",
-    "alternate-universe": "Alternate universe",
+    "round": N_("Round"),
+    "opening": N_("Opening"),
+    "special": N_("Special"),
+    "epilogue": N_("Epilogue"),
+    "webcomic": N_("Webcomic"),
+    "alternate-universe": N_("Alternate universe"),
 }
-UNCONFIRMED = " *(unconfirmed)*"
+
+
+def kind_label(kind: str) -> str:
+    return _(KIND_LABELS[kind]) if kind in KIND_LABELS else kind
+
+
+def unconfirmed() -> str:
+    return " " + _("*(unconfirmed)*")
 
 
 def entry_of(pack: CanonPack, kind: str, entry_id: str) -> Entry | None:
@@ -50,8 +59,15 @@ def entry_of(pack: CanonPack, kind: str, entry_id: str) -> Entry | None:
     return None
 
 
-def entry_name(entry: Entry) -> str:
+def entry_name(entry: Entry, pack: CanonPack | None = None) -> str:
+    """The entry's name or title; in the current language when ``pack`` (with its l10n) is given."""
+    if pack is not None:
+        return l10n.name(pack, entry, current_locale())
     return entry.title if isinstance(entry, Episode) else entry.name
+
+
+def _text(pack: CanonPack, entry: Entry, field: str) -> str:
+    return l10n.text(pack, entry, field, current_locale())
 
 
 def gated_facts(entry: Entry) -> tuple[Fact, ...]:
@@ -61,44 +77,62 @@ def gated_facts(entry: Entry) -> tuple[Fact, ...]:
 # --- small pieces ---------------------------------------------------------------------------------
 
 
-def fact_line(fact: Fact) -> str:
-    return f"• {fact.text}" + ("" if fact.confirmed else UNCONFIRMED)
+def fact_line(fact: Fact, pack: CanonPack | None = None, entry: Entry | None = None) -> str:
+    text = l10n.fact_text(pack, entry, fact, current_locale()) if pack and entry else fact.text
+    return f"• {text}" + ("" if fact.confirmed else unconfirmed())
 
 
-def hidden_fact_line(pack: CanonPack, fact: Fact) -> str:
-    source = pack.episode(fact.revealed_in).title
-    marker = "" if fact.confirmed else " (unconfirmed)"
-    return f"• {spoiler(f'({source}) {fact.text}{marker}')}"
+def hidden_fact_line(pack: CanonPack, fact: Fact, entry: Entry | None = None) -> str:
+    source = l10n.name(pack, pack.episode(fact.revealed_in), current_locale())
+    text = l10n.fact_text(pack, entry, fact, current_locale()) if entry is not None else fact.text
+    marker = "" if fact.confirmed else " " + _("(unconfirmed)")
+    return f"• {spoiler(f'({source}) {text}{marker}')}"
+
+
+CONFIDENCE_LABELS = {
+    "high": N_("high"),
+    "medium": N_("medium"),
+    "low": N_("low"),
+    "unverified": N_("unverified"),
+}
 
 
 def credit_text(pack: CanonPack, credit: Credit) -> str:
     who = credit.artist
     if credit.character:
         try:
-            who += f" as {pack.character(credit.character).name}"
+            who = _(
+                "{artist} as {character}",
+                artist=credit.artist,
+                character=l10n.name(pack, pack.character(credit.character), current_locale()),
+            )
         except KeyError:
             pass
+    confidence = _(CONFIDENCE_LABELS.get(credit.confidence, credit.confidence))
     if is_confirmed(credit.confidence):
-        return f"{who} *({credit.confidence} confidence)*"
-    return f"{who} *(unconfirmed: {credit.confidence} confidence)*"
+        return _("{who} *({confidence} confidence)*", who=who, confidence=confidence)
+    return _("{who} *(unconfirmed: {confidence} confidence)*", who=who, confidence=confidence)
 
 
 def first_appearance_text(pack: CanonPack, episode_id: str, horizon: Horizon) -> str:
     if pack.has_episode(episode_id) and horizon.allows_preview(pack, episode_id):
-        return pack.episode(episode_id).title
-    return "*a later episode*"
+        return l10n.name(pack, pack.episode(episode_id), current_locale())
+    return _("*a later episode*")
 
 
-def release_text(episode: Episode) -> str:
+def release_text(episode: Episode, pack: CanonPack | None = None) -> str:
     """The release date as Discord timestamps (noon UTC, so the shown day is right almost everywhere)."""
     if episode.release_date is None:
-        text = "Date unknown"
+        text = _("Date unknown")
     else:
         stamp = int(datetime.combine(episode.release_date, time(12), tzinfo=UTC).timestamp())
         text = f"<t:{stamp}:D> (<t:{stamp}:R>)"
         if not is_confirmed(episode.date_confidence):
-            text += " *(date unconfirmed)*"
-    return f"{text}\n*{episode.release_note}*" if episode.release_note else text
+            text += " " + _("*(date unconfirmed)*")
+    if not episode.release_note:
+        return text
+    note = _text(pack, episode, "release_note") if pack is not None else episode.release_note
+    return f"{text}\n*{note}*"
 
 
 def track_of(pack: CanonPack, track_id: str) -> Track:
@@ -106,8 +140,17 @@ def track_of(pack: CanonPack, track_id: str) -> Track:
 
 
 def hidden_note(count: int, noun: str) -> str:
-    plural = noun if count == 1 else f"{noun}s"
-    return f"🔒 **{count} later {plural} hidden.** **Reveal** shows them spoiler-tagged, only to you."
+    if noun == "detail":
+        return _n(
+            "🔒 **{n} later detail hidden.** **Reveal** shows it spoiler-tagged, only to you.",
+            "🔒 **{n} later details hidden.** **Reveal** shows them spoiler-tagged, only to you.",
+            count,
+        )
+    return _n(
+        "🔒 **{n} later fact hidden.** **Reveal** shows it spoiler-tagged, only to you.",
+        "🔒 **{n} later facts hidden.** **Reveal** shows them spoiler-tagged, only to you.",
+        count,
+    )
 
 
 def more_hint(audience: Audience, hidden_here: int, hidden_personal: int) -> str:
@@ -115,11 +158,14 @@ def more_hint(audience: Audience, hidden_here: int, hidden_personal: int) -> str
     if hidden_here == 0:
         return ""
     if not audience.private and hidden_personal < hidden_here:
-        return "Run the command with `private: True` to see everything up to your progress."
+        return _("Run the command with `private: True` to see everything up to your progress.")
     if not audience.has_progress and audience.private:
-        return f"Set your progress with {audience.progress_command} to see more."
+        return _("Set your progress with {command} to see more.", command=audience.progress_command)
     if not audience.has_progress:  # a public answer here may still show less than their progress
-        return f"Set your progress with {audience.progress_command}, then run the command with `private: True` to see more."
+        return _(
+            "Set your progress with {command}, then run the command with `private: True` to see more.",
+            command=audience.progress_command,
+        )
     return ""
 
 
@@ -145,12 +191,12 @@ def _fact_section(
     pack: CanonPack, entry: Entry, audience: Audience, noun: str
 ) -> tuple[list[str], list[str], int]:
     shown, hidden = visible_facts(pack, gated_facts(entry), audience.horizon)
-    _, hidden_personal = visible_facts(pack, gated_facts(entry), audience.personal)
+    _shown, hidden_personal = visible_facts(pack, gated_facts(entry), audience.personal)
     tail = [hidden_note(hidden, noun)] if hidden else []
     hint = more_hint(audience, hidden, hidden_personal)
     if hint:
         tail.append(f"*{hint}*")
-    return [fact_line(f) for f in shown], tail, hidden
+    return [fact_line(f, pack, entry) for f in shown], tail, hidden
 
 
 # --- cards ----------------------------------------------------------------------------------------
@@ -159,50 +205,66 @@ def _fact_section(
 def character_view(pack: CanonPack, character: Character, audience: Audience) -> EntryView:
     facts, tail, hidden = _fact_section(pack, character, audience, "fact")
     names = []
+    title = entry_name(character, pack)
+    if title != character.name:
+        names.append(_("English: {name}", name=character.name))
     if character.hangul:
-        names.append(f"Hangul: {character.hangul}")
+        names.append(_("Hangul: {name}", name=character.hangul))
     if character.japanese:
-        mark = "" if is_confirmed(character.japanese_confidence) else UNCONFIRMED
-        names.append(f"Japanese: {character.japanese}{mark}")
+        mark = "" if is_confirmed(character.japanese_confidence) else unconfirmed()
+        names.append(_("Japanese: {name}", name=character.japanese) + mark)
     card = Card(
-        title=character.name,
-        description=_describe([f"*{character.role}*", character.summary], "**Facts**", facts, tail),
+        title=title,
+        description=_describe(
+            [f"*{_text(pack, character, 'role')}*", _text(pack, character, "summary")],
+            _("**Facts**"),
+            facts,
+            tail,
+        ),
         colour=COLOURS["character"],
     )
-    card = card.with_field("Names", "\n".join(names))
+    card = card.with_field(_("Names"), "\n".join(names))
     card = card.with_field(
-        "First appearance", first_appearance_text(pack, character.first_appearance, audience.horizon)
+        _("First appearance"), first_appearance_text(pack, character.first_appearance, audience.horizon)
     )
     if character.vocal is not None:
-        card = card.with_field("Vocals", credit_text(pack, character.vocal))
-    card = card.with_field("Looks", character.looks, inline=False)
+        card = card.with_field(_("Vocals"), credit_text(pack, character.vocal))
+    card = card.with_field(
+        _("Looks"), _text(pack, character, "looks") if character.looks else "", inline=False
+    )
     return EntryView(card, hidden, hidden > 0)
 
 
 def term_view(pack: CanonPack, term: Term, audience: Audience) -> EntryView:
     facts, tail, hidden = _fact_section(pack, term, audience, "fact")
+    title = entry_name(term, pack)
     card = Card(
-        title=term.name,
-        description=_describe([term.summary], "**Facts**", facts, tail),
+        title=title,
+        description=_describe([_text(pack, term, "summary")], _("**Facts**"), facts, tail),
         colour=COLOURS["term"],
     )
-    card = card.with_field("Hangul", term.hangul)
+    if title != term.name:
+        card = card.with_field(_("English"), term.name)
+    card = card.with_field(_("Hangul"), term.hangul if term.hangul != title else "")
     card = card.with_field(
-        "First appearance", first_appearance_text(pack, term.first_appearance, audience.horizon)
+        _("First appearance"), first_appearance_text(pack, term.first_appearance, audience.horizon)
     )
     return EntryView(card, hidden, hidden > 0)
 
 
 def _before(pack: CanonPack, episode: Episode) -> str:
     needed = [*episode.requires, *([episode.after] if episode.after else [])]
-    return " and ".join(pack.episode(e).title for e in needed if pack.has_episode(e))
+    titles = [entry_name(pack.episode(e), pack) for e in needed if pack.has_episode(e)]
+    if len(titles) == 2:
+        return _("{first} and {second}", first=titles[0], second=titles[1])
+    return ", ".join(titles)
 
 
 def performers_text(pack: CanonPack, episode: Episode) -> str:
     names = []
     for character_id in episode.performers:
         try:
-            names.append(pack.character(character_id).name)
+            names.append(entry_name(pack.character(character_id), pack))
         except KeyError:
             names.append(character_id)
     lines = [", ".join(names)] if names else []
@@ -217,36 +279,40 @@ def episode_view(
     on_stage = performers_text(pack, episode)
     stage_hidden = bool(on_stage) and not audience.horizon.allows_preview(pack, episode.id)
     if stage_hidden and not hidden:
-        tail = ["🔒 **Reveal** shows who is on stage, only to you.", *tail]
-    head = [f"*{episode.title_ko}*"] if episode.title_ko else []
+        tail = [_("🔒 **Reveal** shows who is on stage, only to you."), *tail]
+    title = entry_name(episode, pack)
+    # The Korean title under the English one (and the English one under a translated title).
+    other = episode.title if title != episode.title else episode.title_ko
+    head = [f"*{other}*"] if other and other != title else []
     card = Card(
-        title=episode.title,
-        description=_describe([*head, episode.premise], "**Details**", details, tail),
+        title=title,
+        description=_describe([*head, _text(pack, episode, "premise")], _("**Details**"), details, tail),
         url=episode.official_url,
         colour=COLOURS["episode"],
     )
-    card = card.with_field("Released", release_text(episode))
-    kind = f"{KIND_LABELS.get(episode.kind, episode.kind)} · {track_of(pack, episode.track).name}"
+    card = card.with_field(_("Released"), release_text(episode, pack))
+    kind = f"{kind_label(episode.kind)} · {l10n.local_name(pack, track_of(pack, episode.track))}"
     if not is_confirmed(episode.position_confidence):
-        kind += "\n*Its place in the order is uncertain.*"
-    card = card.with_field("Kind", kind)
+        kind += "\n" + _("*Its place in the order is uncertain.*")
+    card = card.with_field(_("Kind"), kind)
     if stage_hidden:
         before = _before(pack, episode)
         if audience.private:
-            why = f"*Hidden until you have seen {before}.*"
+            why = _("*Hidden until you have seen {episodes}.*", episodes=before)
         else:
-            why = f"*Hidden in public answers here until {before} may be discussed.*"
-        card = card.with_field("On stage", why)
+            why = _("*Hidden in public answers here until {episodes} may be discussed.*", episodes=before)
+        card = card.with_field(_("On stage"), why)
     else:
-        card = card.with_field("On stage", on_stage)
+        card = card.with_field(_("On stage"), on_stage)
     # The one content-warning card (topics behind spoiler tags unless this member asked to see them).
     for name, value in render_card(pack, [episode.id], audience.warnings, budget=1800, max_fields=2):
         card = card.with_field(name, value, inline=False)
-    links = [f"[Official page]({episode.official_url})"] if episode.official_url else []
-    links += [f"[Video {i}]({url})" for i, url in enumerate(episode.video_urls, start=1)]
-    card = card.with_field("Watch", " · ".join(links))
+    official = _("Official page")
+    links = [f"[{official}]({episode.official_url})"] if episode.official_url else []
+    links += [_("[Video {n}]({url})", n=i, url=url) for i, url in enumerate(episode.video_urls, start=1)]
+    card = card.with_field(_("Watch"), " · ".join(links))
     if thread_id is not None:
-        card = card.with_field("Discussion", f"<#{thread_id}>")
+        card = card.with_field(_("Discussion"), f"<#{thread_id}>")
     return EntryView(card, hidden, hidden > 0 or stage_hidden)
 
 
@@ -266,24 +332,26 @@ def reveal_card(pack: CanonPack, entry: Entry, personal: Horizon) -> Card:
     lines = []
     for fact in gated_facts(entry):
         lines.append(
-            fact_line(fact) if personal.allows(pack, fact.revealed_in) else hidden_fact_line(pack, fact)
+            fact_line(fact, pack, entry)
+            if personal.allows(pack, fact.revealed_in)
+            else hidden_fact_line(pack, fact, entry)
         )
     if isinstance(entry, Episode):
         on_stage = performers_text(pack, entry)
         if on_stage and not personal.allows_preview(pack, entry.id):
-            lines.insert(0, f"• On stage: {spoiler(on_stage.replace(chr(10), '; '))}")
+            lines.insert(0, "• " + _("On stage: {names}", names=spoiler(on_stage.replace(chr(10), "; "))))
     tagged = sum("||" in line for line in lines)
     if not lines:
-        intro = "The canon pack has nothing more about this."
+        intro = _("The canon pack has nothing more about this.")
     elif tagged:
-        intro = (
+        intro = _(
             "Tagged lines are past your progress: tap one only if you want to know. "
             "Each starts with the episode that reveals it."
         )
     else:
-        intro = "You have seen everything the canon pack knows about this."
+        intro = _("You have seen everything the canon pack knows about this.")
     return Card(
-        title=f"{entry_name(entry)}: everything in the pack",
+        title=_("{name}: everything in the pack", name=entry_name(entry, pack)),
         description=f"{intro}\n\n{fit_lines(lines, DESCRIPTION_MAX - len(intro) - 2)}".strip(),
         colour=COLOURS["reveal"],
     )

@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
-from bot.canon.model import CanonPack
+import dataclasses
+
+from bot.canon import l10n
+from bot.canon.model import CanonPack, Character
 from bot.canon.search import KINDS, Match, SearchIndex
+from bot.i18n import N_, _, current_locale
 from bot.lookups.entries import entry_of
 from bot.lookups.text import clean_query, clip
 
 SUGGESTIONS = 5
 SEARCH_RESULTS = 10
-KIND_SHORT = {"character": "character", "episode": "episode", "term": "lore"}
+KIND_SHORT = {"character": N_("character"), "episode": N_("episode"), "term": N_("lore")}
 CHOICE_MAX = 100
 
 
-def choices_for(index: SearchIndex, query: str, kind: str) -> list[tuple[str, str]]:
+def kind_short(kind: str) -> str:
+    return _(KIND_SHORT[kind])
+
+
+def localized_label(pack: CanonPack | None, match: Match) -> str:
+    """A match's label in the current language: the localised name (with the English one for a
+    character, as fans type either), else the index's English label."""
+    locale = current_locale()
+    entry = entry_of(pack, match.kind, match.id) if pack is not None else None
+    if pack is None or entry is None:
+        return match.label
+    local = l10n.name(pack, entry, locale)
+    english = l10n.name(pack, entry, None)
+    if local == english:
+        return match.label
+    return clip(f"{local} ({english})" if isinstance(entry, Character) else local, CHOICE_MAX)
+
+
+def localized_matches(pack: CanonPack | None, matches: list[Match]) -> list[Match]:
+    return [dataclasses.replace(m, label=localized_label(pack, m)) for m in matches]
+
+
+def choices_for(
+    index: SearchIndex, query: str, kind: str, pack: CanonPack | None = None
+) -> list[tuple[str, str]]:
     """Autocomplete choices as (name, value = entry id), best first, at most 25. An empty query lists
-    the defaults (episodes in order, the main cast, terms)."""
-    return [(m.label, m.id) for m in index.complete(clean_query(query), kinds=(kind,))]
+    the defaults (episodes in order, the main cast, terms). Names are in the current language."""
+    return [(localized_label(pack, m), m.id) for m in index.complete(clean_query(query), kinds=(kind,))]
 
 
 def find_entry(pack: CanonPack, index: SearchIndex, kind: str, text: str) -> str | None:
@@ -43,11 +71,11 @@ def search_entries(index: SearchIndex, text: str, limit: int = SEARCH_RESULTS) -
     return index.complete(query, kinds=KINDS, limit=limit) if query else []
 
 
-def search_choices(index: SearchIndex, query: str) -> list[tuple[str, str]]:
+def search_choices(index: SearchIndex, query: str, pack: CanonPack | None = None) -> list[tuple[str, str]]:
     """/search autocomplete across every kind: (``"Luka (루카) · character"``, ``"character:luka"``), best
     first, at most 25; picking one opens that entry (see ``picked_entry``)."""
     return [
-        (clip(f"{m.label} · {KIND_SHORT[m.kind]}", CHOICE_MAX), f"{m.kind}:{m.id}")
+        (clip(f"{localized_label(pack, m)} · {kind_short(m.kind)}", CHOICE_MAX), f"{m.kind}:{m.id}")
         for m in index.complete(clean_query(query), kinds=KINDS)
         if len(m.kind) + 1 + len(m.id) <= CHOICE_MAX
     ]

@@ -21,6 +21,8 @@ from bot.content_warnings import add_card, dm_member, load_card_context, wants_p
 from bot.content_warnings.preferences import plain_topics
 from bot.errors import UserError
 from bot.guard.published import check_published
+from bot.i18n import N_, _, use_locale
+from bot.i18n.server import server_locale
 from bot.ui import run_guarded
 from bot.watchparty import announce, events
 from bot.watchparty.announce import CALENDAR_ID, CALENDAR_TEMPLATE, RSVP_ID, RSVP_TEMPLATE, when_text
@@ -38,6 +40,7 @@ from bot.watchparty.parties import (
 )
 from bot.watchparty.reminders import OffsetError, read_offsets
 from bot.watchparty.rsvp import Choice, RsvpResult, rsvp_counts, set_rsvp
+from bot.watchparty.walltime import describe_day
 
 if TYPE_CHECKING:
     from bot.client import Clematis
@@ -45,10 +48,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LABELS: dict[str, tuple[str, discord.ButtonStyle]] = {
-    "going": ("Going", discord.ButtonStyle.success),
-    "maybe": ("Maybe", discord.ButtonStyle.secondary),
-    "not_going": ("Can't go", discord.ButtonStyle.secondary),
-    "none": ("Remove my answer", discord.ButtonStyle.danger),
+    "going": (N_("Going"), discord.ButtonStyle.success),
+    "maybe": (N_("Maybe"), discord.ButtonStyle.secondary),
+    "not_going": (N_("Can't go"), discord.ButtonStyle.secondary),
+    "none": (N_("Remove my answer"), discord.ButtonStyle.danger),
 }
 DEFER_AFTER = timedelta(seconds=1)  # a click older than this is acknowledged before the database work
 BUSY_CLICKS = 25  # ... and so is every click while more than this many are being handled
@@ -76,7 +79,7 @@ class RsvpButton(discord.ui.DynamicItem[discord.ui.Button], template=RSVP_TEMPLA
         label, style = LABELS[choice]
         super().__init__(
             discord.ui.Button(
-                label=label, style=style, custom_id=RSVP_ID.format(party_id=party_id, choice=choice)
+                label=_(label), style=style, custom_id=RSVP_ID.format(party_id=party_id, choice=choice)
             )
         )
         self.party_id = party_id
@@ -98,7 +101,7 @@ class CalendarButton(discord.ui.DynamicItem[discord.ui.Button], template=CALENDA
     def __init__(self, party_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Add to calendar", emoji="📅", custom_id=CALENDAR_ID.format(party_id=party_id)
+                label=_("Add to calendar"), emoji="📅", custom_id=CALENDAR_ID.format(party_id=party_id)
             )
         )
         self.party_id = party_id
@@ -125,18 +128,21 @@ def announcement_view(party: Party) -> discord.ui.View:
 def rsvp_answer(result: RsvpResult) -> str:
     counts = result.counts
     if result.status == "going":
-        text = "You're going" if result.changed else "You're already going"
-        return f"{text} — {counts.going} going."
+        if result.changed:
+            return _("You're going — {going} going.", going=counts.going)
+        return _("You're already going — {going} going.", going=counts.going)
     if result.status == "waitlist":
-        return (
-            f"The party is full ({counts.going} going), so you're on the waitlist: number "
-            f"{result.waitlist_position}. I'll mention you when a spot opens up."
+        return _(
+            "The party is full ({going} going), so you're on the waitlist: number {position}. "
+            "I'll mention you when a spot opens up.",
+            going=counts.going,
+            position=result.waitlist_position,
         )
     if result.status == "maybe":
-        return f"Marked as maybe — {counts.maybe} maybe, {counts.going} going."
+        return _("Marked as maybe — {maybe} maybe, {going} going.", maybe=counts.maybe, going=counts.going)
     if result.status == "not_going":
-        return "Marked as can't go. Thanks for letting the host know."
-    return f"Your answer is removed — {counts.going} going."
+        return _("Marked as can't go. Thanks for letting the host know.")
+    return _("Your answer is removed — {going} going.", going=counts.going)
 
 
 async def autocomplete_party(
@@ -153,7 +159,7 @@ async def autocomplete_party(
         if wanted and wanted not in party.title.casefold() and wanted != str(party.id):
             continue
         local = party.starts_at.astimezone(ZoneInfo(mine or party.zone))
-        when = f"{local:%a} {local.day} {local:%b}, {local:%H:%M} {local.tzname() or ''}".rstrip()
+        when = f"{describe_day(local.date())}, {local:%H:%M} {local.tzname() or ''}".rstrip()
         clematis = cast("Clematis", bot)
         shown = await check_published(
             clematis, interaction.guild_id, party.title, channel_id=interaction.channel_id
@@ -169,8 +175,8 @@ async def autocomplete_party(
 
 
 RECHECK_LIMIT = 500  # upcoming parties of one server re-checked after a spoiler-settings change
-PROMOTED_DM = "Good news: a spot opened up and you're now going to **{title}**, {when}. {link}"
-PROMOTED_HERE = "{member} a spot opened up: you're now going to **{title}**, {when}."
+PROMOTED_DM = N_("Good news: a spot opened up and you're now going to **{title}**, {when}. {link}")
+PROMOTED_HERE = N_("{member} a spot opened up: you're now going to **{title}**, {when}.")
 
 
 class PartyBoard:
@@ -179,9 +185,12 @@ class PartyBoard:
         self.coalescer = EditCoalescer(self._edit_announcement, interval=1.0)
         self._in_flight = 0  # RSVP clicks being handled right now
 
+    async def server_language(self, party: Party) -> str:
+        return await server_locale(self.bot.db, self.bot.get_guild(party.guild_id), party.guild_id)
+
     async def render(self, party: Party, *, viewer_id: int | None = None) -> discord.Embed:
-        """The announcement embed with the content-warning card. With `viewer_id` (ephemeral answers
-        only) the topics that member chose to see are spelled out."""
+        """The announcement embed with the content-warning card, in the current language. With
+        `viewer_id` (ephemeral answers only) the topics that member chose to see are spelled out."""
         counts = await rsvp_counts(self.bot.db, party.id)
         series = await get_series(self.bot.db, party.series_id) if party.series_id else None
         embed = announce.announcement_embed(
@@ -201,11 +210,9 @@ class PartyBoard:
     async def announce(self, party: Party) -> discord.Message:
         """Post the announcement in the party's channel (raises discord.HTTPException if I can't)."""
         channel = self.bot.get_partial_messageable(party.channel_id, guild_id=party.guild_id)
-        return await channel.send(
-            embed=await self.render(party),
-            view=announcement_view(party),
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
+        with use_locale(await self.server_language(party)):  # everyone reads it: the server's language
+            embed, view = await self.render(party), announcement_view(party)
+        return await channel.send(embed=embed, view=view, allowed_mentions=discord.AllowedMentions.none())
 
     def refresh(self, party_id: int) -> None:
         """Bring the announcement up to date soon (edits are coalesced: at most one a second per party)."""
@@ -223,7 +230,9 @@ class PartyBoard:
         if party is None or party.message_id is None:
             return
         message = self.bot.get_partial_messageable(party.channel_id).get_partial_message(party.message_id)
-        await message.edit(embed=await self.render(party), view=announcement_view(party))
+        with use_locale(await self.server_language(party)):
+            embed, view = await self.render(party), announcement_view(party)
+        await message.edit(embed=embed, view=view)
 
     async def mirror_event(self, party: Party) -> events.EventOutcome:
         """Create or update the party's Discord event; store its id. Never raises for Discord refusals."""
@@ -235,6 +244,7 @@ class PartyBoard:
             voice if isinstance(voice, discord.abc.GuildChannel) else None,
             title=await check_published(self.bot, party.guild_id, party.title),  # the whole server sees it
             note=await check_published(self.bot, party.guild_id, party.note or ""),
+            locale=await self.server_language(party),
         )
         if outcome.event_id != party.event_id:
             await set_event(self.bot.db, party.id, outcome.event_id)
@@ -280,16 +290,21 @@ class PartyBoard:
         when = when_text(party.starts_at)
         in_dm = await check_published(self.bot, party.guild_id, party.title)
         here = await check_published(self.bot, party.guild_id, party.title, channel_id=channel.id)
+        # Not the clicker's language: these go to other members, so the server's.
+        with use_locale(await self.server_language(party)):
+            dm_text = _(PROMOTED_DM, title=in_dm.markdown(), when=when, link=party.jump_url() or "").rstrip()
+            here_text = {
+                user_id: _(PROMOTED_HERE, member=f"<@{user_id}>", title=here.markdown(), when=when)
+                for user_id in user_ids
+            }
         for user_id in user_ids:
             if await wants_party_dms(self.bot.db, user_id):
-                dm = PROMOTED_DM.format(
-                    title=in_dm.markdown(), when=when, link=party.jump_url() or ""
-                ).rstrip()
+                dm = dm_text
                 if await dm_member(self.bot, user_id, content=dm):
                     continue  # delivered; a closed inbox falls back to the channel mention below
             try:
                 await channel.send(
-                    PROMOTED_HERE.format(member=f"<@{user_id}>", title=here.markdown(), when=when),
+                    here_text[user_id],
                     allowed_mentions=discord.AllowedMentions(users=[discord.Object(user_id)]),
                     reference=reference if party.thread_id is None else None,  # type: ignore[arg-type]
                 )
@@ -309,7 +324,7 @@ class PartyBoard:
             warnings = sorted({w.topic for e in episodes for w in e.warnings})
             labels = [announce.warning_label(topic) for topic in warnings if topic in plain]
             if hidden := len(warnings) - len(labels):
-                labels.append(f"{hidden} more (see the content-warning card on the announcement)")
+                labels.append(_("{n} more (see the content-warning card on the announcement)", n=hidden))
             voice = self.bot.get_channel(party.voice_channel_id) if party.voice_channel_id else None
             channel = self.bot.get_channel(party.channel_id)
             place = voice or channel
@@ -349,11 +364,11 @@ class PartyBoard:
             party = await get_party(self.bot.db, party_id)
             now = datetime.now(UTC)
             if party is None:
-                raise UserError("This watch party no longer exists.")
+                raise UserError(_("This watch party no longer exists."))
             if party.status == "cancelled":
-                raise UserError("This watch party was cancelled.")
+                raise UserError(_("This watch party was cancelled."))
             if party.status == "finished" or party.ends_at <= now:
-                raise UserError("This watch party is over.")
+                raise UserError(_("This watch party is over."))
             result = await set_rsvp(self.bot.db, party_id, interaction.user.id, choice, now=now)
         finally:
             self._in_flight -= 1
@@ -371,9 +386,9 @@ class PartyBoard:
     async def send_calendar(self, interaction: discord.Interaction, party_id: int) -> None:
         party = await get_party(self.bot.db, party_id)
         if party is None:
-            raise UserError("This watch party no longer exists.")
+            raise UserError(_("This watch party no longer exists."))
         await interaction.response.send_message(
-            "Open the file to add the party to your calendar (importing it again updates it).",
+            _("Open the file to add the party to your calendar (importing it again updates it)."),
             file=await self.calendar([party], f"watch-party-{party.id}", interaction.user.id),
             ephemeral=True,
         )
@@ -386,7 +401,10 @@ async def find_party(bot: Clematis, interaction: discord.Interaction, text: str)
     if party is None or party.guild_id != interaction.guild_id:
         listing = bot.mention_command("watchparty list")
         raise UserError(
-            f"I can't find that watch party here. Pick one from the list as you type, or see {listing}."
+            _(
+                "I can't find that watch party here. Pick one from the list as you type, or see {command}.",
+                command=listing,
+            )
         )
     return party
 

@@ -16,6 +16,7 @@ from typing import Any
 import discord
 
 from bot.errors import UserError
+from bot.i18n import _
 from bot.ui import run_guarded
 from bot.watchparty.announce import when_text
 from bot.watchparty.pending import PendingStore
@@ -43,7 +44,8 @@ def _store(client: discord.Client) -> PendingStore[tuple[list[datetime], Continu
 class PickButton(discord.ui.DynamicItem[discord.ui.Button], template=PICK_TEMPLATE):
     """One reading of an ambiguous time (or "Cancel"), for the member who asked."""
 
-    def __init__(self, token: str, index: str, label: str = "Cancel") -> None:
+    def __init__(self, token: str, index: str, label: str = "") -> None:
+        label = label or _("Cancel")
         style = discord.ButtonStyle.secondary if index == "x" else discord.ButtonStyle.primary
         super().__init__(
             discord.ui.Button(
@@ -78,7 +80,7 @@ async def confirm_then(interaction: discord.Interaction, reading: WhenResult, th
         view.add_item(PickButton(token, str(index), label))
     view.add_item(PickButton(token, "x"))
     await interaction.response.send_message(
-        f"{reading.needs_confirmation}\nWhich one do you mean?", view=view, ephemeral=True
+        f"{reading.needs_confirmation}\n" + _("Which one do you mean?"), view=view, ephemeral=True
     )
 
 
@@ -87,22 +89,27 @@ async def picked(interaction: discord.Interaction, token: str, index: str) -> No
     pending = store.get(token)
     if pending is None:
         await interaction.response.edit_message(
-            content="This choice has expired (I keep it for 15 minutes, and forget it when I restart). "
-            "Run the command again.",
+            content=_(
+                "This choice has expired (I keep it for 15 minutes, and forget it when I restart). "
+                "Run the command again."
+            ),
             view=None,
         )
         return
     if pending.owner_id != interaction.user.id:
-        raise UserError("These buttons belong to someone else: run the command yourself.")
+        raise UserError(_("These buttons belong to someone else: run the command yourself."))
     store.discard(token)  # a double click must not schedule twice
     if index == "x":
-        await interaction.response.edit_message(content="Cancelled: nothing was changed.", view=None)
+        await interaction.response.edit_message(content=_("Cancelled: nothing was changed."), view=None)
         return
     options, then = pending.payload
     start = options[int(index)]
     if start <= datetime.now(UTC):
         await interaction.response.edit_message(
-            content=f"That time has passed ({when_text(start)}): run the command again with a later time.",
+            content=_(
+                "That time has passed ({when}): run the command again with a later time.",
+                when=when_text(start),
+            ),
             view=None,
         )
         return

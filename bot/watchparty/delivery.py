@@ -22,12 +22,15 @@ from typing import TYPE_CHECKING, Any, cast
 import aiohttp
 import discord
 
+from bot.canon.l10n import local_name
 from bot.canon.model import CanonPack
 from bot.content_warnings import card_embed, load_card_context
 from bot.db import Database
 from bot.dm import CANNOT_MESSAGE_USER, DM_CLOSED_BACKOFF, clear_dms_closed, record_dms_closed
 from bot.errors import UserError
 from bot.guard.published import Published, check_published
+from bot.i18n import _, use_locale
+from bot.i18n.server import server_locale
 from bot.modlog import write_modlog
 from bot.progress import advance_progress
 from bot.ui import run_guarded
@@ -185,21 +188,34 @@ def add_mentions(lines: list[str], user_ids: Sequence[int]) -> tuple[str, list[i
     text = "\n".join(lines)
     if not user_ids:
         return text, []
-    text += "\nGoing:"
+    text += "\n" + _("Going:")
     pinged: list[int] = []
     for index, user in enumerate(user_ids):
         left = len(user_ids) - index
         mention = f" <@{user}>"
-        tail = f" and {left - 1} more" if left > 1 else ""  # room kept for the overflow note
+        tail = " " + _("and {n} more", n=left - 1) if left > 1 else ""  # room kept for the overflow note
         if len(pinged) >= MAX_PINGS or len(text) + len(mention) + len(tail) > MESSAGE_LIMIT:
-            return f"{text} and {left} more", pinged
+            return f"{text} " + _("and {n} more", n=left), pinged
         text += mention
         pinged.append(user)
     return text, pinged
 
 
+def shown_lateness(late: timedelta) -> str:
+    """How late, in the current language (`describe_lateness` stays English for the delivery log)."""
+    minutes = int(late.total_seconds() // 60)
+    if minutes < 60:
+        return _("{n} min", n=minutes)
+    hours, minutes = divmod(minutes, 60)
+    if not minutes:
+        return _("{n} h", n=hours)
+    return _("{hours} h {minutes} min", hours=hours, minutes=minutes)
+
+
 def late_line(late: timedelta | None) -> list[str]:
-    return [f"-# Sorry, this is {describe_lateness(late)} late: I couldn't post it on time."] if late else []
+    if not late:
+        return []
+    return ["-# " + _("Sorry, this is {late} late: I couldn't post it on time.", late=shown_lateness(late))]
 
 
 def shown_title(party: Party, title: Published | None) -> str:
@@ -212,36 +228,57 @@ def render_reminder(
     party: Party, going: Sequence[int], *, late: timedelta | None = None, title: Published | None = None
 ) -> tuple[str, list[int]]:
     lines = [
-        f"⏰ **{shown_title(party, title)}** starts {stamp(party.starts_at, 'R')} ({stamp(party.starts_at, 'F')})."
+        "⏰ "
+        + _(
+            "**{title}** starts {relative} ({when}).",
+            title=shown_title(party, title),
+            relative=stamp(party.starts_at, "R"),
+            when=stamp(party.starts_at, "F"),
+        )
     ]
     if party.voice_channel_id:
-        lines.append(f"🔊 Voice: <#{party.voice_channel_id}>")
+        lines.append("🔊 " + _("Voice: {channel}", channel=f"<#{party.voice_channel_id}>"))
     if party.announcement_url:
-        lines.append(f"📋 Details and RSVP: {party.announcement_url}")
+        lines.append("📋 " + _("Details and RSVP: {link}", link=party.announcement_url))
     return add_mentions(lines + late_line(late), going)
 
 
 def render_start(
     party: Party, going: Sequence[int], *, late: timedelta | None = None, title: Published | None = None
 ) -> tuple[str, list[int]]:
-    join = f" Join us in <#{party.voice_channel_id}>." if party.voice_channel_id else ""
-    lines = [f"▶️ **{shown_title(party, title)}** is starting now!{join}"]
+    join = (
+        " " + _("Join us in {channel}.", channel=f"<#{party.voice_channel_id}>")
+        if party.voice_channel_id
+        else ""
+    )
+    lines = ["▶️ " + _("**{title}** is starting now!", title=shown_title(party, title)) + join]
     if party.announcement_url:
-        lines.append(f"📋 Details: {party.announcement_url}")
+        lines.append("📋 " + _("Details: {link}", link=party.announcement_url))
     return add_mentions(lines + late_line(late), going)
 
 
 def render_followup(
     party: Party, pack: CanonPack, threads: Sequence[tuple[str, int]], *, title: Published | None = None
 ) -> str:
-    lines = [f"🎬 **{shown_title(party, title)}** has ended. Thanks for watching!"]
+    lines = ["🎬 " + _("**{title}** has ended. Thanks for watching!", title=shown_title(party, title))]
     for episode_id, thread_id in threads:
-        lines.append(f"💬 Talk about {episode_title(pack, episode_id)} in <#{thread_id}>")
+        lines.append(
+            "💬 "
+            + _(
+                "Talk about {episode} in {thread}",
+                episode=episode_title(pack, episode_id),
+                thread=f"<#{thread_id}>",
+            )
+        )
     last = party.episodes[-1] if party.episodes else None
     if last is not None and pack.has_episode(last):
         lines.append(
-            f"Press **Mark as watched** to record that you've seen up to {episode_title(pack, last)}: "
-            "spoilers up to it stop being hidden from you."
+            _(
+                "Press **{button}** to record that you've seen up to {episode}: "
+                "spoilers up to it stop being hidden from you.",
+                button=_("Mark as watched"),
+                episode=episode_title(pack, last),
+            )
         )
     return "\n".join(lines)
 
@@ -254,25 +291,42 @@ def render_dm(
     late: timedelta | None = None,
     title: Published | None = None,
 ) -> str:
-    where = f" on **{clean(guild_name)}**" if guild_name else ""
+    shown = shown_title(party, title)
+    server = clean(guild_name) if guild_name else ""
     if kind_of_parent == KIND_START:
-        head = f"▶️ **{shown_title(party, title)}**{where} is starting now!"
+        head = "▶️ " + (
+            _("**{title}** on **{server}** is starting now!", title=shown, server=server)
+            if server
+            else _("**{title}** is starting now!", title=shown)
+        )
     else:
-        head = f"⏰ **{shown_title(party, title)}**{where} starts {stamp(party.starts_at, 'R')} ({stamp(party.starts_at, 'F')})."
+        relative, when = stamp(party.starts_at, "R"), stamp(party.starts_at, "F")
+        head = "⏰ " + (
+            _(
+                "**{title}** on **{server}** starts {relative} ({when}).",
+                title=shown,
+                server=server,
+                relative=relative,
+                when=when,
+            )
+            if server
+            else _("**{title}** starts {relative} ({when}).", title=shown, relative=relative, when=when)
+        )
     lines = [head]
     if party.voice_channel_id:
-        lines.append(f"🔊 Voice: https://discord.com/channels/{party.guild_id}/{party.voice_channel_id}")
+        voice = f"https://discord.com/channels/{party.guild_id}/{party.voice_channel_id}"
+        lines.append("🔊 " + _("Voice: {channel}", channel=voice))
     if party.announcement_url:
-        lines.append(f"📋 Details: {party.announcement_url}")
+        lines.append("📋 " + _("Details: {link}", link=party.announcement_url))
     lines += late_line(late)
-    lines.append("-# You get this because you said Going and turned on DMs before watch parties.")
+    lines.append("-# " + _("You get this because you said Going and turned on DMs before watch parties."))
     return "\n".join(lines)
 
 
 def episode_title(pack: CanonPack, episode_id: str) -> str:
     if not pack.has_episode(episode_id):
         return f"`{episode_id}`"
-    return f"**{discord.utils.escape_markdown(pack.episode(episode_id).title)}**"
+    return f"**{discord.utils.escape_markdown(local_name(pack, pack.episode(episode_id)))}**"
 
 
 async def warning_card(
@@ -283,7 +337,7 @@ async def warning_card(
     Public (no `user_id`): every topic behind a spoiler tag. In a member's DM: their chosen topics plain.
     """
     context = await load_card_context(db, party.guild_id, user_id)
-    card = card_embed(pack, party.episodes, context, title="Before you watch: content warnings")
+    card = card_embed(pack, party.episodes, context, title=_("Before you watch: content warnings"))
     return card if card.fields else None
 
 
@@ -298,7 +352,26 @@ def pings_only(user_ids: Sequence[int]) -> discord.AllowedMentions:
 
 
 async def deliver_due(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
-    """Send one due row of a watch party; say what became of it. Permanent refusals are not retried."""
+    """Send one due row of a watch party; say what became of it. Permanent refusals are not retried.
+
+    Posts (and DMs: the bot does not know a member's client language outside an interaction) are written
+    in the server's language; the outcome's reason is the delivery log's, in English.
+    """
+    guild_id = await db_guild_of(bot, row)
+    if guild_id is None:
+        return await _deliver_due(bot, row, now)
+    with use_locale(await server_locale(bot.db, bot.get_guild(guild_id), guild_id)):
+        return await _deliver_due(bot, row, now)
+
+
+async def db_guild_of(bot: Clematis, row: DueRow) -> int | None:
+    if row.party_id is None:
+        return None
+    value = await bot.db.fetchval("SELECT guild_id FROM watch_parties WHERE id = ?", (row.party_id,))
+    return int(value) if value is not None else None
+
+
+async def _deliver_due(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
     party = await load_party(bot.db, row.party_id) if row.party_id is not None else None
     if party is None:
         return Outcome.cancelled("the party was deleted")
@@ -340,9 +413,15 @@ async def deliver_due(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
             await write_modlog(
                 bot,
                 party.guild_id,
-                f"⚠️ I couldn't post the {row.kind} message of the watch party **{clean(party.title)}** "
-                f"in <#{target}>: {outcome.reason}. Check that I can view and send messages there "
-                "(and that the channel still exists).",
+                "⚠️ "
+                + _(
+                    "I couldn't post the {kind} message of the watch party **{title}** in {channel}: {reason}. "
+                    "Check that I can view and send messages there (and that the channel still exists).",
+                    kind=row.kind,
+                    title=clean(party.title),
+                    channel=f"<#{target}>",
+                    reason=outcome.reason,
+                ),
             )
         return outcome
     except (aiohttp.ClientError, OSError) as exc:
@@ -425,17 +504,23 @@ async def mark_watched(db: Database, pack: CanonPack, party_id: int, user_id: in
     """Advance the member's progress to the party's last episode; the answer to show them."""
     party = await load_party(db, party_id)
     if party is None or not party.episodes:
-        raise UserError("This watch party no longer exists, so I can't tell which episode it showed.")
+        raise UserError(_("This watch party no longer exists, so I can't tell which episode it showed."))
     last = party.episodes[-1]
     if not pack.has_episode(last):
         raise UserError(
-            f"I no longer know the episode `{last}` this party showed; set your progress by hand."
+            _(
+                "I no longer know the episode `{episode}` this party showed; set your progress by hand.",
+                episode=last,
+            )
         )
     changed = await advance_progress(db, pack, user_id, last)
     title = episode_title(pack, last)
     if changed:
-        return f"✅ Marked as watched: you're now up to {title}. Spoilers up to it are no longer hidden from you."
-    return f"You had already watched {title} (or further); your progress stays as it was."
+        return "✅ " + _(
+            "Marked as watched: you're now up to {episode}. Spoilers up to it are no longer hidden from you.",
+            episode=title,
+        )
+    return _("You had already watched {episode} (or further); your progress stays as it was.", episode=title)
 
 
 class MarkWatchedButton(
@@ -446,7 +531,7 @@ class MarkWatchedButton(
     def __init__(self, party_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Mark as watched",
+                label=_("Mark as watched"),
                 emoji="✅",
                 style=discord.ButtonStyle.success,
                 custom_id=WATCHED_ID.format(party_id=party_id),

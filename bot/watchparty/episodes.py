@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bot.canon.l10n import local_name
 from bot.canon.model import CanonPack, Episode
+from bot.i18n import _, _n
 
 MAX_RUN = 25
 
@@ -17,16 +19,30 @@ def episode_run(pack: CanonPack, first: Episode, until: Episode | None) -> list[
         return [first]
     if until.track != first.track:
         raise EpisodeError(
-            f"**{until.title}** is on another track than **{first.title}**: a run stays on one track."
+            _(
+                "**{last}** is on another track than **{first}**: a run stays on one track.",
+                last=local_name(pack, until),
+                first=local_name(pack, first),
+            )
         )
     order = pack.episodes_in_order(first.track)
     start, end = pack.position(first.id)[1], pack.position(until.id)[1]
     if end < start:
         raise EpisodeError(
-            f"**{until.title}** comes before **{first.title}**: pick a later episode for `until`."
+            _(
+                "**{last}** comes before **{first}**: pick a later episode for `until`.",
+                last=local_name(pack, until),
+                first=local_name(pack, first),
+            )
         )
     if end - start + 1 > MAX_RUN:
-        raise EpisodeError(f"That's {end - start + 1} episodes: one party shows at most {MAX_RUN}.")
+        raise EpisodeError(
+            _(
+                "That's {count} episodes: one party shows at most {limit}.",
+                count=end - start + 1,
+                limit=MAX_RUN,
+            )
+        )
     return list(order[start : end + 1])
 
 
@@ -39,8 +55,12 @@ def weekly_episodes(pack: CanonPack, first: Episode, count: int | None, limit: i
     wanted = min(count if count is not None else len(remaining), limit)
     if count is not None and count > len(remaining):
         raise EpisodeError(
-            f"Only {len(remaining)} episode{'s' if len(remaining) != 1 else ''} from **{first.title}** to the "
-            f"end of its track: use `count` of at most {len(remaining)}."
+            _n(
+                "Only {n} episode from **{first}** to the end of its track: use `count` of at most {n}.",
+                "Only {n} episodes from **{first}** to the end of its track: use `count` of at most {n}.",
+                len(remaining),
+                first=local_name(pack, first),
+            )
         )
     return remaining[:wanted]
 

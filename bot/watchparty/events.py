@@ -14,8 +14,10 @@ from typing import Any
 
 import discord
 
+from bot.canon.l10n import local_name
 from bot.canon.model import CanonPack
 from bot.guard.published import Published
+from bot.i18n import N_, _, current_locale, use_locale
 from bot.watchparty.announce import neutral_title
 from bot.watchparty.parties import Party
 
@@ -30,16 +32,18 @@ NAME_LIMIT, DESCRIPTION_LIMIT, LOCATION_LIMIT = 100, 1000, 100
 
 # Since February 2026 Discord needs Create Events to create an event (Manage Events alone is not enough);
 # Create Events also covers editing and cancelling the events the bot made.
-NO_PERMISSION_NOTE = (
+NO_PERMISSION_NOTE = N_(
     "No Discord event was made: I need the **Create Events** permission for that (a server admin can "
     "grant it to my role). The party works without it."
 )
-NO_PERMISSION_CANCEL_NOTE = (
+NO_PERMISSION_CANCEL_NOTE = N_(
     "The Discord event was not cancelled: I need the **Create Events** permission for that (a server "
     "admin can grant it to my role)."
 )
-NOTE_HIDDEN = "The host's note would spoil an episode that isn't public here; read it in the announcement."
-LIMIT_NOTE = (
+NOTE_HIDDEN = N_(
+    "The host's note would spoil an episode that isn't public here; read it in the announcement."
+)
+LIMIT_NOTE = N_(
     "No Discord event was made: this server has reached Discord's limit of 100 upcoming events. "
     "The party works without it."
 )
@@ -68,19 +72,20 @@ def event_payload(
     title: Published | None = None,
     note: Published | None = None,
 ) -> dict[str, Any]:
-    """The scheduled-event body for a party (voice/stage channel, or external with the announcement link).
+    """The scheduled-event body for a party (voice/stage channel, or external with the announcement link),
+    in the current language.
 
     `title`, `note`: the party's texts checked for the whole server (`bot.guard.published`). Spoiler tags
     don't render in events: a spoiling title is replaced by a neutral name, a spoiling note left out."""
     title = title or Published.unchecked(party.title)
     note = note or Published.unchecked(party.note or "")
-    titles = [pack.episode(e).title if pack.has_episode(e) else e for e in party.episodes]
-    lines = ["Watch party: " + ", ".join(titles)]
+    titles = [local_name(pack, pack.episode(e)) if pack.has_episode(e) else e for e in party.episodes]
+    lines = [_("Watch party: {episodes}", episodes=", ".join(titles))]
     if party.note:
-        lines.append(note.plain(NOTE_HIDDEN))
+        lines.append(note.plain(_(NOTE_HIDDEN)))
     link = party.jump_url()
     if link:
-        lines.append(f"RSVP and details: {link}")
+        lines.append(_("RSVP and details: {link}", link=link))
     payload: dict[str, Any] = {
         "name": _clip(title.plain(neutral_title(pack, party.episodes, title)), NAME_LIMIT),
         "description": _clip("\n\n".join(lines), DESCRIPTION_LIMIT),
@@ -104,12 +109,16 @@ def event_payload(
 
 def _failure(error: discord.HTTPException, party: Party, keep: int | None) -> EventOutcome:
     if isinstance(error, discord.Forbidden):
-        return EventOutcome(keep, NO_PERMISSION_NOTE)
+        return EventOutcome(keep, _(NO_PERMISSION_NOTE))
     if error.code == EVENT_LIMIT_CODE:
-        return EventOutcome(keep, LIMIT_NOTE, for_mods=True)
+        return EventOutcome(keep, _(LIMIT_NOTE), for_mods=True)
     log.warning("scheduled event for party %s failed: %s", party.id, error)
     return EventOutcome(
-        keep, f"Discord refused the event for this party ({error.status}); the party works without it."
+        keep,
+        _(
+            "Discord refused the event for this party ({status}); the party works without it.",
+            status=error.status,
+        ),
     )
 
 
@@ -121,9 +130,14 @@ async def mirror_event(
     *,
     title: Published | None = None,
     note: Published | None = None,
+    locale: str | None = None,
 ) -> EventOutcome:
-    """Create the party's event, or bring it up to date. An event deleted by hand is made again."""
-    payload = event_payload(party, pack, voice, title=title, note=note)
+    """Create the party's event, or bring it up to date. An event deleted by hand is made again.
+
+    The event is for everyone: its text is in ``locale`` (the server's language); the outcome's note, for
+    whoever asked, is in the current one."""
+    with use_locale(locale or current_locale()):
+        payload = event_payload(party, pack, voice, title=title, note=note)
     if party.event_id is not None:
         try:
             await http.edit_scheduled_event(party.guild_id, party.event_id, **payload)
@@ -149,7 +163,7 @@ async def cancel_event(http: discord.http.HTTPClient, party: Party) -> EventOutc
     except discord.NotFound:
         return EventOutcome(None)
     except discord.Forbidden:
-        return EventOutcome(party.event_id, NO_PERMISSION_CANCEL_NOTE)
+        return EventOutcome(party.event_id, _(NO_PERMISSION_CANCEL_NOTE))
     except discord.HTTPException:
         pass  # e.g. the event already started: delete it instead
     try:

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import aiosqlite
 
 from bot.db import Database
+from bot.i18n import N_
 from bot.watchparty.due import (
     DEFAULT_OFFSETS,
     cancel_party_work,
@@ -462,8 +463,8 @@ async def planning_zone(db: Database, user_id: int, guild_id: int) -> tuple[str,
     default. None when neither is set (ask; never assume UTC)."""
     mine = await member_zone(db, user_id)
     if mine:
-        return mine, "your saved time zone"
+        return mine, N_("your saved time zone")
     default = await guild_default_zone(db, guild_id)
     if default:
-        return default, "this server's default time zone"
+        return default, N_("this server's default time zone")
     return None

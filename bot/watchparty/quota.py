@@ -19,24 +19,25 @@ import aiosqlite
 
 from bot.db import Database
 from bot.errors import UserError
+from bot.i18n import N_, _
 from bot.watchparty.due import to_db_time
 
 DEFAULT_MEMBER_LIMIT = 12
 DEFAULT_SERVER_LIMIT = 50
 LIMIT_MAX = 100  # Discord's cap on a server's uncompleted scheduled events
 
-MEMBER_LIMIT_REACHED = (
+MEMBER_LIMIT_REACHED = N_(
     "You already host {active} upcoming watch parties here and this server allows {limit} per member, "
     "so I can't add {adding} more. Cancel one with `/watchparty cancel`, or ask a moderator to raise the "
     "limit with `/watchparty-admin limits`."
 )
-SERVER_LIMIT_REACHED = (
+SERVER_LIMIT_REACHED = N_(
     "This server already has {active} upcoming watch parties and allows {limit}, so I can't add "
     "{adding} more. A moderator can raise the limit with `/watchparty-admin limits` (Discord allows at "
     "most 100 events per server)."
 )
-SERIES_HINT = "At most {room} more would fit: try `count: {room}`."
-HOST_ROLE_NEEDED = "Only members with the {role} role (and moderators) can host watch parties here."
+SERIES_HINT = N_("At most {room} more would fit: try `count: {room}`.")
+HOST_ROLE_NEEDED = N_("Only members with the {role} role (and moderators) can host watch parties here.")
 
 _ACTIVE = (
     "SELECT count(*) FROM watch_parties WHERE guild_id = ? AND status = 'scheduled' "
@@ -127,10 +128,10 @@ async def enforce_quota(
         checks.insert(0, (mine, limits.member, MEMBER_LIMIT_REACHED))
     for active, limit, template in checks:
         if active + adding > limit:
-            message = template.format(active=active, limit=limit, adding=adding)
+            message = _(template, active=active, limit=limit, adding=adding)
             room = limit - active
             if adding > 1 and room > 0:
-                message += " " + SERIES_HINT.format(room=room)
+                message += " " + _(SERIES_HINT, room=room)
             raise QuotaExceeded(message)
 
 

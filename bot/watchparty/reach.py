@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 import discord
 
+from bot.i18n import N_, _
+
 # (attribute, the name Discord shows)
 MEMBER_POST = (("view_channel", "View Channel"), ("send_messages", "Send Messages"))
 MEMBER_POST_THREAD = (
@@ -28,15 +30,15 @@ BOT_POST_THREAD = (
     ("embed_links", "Embed Links"),
 )
 
-MEMBER_CANNOT_POST = (
+MEMBER_CANNOT_POST = N_(
     "You can't announce a party in {channel}: you don't have **{permissions}** there. "
     "Nothing was scheduled: pick a channel where you may post, or ask a moderator."
 )
-BOT_CANNOT_POST = (
+BOT_CANNOT_POST = N_(
     "I can't announce a party in {channel}: I'm missing **{permissions}** there. "
     "Nothing was scheduled: a server admin can grant it to my role, or pick another channel."
 )
-MEMBER_CANNOT_SEE_VOICE = "You can't pick {channel} for the party: you can't see that channel."
+MEMBER_CANNOT_SEE_VOICE = N_("You can't pick {channel} for the party: you can't see that channel.")
 
 
 def missing(permissions: discord.Permissions, needed: Iterable[tuple[str, str]]) -> list[str]:
@@ -54,8 +56,8 @@ def posting_problem(
     """Why a party can't be announced in a channel (the member's reach first, then the bot's), or None."""
     lacking = missing(member, MEMBER_POST_THREAD if thread else MEMBER_POST)
     if lacking:
-        return MEMBER_CANNOT_POST.format(channel=channel_mention, permissions=", ".join(lacking))
+        return _(MEMBER_CANNOT_POST, channel=channel_mention, permissions=", ".join(lacking))
     lacking = missing(bot, BOT_POST_THREAD if thread else BOT_POST)
     if lacking:
-        return BOT_CANNOT_POST.format(channel=channel_mention, permissions=", ".join(lacking))
+        return _(BOT_CANNOT_POST, channel=channel_mention, permissions=", ".join(lacking))
     return None

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
+from bot.i18n import _
 from bot.watchparty.durations import format_duration, parse_duration
 
 MAX_OFFSETS = 10
@@ -44,17 +45,23 @@ def parse_offsets(text: str) -> list[timedelta]:
             continue
         offset = timedelta(0) if item in {"0", "start", "at start", "now"} else parse_duration(item)
         if offset is None:
-            raise OffsetError(f"I can't read `{raw.strip()}` as a reminder time. Try `24h, 1h, 15m, 0`.")
+            raise OffsetError(
+                _("I can't read `{typed}` as a reminder time. Try `24h, 1h, 15m, 0`.", typed=raw.strip())
+            )
         offset = ONE_MINUTE * (offset // ONE_MINUTE)  # reminders go on whole minutes
         if offset > MAX_OFFSET:
             raise OffsetError(
-                f"`{raw.strip()}` is too early: reminders go at most {format_offset(MAX_OFFSET)} ahead."
+                _(
+                    "`{typed}` is too early: reminders go at most {limit} ahead.",
+                    typed=raw.strip(),
+                    limit=format_offset(MAX_OFFSET),
+                )
             )
         found.add(offset)
     if not found:
-        raise OffsetError("Give at least one reminder time, e.g. `24h, 1h, 0`.")
+        raise OffsetError(_("Give at least one reminder time, e.g. `24h, 1h, 0`."))
     if len(found) > MAX_OFFSETS:
-        raise OffsetError(f"At most {MAX_OFFSETS} reminders per party.")
+        raise OffsetError(_("At most {n} reminders per party.", n=MAX_OFFSETS))
     return sorted(found, reverse=True)
 
 
@@ -77,19 +84,24 @@ def read_offsets(text: str) -> str | None:
     except OffsetError as error:
         message = str(error)
         if EXAMPLE not in message:
-            message += f" Reminder times go before the start, separated by commas, e.g. {EXAMPLE}."
-        raise OffsetError(f"{message} (`0` is at the start; `default` uses the server's times.)") from None
+            message += " " + _(
+                "Reminder times go before the start, separated by commas, e.g. {example}.", example=EXAMPLE
+            )
+        raise OffsetError(
+            message + " " + _("(`0` is at the start; `default` uses the server's times.)")
+        ) from None
 
 
 def describe_offsets(offsets: Sequence[timedelta]) -> str:
     """`1d, 1h and at the start`, `2h and 30m before the start`, `at the start`: for embeds and answers."""
     before = [format_offset(offset) for offset in sorted(offsets, reverse=True) if offset]
     if timedelta(0) in offsets:
-        return ", ".join(before) + " and at the start" if before else "at the start"
+        return _("{times} and at the start", times=", ".join(before)) if before else _("at the start")
     if not before:
-        return "none"
-    listed = before[0] if len(before) == 1 else ", ".join(before[:-1]) + " and " + before[-1]
-    return f"{listed} before the start"
+        return _("none")
+    if len(before) == 1:
+        return _("{times} before the start", times=before[0])
+    return _("{times} and {last} before the start", times=", ".join(before[:-1]), last=before[-1])
 
 
 def classify_due(

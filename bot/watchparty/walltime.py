@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_skeleton
+
+from bot.i18n import babel_locale, current_locale, resolve
 from bot.watchparty.zones import format_offset
 
 WallKind = Literal["exact", "gap", "overlap"]
@@ -45,9 +48,21 @@ def resolve_wall(wall: datetime, zone: ZoneInfo) -> WallTime:
     return WallTime(naive, zone, "overlap", (min(early, late), max(early, late)))
 
 
+def describe_day(day: date, *, year: bool = False) -> str:
+    """`Sat 5 Dec` (`Sat 5 Dec 2026`); in the current language when it has a catalogue (`12월 5일 (토)`)."""
+    code = resolve(current_locale())
+    if code is None:
+        return f"{day:%a} {day.day} {day:%b}" + (f" {day:%Y}" if year else "")
+    return str(format_skeleton("yMMMEd" if year else "MMMEd", day, locale=babel_locale(code)))
+
+
 def describe(instant: datetime, zone: ZoneInfo) -> str:
-    """`Sat 5 Dec 2026, 20:00 KST (UTC+09:00)`: what people need to check a time at a glance."""
+    """`Sat 5 Dec 2026, 20:00 KST (UTC+09:00)`: what people need to check a time at a glance (the date in
+    the current language, the clock always 24-hour)."""
     local = instant.astimezone(zone)
     abbreviation = local.tzname() or ""
     abbreviation = "" if abbreviation[:1] in "+-" or abbreviation == "UTC" else f" {abbreviation}"
+    if resolve(current_locale()) is not None:
+        day = describe_day(local.date(), year=True)
+        return f"{day}, {local:%H:%M}{abbreviation} ({format_offset(local.utcoffset())})"
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M}{abbreviation} ({format_offset(local.utcoffset())})"

@@ -5,6 +5,9 @@ Explicit patterns handle the common forms: they are exact about what was *not* s
 10 August), and they cost microseconds. dateparser (English only: language detection costs up to
 seconds on junk) is the fallback for longer phrasings such as "december 5th at 8pm".
 
+Other languages (Korean, Japanese, Spanish, Portuguese) are rewritten into these forms first
+(`bot.watchparty.when_l10n`), so they get the same checks; dateparser then reads them in that language.
+
 Wall times are resolved in the given zone with the DST rules of `zoneinfo`; `now` is always injected.
 """
 
@@ -17,8 +20,10 @@ from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
+from bot.i18n import N_, _, _n, current_locale
 from bot.watchparty.durations import parse_duration
-from bot.watchparty.walltime import WallTime, describe, resolve_wall
+from bot.watchparty.walltime import WallTime, describe, describe_day, resolve_wall
+from bot.watchparty.when_l10n import language_of, to_english
 from bot.watchparty.zones import (
     AMBIGUOUS_ABBREVIATIONS,
     UNAMBIGUOUS_ABBREVIATIONS,
@@ -29,7 +34,7 @@ from bot.watchparty.zones import (
 
 MAX_AHEAD = timedelta(days=731)
 MAX_INPUT = 80
-EXAMPLES = "Try `2026-12-05 20:00`, `Dec 5 8pm`, `saturday 20:00`, `tomorrow 7:30pm` or `in 3 hours`."
+EXAMPLES = N_("Try `2026-12-05 20:00`, `Dec 5 8pm`, `saturday 20:00`, `tomorrow 7:30pm` or `in 3 hours`.")
 
 
 class WhenError(ValueError):
@@ -192,7 +197,7 @@ def _calendar_day(month: int, day: int, year: int | None, today: date) -> date |
     return _safe_date(today.year + 1, month, day) or this_year
 
 
-def _dates(text: str, today: date) -> _Dates | None:
+def _dates(text: str, today: date, said: str | None = None) -> _Dates | None:
     """Parse the date half of the input, or None if it is not one of our forms."""
     if not text:
         return _Dates((), "next_day", None, None)
@@ -205,7 +210,7 @@ def _dates(text: str, today: date) -> _Dates | None:
             return _Dates((day,), "none", None, None) if day else None
     if m := _ORDINAL_DAY.fullmatch(text):  # "the 5th": the next 5th of a month
         first_of_month = today.replace(day=1)
-        for _ in range(3):  # a 31st may skip a month or two
+        for _attempt in range(3):  # a 31st may skip a month or two
             found = _safe_date(first_of_month.year, first_of_month.month, int(m["d"]))
             if found and found >= today:
                 return _Dates((found,), "none", None, None)
@@ -223,8 +228,12 @@ def _dates(text: str, today: date) -> _Dates | None:
             return None
         reason = None
         if len(readings) > 1:
-            shown = " or ".join(f"{d.day} {d:%B}" for d in readings)
-            reason = f"`{m.group(0)}` could be {shown}: pick one."
+            reason = _(
+                "`{typed}` could be {first} or {second}: pick one.",
+                typed=m.group(0),
+                first=describe_day(readings[0]),
+                second=describe_day(readings[1]),
+            )
         return _Dates(tuple(readings), "none", None, reason)
     if m := _NAMED_DAY.fullmatch(text):
         part = _PARTS_OF_DAY.get(m["part"] or "") if m["part"] else None
@@ -241,9 +250,11 @@ def _dates(text: str, today: date) -> _Dates | None:
             upcoming = today + timedelta(days=ahead)
             if rel == "next":
                 later = upcoming + timedelta(days=7)
-                reason = (
-                    f"“next {word}” could mean {upcoming:%a} {upcoming.day} {upcoming:%b} "
-                    f"or {later:%a} {later.day} {later:%b}: pick one."
+                reason = _(
+                    "“{typed}” could mean {first} or {second}: pick one.",
+                    typed=said or f"next {word}",
+                    first=describe_day(upcoming),
+                    second=describe_day(later),
                 )
                 return _Dates((upcoming, later), "next_week", part, reason)
             return _Dates((upcoming,), "next_week", part, None)
@@ -258,21 +269,22 @@ class _Reading:
     checked: bool = True  # False for dateparser's guesses, which the user should always confirm
 
 
-def _explicit(text: str, today: date) -> _Reading | None:
+def _explicit(text: str, today: date, said: str | None = None) -> _Reading | None:
     """Our own grammar: [date] time | time date | date alone (refused: needs a time)."""
     for pattern in (_TIME_AT_END, _TIME_AT_START):
         m = pattern.fullmatch(text)
         if not m:
             continue
-        dates = _dates(m["date"] or "", today)
+        dates = _dates(m["date"] or "", today, said)
         if dates is None:
             continue
         clock = _clock(m, dates.part)
         if clock is None:
             continue
         return _reading(dates, clock, today)
-    if (dates := _dates(text, today)) is not None and dates.days:
-        raise WhenError(f"At what time? Add one, e.g. `{text} 20:00` or `{text} 8pm`.")
+    if (dates := _dates(text, today, said)) is not None and dates.days:
+        typed = said or text
+        raise WhenError(_("At what time? Add one, e.g. `{typed} 20:00` or `{typed} 8pm`.", typed=typed))
     return None
 
 
@@ -283,13 +295,17 @@ def _reading(dates: _Dates, clock: _Clock, today: date) -> _Reading:
         hours = [clock.hour, clock.hour + 12]
         shown = f"{clock.hour}:{clock.minute:02d}" if clock.minute else str(clock.hour)
         reasons.append(
-            f"`{shown}` could be morning or evening: pick one (or write `{shown}pm` / `{clock.hour + 12}:{clock.minute:02d}`)."
+            _(
+                "`{shown}` could be morning or evening: pick one (or write `{shown}pm` / `{evening}`).",
+                shown=shown,
+                evening=f"{clock.hour + 12}:{clock.minute:02d}",
+            )
         )
     days = list(dates.days) or [today]
     walls = [datetime.combine(d, time(h, clock.minute)) for d in days for h in hours]
     if clock.midnight and dates.days:
         walls += [w + timedelta(days=1) for w in walls]
-        reasons.append("“midnight” could be the start or the end of that day: pick one.")
+        reasons.append(_("“midnight” could be the start or the end of that day: pick one."))
     return _Reading(walls, reasons, dates.rolling)
 
 
@@ -305,7 +321,7 @@ _CLEAR_CLOCK = re.compile(
 )
 
 
-def _with_dateparser(text: str, local_now: datetime) -> _Reading | None:
+def _with_dateparser(text: str, local_now: datetime, language: str = "en") -> _Reading | None:
     settings = {
         "PREFER_DATES_FROM": "future",
         "RELATIVE_BASE": local_now,
@@ -314,7 +330,8 @@ def _with_dateparser(text: str, local_now: datetime) -> _Reading | None:
         "TIMEZONE": "UTC",
         "TO_TIMEZONE": "UTC",
     }
-    data = _dateparser_class()(languages=["en"], settings=settings).get_date_data(text)
+    languages = ["en"] if language == "en" else [language, "en"]
+    data = _dateparser_class()(languages=languages, settings=settings).get_date_data(text)
     if data.date_obj is None:
         return None
     found: datetime = data.date_obj.replace(tzinfo=None, second=0, microsecond=0)
@@ -324,7 +341,7 @@ def _with_dateparser(text: str, local_now: datetime) -> _Reading | None:
         shown = f"{found.hour}:{found.minute:02d}"
         return _Reading(
             [found, found + timedelta(hours=12)],
-            [f"`{shown}` could be morning or evening: pick one."],
+            [_("`{shown}` could be morning or evening: pick one.", shown=shown)],
             "none",
             checked=False,
         )
@@ -333,7 +350,7 @@ def _with_dateparser(text: str, local_now: datetime) -> _Reading | None:
 
 def _split_zone(text: str, zone: ZoneInfo) -> tuple[str, ZoneInfo]:
     """`8pm kst` -> (`8pm`, Asia/Seoul). Ambiguous abbreviations (`8pm est`) are refused."""
-    head, _, last = text.rpartition(" ")
+    head, _sep, last = text.rpartition(" ")
     token = fold(last)
     if head and (token in UNAMBIGUOUS_ABBREVIATIONS or token in AMBIGUOUS_ABBREVIATIONS):
         try:
@@ -348,22 +365,31 @@ def _gap_reason(resolved: WallTime) -> str:
     jump = shifted.replace(tzinfo=None) - resolved.wall
     minutes = int(jump.total_seconds() // 60)
     size = (
-        f"{minutes // 60} hour" + ("s" if minutes // 60 != 1 else "")
+        _n("{n} hour", "{n} hours", minutes // 60)
         if minutes % 60 == 0
-        else f"{minutes} minutes"
+        else _n("{n} minute", "{n} minutes", minutes)
     )
-    return (
-        f"{resolved.wall:%H:%M} does not exist on {resolved.wall:%a} {resolved.wall.day} {resolved.wall:%b %Y} in "
-        f"{resolved.zone.key} (clocks jump forward {size}), so the party would start at "
-        f"{describe(resolved.first, resolved.zone)}."
+    return _(
+        "{time} does not exist on {day} in {zone} (clocks jump forward {size}), so the party would start at "
+        "{start}.",
+        time=resolved.wall.strftime("%H:%M"),
+        day=describe_day(resolved.wall.date(), year=True),
+        zone=resolved.zone.key,
+        size=size,
+        start=describe(resolved.first, resolved.zone),
     )
 
 
 def _overlap_reason(resolved: WallTime) -> str:
     first, second = (describe(i, resolved.zone) for i in resolved.instants)
-    return (
-        f"{resolved.wall:%H:%M} happens twice on {resolved.wall:%a} {resolved.wall.day} {resolved.wall:%b %Y} in "
-        f"{resolved.zone.key} (clocks go back): the first is {first}, the second {second}. Pick one."
+    return _(
+        "{time} happens twice on {day} in {zone} (clocks go back): the first is {first}, the second {second}. "
+        "Pick one.",
+        time=resolved.wall.strftime("%H:%M"),
+        day=describe_day(resolved.wall.date(), year=True),
+        zone=resolved.zone.key,
+        first=first,
+        second=second,
     )
 
 
@@ -394,44 +420,60 @@ def _resolve(reading: _Reading, zone: ZoneInfo, now: datetime) -> tuple[list[dat
     if len(instants) > 1:  # readings that were in the past no longer need a choice
         reasons = reading.reasons + reasons
     if not reading.checked and instants:
-        reasons.insert(0, f"I read this as {describe(instants[0], zone)}: please check.")
+        reasons.insert(0, _("I read this as {start}: please check.", start=describe(instants[0], zone)))
     return instants, reasons, understood
 
 
-def parse_when(text: str, zone: ZoneInfo, now: datetime) -> WhenResult:
+def parse_when(text: str, zone: ZoneInfo, now: datetime, *, locale: str | None = None) -> WhenResult:
     """Parse a party start typed by a user, in `zone`, relative to the aware instant `now`.
 
-    Raises `WhenError` (message for the user) for unparseable, past or absurdly distant times.
+    `locale` (a Discord locale; default: the current one, the member's) says which language the text
+    may be in; English always works. Raises `WhenError` (message for the user) for unparseable, past or
+    absurdly distant times.
     """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
+    language = language_of(locale if locale is not None else current_locale())
     now = now.astimezone(UTC)
     cleaned = _clean(text)
     if not cleaned or len(cleaned) > MAX_INPUT:
-        raise WhenError(f"I couldn't read that as a time. {EXAMPLES}")
+        raise WhenError(_("I couldn't read that as a time.") + " " + _(EXAMPLES))
     cleaned, zone = _split_zone(cleaned, zone)
     local_now = now.astimezone(zone).replace(tzinfo=None)
+    original, said = cleaned, None
+    if language != "en":
+        cleaned = _clean(to_english(cleaned, language, local_now.date()))
+        said = text.strip() if cleaned != original else None
 
     if (m := _IN.fullmatch(cleaned)) and (span := parse_duration(m["span"])) is not None:
         if span <= timedelta(0):
-            raise WhenError("That's right now: give a time in the future, e.g. `in 3 hours`.")
+            raise WhenError(_("That's right now: give a time in the future, e.g. `in 3 hours`."))
         reasons: list[str] = []
         instants, understood = [now + span], now + span
     else:
-        reading = _explicit(cleaned, local_now.date()) or _with_dateparser(cleaned, local_now)
+        reading = _explicit(cleaned, local_now.date(), said) or _with_dateparser(
+            original, local_now, language
+        )
         if reading is None:
-            raise WhenError(f"I couldn't read `{text.strip()}` as a time. {EXAMPLES}")
+            raise WhenError(_("I couldn't read `{typed}` as a time.", typed=text.strip()) + " " + _(EXAMPLES))
         instants, reasons, understood = _resolve(reading, zone, now)
 
     if not instants:
         raise WhenError(
-            f"That's in the past: I read `{text.strip()}` as {describe(understood, zone)}, "
-            f"and it is now {describe(now, zone)}."
+            _(
+                "That's in the past: I read `{typed}` as {start}, and it is now {now}.",
+                typed=text.strip(),
+                start=describe(understood, zone),
+                now=describe(now, zone),
+            )
         )
     if all(i - now > MAX_AHEAD for i in instants):
         raise WhenError(
-            f"That's too far ahead: I read `{text.strip()}` as {describe(understood, zone)}. "
-            "Parties can be scheduled up to two years ahead."
+            _(
+                "That's too far ahead: I read `{typed}` as {start}. Parties can be scheduled up to two years ahead.",
+                typed=text.strip(),
+                start=describe(understood, zone),
+            )
         )
     instants = [i for i in instants if i - now <= MAX_AHEAD]
     chosen = instants[0]

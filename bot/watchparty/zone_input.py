@@ -15,6 +15,7 @@ from discord import app_commands
 
 from bot.db import Database
 from bot.errors import UserError
+from bot.i18n import N_, _
 from bot.text import inline_code
 from bot.ui import run_guarded
 from bot.watchparty.parties import planning_zone, set_member_zone
@@ -26,12 +27,14 @@ from bot.watchparty.zones import ZoneError, resolve_zone, zone_choices
 if TYPE_CHECKING:
     from bot.client import Clematis
 
-ZONE_FREE = "the time you typed"  # where the zone came from when the text fixed the instant by itself
+ZONE_FREE = N_("the time you typed")  # where the zone came from when the text fixed the instant by itself
+ZONE_GIVEN = N_("the `timezone` you gave")
+ZONE_OF_PARTY = N_("the party's time zone")
 
 
 def zone_summary(zone: str) -> str:
     """`Asia/Seoul` (it is Sat 5 Dec 2026, 20:00 KST (UTC+09:00) there now)."""
-    return f"`{zone}` (it is {describe(datetime.now(UTC), ZoneInfo(zone))} there now)"
+    return _("`{zone}` (it is {now} there now)", zone=zone, now=describe(datetime.now(UTC), ZoneInfo(zone)))
 
 
 async def autocomplete_zone(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -46,7 +49,9 @@ class UseZoneButton(
     def __init__(self, zone: str) -> None:
         super().__init__(
             discord.ui.Button(
-                label=f"Use {zone}"[:80], style=discord.ButtonStyle.primary, custom_id=f"tz:set:{zone}"
+                label=_("Use {zone}", zone=zone)[:80],
+                style=discord.ButtonStyle.primary,
+                custom_id=f"tz:set:{zone}",
             )
         )
         self.zone = zone
@@ -67,7 +72,7 @@ class UseZoneButton(
             raise TypeError("zone buttons need the Clematis bot")
         await set_member_zone(db, interaction.user.id, zone)
         await interaction.response.edit_message(
-            content=f"Saved: your time zone is {zone_summary(zone)}.", view=None
+            content=_("Saved: your time zone is {zone}.", zone=zone_summary(zone)), view=None
         )
 
 
@@ -106,20 +111,26 @@ async def read_when(
     """
     now = datetime.now(UTC)
     if typed_zone:
-        zone, source = read_zone(typed_zone), "the `timezone` you gave"
+        zone, source = read_zone(typed_zone), ZONE_GIVEN
     elif fallback:
-        zone, source = ZoneInfo(fallback), "the party's time zone"
+        zone, source = ZoneInfo(fallback), ZONE_OF_PARTY
     elif known := await planning_zone(bot.db, interaction.user.id, interaction.guild_id or 0):
         zone, source = ZoneInfo(known[0]), known[1]
     elif reading := zone_free_reading(when, now, named_zone=weekly):
         return reading, ZONE_FREE
     else:
-        why = "A weekly series keeps the same local time, so I need its time zone. " if weekly else ""
+        asked = _("Which time zone is {typed} in?", typed=inline_code(when))
+        why = " " + _("A weekly series keeps the same local time, so I need its time zone.") if weekly else ""
         raise UserError(
-            f"Which time zone is {inline_code(when)} in? {why}I don't know yours yet. Save it "
-            f"once with {bot.mention_command('timezone set')} (a city like `Seoul` works), or add "
-            "`timezone:` to this command. Moderators can set a server default with "
-            f"{bot.mention_command('watchparty-admin settings')}."
+            asked
+            + why
+            + " "
+            + _(
+                "I don't know yours yet. Save it once with {set_command} (a city like `Seoul` works), or add "
+                "`timezone:` to this command. Moderators can set a server default with {settings_command}.",
+                set_command=bot.mention_command("timezone set"),
+                settings_command=bot.mention_command("watchparty-admin settings"),
+            )
         )
     try:
         reading = parse_when(when, zone, now)

@@ -1,21 +1,25 @@
 """Turn what people type ("Seoul", "KST", "europe/berlin") into IANA zones, and offer autocomplete.
 
-Names come from the bundled `tzdata` package (never from the host's /etc/localtime). The search index
-is built once, on first use, and kept in memory.
+Names come from the bundled `tzdata` package (never from the host's /etc/localtime), and city and
+country names in every language the bot speaks (`서울`, `東京`, `Ciudad de México`, `Coreia do Sul`)
+from CLDR through Babel. The search index is built once, on first use (start-up warms it), and kept
+in memory.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo
 
+from babel.dates import get_timezone_location
 from rapidfuzz import fuzz, process
 
+from bot.i18n import _, available_locales, babel_locale
 from bot.text import inline_code
 
 
@@ -246,6 +250,10 @@ class _Index:
     keys: tuple[str, ...]
     location_zones: tuple[str, ...]
     loaded: dict[str, ZoneInfo]  # held here so zoneinfo's small cache never re-reads their files
+    # Typo matching runs over distinct keys, Latin and other scripts apart (a Hangul query never needs
+    # the Latin keys): the localised names triple the entries, not the work per keystroke.
+    fuzzy: dict[bool, tuple[str, ...]] = field(default_factory=dict)
+    by_key: dict[str, list[int]] = field(default_factory=dict)
 
 
 def _read_tzdata(filename: str) -> list[list[str]]:
@@ -303,6 +311,14 @@ def _index() -> _Index:
         entries.append(_Entry(fold(alias), alias.title() if len(alias) > 3 else alias.upper(), zone))
     for abbr, zone in UNAMBIGUOUS_ABBREVIATIONS.items():
         entries.append(_Entry(abbr, abbr.upper(), zone))
+    for shown, zones_named in _localized_places(location_zones, by_country):
+        key = fold(shown)
+        if key not in places:
+            places[key] = zones_named
+        entries.extend(_Entry(key, shown, zone) for zone in zones_named)
+    by_key: dict[str, list[int]] = {}
+    for position, entry in enumerate(entries):
+        by_key.setdefault(entry.key, []).append(position)
     return _Index(
         all_names=all_names,
         places=places,
@@ -310,7 +326,32 @@ def _index() -> _Index:
         keys=tuple(e.key for e in entries),
         location_zones=location_zones,
         loaded={name: ZoneInfo(name) for name in {e.zone for e in entries}},
+        fuzzy={latin: tuple(k for k in by_key if _is_latin(k) == latin) for latin in (True, False)},
+        by_key=by_key,
     )
+
+
+def _is_latin(key: str) -> bool:
+    return key.isascii()
+
+
+def _localized_places(
+    location_zones: tuple[str, ...], by_country: dict[str, list[str]]
+) -> list[tuple[str, list[str]]]:
+    """(name, zones) for CLDR's city and country names in each catalogue's language, where they differ
+    from the English ones (`서울` -> Asia/Seoul, `Corea del Sur` -> Asia/Seoul)."""
+    found: dict[str, list[str]] = {}
+    for code in available_locales():
+        locale = babel_locale(code)
+        for zone in location_zones:
+            city = str(get_timezone_location(zone, locale, return_city=True))
+            if fold(city) != fold(city_of(zone)):
+                found.setdefault(city, []).append(zone)
+        for country_code, zones_of in by_country.items():
+            country = locale.territories.get(country_code)
+            if country:
+                found.setdefault(str(country), list(zones_of))
+    return [(name, list(dict.fromkeys(zones))) for name, zones in found.items()]
 
 
 def _load(name: str) -> ZoneInfo:
@@ -339,9 +380,15 @@ def _offset_zone(sign: str, hours: int, minutes: int, text: str) -> ZoneInfo:
     wanted = timedelta(hours=hours, minutes=minutes) * (1 if sign == "+" else -1)
     now = datetime.now(UTC)
     matches = [z for z in _index().location_zones if now.astimezone(_load(z)).utcoffset() == wanted][:3]
+    typed = inline_code(text)
     raise ZoneError(
-        f"{inline_code(text)} is not a whole-hour offset I can store. Pick a place instead"
-        + (f", e.g. {', '.join(matches)}." if matches else "."),
+        _(
+            "{typed} is not a whole-hour offset I can store. Pick a place instead, e.g. {zones}.",
+            typed=typed,
+            zones=", ".join(matches),
+        )
+        if matches
+        else _("{typed} is not a whole-hour offset I can store. Pick a place instead.", typed=typed),
         matches,
     )
 
@@ -354,12 +401,17 @@ def resolve_zone(text: str) -> ZoneInfo:
     raw = text.strip()
     folded = fold(raw)
     if not folded:
-        raise ZoneError("Tell me a time zone: a city like `Seoul` or an IANA name like `Asia/Seoul`.")
+        raise ZoneError(_("Tell me a time zone: a city like `Seoul` or an IANA name like `Asia/Seoul`."))
 
     if folded in AMBIGUOUS_ABBREVIATIONS:
         meaning, options = AMBIGUOUS_ABBREVIATIONS[folded]
         raise ZoneError(
-            f"{inline_code(raw)} is ambiguous ({meaning}). Use a place instead, e.g. {' or '.join(f'`{o}`' for o in options)}.",
+            _(
+                "{typed} is ambiguous ({meaning}). Use a place instead, e.g. {zones}.",
+                typed=inline_code(raw),
+                meaning=meaning,  # English zone names, as the IANA database spells them
+                zones=", ".join(f"`{o}`" for o in options),
+            ),
             list(options),
         )
     if folded in UNAMBIGUOUS_ABBREVIATIONS:
@@ -379,15 +431,18 @@ def resolve_zone(text: str) -> ZoneInfo:
     if places:
         shown = sorted(places, key=lambda p: p not in POPULAR_ZONES)[:5]
         raise ZoneError(
-            f"{inline_code(raw)} has several time zones. Pick one, e.g. {', '.join(f'`{p}`' for p in shown)}.",
+            _(
+                "{typed} has several time zones. Pick one, e.g. {zones}.",
+                typed=inline_code(raw),
+                zones=", ".join(f"`{p}`" for p in shown),
+            ),
             shown,
         )
     suggestions = _suggest(folded)
-    hint = f" Did you mean {', '.join(f'`{s}`' for s in suggestions)}?" if suggestions else ""
-    raise ZoneError(
-        f"I don't know the time zone {inline_code(raw)}.{hint} A city (`Seoul`) or an IANA name (`Asia/Seoul`) works.",
-        suggestions,
-    )
+    said = _("I don't know the time zone {typed}.", typed=inline_code(raw))
+    if suggestions:
+        said += " " + _("Did you mean {zones}?", zones=", ".join(f"`{z}`" for z in suggestions))
+    raise ZoneError(said + " " + _("A city (`Seoul`) or an IANA name (`Asia/Seoul`) works."), suggestions)
 
 
 def zone_label(shown: str, zone: str, at: datetime) -> str:
@@ -424,13 +479,14 @@ def zone_choices(query: str, limit: int = 25, *, now: datetime | None = None) ->
                 break
             picked.setdefault(entry.zone, entry.shown)
         if len(picked) < limit and len(folded) >= 2:
-            for _key, _score, pos in process.extract(
-                folded, index.keys, scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=75
+            for key, _score, _pos in process.extract(
+                folded, index.fuzzy[_is_latin(folded)], scorer=fuzz.WRatio, limit=limit * 3, score_cutoff=75
             ):
-                if len(picked) >= limit:
-                    break
-                entry = index.entries[pos]
-                picked.setdefault(entry.zone, entry.shown)
+                for pos in index.by_key[key]:
+                    if len(picked) >= limit:
+                        break
+                    entry = index.entries[pos]
+                    picked.setdefault(entry.zone, entry.shown)
     return [(zone_label(shown, zone, at), zone) for zone, shown in picked.items()]
 
 

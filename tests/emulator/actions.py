@@ -90,7 +90,7 @@ def _start(
         "data": data,
         "token": token,
         "version": 1,
-        "locale": "en-US",
+        "locale": member.user.locale,
         "entitlements": [],
         "entitlement_sku_ids": [],
         "attachment_size_limit": 10 * 1024 * 1024,

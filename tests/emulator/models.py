@@ -59,6 +59,7 @@ class User:
     global_name: str | None = None
     bot: bool = False
     dms_closed: bool = False
+    locale: str = "en-US"  # the member's client language, sent as the interaction's `locale`
 
     @property
     def mention(self) -> str:

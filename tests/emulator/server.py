@@ -192,9 +192,16 @@ class Emulator:
         """The first guild (most tests have exactly one)."""
         return next(iter(self.guilds.values()))
 
-    def user(self, name: str, *, bot: bool = False, dms_closed: bool = False) -> User:
+    def user(self, name: str, *, bot: bool = False, dms_closed: bool = False, locale: str = "en-US") -> User:
         return self._add_user(
-            User(self.ids.next(), name.lower().replace(" ", "_"), name, bot=bot, dms_closed=dms_closed)
+            User(
+                self.ids.next(),
+                name.lower().replace(" ", "_"),
+                name,
+                bot=bot,
+                dms_closed=dms_closed,
+                locale=locale,
+            )
         )
 
     def _add_user(self, user: User) -> User:
@@ -211,13 +218,21 @@ class Emulator:
         bot_permissions: int = perms.BOT_DEFAULT,
         extra_member_count: int = 0,
         shard: tuple[int, int] | None = None,
+        preferred_locale: str = "en-US",
     ) -> Guild:
         """A guild the bot is in. Channels: "general" (text), "forum:name", "voice:name", "category:name".
         Roles: names (Moderator gets moderator permissions) or {name: permissions}.
         `shard=(shard_id, shard_count)` picks an id whose events go to that shard."""
         owner = owner or self.owner
         guild_id = self.ids.next_on_shard(*shard) if shard is not None else self.ids.next()
-        guild = Guild(guild_id, name, owner.id, self, member_count_extra=extra_member_count)
+        guild = Guild(
+            guild_id,
+            name,
+            owner.id,
+            self,
+            member_count_extra=extra_member_count,
+            preferred_locale=preferred_locale,
+        )
         guild.roles[guild.id] = Role(guild.id, guild.id, "@everyone", int(perms.EVERYONE_DEFAULT), position=0)
         bot_role = Role(
             self.ids.next(),
@@ -294,10 +309,11 @@ class Emulator:
         permissions: int | None = None,
         roles: Iterable[Role | str] = (),
         dms_closed: bool = False,
+        locale: str = "en-US",
     ) -> Member:
         """A new member of `guild`. `permissions` gives them a personal role with exactly those permissions
-        (on top of @everyone)."""
-        user = self.user(name, dms_closed=dms_closed)
+        (on top of @everyone). `locale` is their client's language (Discord's code: "ko", "ja", ...)."""
+        user = self.user(name, dms_closed=dms_closed, locale=locale)
         member = Member(user, guild)
         for role in roles:
             member.role_ids.append((guild.role(role) if isinstance(role, str) else role).id)
@@ -309,13 +325,13 @@ class Emulator:
             self.dispatch("GUILD_MEMBER_ADD", {"guild_id": str(guild.id), **member.payload()})
         return member
 
-    def moderator(self, guild: Guild, name: str = "Mod Ari") -> Member:
+    def moderator(self, guild: Guild, name: str = "Mod Ari", *, locale: str = "en-US") -> Member:
         """A member holding the guild's Moderator role (created with moderator permissions if missing)."""
         try:
             role = guild.role("Moderator")
         except KeyError:
             role = self._create_role(guild, "Moderator", int(perms.MODERATOR_DEFAULT))
-        return self.member(guild, name, roles=[role])
+        return self.member(guild, name, roles=[role], locale=locale)
 
     def dm_channel(self, user: User) -> Channel:
         channel = self.dm_channels.get(user.id)

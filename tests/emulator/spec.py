@@ -12,13 +12,13 @@ import functools
 import json
 import os
 import re
-import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+import regex
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
@@ -590,11 +590,21 @@ def _check_choices(choices: Any, ptr: str, out: list[Problem], what: str) -> int
     return total
 
 
+# Discord's own pattern for command, option and localised names (`regex` knows \p{sc=...}; it ships
+# with dateparser).
+COMMAND_NAME_PATTERN = regex.compile(r"^[-_\p{L}\p{N}\p{sc=Deva}\p{sc=Thai}]{1,32}$")
+
+
 def is_command_name(name: str) -> bool:
-    """Discord's ^[-_\\p{L}\\p{N}]{1,32}$, checked by Unicode category since `re` lacks \\p{...}."""
-    return 1 <= len(name) <= COMMAND_NAME_MAX and all(
-        ch in "-_" or unicodedata.category(ch)[0] in "LN" for ch in name
-    )
+    """Discord's ^[-_\\p{L}\\p{N}\\p{sc=Deva}\\p{sc=Thai}]{1,32}$."""
+    return COMMAND_NAME_PATTERN.fullmatch(name) is not None
+
+
+# Discord's locales (AvailableLocalesEnum): the only keys *_localizations may have.
+DISCORD_LOCALES = frozenset(
+    "ar bg cs da de el en-GB en-US es-419 es-ES fi fr he hi hr hu id it ja ko lt nl no pl pt-BR ro ru "
+    "sv-SE th tr uk vi zh-CN zh-TW".split()
+)
 
 
 def _check_name(name: Any, ptr: str, out: list[Problem], chat_input: bool) -> None:
@@ -604,7 +614,12 @@ def _check_name(name: Any, ptr: str, out: list[Problem], chat_input: bool) -> No
         if not 1 <= len(name) <= COMMAND_NAME_MAX:
             out.append((ptr, f"name {_short(name)} must be 1-{COMMAND_NAME_MAX} characters"))
     elif not is_command_name(name):
-        out.append((ptr, f"name {_short(name)} must match ^[-_\\p{{L}}\\p{{N}}]{{1,32}}$"))
+        out.append(
+            (
+                ptr,
+                f"name {_short(name)} must match ^[-_\\p{{L}}\\p{{N}}\\p{{sc=Deva}}\\p{{sc=Thai}}]{{1,32}}$",
+            )
+        )
     elif name != name.lower():
         out.append((ptr, f"name {_short(name)} must be lower-case"))
 
@@ -619,11 +634,37 @@ def _check_localized(item: dict[str, Any], ptr: str, out: list[Problem], chat_in
     names = item.get("name_localizations")
     if isinstance(names, dict):
         for locale, name in names.items():
+            if locale not in DISCORD_LOCALES:
+                out.append((f"{ptr}/name_localizations", f"{_short(locale)} is not a Discord locale"))
             _check_name(name, f"{ptr}/name_localizations/{locale}", out, chat_input)
     descriptions = item.get("description_localizations")
     if isinstance(descriptions, dict):
         for locale, text in descriptions.items():
+            if locale not in DISCORD_LOCALES:
+                out.append((f"{ptr}/description_localizations", f"{_short(locale)} is not a Discord locale"))
             _check_description(text, f"{ptr}/description_localizations/{locale}", out)
+
+
+def _check_localized_unique(items: list[Any], ptr: str, out: list[Problem]) -> None:
+    """Siblings' names must stay unique in every locale (a missing localisation shows the default)."""
+    dicts = [(i, item) for i, item in enumerate(items) if isinstance(item, dict)]
+    locales: set[str] = set()
+    for _i, item in dicts:
+        if isinstance(item.get("name_localizations"), dict):
+            locales.update(item["name_localizations"])
+    for locale in sorted(locales):
+        seen: dict[tuple[Any, Any], int] = {}
+        for i, item in dicts:
+            shown = (item.get("name_localizations") or {}).get(locale) or item.get("name")
+            key = (item.get("type") or 1 if ptr == "" else 0, shown)
+            if key in seen:
+                out.append(
+                    (
+                        f"{ptr}/{i}/name_localizations/{locale}",
+                        f"{_short(shown)} repeats {ptr}/{seen[key]} in {locale}",
+                    )
+                )
+            seen.setdefault(key, i)
 
 
 def _check_command_list(commands: list[Any], out: list[Problem]) -> None:
@@ -638,6 +679,7 @@ def _check_command_list(commands: list[Any], out: list[Problem]) -> None:
             out.append((f"/{i}/name", f"command {_short(key[1])} repeats /{seen[key]}"))
         seen.setdefault(key, i)
         per_type[key[0]] = per_type.get(key[0], 0) + 1
+    _check_localized_unique(commands, "", out)
     for kind, count in per_type.items():
         limit = COMMANDS_PER_TYPE_MAX.get(kind)
         if limit is not None and count > limit:
@@ -673,6 +715,7 @@ def _check_options(options: Any, ptr: str, out: list[Problem]) -> int:
     total = 0
     names: dict[Any, int] = {}
     optional_seen = False
+    _check_localized_unique(options, ptr, out)
     for i, option in enumerate(options):
         if not isinstance(option, dict):
             continue

@@ -1,1 +1,0 @@
--- Placeholder keeping the numbering contiguous until the migration assigned to 0007 lands; removed at merge.

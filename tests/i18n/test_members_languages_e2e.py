@@ -1,0 +1,255 @@
+"""Members whose Discord is in Korean or Japanese use the bot end to end through the emulator (lookups,
+progress, /discuss, /cw, a watch party with a typed time in their language, RSVP, the reminder) and no
+answer still holds an English template from the catalogue. A server whose language is Korean gets its
+announcement and reminder in Korean.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import string
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+
+import pytest
+import pytest_asyncio
+
+from bot.i18n import t
+from bot.i18n.extract import TEMPLATE, read_catalog
+from tests.conftest import FORUM_TAGS, GUILD_CHANNELS, assert_clean_exit
+from tests.emulator import Emulator, Member, Message
+from tests.emulator.actions import CommandHidden
+from tests.emulator.interactions import Reply
+from tests.emulator.process import BotProcess
+
+shared_loop = pytest.mark.asyncio(loop_scope="module")
+MIN_FRAGMENT = 12  # letters in a template piece worth looking for (shorter ones are words, not templates)
+
+
+def _english_fragments(locale: str) -> list[str]:
+    """Pieces of every catalogue template (between its placeholders) whose translation differs."""
+    pieces: set[str] = set()
+    for message in read_catalog(TEMPLATE):
+        if not message.id or message.context:  # command names, descriptions and topics are not answers
+            continue
+        english = message.id if isinstance(message.id, str) else message.id[0]
+        if t(locale, english) == english:
+            continue
+        for literal, *_rest in string.Formatter().parse(english):
+            literal = re.sub(r"`[^`]*`|https?://\S+", " ", literal)  # code (commands, examples) and links
+            for piece in re.split(r"[*_`|\n]+", literal):
+                piece = piece.strip(" .,:;—()“”")
+                if sum(ch.isalpha() for ch in piece) >= MIN_FRAGMENT:
+                    pieces.add(piece)
+    return sorted(pieces)
+
+
+def english_left(text: str, locale: str) -> list[str]:
+    return [piece for piece in _english_fragments(locale) if piece in text]
+
+
+def shown(target: Reply | Message) -> str:
+    """What a member reads: text, embeds and button labels."""
+    messages = target.messages if isinstance(target, Reply) else [target]
+    labels = [str(b.get("label") or "") for m in messages for b in m.buttons]
+    return "\n".join([target.text, *labels])
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Emulator, BotProcess]]:
+    emulator = Emulator()
+    guild = emulator.add_guild(
+        "에이스테 팬 서버", channels=GUILD_CHANNELS, roles=["Moderator"], preferred_locale="ko"
+    )
+    guild.add_forum("discussion", tags=FORUM_TAGS)
+    await emulator.start()
+    process = BotProcess(emulator, tmp_path_factory.mktemp("languages") / "clematis.db")
+    await process.start()
+    try:
+        moderator = emulator.moderator(guild)
+        await moderator.slash("spoilers discussion-channel", channel=guild.channel("discussion"))
+        yield emulator, process
+    finally:
+        code = await process.stop()
+        await emulator.stop()
+    assert_clean_exit(process, code)
+
+
+@pytest.fixture
+def world(running: tuple[Emulator, BotProcess]) -> Iterator[tuple[Emulator, BotProcess]]:
+    yield running
+    emulator, process = running
+    assert process.running, process.output
+    emulator.assert_clean()
+    assert not process.tracebacks, "\n".join(process.tracebacks)
+
+
+def query(process: BotProcess, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+    with sqlite3.connect(process.db_path) as conn:
+        conn.row_factory = sqlite3.Row
+        return conn.execute(sql, params).fetchall()
+
+
+def announcement_of(emulator: Emulator, party_id: int) -> Message:
+    return next(
+        m
+        for m in reversed(emulator.bot_messages())
+        if not m.ephemeral
+        and m.embeds
+        and f"#{party_id} " in (m.embeds[0].get("footer") or {}).get("text", "")
+    )
+
+
+async def journey(
+    emulator: Emulator, process: BotProcess, member: Member, typed: dict[str, str]
+) -> list[Reply]:
+    """Everything a member does, in order; returns every answer they got."""
+    replies = [
+        await member.slash("character", name=typed["character"]),
+        await member.slash("character", name="zzqx"),  # unknown: "did you mean"
+        await member.slash("episode", title="r1", private=True),
+        await member.slash("lore", term="anakt-garden"),
+        await member.slash("search", query=typed["search"]),
+        await member.slash("timeline", private=True),
+        await member.slash("progress show"),
+        await member.slash("progress set", episode="r1"),
+        await member.slash("progress show"),
+        await member.slash("discuss", episode="r1"),
+        await member.slash("cw episode", episode="r5"),
+        await member.slash("cw preferences"),
+        await member.slash("timezone set", zone=typed["zone"]),
+        await member.slash("timezone show"),
+        await member.slash("help"),
+        await member.slash("about"),
+    ]
+    choices = await member.autocomplete("character", "name", typed["character"][:1])
+    assert choices, "autocomplete found nothing for a name in the member's language"
+    schedule = await member.slash("watchparty schedule", episode="r1", when=typed["when"])
+    if schedule.buttons and any(b.get("custom_id", "").startswith("wp:pick:") for b in schedule.buttons):
+        replies.append(schedule)
+        first = next(b for b in schedule.buttons if not b["custom_id"].endswith(":x"))
+        schedule = await member.click(schedule, first["custom_id"])
+        await schedule.wait_for(lambda r: bool(r.messages and "wp:pick" not in str(r.components)))
+    replies.append(schedule)
+    party = query(process, "SELECT id FROM watch_parties WHERE host_id = ? ORDER BY id DESC", (member.id,))[0]
+    shown_post = announcement_of(emulator, party["id"])
+    replies.append(await member.click(shown_post, f"wp:rsvp:{party['id']}:going"))
+    replies.append(await member.slash("watchparty list"))
+    replies.append(await member.slash("watchparty info", party=str(party["id"])))
+    replies.append(await member.slash("progress clear"))
+    return replies
+
+
+@shared_loop
+@pytest.mark.parametrize(
+    ("locale", "typed"),
+    [
+        (
+            "ko",
+            {"character": "미지", "search": "반란군", "zone": "서울", "when": "토요일 오후 8시"},
+        ),
+        (
+            "ja",
+            {"character": "ミジ", "search": "ルカ", "zone": "東京", "when": "土曜日 20時"},
+        ),
+    ],
+)
+async def test_a_member_sees_every_answer_in_their_language(
+    world: tuple[Emulator, BotProcess], locale: str, typed: dict[str, str]
+) -> None:
+    emulator, process = world
+    member = emulator.member(emulator.guild, f"fan-{locale}", locale=locale)
+    replies = await journey(emulator, process, member, typed)
+    problems = {}
+    for reply in replies:
+        left = english_left(shown(reply), locale)
+        if left:
+            problems[reply.label] = left
+    assert problems == {}
+    texts = "\n".join(shown(r) for r in replies)
+    assert ("미지" if locale == "ko" else "ミジ") in texts  # the canon in their language
+    assert "2026" in texts or "2027" in texts  # the typed time was read (a date in the confirmation)
+
+
+@shared_loop
+async def test_a_korean_server_gets_korean_announcements_and_reminders(
+    world: tuple[Emulator, BotProcess],
+) -> None:
+    emulator, process = world
+    host = emulator.member(emulator.guild, "host-en")  # an English-speaking host: the post is the server's
+    await host.slash("timezone set", zone="Asia/Seoul")
+    await host.slash("watchparty schedule", episode="r1", when="in 2 hours")
+    party = query(process, "SELECT id FROM watch_parties WHERE host_id = ? ORDER BY id DESC", (host.id,))[0]
+    post = announcement_of(emulator, party["id"])
+    assert english_left(shown(post), "ko") == []
+    assert "같이보기" in post.text and "참석" in shown(post)
+    fan = emulator.member(emulator.guild, "fan-rsvp", locale="ko")
+    await fan.click(post, f"wp:rsvp:{party['id']}:going")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with sqlite3.connect(process.db_path) as conn:  # the 1-hour reminder, due now
+        conn.execute(
+            "UPDATE due_work SET due_at = ? WHERE party_id = ? AND kind = 'reminder' AND offset_label = '1h'",
+            (now, party["id"]),
+        )
+    channel = emulator.guild.first_text_channel
+    reminder = await emulator.wait_for_message(channel, predicate=lambda m: "⏰" in m.content, timeout=30)
+    assert english_left(shown(reminder), "ko") == []
+    assert "시작해요" in reminder.content and fan.mention in reminder.content
+
+
+@shared_loop
+async def test_seoul_in_hangul_completes_to_asia_seoul(world: tuple[Emulator, BotProcess]) -> None:
+    emulator, _process = world
+    member = emulator.member(emulator.guild, "zone-ko", locale="ko")
+    choices = await member.autocomplete("timezone set", "zone", "서울")
+    assert choices[0]["value"] == "Asia/Seoul"
+
+
+def test_the_check_finds_english_templates() -> None:
+    """The detector itself: an untranslated answer is caught, a translated one is not."""
+    english = "These buttons belong to someone else: run the command yourself."
+    assert english_left(english, "ko")
+    assert english_left(t("ko", english), "ko") == []
+
+
+@shared_loop
+async def test_moderators_choose_the_server_language(world: tuple[Emulator, BotProcess]) -> None:
+    emulator, process = world
+    guild = emulator.guild
+    member = emulator.member(guild, "plain-member")
+    with pytest.raises(CommandHidden):  # hidden from members (default_member_permissions)
+        await member.slash("server-language", language="ja")
+    moderator = emulator.moderator(guild, "Mod Lang", locale="ja")
+    shown_now = await moderator.slash("server-language")
+    assert shown_now.ephemeral and "한국어" in shown_now.text  # Discord's server language: Korean
+    changed = await moderator.slash("server-language", language="ja")
+    assert "日本語" in changed.text and changed.ephemeral
+    choices = await moderator.autocomplete("server-language", "language", "portu")
+    assert [c["value"] for c in choices] == ["pt-BR"]
+    refused = await moderator.slash("server-language", language="klingon")
+    assert refused.ephemeral and "klingon" in refused.text
+    host = emulator.member(guild, "host-ja-server")
+    await host.slash("timezone set", zone="Asia/Tokyo")
+    await host.slash("watchparty schedule", episode="r2", when="in 3 hours")
+    party = query(process, "SELECT id FROM watch_parties WHERE host_id = ? ORDER BY id DESC", (host.id,))[0]
+    post = announcement_of(emulator, party["id"])
+    assert "視聴会" in post.text and english_left(shown(post), "ja") == []
+    await moderator.slash("server-language", language="auto")
+    assert query(process, "SELECT * FROM guild_language WHERE guild_id = ?", (guild.id,)) == []
+
+
+@shared_loop
+async def test_the_spoiler_notice_speaks_the_server_language(world: tuple[Emulator, BotProcess]) -> None:
+    emulator, _process = world
+    guild = emulator.guild
+    await emulator.moderator(guild).slash("server-language", language="ko")
+    fan = emulator.member(guild, "spoiler-fan", locale="en-US")  # an English client: the notice is public
+    general = guild.channel("general")
+    await fan.say(general, "omg sua dies in round 1??")
+    notice = await emulator.wait_for_message(
+        general, predicate=lambda m: fan.mention in m.content, timeout=15
+    )
+    assert "메시지를 지웠어요" in notice.content and english_left(shown(notice), "ko") == []
+    copy = await fan.click(notice, next(b["custom_id"] for b in notice.buttons))
+    assert copy.ephemeral and "Copy Text" in copy.text  # the copy button answers in the clicker's language
