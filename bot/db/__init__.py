@@ -30,15 +30,16 @@ T = TypeVar("T")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
 
-async def _begin(conn: aiosqlite.Connection) -> None:
-    """BEGIN IMMEDIATE that a cancelled task cannot leave open: the statement runs on the connection's
-    thread whether or not we still wait for it, so on cancellation wait for it and roll it back."""
-    begin = asyncio.ensure_future(conn.execute("BEGIN IMMEDIATE"))
+async def _settled(conn: aiosqlite.Connection, sql: str) -> None:
+    """Run BEGIN or COMMIT so that a cancelled task cannot leave the connection inside a transaction: the
+    statement runs on the connection's thread whether or not we still wait for it, so on cancellation
+    (or a failed COMMIT) wait for it to finish and roll back whatever is still open."""
+    step = asyncio.ensure_future(conn.execute(sql))
     try:
-        await asyncio.shield(begin)
-    except asyncio.CancelledError:
-        await asyncio.wait({begin})
-        if not begin.cancelled() and begin.exception() is None and conn.in_transaction:
+        await asyncio.shield(step)
+    except BaseException:
+        await asyncio.wait({step})
+        if conn.in_transaction:
             await conn.execute("ROLLBACK")
         raise
 
@@ -361,15 +362,15 @@ class Database:
         async with self._tx_lock:
             conn = self.conn
             try:
-                await _begin(conn)
+                await _settled(conn, "BEGIN IMMEDIATE")
                 changes = conn.total_changes
                 try:
                     yield conn
-                    await conn.execute("COMMIT")
-                except BaseException:  # a failed COMMIT too: never leave the connection inside a transaction
+                except BaseException:
                     if conn.in_transaction:
                         await conn.execute("ROLLBACK")
                     raise
+                await _settled(conn, "COMMIT")
             except sqlite3.Error as exc:
                 self._note_refused(exc)
                 raise
