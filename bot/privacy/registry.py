@@ -222,6 +222,16 @@ TABLES: tuple[Table, ...] = (
         ),
     ),
     Table(
+        "guild_language",
+        "Server language",
+        "The language the moderators chose for the server's public posts, and which moderator chose it.",
+        WHILE_IN_SERVER,
+        "guild",
+        guild_column="guild_id",
+        personal=(_user("set_by", "null", "The server's language stays; your id beside it is removed."),),
+        sample={"locale": "ko"},
+    ),
+    Table(
         "cw_guild_settings",
         "Content-warning settings",
         "The server's support message and link-card switch.",
