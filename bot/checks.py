@@ -27,6 +27,17 @@ def moderator_only() -> Callable[[T], T]:
     return decorator
 
 
+def moderator_group(name: str, description: str) -> app_commands.Group:
+    """A server-only command group that Discord hides from non-moderators (Manage Server); admins can open it
+    to other roles, so each of its commands still checks when run."""
+    return app_commands.Group(
+        name=name,
+        description=description,
+        guild_only=True,
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
+
+
 def moderator_autocomplete(callback: T) -> T:
     """For a moderator's option: discord.py runs the same check as the command before the callback, and
     answers anyone else with no choices (a server's own rules are spoilers themselves). Use it only on a

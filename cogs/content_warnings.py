@@ -14,7 +14,7 @@ from discord.ext import commands
 from bot.canon.l10n import local_name
 from bot.canon.model import CanonPack, Episode
 from bot.canon.warnings import TOPICS
-from bot.checks import moderator_autocomplete, moderator_only
+from bot.checks import moderator_autocomplete, moderator_group, moderator_only
 from bot.client import Clematis
 from bot.content_warnings import CardContext, card_embed, dm_member, load_card_context
 from bot.content_warnings.card import DEFAULT_SUPPORT, escape_text, support_text
@@ -164,12 +164,7 @@ class PreferencesView(BaseView):
 class ContentWarnings(commands.Cog):
     cw = app_commands.Group(name="cw", description="Content warnings for Alien Stage episodes")
     # Hidden from members by Discord (and checked again when run), so admins can restrict it separately.
-    cw_admin = app_commands.Group(
-        name="cw-admin",
-        description="This server's content-warning settings (moderators)",
-        guild_only=True,
-        default_permissions=discord.Permissions(manage_guild=True),
-    )
+    cw_admin = moderator_group("cw-admin", "This server's content-warning settings (moderators)")
 
     def __init__(self, bot: Clematis) -> None:
         self.bot = bot

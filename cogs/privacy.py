@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.checks import moderator_only
+from bot.checks import moderator_group, moderator_only
 from bot.client import Clematis
 from bot.modlog import write_modlog
 from bot.privacy.answers import DeleteButton, KeepButton, confirm_delete, export_answer, show_embed
@@ -105,12 +105,7 @@ class Privacy(
 class PrivacySettings(commands.Cog):
     """The moderators' side: /privacy-admin, which Discord hides from members (and is checked again when run)."""
 
-    admin = app_commands.Group(
-        name="privacy-admin",
-        description="This server's privacy settings (moderators)",
-        guild_only=True,
-        default_permissions=discord.Permissions(manage_guild=True),
-    )
+    admin = moderator_group("privacy-admin", "This server's privacy settings (moderators)")
 
     def __init__(self, bot: Clematis) -> None:
         self.bot = bot

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import discord
 from discord import app_commands
 from discord.ext import commands
+
+from bot.checks import moderator_group
 
 NAME = "watchparty"
 DESCRIPTION = "Watch parties: schedule, RSVP, calendars"
@@ -29,13 +30,10 @@ _GROUPS = {NAME: DESCRIPTION, ADMIN_NAME: ADMIN_DESCRIPTION}
 def _group(bot: commands.bot.BotBase, name: str) -> app_commands.Group:
     group = bot.tree.get_command(name)
     if group is None:
-        admin = name == ADMIN_NAME
-        group = app_commands.Group(
-            name=name,
-            description=_GROUPS[name],
-            guild_only=True,
-            default_permissions=discord.Permissions(manage_guild=True) if admin else None,
-        )
+        if name == ADMIN_NAME:
+            group = moderator_group(name, _GROUPS[name])
+        else:
+            group = app_commands.Group(name=name, description=_GROUPS[name], guild_only=True)
         bot.tree.add_command(group)
     if not isinstance(group, app_commands.Group):
         raise TypeError(f"/{name} exists and is not a group")
