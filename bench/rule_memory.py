@@ -4,8 +4,9 @@ Run: ``PYTHONPATH=. python bench/rule_memory.py [--servers N]``
 
 Builds a real database (temporary SQLite file) with N configured servers: with the default rules (each
 server only sets its action, so it is configured but checks the canon rules), with one rule of its own
-per server, and the same with one server in ten also allowing a phrase (an allow-list masks canon
-hits too, so such a server keeps a private compiled set). Each time the real
+per server (a different phrase of letters each, "ivan cries bdf": names, inflected forms and joined
+letters all compiled), and the same with one server in ten also allowing a phrase (matched alongside the
+shared set, masking canon hits too). Each time the real
 ``SpoilerCache`` loads every server (``load_all``: everything is compiled there), and the Python heap
 it holds is measured with tracemalloc. Reported, in the same run:
 
@@ -36,6 +37,18 @@ from bot.guard.rules import compile_guild_rules, phrase_key
 CHAT = ["good morning!", "ivan dies", "the vocals in ROUND 6", "수아 최고", "mizi cries at the end"]
 
 
+def letters(n: int) -> str:
+    """A word of its own for each server ("bababa", "bababe", ...): letters, so it is also joined."""
+    word = ""
+    for _ in range(3):
+        n, rest = divmod(n, len(_SYLLABLES))
+        word = _SYLLABLES[rest] + word
+    return word
+
+
+_SYLLABLES = [c + v for c in "bdfgklmnprtvz" for v in "aeiou"]
+
+
 async def seed(db: Database, servers: int, *, own_rule: bool, allow_every: int = 0) -> None:
     async with db.transaction() as conn:
         await conn.executemany(
@@ -43,10 +56,11 @@ async def seed(db: Database, servers: int, *, own_rule: bool, allow_every: int =
             [(1000 + g,) for g in range(servers)],
         )
         if own_rule:
+            phrases = [f"ivan cries {letters(g)}" for g in range(servers)]
             await conn.executemany(
                 "INSERT INTO spoiler_rules (guild_id, episode_id, phrase, phrase_key, added_by) "
                 "VALUES (?, 'r6', ?, ?, 1)",
-                [(1000 + g, f"ivan cries {g}", phrase_key(f"ivan cries {g}")) for g in range(servers)],
+                [(1000 + g, phrase, phrase_key(phrase)) for g, phrase in enumerate(phrases)],
             )
         if own_rule and allow_every:
             await conn.executemany(
@@ -110,7 +124,7 @@ async def measure(args: argparse.Namespace) -> None:
         with_allow, _, _, allow_db = await held_memory(Path(tmp), n, own_rule=True, allow_every=10)
         await allow_db.close()
         own, own_time, cache, db = await held_memory(Path(tmp), n, own_rule=True)
-        sample = min(n, 500)
+        sample = min(n, 50)
         private = private_copies_memory(cache, sample) * n / sample
         compiled: list[int] = []
         real = rules_module.compile_rules
@@ -139,10 +153,7 @@ async def measure(args: argparse.Namespace) -> None:
     print(f"  default configuration held:          {base / mib:8.2f} MiB   (loaded in {base_time:.2f} s)")
     print(f"  each with its own rule held:         {own / mib:8.2f} MiB   (loaded in {own_time:.2f} s)")
     print(f"  above the default configuration:    {(own - base) / mib:8.2f} MiB   (target <= 10 MiB)")
-    print(
-        f"  ... and one in ten also with an allow-list (a private set each): {(with_allow - base) / mib:.2f} MiB "
-        "above the default"
-    )
+    print(f"  ... and one in ten also with an allow-list:  {(with_allow - base) / mib:8.2f} MiB above the default")
     print(
         f"  private canon copies (old design):   {private / mib:8.2f} MiB   (estimated from {sample} servers)"
     )

@@ -111,6 +111,26 @@ class ClematisTree(app_commands.CommandTree["Clematis"]):
         task.add_done_callback(self.client.handling.discard)
 
 
+#: discord.py keeps its shard table and event queue in name-mangled private attributes, and has no public
+#: way to register a shard connected by hand: ``register_shard`` does what its ``launch_shard`` does.
+#: tests/shards/test_discord_internals.py fails loudly when a discord.py release changes either.
+SHARD_TABLE = "_AutoShardedClient__shards"
+EVENT_QUEUE = "_AutoShardedClient__queue"
+
+
+def register_shard(client: commands.AutoShardedBot, shard_id: int, ws: discord.gateway.DiscordWebSocket) -> None:
+    """Register and start a shard connected by hand, as discord.py's own ``launch_shard`` does."""
+    try:
+        shards, queue = getattr(client, SHARD_TABLE), getattr(client, EVENT_QUEUE)
+    except AttributeError as error:
+        raise RuntimeError(
+            f"discord.py {discord.__version__} no longer has {error.name}: bot.client.register_shard needs updating"
+        ) from error
+    shard = discord.shard.Shard(ws, client, queue.put_nowait)
+    shards[shard_id] = shard
+    shard.launch()
+
+
 class Clematis(commands.AutoShardedBot):
     """The bot, sharded as Discord recommends (or as SHARD_COUNT/SHARD_IDS say for this process)."""
 
@@ -348,11 +368,7 @@ class Clematis(commands.AutoShardedBot):
             ),
             timeout=self.shard_connect_timeout,
         )
-        # Registered as discord.py's own launch_shard does (its shard table and event queue are private).
-        queue = self._AutoShardedClient__queue  # type: ignore[attr-defined]
-        shard = discord.shard.Shard(ws, self, queue.put_nowait)
-        self._AutoShardedClient__shards[shard_id] = shard  # type: ignore[attr-defined]
-        shard.launch()
+        register_shard(self, shard_id, ws)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Identify as fast as Discord allows: `max_concurrency` shards at once (bucket
