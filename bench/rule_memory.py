@@ -153,7 +153,9 @@ async def measure(args: argparse.Namespace) -> None:
     print(f"  default configuration held:          {base / mib:8.2f} MiB   (loaded in {base_time:.2f} s)")
     print(f"  each with its own rule held:         {own / mib:8.2f} MiB   (loaded in {own_time:.2f} s)")
     print(f"  above the default configuration:    {(own - base) / mib:8.2f} MiB   (target <= 10 MiB)")
-    print(f"  ... and one in ten also with an allow-list:  {(with_allow - base) / mib:8.2f} MiB above the default")
+    print(
+        f"  ... and one in ten also with an allow-list:  {(with_allow - base) / mib:8.2f} MiB above the default"
+    )
     print(
         f"  private canon copies (old design):   {private / mib:8.2f} MiB   (estimated from {sample} servers)"
     )

@@ -118,7 +118,19 @@ SHARD_TABLE = "_AutoShardedClient__shards"
 EVENT_QUEUE = "_AutoShardedClient__queue"
 
 
-def register_shard(client: commands.AutoShardedBot, shard_id: int, ws: discord.gateway.DiscordWebSocket) -> None:
+def from_member(data: dict[str, Any]) -> bool:
+    """Is a raw MESSAGE_CREATE a server member's own message (not a DM, a bot's or a webhook's)? As the
+    ``on_message`` listeners check on the parsed message: ``guild``, ``author.bot``, ``webhook_id``."""
+    return (
+        data.get("guild_id") is not None
+        and data.get("webhook_id") is None
+        and not (data.get("author") or {}).get("bot", False)
+    )
+
+
+def register_shard(
+    client: commands.AutoShardedBot, shard_id: int, ws: discord.gateway.DiscordWebSocket
+) -> None:
     """Register and start a shard connected by hand, as discord.py's own ``launch_shard`` does."""
     try:
         shards, queue = getattr(client, SHARD_TABLE), getattr(client, EVENT_QUEUE)
@@ -190,6 +202,9 @@ class Clematis(commands.AutoShardedBot):
         parsers = self._connection.parsers
         self._parse_interaction = parsers["INTERACTION_CREATE"]
         parsers["INTERACTION_CREATE"] = self._on_interaction_create
+        # Ordinary chat is passed over before discord.py builds a Message from it (see _on_message_create).
+        self._parse_message_create = parsers["MESSAGE_CREATE"]
+        parsers["MESSAGE_CREATE"] = self._on_message_create
         db.on_writable_changed = self._database_writable_changed
 
     def keep(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
@@ -317,6 +332,31 @@ class Clematis(commands.AutoShardedBot):
         return f"</{qualified_name}:{command_id}>" if command_id else f"/{qualified_name}"
 
     # --- messages ---------------------------------------------------------------------------------
+
+    def _on_message_create(self, data: Any) -> None:
+        """A new message. When every ``on_message`` listener says from the raw event that it passes the
+        message over (``passes_over_message``: ordinary chat, no spoiler, no episode link), discord.py
+        builds no Message, Member and User for it and no listener task runs; the channel's last message
+        is still noted, as discord.py does. Otherwise the message is parsed and dispatched as usual."""
+        if self._passed_over(data):
+            channel = self.get_channel(int(data["channel_id"]))
+            if isinstance(
+                channel, discord.TextChannel | discord.VoiceChannel | discord.Thread | discord.StageChannel
+            ):
+                channel.last_message_id = int(data["id"])
+            return
+        self._parse_message_create(data)
+
+    def _passed_over(self, data: dict[str, Any]) -> bool:
+        for listener in self.extra_events.get("on_message", ()):
+            passes_over = getattr(getattr(listener, "__self__", None), "passes_over_message", None)
+            try:
+                if passes_over is None or not passes_over(data):
+                    return False
+            except Exception:  # the listener decides on the parsed message, and reports its own errors
+                log.exception("could not pre-check message %s: it is parsed as usual", data.get("id"))
+                return False
+        return True
 
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
         """Clematis has no prefix commands, only application commands: a message goes straight to the

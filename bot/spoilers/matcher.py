@@ -310,6 +310,7 @@ def _shared_set(keys: frozenset[str]) -> frozenset[str]:
     """One copy of each set of keys in use (servers' rules naming one character share its prefixes)."""
     return keys
 
+
 # One place in a message where phrases end: (start, end, node, rest of the last word after the match).
 _Found = tuple[int, int, _Node, str]
 
@@ -384,7 +385,7 @@ class RuleSet:
                 raw = _squeezed.__wrapped__("".join(variant))
                 for joined in {raw, _uncached_latin_key(raw)}:
                     if len(joined) >= MIN_JOINED_LETTERS and joined.isalpha():
-                        nodes.append(self._joined.setdefault(sys.intern(joined), _Node()))
+                        nodes.append(self._joined.setdefault(joined, _Node()))
             for node in nodes:
                 if rule is None:
                     node.allow = True
@@ -692,6 +693,17 @@ def _last_stem(rule: Rule) -> str:
     return words[-1] if words else ""
 
 
+@lru_cache(maxsize=8)
+def _alternates(names: tuple[tuple[str, ...], ...]) -> dict[str, tuple[str, ...]]:
+    """Each one-word name and the other names of its character (worked out once per pack)."""
+    alternates: dict[str, tuple[str, ...]] = {}
+    for group in names:
+        single = list(dict.fromkeys(w[0] for w in map(phrase_words, group) if len(w) == 1))
+        for name in single:
+            alternates[name] = tuple(dict.fromkeys((*alternates.get(name, ()), *single)))
+    return alternates
+
+
 def compile_rules(
     rules: Iterable[Rule],
     allow: Iterable[str] = (),
@@ -704,11 +716,7 @@ def compile_rules(
     also matches the others ("ivan dies" catches "iban dies" and "이반 dies"), and names are never
     inflected. ``fixed``: more words never inflected."""
     ruleset = RuleSet()
-    alternates: dict[str, tuple[str, ...]] = {}
-    for group in names:
-        single = list(dict.fromkeys(w[0] for w in map(phrase_words, group) if len(w) == 1))
-        for name in single:
-            alternates[name] = tuple(dict.fromkeys((*alternates.get(name, ()), *single)))
+    alternates = dict(_alternates(tuple(map(tuple, names))))
     for word in fixed:
         for key in _rule_words(word):
             alternates.setdefault(key, ())

@@ -84,3 +84,24 @@ def test_a_server_addition_holds_its_own_rules_not_a_copy_of_the_canon() -> None
         != []
     )
     assert server_rules(SHARED[Horizon()], PACK, Horizon(), [], []) is None
+
+
+def test_an_allow_list_is_matched_beside_the_shared_set_not_in_a_private_copy() -> None:
+    ours = layered(Horizon(), [], ["ivan dies on stage"])
+    assert ours.shared is SHARED[Horizon()].ruleset
+    assert ours.own is not None and len(ours.own) == 0
+
+
+def test_a_phrase_and_all_its_forms_and_names_share_their_nodes() -> None:
+    own = layered(Horizon(), [Rule("r6", "ivan cries", "mod:1", 1)], []).own
+    assert own is not None
+    seen: set[int] = set()
+    stack = [own._root, *own._joined.values()]  # noqa: SLF001
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(node.children.values())
+    assert len(own._root.children) >= 3  # noqa: SLF001 - ivan, iban, 이반, ...
+    assert len(seen) <= 4  # the root, one node after the name, one after the verb, the joined letters'
+    assert own._automaton is None  # a small set: no Aho-Corasick automaton  # noqa: SLF001
