@@ -10,6 +10,7 @@ reference the tests compare against).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -67,9 +68,10 @@ def parse_rule_text(text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
 
 
 def stored_rule(episode: str, text: str, source: str, rule_id: int | None) -> Rule:
-    """A moderator rule as read from the database."""
+    """A moderator rule as read from the database (the episode id and who added it are shared by many
+    rules: one copy of each)."""
     phrase, unless, endings = parse_rule_text(text)
-    return Rule(episode, phrase, source, rule_id, unless, endings)
+    return Rule(sys.intern(episode), phrase, sys.intern(source), rule_id, unless, endings)
 
 
 def _keys(text: str) -> tuple[str, ...]:
@@ -218,14 +220,37 @@ class ServerRules:
         return match_together((self.shared, self.own), visible_text)
 
 
+#: What a server's addition was compiled for: the pack, the public horizon and the result.
+Compiled = tuple[CanonPack, Horizon, ServerRules]
+
+
 def server_rules(
-    canon: CanonRules, pack: CanonPack, public: Horizon, rules: Iterable[Rule], allow: Iterable[str]
+    canon: CanonRules,
+    pack: CanonPack,
+    public: Horizon,
+    rules: Iterable[Rule],
+    allow: Iterable[str],
+    previous: Compiled | None = None,
 ) -> ServerRules | None:
     """A server's rules beside the shared set, or None when it checks exactly the shared set. The
     allow-list goes into the addition: matched together with the shared set, an allowed phrase masks
-    the canon hits inside it too."""
+    the canon hits inside it too.
+
+    ``previous``: the same rules and allow-list compiled for another pack or horizon (a pack reload, a
+    release window moving the horizon). Its addition is kept when it would compile the same: the same
+    own rules past the horizon, the same character names."""
     allow = tuple(allow)
+    rules = tuple(rules)
     own_rules = guild_rules_past(pack, public, rules)
     if not own_rules and not allow:
         return None
-    return ServerRules(canon.ruleset, compile_rules(own_rules, allow, names=character_names(pack)))
+    names = character_names(pack)
+    if previous is not None:
+        old_pack, old_public, old = previous
+        if (
+            old.own is not None
+            and guild_rules_past(old_pack, old_public, rules) == own_rules
+            and (old_pack is pack or character_names(old_pack) == names)
+        ):
+            return ServerRules(canon.ruleset, old.own)
+    return ServerRules(canon.ruleset, compile_rules(own_rules, allow, names=names))

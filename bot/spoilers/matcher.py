@@ -303,6 +303,7 @@ class _Node:
 
 
 _LEAF: dict[str, _Node] = {}  # the children of every node without any (never written to)
+_NO_JOINED: dict[str, _Node] = {}  # the joined letters of every small set (packed instead; never written to)
 
 
 @lru_cache(maxsize=1024)
@@ -325,6 +326,7 @@ class RuleSet:
         "_cjk_prefixes",
         "_joined",
         "_joined_longest",
+        "_joined_packed",
         "_root",
         "ignored",
         "rule_count",
@@ -335,14 +337,16 @@ class RuleSet:
         self._cjk_prefixes: AbstractSet[str] = set()
         self._cjk_first_chars: AbstractSet[str] = set()
         # Latin phrases' letters written together -> their node; found by an Aho-Corasick automaton,
-        # or, in a small set (a server's own rules), by looking up whole-word runs of the message
+        # or, in a small set (a server's own rules), by looking up whole-word runs of the message in
+        # `_joined_packed`: per node, its letters as one string ("\0ivancries\0ibancries\0")
         self._joined: dict[str, _Node] = {}
         self._joined_longest = 0
+        self._joined_packed: tuple[tuple[str, _Node], ...] = ()
         self._automaton: ahocorasick.Automaton | None = None
         self._after_copula: AbstractSet[str] = set()  # keys of words that match only after a copula
         self.rule_count = 0
         #: Rules and allowed phrases skipped because they normalise to nothing.
-        self.ignored: list[Rule | str] = []
+        self.ignored: tuple[Rule | str, ...] = ()
 
     def __len__(self) -> int:
         return self.rule_count
@@ -384,7 +388,8 @@ class RuleSet:
                 # one is folded as the message's joined word is
                 raw = _squeezed.__wrapped__("".join(variant))
                 for joined in {raw, _uncached_latin_key(raw)}:
-                    if len(joined) >= MIN_JOINED_LETTERS and joined.isalpha():
+                    # (a name in Hangul or kana never takes part: a message's letters joined are Latin)
+                    if len(joined) >= MIN_JOINED_LETTERS and joined.isalpha() and not _CJK_RE.search(joined):
                         nodes.append(self._joined.setdefault(joined, _Node()))
             for node in nodes:
                 if rule is None:
@@ -406,8 +411,15 @@ class RuleSet:
                 automaton.add_word(letters, (len(letters), node))
             automaton.make_automaton()
             self._automaton = automaton
-        else:
-            self._joined_longest = max(map(len, self._joined), default=0)
+        elif self._joined:
+            self._joined_longest = max(map(len, self._joined))
+            by_node: dict[int, tuple[_Node, list[str]]] = {}
+            for letters, node in self._joined.items():
+                by_node.setdefault(id(node), (node, []))[1].append(letters)
+            self._joined_packed = tuple(
+                ("\0" + "\0".join(all_letters) + "\0", node) for node, all_letters in by_node.values()
+            )
+            self._joined = _NO_JOINED
 
     def _share_nodes(self) -> None:
         """Make nodes a walk cannot tell apart one node (a phrase's forms share their ends: "ivan dies",
@@ -485,7 +497,7 @@ class RuleSet:
 
     def _joined_hits(self, words: list[str], keys: list[str], padded: str) -> list[_Found]:
         automaton = self._automaton
-        if automaton is None and not self._joined:
+        if automaton is None and not self._joined_packed:
             return []
         if _SPELLED_RE.search(padded):  # letters spelled out one by one: a stretched one spans words
             keys, lens = _spelled_out(keys)
@@ -513,7 +525,7 @@ class RuleSet:
     def _joined_runs(self, words: list[str], keys: list[str], lens: list[int], stream: str) -> list[_Found]:
         """What the automaton would find, in a small set: each run of whole words (with letters) short
         enough to be a joined phrase, looked up as it is."""
-        joined, longest = self._joined, self._joined_longest
+        packed, longest = self._joined_packed, self._joined_longest
         found: list[_Found] = []
         text_starts: list[int] | None = None
         first = 0
@@ -526,7 +538,8 @@ class RuleSet:
                         break
                     if not lens[j]:
                         continue
-                    node = joined.get(stream[first:last])
+                    letters = "\0" + stream[first:last] + "\0"
+                    node = next((node for all_letters, node in packed if letters in all_letters), None)
                     if node is None:
                         continue
                     if i and keys[i - 1] in _ASKING and _asks(keys, i):
@@ -723,7 +736,7 @@ def compile_rules(
     for rule in rules:
         words = _rule_words(rule.phrase)
         if not words:
-            ruleset.ignored.append(rule)
+            ruleset.ignored += (rule,)
             continue
         ruleset._add(words, rule, alternates)
         ruleset.rule_count += 1
@@ -733,7 +746,7 @@ def compile_rules(
     for phrase in allow:
         words = _rule_words(phrase)
         if not words:
-            ruleset.ignored.append(phrase)
+            ruleset.ignored += (phrase,)
             continue
         ruleset._add(words, None, alternates)
     ruleset._finish()
