@@ -83,6 +83,7 @@ MAX_VARIANTS = 96
 #: A set with at most this many joined phrases (a server's own few rules) finds them by looking up the
 #: message's short runs of words instead of building an Aho-Corasick automaton, which costs tens of KiB.
 SMALL_JOINED = 256
+_HEAD = 3  # letters a small set's joined phrases are first told apart by (<= MIN_JOINED_LETTERS)
 
 # Particles and endings a name takes inside a Korean phrase (이반이 죽었어, 이반한테 ..., 이반아).
 _PARTICLES = frozenset(
@@ -325,6 +326,7 @@ class RuleSet:
         "_cjk_first_chars",
         "_cjk_prefixes",
         "_joined",
+        "_joined_heads",
         "_joined_longest",
         "_joined_packed",
         "_root",
@@ -342,6 +344,7 @@ class RuleSet:
         self._joined: dict[str, _Node] = {}
         self._joined_longest = 0
         self._joined_packed: tuple[tuple[str, _Node], ...] = ()
+        self._joined_heads = ""  # the first letters of each, packed alike: most runs go no further
         self._automaton: ahocorasick.Automaton | None = None
         self._after_copula: AbstractSet[str] = set()  # keys of words that match only after a copula
         self.rule_count = 0
@@ -413,6 +416,7 @@ class RuleSet:
             self._automaton = automaton
         elif self._joined:
             self._joined_longest = max(map(len, self._joined))
+            self._joined_heads = "\0" + "\0".join({letters[:_HEAD] for letters in self._joined}) + "\0"
             by_node: dict[int, tuple[_Node, list[str]]] = {}
             for letters, node in self._joined.items():
                 by_node.setdefault(id(node), (node, []))[1].append(letters)
@@ -525,18 +529,18 @@ class RuleSet:
     def _joined_runs(self, words: list[str], keys: list[str], lens: list[int], stream: str) -> list[_Found]:
         """What the automaton would find, in a small set: each run of whole words (with letters) short
         enough to be a joined phrase, looked up as it is."""
-        packed, longest = self._joined_packed, self._joined_longest
+        packed, longest, heads = self._joined_packed, self._joined_longest, self._joined_heads
         found: list[_Found] = []
         text_starts: list[int] | None = None
         first = 0
         for i, length in enumerate(lens):
-            if length:
+            if length and "\0" + stream[first : first + _HEAD] + "\0" in heads:
                 last = first
                 for j in range(i, len(lens)):
                     last += lens[j]
                     if last - first > longest:
                         break
-                    if not lens[j]:
+                    if not lens[j] or last - first < MIN_JOINED_LETTERS:
                         continue
                     letters = "\0" + stream[first:last] + "\0"
                     node = next((node for all_letters, node in packed if letters in all_letters), None)
