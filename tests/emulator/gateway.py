@@ -293,6 +293,7 @@ def _identify_allowed(emu: Emulator, shard_id: int) -> bool:
     if last is not None and now - last < emu.identify_interval:
         return False
     emu.identified_at[bucket] = now
+    emu.identify_log.append((shard_id, now))
     return True
 
 

@@ -91,6 +91,7 @@ class Emulator:
         # answered with op 9 Invalid Session (not resumable) and starts no session.
         self.identify_interval = 5.0
         self.identified_at: dict[int, float] = {}  # bucket -> monotonic time of its last accepted IDENTIFY
+        self.identify_log: list[tuple[int, float]] = []  # (shard id, monotonic time) of each accepted one
         self.identifies_refused = 0
         # Discord's global limit: requests per second per bot token (interaction endpoints are exempt).
         self.global_rate_limit = 50
