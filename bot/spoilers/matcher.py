@@ -45,7 +45,11 @@ Semantics (phrases and messages go through the same ``normalize``):
 Cost: phrases are compiled once into a trie over words, so matching walks the message once and
 looks up each word in a hash table; joined and spelled-out letters are found by one Aho-Corasick
 automaton (pyahocorasick, in C) over the message's letters. Neither cost grows with the number of
-rules.
+rules. Memory follows the phrases, not their forms: trie nodes a walk cannot tell apart are one node
+(all forms of "ivan cries" end in the same one). A small set (a server's own few rules) keeps no
+automaton: it looks up the message's short runs of whole words in its joined letters instead.
+Several sets (the canon's, shared by servers, and a server's own) are matched together as one
+(``match_together``).
 """
 
 from __future__ import annotations
