@@ -16,7 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.checks import is_moderator
-from bot.client import Clematis, from_member, settle_heap
+from bot.client import Clematis, from_member
 from bot.errors import UserError
 from bot.guard.actions import Incident, SpoilerActions
 from bot.guard.cache import SPOILER_STATE_CHANGED, spoiler_cache
@@ -56,7 +56,6 @@ class SpoilerGuard(commands.Cog):
             return
         try:
             configured = await self.cache.load_all()
-            settle_heap()  # every server's compiled rules are loaded now
             purged = await purge_copies(self.bot.db, now=datetime.now(UTC))
         except Exception:
             if self.bot.is_closed():  # stopped while starting: nothing to load into
