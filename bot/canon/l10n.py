@@ -21,8 +21,9 @@ episode's ``title_ko`` (older packs) is its Korean title unless ``l10n/ko.toml``
 
 from __future__ import annotations
 
+import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -31,20 +32,26 @@ from bot.canon.model import CanonPack, Character, Episode, Fact, Term, Track
 
 Entry = Character | Episode | Term | Track
 
-FIELDS: dict[str, frozenset[str]] = {
+TEXTS: dict[str, frozenset[str]] = {
     "character": frozenset({"name", "role", "summary", "looks", "facts"}),
-    "episode": frozenset({"title", "premise", "release_note", "details"}),
+    "episode": frozenset({"title", "premise", "release_note", "details", "warnings"}),
     "term": frozenset({"name", "summary", "facts"}),
     "track": frozenset({"name", "description"}),
 }
-LIST_FIELDS = frozenset({"facts", "details"})
+# Besides the texts: ``aliases`` (more search keys, also fed to the spoiler rules like the entry's own
+# aliases) and ``uncertain`` (the fields whose rendering is not confirmed as official; shown marked).
+FIELDS: dict[str, frozenset[str]] = {
+    kind: texts | {"uncertain"} | ({"aliases"} if kind != "track" else set()) for kind, texts in TEXTS.items()
+}
+POSITIONAL = frozenset({"facts", "details", "warnings"})  # by position, like the entry's list
+LIST_FIELDS = POSITIONAL | {"aliases", "uncertain"}
 SUBDIR = "l10n"
 
 # locale -> "kind:id" -> field -> text (or tuple of texts for facts/details)
 Localizations = Mapping[str, Mapping[str, Mapping[str, Any]]]
 
 
-def _kind_of(entry: Entry) -> str:
+def kind_of(entry: Entry) -> str:
     if isinstance(entry, Track):
         return "track"
     return (
@@ -98,8 +105,10 @@ def read_localizations(
                         problem = _check(entry, kind, name, value)
                         if problem:
                             problems.append(f"{where}: {kind}.{entry_id}.{name}: {problem}")
+                        elif isinstance(value, list):
+                            target[name] = tuple(v.strip() for v in value)
                         else:
-                            target[name] = tuple(value) if isinstance(value, list) else value.strip()
+                            target[name] = value.strip()
     return found
 
 
@@ -107,15 +116,27 @@ def _check(entry: Entry, kind: str, name: str, value: Any) -> str | None:
     if name not in FIELDS[kind]:
         return f"not a translatable field (use {', '.join(sorted(FIELDS[kind]))})"
     if name in LIST_FIELDS:
-        english = entry.details if isinstance(entry, Episode) else getattr(entry, "facts", ())
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return "must be a list of strings"
-        if len(value) > len(english):
-            return f"has {len(value)} items; the entry has {len(english)}"
+        if name == "uncertain":
+            unknown = [v for v in value if v not in TEXTS[kind] or v in POSITIONAL]
+            if unknown:
+                return f"'{unknown[0]}' is not one of {', '.join(sorted(TEXTS[kind] - POSITIONAL))}"
+            return None
+        if name in POSITIONAL:
+            english = _english_list(entry, name)
+            if len(value) > len(english):
+                return f"has {len(value)} items; the entry has {len(english)}"
         return None
     if not isinstance(value, str) or not value.strip():
         return "must be a non-empty string"
     return None
+
+
+def _english_list(entry: Entry, field: str) -> tuple[Any, ...]:
+    if field == "warnings":
+        return entry.warnings if isinstance(entry, Episode) else ()
+    return entry.details if isinstance(entry, Episode) else getattr(entry, "facts", ())
 
 
 def freeze(found: dict[str, dict[str, dict[str, Any]]]) -> Localizations:
@@ -134,7 +155,7 @@ def _table(pack: CanonPack, entry: Entry, locale: str | None) -> Mapping[str, An
     if entries is None:
         language = locale.split("-")[0]
         entries = next((v for k, v in pack.l10n.items() if k.split("-")[0] == language), None)
-    return (entries or {}).get(f"{_kind_of(entry)}:{entry.id}", {})
+    return (entries or {}).get(f"{kind_of(entry)}:{entry.id}", {})
 
 
 def text(pack: CanonPack, entry: Entry, field: str, locale: str | None) -> str:
@@ -173,8 +194,118 @@ def local_name(pack: CanonPack, entry: Entry) -> str:
     )
 
 
+def warning_note(pack: CanonPack, episode: Episode, index: int, locale: str | None) -> str:
+    """The note of ``episode.warnings[index]`` in ``locale`` (by position), else English."""
+    translated = _table(pack, episode, locale).get("warnings", ())
+    if index < len(translated) and translated[index]:
+        return str(translated[index])
+    return episode.warnings[index].note
+
+
+def uncertain(pack: CanonPack, entry: Entry, field: str, locale: str | None) -> bool:
+    """True when ``field`` is shown translated in ``locale`` and its file marks that rendering as not
+    confirmed (e.g. a Japanese name no official release spells out)."""
+    table = _table(pack, entry, locale)
+    return bool(table.get(field)) and field in table.get("uncertain", ())
+
+
+_BRACKETED = re.compile(r"^(?P<main>[^()]+?)\s*\((?P<other>[^()]+)\)$")
+
+
+def name_forms(name: str) -> list[str]:
+    """A name as people type it: "샤인 (Shine)" is also "샤인" and "Shine"."""
+    found = _BRACKETED.match(name.strip())
+    return [name, found["main"], found["other"]] if found else [name]
+
+
 def all_names(pack: CanonPack, entry: Character | Episode | Term) -> list[str]:
-    """The entry's name or title in every language the pack has (search keys)."""
+    """The entry's names, titles and aliases in every language the pack has (search keys, and the names
+    the spoiler rules and the leak check know the entry by)."""
     field = "title" if isinstance(entry, Episode) else "name"
-    key = f"{_kind_of(entry)}:{entry.id}"
-    return [str(v[field]) for v in (e.get(key, {}) for e in pack.l10n.values()) if v.get(field)]
+    key = f"{kind_of(entry)}:{entry.id}"
+    out: list[str] = []
+    for entries in pack.l10n.values():
+        table = entries.get(key, {})
+        for value in (table.get(field, ""), *table.get("aliases", ())):
+            out += [n for n in name_forms(value) if n] if value else []
+    return list(dict.fromkeys(out))
+
+
+def translated(pack: CanonPack) -> Iterator[tuple[str, Entry, str, str]]:
+    """Every translated text as (locale, entry, field, text); list fields by position as ``facts[2]``
+    (1-based, as the loader names fields). For checks that must cover every language (the leak check)."""
+    for locale, entries in sorted(pack.l10n.items()):
+        for key, table in entries.items():
+            kind, entry_id = key.split(":", 1)
+            entry = _known(pack, kind, entry_id)
+            if entry is None:
+                continue
+            for field in sorted(TEXTS[kind] & set(table)):
+                value = table[field]
+                if field in POSITIONAL:
+                    for i, text in enumerate(value, 1):
+                        if text:
+                            yield locale, entry, f"{field}[{i}]", str(text)
+                else:
+                    yield locale, entry, field, str(value)
+
+
+def _english_texts(pack: CanonPack) -> Iterator[tuple[str, str, int]]:
+    """(key, field, how many texts) for every English text a locale can translate."""
+    for kind, entries in (
+        ("character", pack.characters),
+        ("episode", pack.episodes),
+        ("term", pack.terms),
+        ("track", pack.tracks),
+    ):
+        for entry in entries:
+            for field in sorted(TEXTS[kind]):
+                if field in POSITIONAL:
+                    count = len(_english_list(entry, field))
+                    if field == "warnings" and isinstance(entry, Episode):
+                        count = sum(1 for w in entry.warnings if w.note)
+                    yield f"{kind}:{entry.id}", field, count
+                elif getattr(entry, field):
+                    yield f"{kind}:{entry.id}", field, 1
+
+
+def coverage(pack: CanonPack, locale: str) -> tuple[int, int]:
+    """(texts translated, texts in English) for ``locale``: names, titles, summaries, premises, notes,
+    each fact and each warning note count one."""
+    done = total = 0
+    tables = pack.l10n.get(locale, {})
+    for key, field, count in _english_texts(pack):
+        total += count
+        value = tables.get(key, {}).get(field)
+        if not value:
+            if field == "title" and locale == "ko" and pack.episode(key.split(":", 1)[1]).title_ko:
+                done += 1
+            continue
+        if field in POSITIONAL:
+            entry = _known(pack, *key.split(":", 1))
+            english = _english_list(entry, field) if entry is not None else ()
+            done += sum(
+                1
+                for i, text in enumerate(value)
+                if text and (field != "warnings" or (i < len(english) and english[i].note))
+            )
+        else:
+            done += 1
+    return done, total
+
+
+def coverage_report(pack: CanonPack) -> str:
+    """One line per locale: "ko: 412/430 texts (95.8%)"."""
+    lines = []
+    for locale in sorted(pack.l10n):
+        done, total = coverage(pack, locale)
+        lines.append(f"{locale}: {done}/{total} texts ({100 * done / max(total, 1):.1f}%)")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m bot.canon.l10n [CANON_DIR]: coverage per locale
+    import sys
+
+    from bot.canon.loader import load_pack
+
+    print(coverage_report(load_pack(Path(sys.argv[1]) if len(sys.argv) > 1 else None)))

@@ -22,12 +22,13 @@ check agrees with what the guard would catch in chat.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.canon.horizon import Horizon, horizon_through
+from bot.canon.l10n import all_names, kind_of, translated
 from bot.canon.loader import BUILTIN_DIR, PACK_FILE, Sources, load_pack, load_pack_with_sources
-from bot.canon.model import CanonPack, Character, Episode, Fact, Term
+from bot.canon.model import CanonPack, Character, Episode, Fact, Term, Track
 from bot.guard.rules import compile_guild_rules
 from bot.spoilers import Rule, RuleSet, compile_rules, fold, phrase_words
 from bot.spoilers.normalize import is_cjk
@@ -41,7 +42,7 @@ class Leak:
 
     file: str
     entry: str  # "character 'hyunwoo'"
-    field: str  # "summary", "facts[2].text"
+    field: str  # "summary", "facts[2].text", "ko: facts[2]" (a translation)
     message: str
 
     def __str__(self) -> str:
@@ -57,6 +58,7 @@ class _Shown:
     text: str
     names: frozenset[Key]  # entries it may name
     rules: Horizon  # spoiler rules of episodes this horizon includes are fine
+    file: str = ""  # set for translations (l10n/<locale>.toml); else the entry's sources name it
 
 
 def _first(pack: CanonPack, key: Key) -> str:
@@ -93,20 +95,21 @@ def _names(pack: CanonPack) -> dict[Key, tuple[str, ...]]:
     people = {
         w
         for c in pack.characters
-        for n in (c.name, c.hangul, c.japanese, *c.aliases)
+        for n in (c.name, c.hangul, c.japanese, *c.aliases, *all_names(pack, c))
         if n
         for w in _word_keys(n)
     }
     out: dict[Key, tuple[str, ...]] = {}
     for c in pack.characters:
-        out[("character", c.id)] = tuple(n for n in (c.name, c.hangul, c.japanese, *c.aliases) if n)
+        found = (c.name, c.hangul, c.japanese, *c.aliases, *all_names(pack, c))
+        out[("character", c.id)] = tuple(dict.fromkeys(n for n in found if n))
     for t in pack.terms:
-        out[("term", t.id)] = tuple(
-            n for n in (t.name, t.hangul, *t.aliases) if n and not set(_word_keys(n)) <= people
-        )
+        found = (t.name, t.hangul, *t.aliases, *all_names(pack, t))
+        out[("term", t.id)] = tuple(dict.fromkeys(n for n in found if n and not set(_word_keys(n)) <= people))
     for e in pack.episodes:
+        found = (e.title, e.title_ko, *e.aliases, *all_names(pack, e))
         out[("episode", e.id)] = tuple(
-            n for n in (e.title, e.title_ko, *e.aliases) if n and not set(_word_keys(n)) <= people
+            dict.fromkeys(n for n in found if n and not set(_word_keys(n)) <= people)
         )
     kept = {key: tuple(n for n in names if not _leet_mangled(n)) for key, names in out.items()}
     return {key: names for key, names in kept.items() if names}
@@ -171,13 +174,32 @@ class LeakChecker:
             yield _Shown(key, field, text, names, nothing)
         yield from self._facts(key, "details", e.details)
 
-    def shown(self) -> Iterator[_Shown]:
+    def _english(self) -> Iterator[_Shown]:
         for e in self.pack.episodes:
             yield from self._episode(e)
         for c in self.pack.characters:
             yield from self._character(c)
         for t in self.pack.terms:
             yield from self._term(t)
+
+    def _translations(self, english: dict[tuple[Key, str], _Shown]) -> Iterator[_Shown]:
+        """Every translated text, shown to the same audience as the English text it stands for (a
+        translated fact when its English one is, a translated summary to anyone)."""
+        for locale, entry, field, text in translated(self.pack):
+            if isinstance(entry, Track):
+                continue  # checked with the track descriptions in ``leaks``
+            kind = kind_of(entry)
+            top = field.split("[", 1)[0]
+            suffix = ".note" if top == "warnings" else ".text" if top in ("facts", "details") else ""
+            same = english.get(((kind, entry.id), field + suffix))
+            if same is not None:  # names are not checked in English either
+                yield replace(same, field=f"{locale}: {field}", text=text, file=f"l10n/{locale}.toml")
+
+    def shown(self) -> Iterator[_Shown]:
+        """Every text members are shown, English first, then every translation of it."""
+        english = {(s.key, s.field): s for s in self._english()}
+        yield from english.values()
+        yield from self._translations(english)
 
     # --- matching -------------------------------------------------------------------------------
 
@@ -243,12 +265,19 @@ class LeakChecker:
         for shown in self.shown():
             if shown.text:
                 for message in self.problems(shown.text, shown.names, shown.rules):
-                    found.append(leak(shown.key, shown.field, message))
+                    made = leak(shown.key, shown.field, message)
+                    found.append(replace(made, file=shown.file) if shown.file else made)
         found += [leak(key, field, message) for key, field, message in self._structure()]
         releases = self._setting | self._episodes
         for track in self.pack.tracks:
             for message in self.problems(track.description, releases, Horizon()):
                 found.append(Leak(PACK_FILE, f"track '{track.id}'", "description", message))
+        for locale, entry, field, text in translated(self.pack):
+            if isinstance(entry, Track):
+                for message in self.problems(text, releases, Horizon()):
+                    found.append(
+                        Leak(f"l10n/{locale}.toml", f"track '{entry.id}'", f"{locale}: {field}", message)
+                    )
         for change in self.pack.changes:
             for i, note in enumerate(change.notes, 1):
                 for message in self.problems(note, releases, Horizon()):
