@@ -82,6 +82,32 @@ def _word_keys(name: str) -> tuple[str, ...]:
     return tuple(w if is_cjk(w[0]) else fold(w) for w in phrase_words(name))
 
 
+def _script(char: str) -> str:
+    if "\u3040" <= char <= "\u309f":
+        return "hiragana"
+    if "\u30a0" <= char <= "\u30ff" or "\uff66" <= char <= "\uff9f":
+        return "katakana"
+    if "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf":
+        return "han"
+    return ""
+
+
+def segmented(text: str) -> str:
+    """Japanese text with a space wherever the script changes between kana and kanji ("ミジはルカと" is
+    "ミジ は ルカ と"). Japanese writes no spaces, and the matcher finds a no-space-script name only at
+    the start of a word; names are katakana, particles hiragana, so this finds them in running text.
+    Text without kana or kanji is returned unchanged."""
+    out: list[str] = []
+    previous = ""
+    for char in text:
+        script = _script(char)
+        if out and script != previous and (script or previous):
+            out.append(" ")
+        out.append(char)
+        previous = script
+    return "".join(out)
+
+
 def _leet_mangled(name: str) -> bool:
     """A shorthand whose digits the matcher reads as letters ("round5" is "rounds"): matching it would
     flag every "round"; its spaced form ("round 5") is an alias too."""
@@ -122,7 +148,7 @@ class LeakChecker:
         self.pack = pack
         self._keys = _keys(pack)
         self._names = _names(pack)
-        self._fixed = tuple(name for names in self._names.values() for name in names)  # names: no verbs
+        self._fixed = tuple(segmented(n) for names in self._names.values() for n in names)  # no verbs
         self._name_sets: dict[frozenset[Key], RuleSet] = {}
         self._rule_sets: dict[Horizon, RuleSet] = {}
         setting = Horizon({track: 0 for track in pack.track_ids()})
@@ -206,12 +232,12 @@ class LeakChecker:
     def _name_set(self, known: frozenset[Key]) -> RuleSet:
         if known not in self._name_sets:
             rules = [
-                Rule(f"{kind}:{entry_id}", name)
+                Rule(f"{kind}:{entry_id}", segmented(name))
                 for (kind, entry_id), names in self._names.items()
                 if (kind, entry_id) not in known
                 for name in names
             ]
-            allowed = [name for key in known for name in self._names.get(key, ())]
+            allowed = [segmented(name) for key in known for name in self._names.get(key, ())]
             self._name_sets[known] = compile_rules(rules, allowed, fixed=self._fixed)
         return self._name_sets[known]
 
@@ -223,7 +249,7 @@ class LeakChecker:
     def problems(self, text: str, names: frozenset[Key], rules: Horizon) -> list[str]:
         """Why ``text`` may not be shown to that audience (empty when it may)."""
         out = []
-        for hit in self._name_set(names).match(text):
+        for hit in self._name_set(names).match(segmented(text)):
             kind, entry_id = hit.episode.split(":", 1)
             first = _first(self.pack, (kind, entry_id))
             out.append(
