@@ -21,11 +21,11 @@ def test_every_entry_has_a_korean_name_or_title(pack) -> None:
 def test_missing_languages_and_fields_fall_back_to_english(pack) -> None:
     mizi = pack.character("mizi")
     assert l10n.name(pack, mizi, "ko") == "미지"
-    assert l10n.name(pack, mizi, "ja") == "Mizi"  # no Japanese file: English
+    assert l10n.name(pack, mizi, "fr") == "Mizi"  # no French file: English
     assert l10n.name(pack, mizi, None) == "Mizi"
-    assert l10n.text(pack, mizi, "summary", "es-419") == mizi.summary
-    fact = mizi.facts[0]
-    assert l10n.fact_text(pack, mizi, fact, "ko") == fact.text  # facts are not translated yet
+    phan = pack.character("phan")
+    assert l10n.name(pack, phan, "ja") == "Phan"  # no Japanese name given: English
+    assert l10n.text(pack, phan, "summary", "ja") != phan.summary  # while its summary is translated
 
 
 def test_korean_names_are_search_keys(pack) -> None:
