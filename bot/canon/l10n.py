@@ -1,22 +1,26 @@
 """The canon in other languages: ``l10n/<locale>.toml`` files, keyed by entry id, falling back to English.
 
-One file per Discord locale (``l10n/ko.toml``), in the built-in data folder and, to correct or extend it,
-in ``CANON_DIR/l10n/`` (read after the built-in one; a field given there wins)::
+One file per Discord locale (``l10n/ko.toml``, ``ja.toml``, ``es-419.toml``, ``pt-BR.toml``), in the
+built-in data folder and, to correct or extend it, in ``CANON_DIR/l10n/`` (read after the built-in one;
+a field given there wins). A new locale is a new file::
 
     [character.mizi]
-    name = "미지"
-    summary = "..."
+    name = "ミジ"
+    uncertain = ["name"]     # renderings not confirmed as official: shown marked "(unconfirmed)"
+    aliases = ["..."]        # more search keys, also names the spoiler rules know the character by
     facts = ["...", ""]      # by position, like the entry's facts; "" keeps the English one
 
     [episode.r1]
     title = "..."
-    premise = "..."
+    warnings = ["...", ""]   # the content-warning notes, by position
 
-Translated fields: characters ``name role summary looks facts``; episodes ``title premise release_note
-details``;
-terms ``name summary facts``; tracks (``[track.main]``) ``name description``. Gating never changes: a translated fact is shown exactly when the English
-one is. Every localised name is also a search key, so autocomplete matches names in every language. An
+Texts (``TEXTS``): characters ``name role summary looks facts``; episodes ``title premise release_note
+details warnings``; terms ``name summary facts``; tracks (``[track.main]``) ``name description``. Gating
+and confidence never change: a translated fact is shown exactly when the English one is, marked
+unconfirmed when it is. Every localised name and alias is a search key and a name for the spoiler rules
+and the leak check (``bot.canon.leaks`` checks every translation at its English text's audience). An
 episode's ``title_ko`` (older packs) is its Korean title unless ``l10n/ko.toml`` gives one.
+``python -m bot.canon.l10n [CANON_DIR]`` prints how much of each locale is translated.
 """
 
 from __future__ import annotations

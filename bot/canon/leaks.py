@@ -13,6 +13,9 @@ Who sees what (see ``bot.lookups.entries``, ``bot.lookups.timeline`` and ``bot.l
 - Track descriptions and the changelog (/timeline, /canon info) are shown to everyone; every episode
   title is public there anyway, so they may name episodes, but only the setting otherwise.
 
+Every translation (``l10n/<locale>.toml``) is checked like the English text it stands for, with the
+same audience; names include every language's names and aliases.
+
 Everything shown before anyone has watched (all of the above but facts) must contain no canon spoiler
 rule at all; a fact must contain no rule of an episode its viewers may not have seen. Names (with their
 aliases, Hangul and Japanese forms) and rules are matched with the spoiler guard's own matcher, so the
