@@ -25,12 +25,15 @@ episode's ``title_ko`` (older packs) is its Korean title unless ``l10n/ko.toml``
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+
+import discord
 
 from bot.canon.model import CanonPack, Character, Episode, Fact, Term, Track
 
@@ -50,6 +53,7 @@ FIELDS: dict[str, frozenset[str]] = {
 POSITIONAL = frozenset({"facts", "details", "warnings"})  # by position, like the entry's list
 LIST_FIELDS = POSITIONAL | {"aliases", "uncertain"}
 SUBDIR = "l10n"
+LOCALES = frozenset(locale.value for locale in discord.Locale)  # what a file may be named after
 
 # locale -> "kind:id" -> field -> text (or tuple of texts for facts/details)
 Localizations = Mapping[str, Mapping[str, Mapping[str, Any]]]
@@ -89,6 +93,14 @@ def read_localizations(
                     data = tomllib.load(handle)
             except (tomllib.TOMLDecodeError, OSError) as exc:
                 problems.append(f"{where}: cannot be read: {exc}")
+                continue
+            if path.stem not in LOCALES:
+                close = difflib.get_close_matches(path.stem, sorted(LOCALES), n=1, cutoff=0.5)
+                hint = f"did you mean '{close[0]}.toml'? " if close else ""
+                problems.append(
+                    f"{where}: '{path.stem}' is not a Discord locale ({hint}name the file after one: "
+                    "ko, ja, es-419, pt-BR, fr, zh-TW...)"
+                )
                 continue
             locale = found.setdefault(path.stem, {})
             for kind, entries in data.items():

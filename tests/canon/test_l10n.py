@@ -288,3 +288,23 @@ def test_coverage_is_printed_per_locale(pack) -> None:
         done, total = (int(n) for n in line.split()[1].split("/"))
         assert 0 < done <= total
     assert "ko: " in report[sorted(LOCALES).index("ko")] and "(100.0%)" in report[sorted(LOCALES).index("ko")]
+
+
+def test_a_file_not_named_after_a_discord_locale_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "l10n").mkdir()
+    (tmp_path / "l10n" / "es-MX.toml").write_text(
+        '[character.mizi]\nrole = "Concursante"\n', encoding="utf-8"
+    )
+    with pytest.raises(PackError) as caught:
+        load_pack(tmp_path)
+    assert any(
+        "'es-MX' is not a Discord locale (did you mean 'es-ES.toml'?" in p for p in caught.value.problems
+    )
+
+
+def test_the_bundled_translations_name_only_entries_and_fields_the_pack_has(pack) -> None:
+    """The built-in folder is read leniently (an operator may remove an entry it translates): check it
+    strictly here, so a typo in a bundled file cannot go unnoticed."""
+    problems: list[str] = []
+    l10n.read_localizations(pack, [(BUILTIN_DIR, True)], problems)
+    assert problems == []
