@@ -80,7 +80,8 @@ def card_title(pack: CanonPack, entry: Entry) -> str:
     title = entry_name(entry, pack)
     field = "title" if isinstance(entry, Episode) else "name"
     if l10n.uncertain(pack, entry, field, current_locale()):
-        return f"{title} {_('(unconfirmed)')}"
+        marker = _("(unconfirmed)")
+        return f"{title} {marker}"
     return title
 
 
