@@ -266,46 +266,30 @@ def translated(pack: CanonPack) -> Iterator[tuple[str, Entry, str, str]]:
                     yield locale, entry, field, str(value)
 
 
-def _english_texts(pack: CanonPack) -> Iterator[tuple[str, str, int]]:
-    """(key, field, how many texts) for every English text a locale can translate."""
-    for kind, entries in (
-        ("character", pack.characters),
-        ("episode", pack.episodes),
-        ("term", pack.terms),
-        ("track", pack.tracks),
-    ):
-        for entry in entries:
-            for field in sorted(TEXTS[kind]):
-                if field in POSITIONAL:
-                    count = len(_english_list(entry, field))
-                    if field == "warnings" and isinstance(entry, Episode):
-                        count = sum(1 for w in entry.warnings if w.note)
-                    yield f"{kind}:{entry.id}", field, count
-                elif getattr(entry, field):
-                    yield f"{kind}:{entry.id}", field, 1
+def _english_texts(pack: CanonPack) -> Iterator[tuple[Entry, str, int | None]]:
+    """(entry, field, position or None) for every English text a locale can translate: each name,
+    title, summary, premise and note, each fact, and each warning that has a note."""
+    entries: tuple[Entry, ...] = (*pack.characters, *pack.episodes, *pack.terms, *pack.tracks)
+    for entry in entries:
+        for field in sorted(TEXTS[kind_of(entry)]):
+            if field not in POSITIONAL:
+                if getattr(entry, field):
+                    yield entry, field, None
+                continue
+            for i, item in enumerate(_english_list(entry, field)):
+                if field != "warnings" or item.note:
+                    yield entry, field, i
 
 
 def coverage(pack: CanonPack, locale: str) -> tuple[int, int]:
-    """(texts translated, texts in English) for ``locale``: names, titles, summaries, premises, notes,
-    each fact and each warning note count one."""
+    """(texts translated, texts in English) for ``locale``, each text counting one."""
     done = total = 0
-    tables = pack.l10n.get(locale, {})
-    for key, field, count in _english_texts(pack):
-        total += count
-        value = tables.get(key, {}).get(field)
-        if not value:
-            if field == "title" and locale == "ko" and pack.episode(key.split(":", 1)[1]).title_ko:
-                done += 1
-            continue
-        if field in POSITIONAL:
-            entry = _known(pack, *key.split(":", 1))
-            english = _english_list(entry, field) if entry is not None else ()
-            done += sum(
-                1
-                for i, text in enumerate(value)
-                if text and (field != "warnings" or (i < len(english) and english[i].note))
-            )
-        else:
+    for entry, field, i in _english_texts(pack):
+        total += 1
+        value = pack.l10n.get(locale, {}).get(f"{kind_of(entry)}:{entry.id}", {}).get(field)
+        if i is not None:
+            done += bool(value and i < len(value) and value[i])
+        elif value or (field == "title" and locale == "ko" and getattr(entry, "title_ko", "")):
             done += 1
     return done, total
 
