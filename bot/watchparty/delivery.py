@@ -29,7 +29,7 @@ from bot.db import Database
 from bot.dm import CANNOT_MESSAGE_USER, DM_CLOSED_BACKOFF, clear_dms_closed, record_dms_closed
 from bot.errors import UserError
 from bot.guard.published import Published, check_published
-from bot.i18n import _, use_locale
+from bot.i18n import N_, _, use_locale
 from bot.i18n.server import server_locale
 from bot.modlog import write_modlog
 from bot.progress import advance_progress
@@ -374,11 +374,11 @@ async def db_guild_of(bot: Clematis, row: DueRow) -> int | None:
 async def _deliver_due(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
     party = await load_party(bot.db, row.party_id) if row.party_id is not None else None
     if party is None:
-        return Outcome.cancelled("the party was deleted")
+        return Outcome.cancelled(N_("the party was deleted"))
     if party.status == "cancelled":
-        return Outcome.cancelled("the party was cancelled")
+        return Outcome.cancelled(N_("the party was cancelled"))
     if party.status == "finished" and row.kind != KIND_FOLLOWUP:
-        return Outcome.skipped("the party had already ended")
+        return Outcome.skipped(N_("the party had already ended"))
     timing = timing_of(row, party, now)
     if timing == "skip":
         after = f" (the last attempt failed: {row.last_reason})" if row.last_reason else ""
@@ -461,9 +461,9 @@ async def _send_dm(
 ) -> Outcome:
     user_id = row.user_id
     if user_id is None:
-        return Outcome.failed("a DM without a recipient")
+        return Outcome.failed(N_("a DM without a recipient"))
     if user_id not in await going_members(bot.db, party.id, now):
-        return Outcome.skipped("the member is no longer going")
+        return Outcome.skipped(N_("the member is no longer going"))
     guild = bot.get_guild(party.guild_id)
     parent = KIND_START if row.offset_label == "0" else KIND_REMINDER
     kwargs: dict[str, Any] = {"nonce": due_nonce(row.id), "allowed_mentions": discord.AllowedMentions.none()}
@@ -566,26 +566,54 @@ STATUS_ICONS = {
 }
 
 
+STATUS_NAMES = {
+    "pending": N_("pending"),
+    "claimed": N_("sending"),
+    "delivered": N_("delivered"),
+    "late": N_("late"),
+    "skipped": N_("skipped"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+}
+
+
+def _status(status: str) -> str:
+    return _(STATUS_NAMES[status]) if status in STATUS_NAMES else status
+
+
+def _reason(reason: str | None) -> str:
+    """A recorded reason in the reader's language: fixed reasons are catalogue messages (marked ``N_``
+    where they are recorded); reasons with values in them (a lateness, Discord's answer) stay as recorded."""
+    return _(reason) if reason else ""
+
+
 def _row_name(line: DeliveryLine) -> str:
     if line.kind == KIND_REMINDER:
-        return f"{line.label} reminder"
+        return _("{offset} reminder", offset=line.label)
     if line.kind == KIND_START:
-        return "start post"
+        return _("start post")
     if line.kind == KIND_FOLLOWUP:
-        return "follow-up"
+        return _("follow-up")
     if line.kind == KIND_DM:
-        return f"DM to <@{line.user_id}>"
+        return _("DM to {member}", member=f"<@{line.user_id}>")
     return line.kind
 
 
 def _row_state(line: DeliveryLine) -> str:
     if line.status == "pending" and line.next_try_at is not None:
-        return f"retry {stamp(line.next_try_at, 'R')} (attempt {line.attempts + 1}; last: {line.reason})"
+        return _(
+            "retry {when} (attempt {attempt}; last: {reason})",
+            when=stamp(line.next_try_at, "R"),
+            attempt=line.attempts + 1,
+            reason=_reason(line.reason),
+        )
     if line.status == "pending":
-        return f"due {stamp(line.due_at, 'R')}"
+        return _("due {when}", when=stamp(line.due_at, "R"))
     if line.status == "claimed":
-        return "sending now"
-    return f"{line.status}: {line.reason}" if line.reason else line.status
+        return _("sending now")
+    if line.reason:
+        return _("{status}: {reason}", status=_status(line.status), reason=_reason(line.reason))
+    return _status(line.status)
 
 
 def report_totals(lines: Sequence[DeliveryLine]) -> str:
@@ -593,7 +621,7 @@ def report_totals(lines: Sequence[DeliveryLine]) -> str:
     for line in lines:
         counts[line.status] = counts.get(line.status, 0) + 1
     return " · ".join(
-        f"{STATUS_ICONS[s]} {s} {counts[s]}" for s in STATUS_ICONS if s != "claimed" or counts[s]
+        f"{STATUS_ICONS[s]} {_status(s)} {counts[s]}" for s in STATUS_ICONS if s != "claimed" or counts[s]
     )
 
 
@@ -605,7 +633,8 @@ def report_lines(lines: Sequence[DeliveryLine]) -> list[str]:
 
     def flush_dms() -> None:
         if dms:
-            out.append("✉️ DMs: " + ", ".join(f"{n} {status}" for status, n in sorted(dms.items())))
+            counts = ", ".join(f"{n} {_status(status)}" for status, n in sorted(dms.items()))
+            out.append(_("✉️ DMs: {counts}", counts=counts))
             dms.clear()
 
     for line in lines:
