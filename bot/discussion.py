@@ -31,6 +31,7 @@ from bot.errors import UserError
 from bot.guard import invalidate_guild
 from bot.i18n import N_, _, current_locale, use_locale
 from bot.i18n.server import server_locale
+from bot.permissions import permission_name
 
 if TYPE_CHECKING:
     from bot.client import Clematis
@@ -42,17 +43,6 @@ NAME_LIMIT = 100
 ARCHIVE_MINUTES: Literal[10080] = 10080  # a week without messages before Discord archives it
 SPOILER_TAG_NAMES = frozenset({"spoiler", "spoilers"})
 _ROUND_ALIAS = re.compile(r"^(?:round|r)\s?(\d+)$")
-
-PERMISSION_LABELS = {
-    "view_channel": "View Channel",
-    "send_messages": "Send Messages",
-    "send_messages_in_threads": "Send Messages in Threads",
-    "create_public_threads": "Create Public Threads",
-    "create_private_threads": "Create Private Threads",
-    "manage_threads": "Manage Threads",
-    "embed_links": "Embed Links",
-}
-
 
 # --- what a thread looks like --------------------------------------------------------------------
 
@@ -112,7 +102,7 @@ def matching_tags(tags: Sequence[tuple[int, str]], episode: Episode) -> list[int
 
 
 def missing_permissions(permissions: discord.Permissions, needed: Sequence[str]) -> list[str]:
-    return [PERMISSION_LABELS[name] for name in needed if not getattr(permissions, name)]
+    return [permission_name(name) for name in needed if not getattr(permissions, name)]
 
 
 MISSING = {
