@@ -180,18 +180,20 @@ class Outcome:
     """What actually happened (``act``), written once to the mod log (``record``)."""
 
     action: str  # what was carried out: "nudge", "repost", "flag", or "none" (the message is still up)
-    sentences: list[str] = field(default_factory=list)
+    sentences: list[tuple[str, dict[str, object]]] = field(default_factory=list)  # (template, values)
     lost: str | None = None  # a permission the act found missing (a 403)
     worked: set[str] = field(default_factory=set)  # permissions the act used successfully
     removed: bool = False
 
     def say(self, template: str, **values: object) -> None:
-        """Add one outcome sentence, in the current language (the server's: the mod log is public)."""
-        self.sentences.append(_(template, **values))
+        """Add one outcome sentence (a catalogue template and its values)."""
+        self.sentences.append((template, values))
 
     @property
     def summary(self) -> str:
-        return " ".join(self.sentences)
+        """What happened, in the current language: the server's for the mod log, a reporting
+        moderator's own for their answer."""
+        return " ".join(_(template, **values) for template, values in self.sentences)
 
 
 @dataclass(slots=True)
@@ -234,7 +236,7 @@ class SpoilerActions:
         guild_id = state.config.guild_id
         embed = self._embed(incident)
         if plan.action == "flag":  # nothing to act on: the entry is the outcome
-            outcome = Outcome("flag", [_(FLAGGED)])
+            outcome = Outcome("flag", [(FLAGGED, {})])
             await write_modlog(self.bot, guild_id, self._entry(incident, plan, outcome.summary), embed=embed)
             await self._record_permissions(incident, plan, outcome, state)
             return outcome
