@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NAME_SUFFIX = " (spoilers)"
+THREAD_NAME = N_("{episode} (spoilers)")
 NAME_LIMIT = 100
 ARCHIVE_MINUTES: Literal[10080] = 10080  # a week without messages before Discord archives it
 SPOILER_TAG_NAMES = frozenset({"spoiler", "spoilers"})
@@ -47,13 +47,16 @@ _ROUND_ALIAS = re.compile(r"^(?:round|r)\s?(\d+)$")
 # --- what a thread looks like --------------------------------------------------------------------
 
 
-def thread_name(episode: Episode) -> str:
-    """ "ROUND 5: Ruler of My Heart" -> "ROUND 5 — Ruler of My Heart (spoilers)", within 100 characters."""
-    title = " ".join(episode.title.replace(": ", " — ", 1).split())
-    room = NAME_LIMIT - len(NAME_SUFFIX)
-    if len(title) > room:
-        title = title[: room - 1].rstrip() + "…"
-    return title + NAME_SUFFIX
+def thread_name(episode: Episode, pack: CanonPack | None = None) -> str:
+    """ "ROUND 5: Ruler of My Heart" -> "ROUND 5 — Ruler of My Heart (spoilers)", within 100 characters; with
+    ``pack``, the title in the current language (the server's: everyone sees the thread's name)."""
+    title = local_name(pack, episode) if pack is not None else episode.title
+    title = " ".join(title.replace(": ", " — ", 1).split())
+    name = _(THREAD_NAME, episode=title)
+    excess = len(name) - NAME_LIMIT
+    if excess > 0:
+        name = _(THREAD_NAME, episode=title[: len(title) - excess - 1].rstrip() + "…")
+    return name
 
 
 def spoiler_rule(episode: Episode, pack: CanonPack | None = None) -> str:
@@ -281,7 +284,7 @@ class ThreadKeeper:
         ctx = await load_card_context(self.bot.db, guild.id)  # public: no member's own topics
         with use_locale(await server_locale(self.bot.db, guild)):  # everyone reads the opening
             opening = opening_embed(self.bot.canon.pack, episode, ctx)
-        name = thread_name(episode)
+            name = thread_name(episode, self.bot.canon.pack)
         me = guild.me
         if isinstance(channel, discord.ForumChannel):
             require_permissions(

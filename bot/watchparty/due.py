@@ -40,7 +40,7 @@ async def party_offsets(conn: aiosqlite.Connection, party_id: int) -> list[timed
 
 
 async def cancel_party_work(
-    conn: aiosqlite.Connection, party_id: int, reason: str = "party cancelled"
+    conn: aiosqlite.Connection, party_id: int, reason: str = N_("party cancelled")
 ) -> int:
     """Cancel every row of the party that has not been delivered (or is not being delivered)."""
     cursor = await conn.execute(
