@@ -43,6 +43,7 @@ from bot.privacy.store import (
     queue_work,
     schedule_guild_purge,
 )
+from bot.watchparty import reasons
 from bot.watchparty.board import board_for
 from bot.watchparty.delivery import clean
 from bot.watchparty.dispatcher import Deliverer, DueRow, Outcome
@@ -56,8 +57,9 @@ log = logging.getLogger(__name__)
 
 def _retry_or_fail(exc: discord.HTTPException, what: str) -> Outcome:
     if exc.status >= 500 or exc.status == 429:
-        return Outcome.retry(f"Discord answered {exc.status} to {what}")
-    return Outcome.failed(f"Discord refused {what} ({exc.status} {exc.text or ''})".rstrip())
+        return Outcome.retry(reasons.recorded(reasons.ANSWERED_TO, status=exc.status, what=what))
+    detail = f"{exc.status} {exc.text or ''}".rstrip()
+    return Outcome.failed(reasons.recorded(reasons.REFUSED, what=what, detail=detail))
 
 
 async def refresh_party(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
@@ -69,9 +71,9 @@ async def refresh_party(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
     except discord.NotFound:
         return Outcome.skipped(N_("the announcement was deleted"))
     except discord.HTTPException as exc:
-        return _retry_or_fail(exc, "the announcement edit")
+        return _retry_or_fail(exc, reasons.ANNOUNCEMENT_EDIT)
     except (aiohttp.ClientError, OSError) as exc:
-        return Outcome.retry(f"connection problem: {type(exc).__name__}")
+        return Outcome.retry(reasons.recorded(reasons.CONNECTION, error=type(exc).__name__))
     if row.offset_label in (LABEL_HANDED_OVER, LABEL_CANCELLED):
         with use_locale(await server_locale(bot.db, bot.get_guild(party.guild_id), party.guild_id)):
             note = _departure_note(party, row.offset_label)  # the mod log speaks the server's language
@@ -113,9 +115,9 @@ async def remove_event(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
     except discord.NotFound:
         pass  # already gone
     except discord.HTTPException as exc:
-        return _retry_or_fail(exc, "deleting the Discord event")
+        return _retry_or_fail(exc, reasons.EVENT_DELETE)
     except (aiohttp.ClientError, OSError) as exc:
-        return Outcome.retry(f"connection problem: {type(exc).__name__}")
+        return Outcome.retry(reasons.recorded(reasons.CONNECTION, error=type(exc).__name__))
     await set_event(bot.db, party.id, None)
     return Outcome.done(N_("Discord event deleted"))
 

@@ -34,6 +34,7 @@ from bot.i18n.server import server_locale
 from bot.modlog import write_modlog
 from bot.progress import advance_progress
 from bot.ui import run_guarded
+from bot.watchparty import reasons
 from bot.watchparty.dispatcher import DeliveryLine, DueRow, Outcome, due_nonce
 from bot.watchparty.due import KIND_DM, KIND_FOLLOWUP, KIND_REMINDER, KIND_START, from_db_time, to_db_time
 from bot.watchparty.reminders import Timing, classify_due, is_permanent_failure
@@ -381,16 +382,18 @@ async def _deliver_due(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
         return Outcome.skipped(N_("the party had already ended"))
     timing = timing_of(row, party, now)
     if timing == "skip":
-        after = f" (the last attempt failed: {row.last_reason})" if row.last_reason else ""
-        return Outcome.skipped(
-            f"not sent: due {to_db_time(row.due_at)}, it was too late by {to_db_time(now)}{after}"
-        )
+        due, at = to_db_time(row.due_at), to_db_time(now)
+        if row.last_reason:
+            return Outcome.skipped(
+                reasons.recorded(reasons.NOT_SENT_AFTER_FAILURE, due=due, now=at, reason=row.last_reason)
+            )
+        return Outcome.skipped(reasons.recorded(reasons.NOT_SENT, due=due, now=at))
     late = now - row.due_at if timing == "late" else None
-    late_reason = f"sent {describe_lateness(late)} late" if late else None
+    late_reason = reasons.recorded(reasons.SENT_LATE, late=describe_lateness(late)) if late else None
     if row.kind == KIND_DM:
         return await _send_dm(bot, row, party, now, late)
     if row.kind not in (KIND_REMINDER, KIND_START, KIND_FOLLOWUP):
-        return Outcome.failed(f"unknown kind of due work {row.kind!r}")
+        return Outcome.failed(reasons.recorded(reasons.UNKNOWN_KIND, kind=repr(row.kind)))
     content, kwargs, dms = await _compose(bot, row, party, now, late)
     target = party.post_channel_id
     try:
@@ -425,7 +428,7 @@ async def _deliver_due(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
             )
         return outcome
     except (aiohttp.ClientError, OSError) as exc:
-        return Outcome.retry(f"connection problem: {type(exc).__name__}")
+        return Outcome.retry(reasons.recorded(reasons.CONNECTION, error=type(exc).__name__))
     return Outcome.delivered(message.id, late=late_reason, dm_user_ids=dms)
 
 
@@ -478,23 +481,22 @@ async def _send_dm(
     except discord.Forbidden as exc:
         if exc.code == CANNOT_MESSAGE_USER:
             await record_dms_closed(bot.db, user_id, now)
-            return Outcome.failed(
-                f"the member's DMs are closed (not retried; no party DMs for {DM_CLOSED_BACKOFF.days} days)"
-            )
-        return _failure(exc, "a DM")
+            return Outcome.failed(reasons.recorded(reasons.DMS_CLOSED, days=DM_CLOSED_BACKOFF.days))
+        return _failure(exc, reasons.A_DM)
     await clear_dms_closed(bot.db, user_id)  # in case an old record said otherwise
-    return Outcome.delivered(message.id, late=f"sent {describe_lateness(late)} late" if late else None)
+    late_reason = reasons.recorded(reasons.SENT_LATE, late=describe_lateness(late)) if late else None
+    return Outcome.delivered(message.id, late=late_reason)
 
 
 def _failure(exc: discord.HTTPException, where: str) -> Outcome:
     detail = f"{exc.status} {exc.text or exc.__class__.__name__}".strip()
     if exc.status == 404:
-        return Outcome.failed(f"{where} no longer exists ({detail})")
+        return Outcome.failed(reasons.recorded(reasons.GONE, where=where, detail=detail))
     if exc.status == 403:
-        return Outcome.failed(f"missing access or permission in {where} ({detail})")
+        return Outcome.failed(reasons.recorded(reasons.NO_ACCESS, where=where, detail=detail))
     if is_permanent_failure(exc.status):
-        return Outcome.failed(f"Discord refused the message ({detail})")
-    return Outcome.retry(f"Discord answered {detail}")
+        return Outcome.failed(reasons.recorded(reasons.REFUSED_MESSAGE, detail=detail))
+    return Outcome.retry(reasons.recorded(reasons.ANSWERED, detail=detail))
 
 
 # --- Mark as watched ----------------------------------------------------------------------------------
@@ -582,9 +584,8 @@ def _status(status: str) -> str:
 
 
 def _reason(reason: str | None) -> str:
-    """A recorded reason in the reader's language: fixed reasons are catalogue messages (marked ``N_``
-    where they are recorded); reasons with values in them (a lateness, Discord's answer) stay as recorded."""
-    return _(reason) if reason else ""
+    """A recorded reason in the reader's language (``bot.watchparty.reasons``)."""
+    return reasons.shown(reason)
 
 
 def _row_name(line: DeliveryLine) -> str:
