@@ -195,6 +195,11 @@ class Outcome:
         moderator's own for their answer."""
         return " ".join(_(template, **values) for template, values in self.sentences)
 
+    @property
+    def logged(self) -> str:
+        """What happened, in English: for the host's log."""
+        return " ".join(template.format(**values) for template, values in self.sentences)
+
 
 @dataclass(slots=True)
 class _Removal:
@@ -255,7 +260,7 @@ class SpoilerActions:
         else:  # the intent could not be posted (or there is no mod log): the outcome still gets its try
             await write_modlog(self.bot, guild_id, text, embed=embed)
         if not outcome.removed:
-            log.warning("spoiler %s in guild %s: %s", incident.message.id, guild_id, outcome.summary)
+            log.warning("spoiler %s in guild %s: %s", incident.message.id, guild_id, outcome.logged)
         return outcome
 
     # --- decide -----------------------------------------------------------------------------------
