@@ -165,11 +165,14 @@ def timing_of(row: DueRow, party: Party, now: datetime) -> Timing:
 
 
 def describe_lateness(late: timedelta) -> str:
+    """How late, in English for the delivery log (``shown_lateness`` says it in the current language)."""
     minutes = int(late.total_seconds() // 60)
     if minutes < 60:
-        return f"{minutes} min"
+        return reasons.recorded(reasons.LATE_MINUTES, n=minutes)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if not minutes:
+        return reasons.recorded(reasons.LATE_HOURS, n=hours)
+    return reasons.recorded(reasons.LATE_HOURS_MINUTES, hours=hours, minutes=minutes)
 
 
 # --- rendering (pure) ---------------------------------------------------------------------------------
@@ -204,13 +207,7 @@ def add_mentions(lines: list[str], user_ids: Sequence[int]) -> tuple[str, list[i
 
 def shown_lateness(late: timedelta) -> str:
     """How late, in the current language (`describe_lateness` stays English for the delivery log)."""
-    minutes = int(late.total_seconds() // 60)
-    if minutes < 60:
-        return _("{n} min", n=minutes)
-    hours, minutes = divmod(minutes, 60)
-    if not minutes:
-        return _("{n} h", n=hours)
-    return _("{hours} h {minutes} min", hours=hours, minutes=minutes)
+    return reasons.shown(describe_lateness(late))
 
 
 def late_line(late: timedelta | None) -> list[str]:

@@ -33,6 +33,9 @@ REFUSED = N_("Discord refused {what} ({detail})")
 GAVE_UP = N_("gave up after {attempts} attempts: {reason}")
 NO_ANSWER = N_("no answer from Discord within {seconds} s")
 UNEXPECTED = N_("unexpected error: {error}")
+LATE_MINUTES = N_("{n} min")
+LATE_HOURS = N_("{n} h")
+LATE_HOURS_MINUTES = N_("{hours} h {minutes} min")
 A_DM = N_("a DM")
 ANNOUNCEMENT_EDIT = N_("the announcement edit")
 EVENT_DELETE = N_("deleting the Discord event")
@@ -53,6 +56,9 @@ TEMPLATES = (
     GAVE_UP,
     NO_ANSWER,
     UNEXPECTED,
+    LATE_MINUTES,
+    LATE_HOURS,
+    LATE_HOURS_MINUTES,
 )
 
 

@@ -33,3 +33,18 @@ def test_a_recorded_reason_is_shown_in_the_readers_language() -> None:
         assert reasons.shown("something an older version wrote") == "something an older version wrote"
     assert reasons.shown(nested) == nested  # English reads it as recorded
     assert reasons.shown(None) == ""
+
+
+def test_lateness_is_logged_in_english_and_shown_in_the_readers_language() -> None:
+    from datetime import timedelta
+
+    from bot.watchparty.delivery import describe_lateness, shown_lateness
+
+    late = timedelta(minutes=65)
+    assert describe_lateness(late) == "1 h 5 min"
+    with use_locale("ja"):
+        assert shown_lateness(late) == "1時間5分"
+        assert (
+            reasons.shown(reasons.recorded(reasons.SENT_LATE, late=describe_lateness(late)))
+            == "1時間5分 遅れて送信"
+        )
