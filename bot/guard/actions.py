@@ -193,7 +193,12 @@ class Outcome:
     def summary(self) -> str:
         """What happened, in the current language: the server's for the mod log, a reporting
         moderator's own for their answer."""
-        return " ".join(_(template, **values) for template, values in self.sentences)
+        return " ".join(
+            _(
+                template, **{k: _(v) if isinstance(v, str) and v else v for k, v in values.items()}
+            )  # a permission's name
+            for template, values in self.sentences
+        )
 
     @property
     def logged(self) -> str:
@@ -468,7 +473,7 @@ class SpoilerActions:
             outcome.say(SAY_ALREADY_GONE)
         elif removal.permission is not None:
             outcome.lost = removal.permission
-            outcome.say(SAY_DELETE_FORBIDDEN, permission=_(PERMISSION_NAMES[removal.permission]))
+            outcome.say(SAY_DELETE_FORBIDDEN, permission=PERMISSION_NAMES[removal.permission])
         else:
             outcome.say(SAY_DELETE_FAILED, problem=removal.problem, attempts=removal.failures)
 
