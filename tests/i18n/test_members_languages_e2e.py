@@ -1,9 +1,9 @@
-"""Members whose Discord is in Korean or Japanese use the bot end to end through the emulator (lookups,
-progress, /discuss, /cw, a watch party with a typed time in their language, RSVP, the reminder, /privacy,
-/help) and moderators run /spoilers, /watchparty-admin, /privacy-admin and /cw-admin; no answer still
-holds an English template, whether from the catalogue or written in the code without it
-(``tests/i18n/english.py``). A server whose language is Korean gets its announcement, reminder, spoiler
-notice and mod-log entries in Korean.
+"""Members whose Discord is in Korean or Japanese (and Spanish, Portuguese) use the bot end to end through
+the emulator (lookups, progress, /discuss, /cw, a watch party with a typed time in their language, RSVP,
+the reminder, /privacy, /help) and moderators run /spoilers, /watchparty-admin, /privacy-admin and
+/cw-admin; no answer still holds an English template, whether from the catalogue or written in the code
+without it (``tests/i18n/english.py``). A server whose language is Korean gets its announcement,
+reminder, spoiler notice and mod-log entries in Korean.
 """
 
 from __future__ import annotations
@@ -155,6 +155,14 @@ async def journey(
             "ja",
             {"character": "ミジ", "search": "ルカ", "zone": "東京", "when": "土曜日 20時"},
         ),
+        (
+            "es-419",
+            {"character": "Mizi", "search": "Luka", "zone": "Ciudad de México", "when": "sábado 20:00"},
+        ),
+        (
+            "pt-BR",
+            {"character": "Mizi", "search": "Luka", "zone": "São Paulo", "when": "sábado às 20h"},
+        ),
     ],
 )
 async def test_a_member_sees_every_answer_in_their_language(
@@ -165,7 +173,7 @@ async def test_a_member_sees_every_answer_in_their_language(
     replies = await journey(emulator, process, member, typed)
     assert untranslated(replies, locale) == {}
     texts = "\n".join(shown(r) for r in replies)
-    assert ("미지" if locale == "ko" else "ミジ") in texts  # the canon in their language
+    assert {"ko": "미지", "ja": "ミジ"}.get(locale, "Mizi") in texts  # the canon in their language
     assert "2026" in texts or "2027" in texts  # the typed time was read (a date in the confirmation)
 
 
