@@ -164,6 +164,23 @@ def timing_of(row: DueRow, party: Party, now: datetime) -> Timing:
     return classify_due(row.due_at, party.starts_at, now)
 
 
+# The mod log's word when a post could not go out: one whole sentence per kind of post.
+POST_FAILED = {
+    KIND_REMINDER: N_(
+        "I couldn't post the reminder of the watch party **{title}** in {channel}: {reason}. "
+        "Check that I can view and send messages there (and that the channel still exists)."
+    ),
+    KIND_START: N_(
+        "I couldn't post the start message of the watch party **{title}** in {channel}: {reason}. "
+        "Check that I can view and send messages there (and that the channel still exists)."
+    ),
+    KIND_FOLLOWUP: N_(
+        "I couldn't post the follow-up message of the watch party **{title}** in {channel}: {reason}. "
+        "Check that I can view and send messages there (and that the channel still exists)."
+    ),
+}
+
+
 def describe_lateness(late: timedelta) -> str:
     """How late, in English for the delivery log (``shown_lateness`` says it in the current language)."""
     minutes = int(late.total_seconds() // 60)
@@ -415,12 +432,10 @@ async def _deliver_due(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
                 party.guild_id,
                 "⚠️ "
                 + _(
-                    "I couldn't post the {kind} message of the watch party **{title}** in {channel}: {reason}. "
-                    "Check that I can view and send messages there (and that the channel still exists).",
-                    kind=row.kind,
+                    POST_FAILED.get(row.kind, POST_FAILED[KIND_REMINDER]),
                     title=clean(party.title),
                     channel=f"<#{target}>",
-                    reason=outcome.reason,
+                    reason=reasons.shown(outcome.reason),  # in the server's language, like the entry
                 ),
             )
         return outcome
