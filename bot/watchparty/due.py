@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import aiosqlite
 
+from bot.i18n import N_
 from bot.watchparty.reminders import format_offset, parse_offsets
 
 DEFAULT_OFFSETS = "24h, 1h, 0"
@@ -39,7 +40,7 @@ async def party_offsets(conn: aiosqlite.Connection, party_id: int) -> list[timed
 
 
 async def cancel_party_work(
-    conn: aiosqlite.Connection, party_id: int, reason: str = "party cancelled"
+    conn: aiosqlite.Connection, party_id: int, reason: str = N_("party cancelled")
 ) -> int:
     """Cancel every row of the party that has not been delivered (or is not being delivered)."""
     cursor = await conn.execute(
@@ -58,7 +59,7 @@ async def plan_party_work(conn: aiosqlite.Connection, party_id: int, *, now: dat
     was already made, skipped or is being made for the same moment is not planned again (a failed one
     is: the edit may have fixed its cause).
     """
-    await cancel_party_work(conn, party_id, reason="replanned")
+    await cancel_party_work(conn, party_id, reason=N_("replanned"))
     async with conn.execute(
         "SELECT kind, offset_label, due_at FROM due_work WHERE party_id = ? "
         "AND status IN ('claimed', 'delivered', 'late', 'skipped')",
