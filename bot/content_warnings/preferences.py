@@ -26,6 +26,13 @@ class Preferences:
     dm_closed_at: datetime | None = None
 
 
+def forget_member(db: Database, user_id: int) -> None:
+    """What lookups hold about the member (`bot.members`) is dropped once their topics change."""
+    from bot.members import forget_member as forget  # bot.members reads topics with parse_topics
+
+    forget(db, user_id)
+
+
 def parse_topics(raw: str | None) -> frozenset[str]:
     """Stored JSON to known topic ids (unknown or malformed entries are dropped, not fatal)."""
     try:
@@ -69,6 +76,7 @@ async def set_cw_topics(db: Database, user_id: int, topics: Iterable[str]) -> fr
         "ON CONFLICT(user_id) DO UPDATE SET cw_topics = excluded.cw_topics",
         (user_id, stored),
     )
+    forget_member(db, user_id)
     return parse_topics(stored)
 
 
@@ -85,3 +93,4 @@ async def clear_preferences(db: Database, user_id: int) -> None:
     await db.execute(
         "UPDATE member_preferences SET cw_topics = '[]', dm_before_parties = 0 WHERE user_id = ?", (user_id,)
     )
+    forget_member(db, user_id)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from bot.canon.horizon import Horizon
 from bot.canon.model import CanonPack
 from bot.content_warnings import PUBLIC_CONTEXT, CardContext, server_card_settings
-from bot.content_warnings.preferences import parse_topics
 from bot.db import Database
-from bot.horizon import ServerPlaces, horizon_from_ids, horizon_in
+from bot.horizon import ServerPlaces, horizon_in
+from bot.members import member
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,19 +38,13 @@ async def audience_for(
     allows); a private answer, and any answer in DMs, shows the viewer's own horizon.
 
     ``server`` is what the server makes public and where, from memory (None in DMs). The member's
-    progress, and for a private answer the topics they want spelled out, are read in one query.
+    progress and the topics they want spelled out come from memory too (`bot.members`).
     """
     private = private or guild_id is None
-    rows = await db.fetchall(
-        "SELECT episode_id, NULL FROM member_progress WHERE user_id = ? "
-        "UNION ALL SELECT NULL, cw_topics FROM member_preferences WHERE user_id = ? AND ?",
-        (user_id, user_id, int(private)),
-    )
-    known = [r[0] for r in rows if r[0] is not None and pack.has_episode(r[0])]
-    progress = horizon_from_ids(pack, known) if known else None
-    seen = horizon_in(pack, progress, server, channel_id=channel_id, parent_id=parent_id)
+    held = await member(db, user_id)
+    seen = horizon_in(pack, held.progress(pack), server, channel_id=channel_id, parent_id=parent_id)
     # The member's own spelled-out topics only ever go into answers nobody else sees.
-    plain = parse_topics(next((r[1] for r in rows if r[0] is None), None)) if private else frozenset()
+    plain = held.plain_topics if private else frozenset()
     notes, support = await server_card_settings(db, guild_id) if guild_id is not None else ({}, None)
     return Audience(
         horizon=seen.personal if private else seen.public,

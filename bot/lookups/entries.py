@@ -13,6 +13,7 @@ What is gated and how:
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
@@ -333,7 +334,55 @@ def episode_view(
     return EntryView(card, hidden, hidden > 0 or stage_hidden)
 
 
+CARDS_HELD = 4096  # rendered views kept (a few KiB each: at most ~10 MiB)
+
+
+class _Views:
+    """Rendered views of the loaded pack, most recently used last; a new pack starts afresh."""
+
+    pack: CanonPack | None = None
+    held: OrderedDict[tuple[object, ...], EntryView] = OrderedDict()
+
+
+def _view_key(entry: Entry, audience: Audience, thread_id: int | None) -> tuple[object, ...]:
+    """Everything a view depends on besides the pack: the entry, the thread, the language, and all of
+    the audience (its horizons, privacy, progress, and how content warnings are drawn)."""
+    ctx = audience.warnings
+    return (
+        type(entry),
+        entry.id,
+        thread_id,
+        current_locale(),
+        audience.horizon,
+        audience.personal,
+        audience.private,
+        audience.has_progress,
+        audience.progress_command,
+        frozenset(ctx.guild_notes.items()),
+        ctx.support_message,
+        ctx.plain_topics,
+    )
+
+
 def entry_view(
+    pack: CanonPack, entry: Entry, audience: Audience, *, thread_id: int | None = None
+) -> EntryView:
+    """The entry as ``audience`` may see it: rendered once per everything it depends on, then from memory
+    (a view is immutable)."""
+    if _Views.pack is not pack:
+        _Views.pack, _Views.held = pack, OrderedDict()
+    key = _view_key(entry, audience, thread_id)
+    view = _Views.held.get(key)
+    if view is not None:
+        _Views.held.move_to_end(key)
+        return view
+    view = _Views.held[key] = render_view(pack, entry, audience, thread_id=thread_id)
+    if len(_Views.held) > CARDS_HELD:
+        _Views.held.popitem(last=False)
+    return view
+
+
+def render_view(
     pack: CanonPack, entry: Entry, audience: Audience, *, thread_id: int | None = None
 ) -> EntryView:
     if isinstance(entry, Character):

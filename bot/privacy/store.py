@@ -22,6 +22,7 @@ from bot import __version__
 from bot.content_warnings.server import forget_card_settings
 from bot.db import Database
 from bot.i18n import N_, _
+from bot.members import forget_member
 from bot.privacy.registry import BY_NAME, TABLES, Personal, Table
 from bot.watchparty.due import cancel_party_work, to_db_time
 from bot.watchparty.parties import NO_HOST
@@ -310,7 +311,9 @@ async def delete_user_in(conn: aiosqlite.Connection, user_id: int, *, now: datet
 async def delete_user(db: Database, user_id: int, *, now: datetime) -> Deletion:
     """Delete everything about the member in one transaction (see the registry for what that means)."""
     async with db.transaction() as conn:
-        return await delete_user_in(conn, user_id, now=now)
+        done = await delete_user_in(conn, user_id, now=now)
+    forget_member(db, user_id)
+    return done
 
 
 # --- a whole server -----------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""One emulator and one bot per test module (starting the bot is the slow part), with helpers to change
-the database the running bot reads (WAL lets a second connection write while it runs)."""
+"""One emulator and one bot per test module (starting the bot is the slow part), with helpers to set a
+member's progress through the bot and to change the database the running bot reads (WAL lets a second
+connection write while it runs)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest_asyncio
 
 from tests.conftest import assert_clean_exit, build_community
 from tests.emulator import Emulator
+from tests.emulator.models import Member
 from tests.emulator.process import BotProcess
 
 
@@ -27,14 +29,18 @@ class World:
         with sqlite3.connect(self.db_path, timeout=5) as conn:
             conn.execute(statement, params)
 
-    def set_progress(self, user_id: int, **tracks: str) -> None:
-        """Progress as the other helper's /progress would store it: track -> last episode watched."""
-        self.sql("DELETE FROM member_progress WHERE user_id = ?", (user_id,))
-        for track, episode_id in tracks.items():
-            self.sql(
-                "INSERT INTO member_progress (user_id, track, episode_id) VALUES (?, ?, ?)",
-                (user_id, track, episode_id),
+    async def set_progress(self, member: Member, **tracks: str) -> None:
+        """Progress set the way a member sets it (the bot keeps what it read in memory, so a write behind
+        its back would not be seen): ``/progress clear``, then ``/progress set`` per track."""
+        await member.slash("progress clear")
+        for episode_id in tracks.values():
+            reply = await member.slash("progress set", episode=episode_id)
+            assert reply.ephemeral and not reply.buttons, reply.describe()
+        with sqlite3.connect(self.db_path, timeout=5) as conn:
+            stored = dict(
+                conn.execute("SELECT track, episode_id FROM member_progress WHERE user_id = ?", (member.id,))
             )
+        assert {track: stored.get(track) for track in tracks} == tracks, stored
 
     def request_bodies(self, since: int = 0) -> list[str]:
         """Every JSON body the bot sent from request number ``since`` on, as text."""

@@ -44,18 +44,20 @@ async def ask(db: Database, *, guild: int | None = GUILD, channel: int = GENERAL
     )  # fmt: skip
 
 
-async def test_an_answer_reads_the_member_in_one_query_and_the_server_from_memory(db: Database) -> None:
+async def test_an_answer_reads_the_member_once_and_then_everything_from_memory(db: Database) -> None:
     await set_cw_topics(db, USER, ["blood"])
     await set_support_message(db, GUILD, "Talk to us in #support")
     server = (await SpoilerCache(db, CanonStore.load()).load(GUILD)).places(PACK, date(2026, 1, 1))
-    await audience_for(db, PACK, user_id=USER, server=server, guild_id=GUILD, channel_id=GENERAL,
-                       parent_id=None, private=True)  # fmt: skip
     statements: list[str] = []
     await db.conn.set_trace_callback(statements.append)
+    await audience_for(db, PACK, user_id=USER, server=server, guild_id=GUILD, channel_id=GENERAL,
+                       parent_id=None, private=True)  # fmt: skip
+    assert sum("member_progress" in s for s in statements) == 1  # the member, in one query
+    read = len(statements)
     seen = await audience_for(db, PACK, user_id=USER, server=server, guild_id=GUILD, channel_id=GENERAL,
                               parent_id=None, private=True)  # fmt: skip
     await db.conn.set_trace_callback(None)
-    assert len(statements) == 1 and "member_progress" in statements[0]
+    assert len(statements) == read  # the second answer reads nothing
     assert seen.horizon == horizon_through(PACK, "r6")
     assert seen.warnings.plain_topics == {"blood"}
     assert seen.warnings.support_message == "Talk to us in #support"

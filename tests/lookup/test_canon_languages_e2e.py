@@ -27,7 +27,7 @@ async def test_a_japanese_member_finds_mizi_by_katakana_and_reads_her_card_in_ja
 
 async def test_a_korean_member_types_hangul_and_reads_facts_and_warning_notes_in_korean(world: World) -> None:
     member = world.emulator.member(world.emulator.guild, "ko-fan", locale="ko")
-    world.set_progress(member.id, main="r5")
+    await world.set_progress(member, main="r5")
     choices = await member.autocomplete("character", "name", "미지")
     assert choices[0]["value"] == "mizi"
     card = await member.slash("character", name="미지", private=True)
@@ -51,7 +51,7 @@ async def test_a_brazilian_member_reads_portuguese_facts_and_never_one_past_thei
     world: World,
 ) -> None:
     member = world.emulator.member(world.emulator.guild, "pt-fan", locale="pt-BR")
-    world.set_progress(member.id, main="r1")
+    await world.set_progress(member, main="r1")
     choices = await member.autocomplete("episode", "title", "rodada 5")
     assert choices[0] == {"name": "RODADA 5: Ruler of My Heart", "value": "r5"}
     card = await member.slash("character", name="Mizi", private=True)

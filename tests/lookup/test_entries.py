@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
@@ -12,10 +13,13 @@ from bot.canon.horizon import Horizon, horizon_through
 from bot.canon.loader import load_pack
 from bot.canon.model import CanonPack, Episode
 from bot.canon.warnings import TOPICS_BY_ID
+from bot.content_warnings import CardContext
 from bot.horizon import full_horizon
+from bot.i18n import use_locale
 from bot.lookups.audience import Audience
 from bot.lookups.cards import fit_card
 from bot.lookups.entries import (
+    EntryView,
     credit_text,
     entry_of,
     entry_view,
@@ -23,6 +27,7 @@ from bot.lookups.entries import (
     gated_facts,
     more_hint,
     release_text,
+    render_view,
     reveal_card,
 )
 from bot.spoilers import escape_spoiler, visible_text
@@ -212,3 +217,35 @@ def test_no_card_ever_shows_a_fact_past_its_horizon(entry, shown: Horizon, perso
 def test_every_entry_renders_within_limits_for_a_full_horizon(entry) -> None:  # type: ignore[no-untyped-def]
     card = fit_card(entry_view(PACK, entry, private(full_horizon(PACK)), thread_id=1).card)
     assert card.size <= 6000 and len(card.description) <= 4096
+
+
+def test_a_rendered_view_is_reused_only_for_an_audience_it_fits() -> None:
+    """Views come from memory after the first render; anything that changes one renders it again."""
+    r6 = PACK.episode("r6")
+    notes = CardContext(guild_notes={"r6": "Ask in #support"}, support_message="Talk to us")
+    audiences = [
+        private(through("r6")),
+        private(through("r2")),
+        public(through("r2"), through("r6")),
+        public(through("r2"), through("r6"), progress=False),
+        Audience(through("r6"), through("r6"), True, True, "</progress:1>"),
+        Audience(through("r6"), through("r6"), True, True, warnings=notes),
+        Audience(through("r6"), through("r6"), True, True, warnings=replace(notes, guild_notes={})),
+        Audience(through("r6"), through("r6"), True, True, warnings=replace(notes, support_message=None)),
+        Audience(through("r6"), through("r6"), True, True, warnings=replace(notes, plain_topics=frozenset({"blood"}))),
+    ]  # fmt: skip
+    cases = [
+        (entry, audience, thread, locale)
+        for entry in (r6, PACK.character("ivan"))
+        for audience in audiences
+        for thread in (None, 77)
+        for locale in ("en-US", "ko")
+    ]
+    first: dict[int, EntryView] = {}
+    for _ in range(2):
+        for case, (entry, audience, thread, locale) in enumerate(cases):
+            with use_locale(locale):
+                shown = entry_view(PACK, entry, audience, thread_id=thread)
+                assert shown == render_view(PACK, entry, audience, thread_id=thread)
+            assert shown is first.setdefault(case, shown)  # the second round comes from memory
+    assert len({view.card for view in first.values()}) > len(audiences)  # the cases really differ

@@ -43,7 +43,9 @@ async def test_autocomplete_finds_typos_hangul_and_episode_shorthands(world: Wor
 
 async def test_public_answer_in_general_never_sends_facts_past_the_place(world: World) -> None:
     mina = world.emulator.member(world.emulator.guild, "Mina")
-    world.set_progress(mina.id, main="final")  # she has seen a lot, but #general shows only the public part
+    await world.set_progress(
+        mina, main="final"
+    )  # she has seen a lot, but #general shows only the public part
     mark = len(world.emulator.requests)
     reply = await mina.slash("character", name="ivan")
     assert not reply.ephemeral
@@ -61,7 +63,7 @@ async def test_reveal_shows_what_is_past_the_clickers_progress_spoiler_tagged_on
 ) -> None:
     guild = world.emulator.guild
     mina, bob = world.emulator.member(guild, "Mina"), world.emulator.member(guild, "Bob")
-    world.set_progress(bob.id, main="r3")
+    await world.set_progress(bob, main="r3")
     public = await mina.slash("character", name="ivan")
     mark = len(world.emulator.requests)
     revealed = await bob.click(public, "Reveal")
@@ -79,7 +81,7 @@ async def test_private_answer_shows_facts_up_to_the_members_progress(world: Worl
     before = await mina.slash("character", name="ivan", private=True)
     assert before.ephemeral and f"{len(PACK.character('ivan').facts)} later facts hidden" in before.text
     assert "/progress" in before.text  # no progress yet: the hint says how to get more
-    world.set_progress(mina.id, main="r6")
+    await world.set_progress(mina, main="r6")
     after = await mina.slash("character", name="ivan", private=True)
     assert IVAN_R3 in after.text and IVAN_R6 in after.text
     assert IVAN_SCARS not in after.text and "1 later fact hidden" in after.text
@@ -93,7 +95,7 @@ async def test_spoiler_channel_shows_progress_publicly_and_general_does_not(worl
         world.emulator.moderator(guild, "Mod Jo"), "spoilers channel add", channel=guild.channel("spoilers")
     )
     jin = world.emulator.member(guild, "Jin")
-    world.set_progress(jin.id, main="r6")
+    await world.set_progress(jin, main="r6")
     mark = len(world.emulator.requests)
     general = await jin.slash("character", name="ivan", channel=guild.channel("general"))
     assert IVAN_R6 not in sent_since(world, mark)
@@ -136,7 +138,7 @@ async def test_episode_card_shows_dates_as_timestamps_warnings_tagged_and_perfor
     r5 = await lee.slash("episode", title="ruler of my heart")
     assert "Hidden in public answers here until ROUND 3: Black Sorrow may be discussed" in r5.text
     assert "BL8M" not in sent_since(world, mark) and R5_OUTCOME not in sent_since(world, mark)
-    world.set_progress(lee.id, main="r3")
+    await world.set_progress(lee, main="r3")
     r5_private = await lee.slash("episode", title="r5", private=True)
     assert "Mizi, Luka" in r5_private.text and "BL8M as Luka" in r5_private.text
     assert R5_OUTCOME not in r5_private.text and "5 later details hidden" in r5_private.text
@@ -147,7 +149,7 @@ async def test_episode_card_shows_dates_as_timestamps_warnings_tagged_and_perfor
 async def test_episode_links_its_discussion_thread_once_one_exists(world: World) -> None:
     guild = world.emulator.guild
     lee = world.emulator.member(guild, "Lee")
-    world.set_progress(lee.id, main="final")
+    await world.set_progress(lee, main="final")
     assert "Discussion" not in (await lee.slash("episode", title="r6")).text
     forum = guild.channel("discussion")
     await run(world.emulator.moderator(guild, "Mod Lin"), "spoilers discussion-channel", channel=forum)
@@ -160,7 +162,9 @@ async def test_episode_links_its_discussion_thread_once_one_exists(world: World)
 async def test_a_discussion_thread_allows_its_episode_in_public_answers(world: World) -> None:
     guild = world.emulator.guild
     mina = world.emulator.member(guild, "Mina")
-    world.set_progress(mina.id, main="final", comics="remember-everything")
+    await world.set_progress(
+        mina, comics="remember-everything"
+    )  # which requires the main story through KARMA
     forum = guild.channel("discussion")
     await run(world.emulator.moderator(guild, "Mod Min"), "spoilers discussion-channel", channel=forum)
     await mina.slash("discuss", episode="r3")
@@ -173,14 +177,14 @@ async def test_a_discussion_thread_allows_its_episode_in_public_answers(world: W
 async def test_lore_gates_its_facts_like_characters(world: World) -> None:
     guild = world.emulator.guild
     kai = world.emulator.member(guild, "Kai")
-    world.set_progress(kai.id)
+    await world.set_progress(kai)
     garden = PACK.term("anakt-garden")
     mark = len(world.emulator.requests)
     reply = await kai.slash("lore", term="anakt garden")
     assert reply.embed["title"] == "Anakt Garden" and garden.summary in reply.text
     assert all(f.text not in sent_since(world, mark) for f in garden.facts)
     assert "3 later facts hidden" in reply.text and "Hangul" in reply.text
-    world.set_progress(kai.id, main="sweet-dream")  # the classes name who first appears there
+    await world.set_progress(kai, main="sweet-dream")  # the classes name who first appears there
     private = await kai.slash("lore", term="anakt-garden", private=True)
     assert all(f.text in private.text for f in garden.facts)
     assert "*(unconfirmed)*" in private.text  # one of its facts is low confidence
@@ -200,7 +204,7 @@ async def test_unknown_name_offers_buttons_that_post_the_entry(world: World) -> 
 async def test_a_suggestion_posted_publicly_shows_only_what_the_place_allows(world: World) -> None:
     guild = world.emulator.guild
     mina = world.emulator.member(guild, "Mina")
-    world.set_progress(mina.id, main="wiege")  # she has seen it all, but #general is not a spoiler place
+    await world.set_progress(mina, main="wiege")  # she has seen it all, but #general is not a spoiler place
     reply = await mina.slash("character", name="hyun", channel=guild.channel("general"))
     mark = len(world.emulator.requests)
     opened = await mina.click(reply, "Hyuna (현아)")
@@ -282,7 +286,7 @@ async def test_search_lists_kinds_and_opens_a_result_for_whoever_clicks(world: W
 async def test_search_autocompletes_across_kinds_and_a_picked_choice_opens_the_entry(world: World) -> None:
     guild = world.emulator.guild
     mina = world.emulator.member(guild, "Mina")
-    world.set_progress(mina.id, main="wiege")
+    await world.set_progress(mina, main="wiege")
     choices = await mina.autocomplete("search", "query", "루카")
     assert choices[0] == {"name": "Luka (루카) · character", "value": "character:luka"}
     mark = len(world.emulator.requests)
@@ -297,7 +301,7 @@ async def test_search_autocompletes_across_kinds_and_a_picked_choice_opens_the_e
 async def test_timeline_pages_mark_watched_and_give_others_their_own_copy(world: World) -> None:
     guild = world.emulator.guild
     mina, bob = world.emulator.member(guild, "Mina"), world.emulator.member(guild, "Bob")
-    world.set_progress(mina.id, main="r5")
+    await world.set_progress(mina, main="r5")
     mark = len(world.emulator.requests)
     first = await mina.slash("timeline")
     assert first.embed["title"] == "Timeline · Main story"
@@ -307,7 +311,7 @@ async def test_timeline_pages_mark_watched_and_give_others_their_own_copy(world:
     assert "<t:1662552000:D>" in body
     turned = await mina.click(first, "Next")
     assert turned.callback_type == 7 and turned.embed["title"] == "Timeline · Webcomics"
-    world.set_progress(bob.id)
+    await world.set_progress(bob)
     copy = await bob.click(turned, "Next")
     assert copy.ephemeral and copy.embed["title"] == "Timeline · Zombie Stage"
     assert "to see ✅" in copy.text  # Bob has no progress: no marks, and a hint
@@ -316,7 +320,7 @@ async def test_timeline_pages_mark_watched_and_give_others_their_own_copy(world:
 
 async def test_direct_messages_use_the_members_own_progress(world: World) -> None:
     mina = world.emulator.member(world.emulator.guild, "Mina")
-    world.set_progress(mina.id, main="r6")
+    await world.set_progress(mina, main="r6")
     reply = await mina.slash("character", name="ivan", channel=world.emulator.dm_channel(mina.user))
     assert not reply.ephemeral and IVAN_R6 in reply.text
 
@@ -348,7 +352,7 @@ async def test_canon_reload_is_hidden_from_members_and_refused_to_admins_who_are
 async def test_buttons_keep_working_after_a_restart(world: World) -> None:
     guild = world.emulator.guild
     mina = world.emulator.member(guild, "Mina")
-    world.set_progress(mina.id)
+    await world.set_progress(mina)
     card = await mina.slash("character", name="till")
     suggestion = await mina.slash("character", name="hyun")
     timeline = await mina.slash("timeline")
@@ -365,17 +369,17 @@ async def test_buttons_keep_working_after_a_restart(world: World) -> None:
 async def test_episode_card_spells_out_a_members_chosen_topics_only_in_private(world: World) -> None:
     guild = world.emulator.guild
     nari = world.emulator.member(guild, "Nari")
-    world.sql(
-        "INSERT INTO member_preferences (user_id, cw_topics) VALUES (?, ?)",
-        (nari.user.id, '["suicide-self-harm"]'),
-    )
-    try:
-        private = await nari.slash("episode", title="r6", private=True)
-        assert private.ephemeral
-        assert "**Suicide and self-harm**" in private.text or "Suicide and self-harm**" in private.text
-        assert "||Suicide and self-harm||" not in private.text
-        public = await nari.slash("episode", title="r6")
-        assert not public.ephemeral
-        assert "||Suicide and self-harm||" in public.text
-    finally:
-        world.sql("DELETE FROM member_preferences WHERE user_id = ?", (nari.user.id,))
+    before = await nari.slash("episode", title="r6", private=True)  # read (and held) before she chooses
+    assert "||Suicide and self-harm||" in before.text
+    opened = await nari.slash("cw preferences")
+    await nari.select(opened, "cw:topics", ["suicide-self-harm"])
+    private = await nari.slash("episode", title="r6", private=True)  # her change is seen at once
+    assert private.ephemeral
+    assert "**Suicide and self-harm**" in private.text or "Suicide and self-harm**" in private.text
+    assert "||Suicide and self-harm||" not in private.text
+    public = await nari.slash("episode", title="r6")
+    assert not public.ephemeral
+    assert "||Suicide and self-harm||" in public.text
+    await nari.click(opened, "Clear")
+    cleared = await nari.slash("episode", title="r6", private=True)
+    assert "||Suicide and self-harm||" in cleared.text and "**Suicide and self-harm**" not in cleared.text
