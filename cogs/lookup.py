@@ -142,14 +142,33 @@ class OpenButton(
         await run_guarded(interaction, open_entry(interaction, self.mode, self.kind, self.entry_id))
 
 
+def buttons(items: list[discord.ui.Item[Any]]) -> discord.ui.View | None:
+    """A view of these buttons to send, or None. Every button here is a `DynamicItem` the bot dispatches by
+    its custom_id (registered in `cog_load`), so the view itself need not be kept: it is stopped before it
+    is sent, or discord.py would hold each ephemeral answer's view in memory with a 15-minute timer."""
+    if not items:
+        return None
+    view = discord.ui.View(timeout=None)
+    for item in items:
+        view.add_item(item)
+    view.stop()
+    return view
+
+
 def open_buttons(matches: list[Match], mode: str, *, with_kind: bool) -> discord.ui.View | None:
     """One Open button per match (ids too long for a custom_id are left to the text)."""
-    view = discord.ui.View(timeout=None)
-    for match in matches:
-        if len(OpenButton.custom_id_for(mode, match.kind, match.id)) <= CUSTOM_ID_MAX:
-            label = f"{match.label} ({kind_short(match.kind)})" if with_kind else match.label
-            view.add_item(OpenButton(mode, match.kind, match.id, label))
-    return view if view.children else None
+    return buttons(
+        [
+            OpenButton(
+                mode,
+                match.kind,
+                match.id,
+                f"{match.label} ({kind_short(match.kind)})" if with_kind else match.label,
+            )
+            for match in matches
+            if len(OpenButton.custom_id_for(mode, match.kind, match.id)) <= CUSTOM_ID_MAX
+        ]
+    )
 
 
 async def entry_message(
@@ -164,11 +183,11 @@ async def entry_message(
     places = await server_places(bot, interaction.guild_id) if kind == "episode" else None
     thread = places.thread_of(entry_id) if places is not None else None
     shown = entry_view(pack, entry, seen, thread_id=thread)
-    view = None
-    if shown.revealable and len(RevealButton.custom_id_for(kind, entry_id)) <= CUSTOM_ID_MAX:
-        view = discord.ui.View(timeout=None)
-        view.add_item(RevealButton(kind, entry_id))
-    return {"embed": card_embed(shown.card), "view": view}
+    revealable = shown.revealable and len(RevealButton.custom_id_for(kind, entry_id)) <= CUSTOM_ID_MAX
+    return {
+        "embed": card_embed(shown.card),
+        "view": buttons([RevealButton(kind, entry_id)] if revealable else []),
+    }
 
 
 async def send(interaction: discord.Interaction, message: dict[str, Any], *, ephemeral: bool) -> None:
