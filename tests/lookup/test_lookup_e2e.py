@@ -383,3 +383,20 @@ async def test_episode_card_spells_out_a_members_chosen_topics_only_in_private(w
     await nari.click(opened, "Clear")
     cleared = await nari.slash("episode", title="r6", private=True)
     assert "||Suicide and self-harm||" in cleared.text and "**Suicide and self-harm**" not in cleared.text
+
+
+async def test_a_lookup_follows_every_change_to_the_members_progress_at_once(world: World) -> None:
+    """The bot holds members in memory: each change (set, clear, deletion) shows in the very next answer."""
+    ria = world.emulator.member(world.emulator.guild, "Ria")
+    await world.set_progress(ria, main="r6")
+    assert IVAN_R6 in (await ria.slash("character", name="ivan", private=True)).text
+    await ria.slash("progress set", episode="r3")
+    moved = (await ria.slash("character", name="ivan", private=True)).text
+    assert IVAN_R3 in moved and IVAN_R6 not in moved
+    await ria.slash("progress clear")
+    assert IVAN_R3 not in (await ria.slash("character", name="ivan", private=True)).text
+    await ria.slash("progress set", episode="r6")
+    assert IVAN_R6 in (await ria.slash("character", name="ivan", private=True)).text
+    await ria.click(await ria.slash("privacy delete"), "Delete my data")
+    after = (await ria.slash("character", name="ivan", private=True)).text
+    assert IVAN_R3 not in after and IVAN_R6 not in after
