@@ -5,11 +5,14 @@ Each database's copy is a bounded LRU of the most recently used members (`MAX_ME
 current by every write path: `set_progress`/`clear_progress`, the content-warning preferences, and a
 privacy deletion call `forget_member` once their change has committed. A read that overlaps a change is
 answered but not kept (the generation check), so a stale copy never outlives the change it missed.
-Other processes sharing the database tell this one through `listen_for_changes`.
+Other processes sharing the database tell this one through `listen_for_changes`. A change made where no
+notice reaches (the privacy command line on a SQLite bot's live database) is seen after at most
+`HOLD_SECONDS`, as that command's other effects reach a running bot within the dispatcher's heartbeat.
 """
 
 from __future__ import annotations
 
+import time
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -20,6 +23,7 @@ from bot.content_warnings.preferences import parse_topics
 from bot.db import Database
 from bot.horizon import horizon_from_ids
 
+HOLD_SECONDS = 15.0  # a member held longer is read again
 MAX_MEMBERS = 10_000  # about 0.8 KiB each (measured with tracemalloc): about 8 MiB when full
 
 
@@ -29,6 +33,7 @@ class Member:
 
     progress_ids: tuple[str, ...]
     plain_topics: frozenset[str]
+    read_at: float = field(default_factory=time.monotonic, compare=False)
     _horizon: tuple[CanonPack, Horizon | None] | None = field(default=None, repr=False, compare=False)
 
     def progress(self, pack: CanonPack) -> Horizon | None:
@@ -63,7 +68,7 @@ async def member(db: Database, user_id: int) -> Member:
     """The member's progress and preferences: from memory, else one query."""
     held = _held(db)
     found = held.members.get(user_id)
-    if found is not None:
+    if found is not None and time.monotonic() - found.read_at < HOLD_SECONDS:
         held.members.move_to_end(user_id)
         return found
     before = held.generation
@@ -78,6 +83,7 @@ async def member(db: Database, user_id: int) -> Member:
     )
     if held.generation == before:  # nothing changed while we read: keep it
         held.members[user_id] = found
+        held.members.move_to_end(user_id)
         if len(held.members) > MAX_MEMBERS:
             held.members.popitem(last=False)
     return found

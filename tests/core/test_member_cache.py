@@ -4,6 +4,7 @@ that overlaps a change is not kept, and the copy is bounded."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,3 +112,16 @@ async def test_progress_is_recomputed_for_a_reloaded_pack(db: Database) -> None:
     reloaded = load_pack()
     assert reloaded is not PACK
     assert held.progress(reloaded) == held.progress(PACK) == horizon_through(PACK, "r3")
+
+
+async def test_a_change_no_notice_reaches_is_seen_after_the_hold_time(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The privacy command line on a SQLite bot's live database: no notice, but a bounded wait."""
+    await set_progress(db, PACK, USER, "r3")
+    assert (await member(db, USER)).progress(PACK) is not None
+    await db.execute("DELETE FROM member_progress WHERE user_id = ?", (USER,))  # as another process would
+    assert (await member(db, USER)).progress(PACK) is not None  # still held
+    now = time.monotonic()
+    monkeypatch.setattr(time, "monotonic", lambda: now + members.HOLD_SECONDS)
+    assert (await member(db, USER)).progress(PACK) is None
