@@ -6,8 +6,8 @@ current by every write path: `set_progress`/`clear_progress`, the content-warnin
 privacy deletion call `forget_member` once their change has committed. A read that overlaps a change is
 answered but not kept (the generation check), so a stale copy never outlives the change it missed.
 Other processes sharing the database tell this one through `listen_for_changes`. A change made where no
-notice reaches (the privacy command line on a SQLite bot's live database) is seen after at most
-`HOLD_SECONDS`, as that command's other effects reach a running bot within the dispatcher's heartbeat.
+notice reaches (the privacy command line on a SQLite bot's live database: one process, no notices) is
+seen after at most `HOLD_SECONDS`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from bot.content_warnings.preferences import parse_topics
 from bot.db import Database
 from bot.horizon import horizon_from_ids
 
-HOLD_SECONDS = 15.0  # a member held longer is read again
+HOLD_SECONDS = 60.0  # a member held longer is read again
 MAX_MEMBERS = 10_000  # about 0.8 KiB each (measured with tracemalloc): about 8 MiB when full
 
 
