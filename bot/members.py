@@ -89,9 +89,14 @@ async def member(db: Database, user_id: int) -> Member:
     return found
 
 
-def forget_member(db: Database, user_id: int | None) -> None:
-    """Drop what this process holds about the member (None: every member). Call after the change
-    committed."""
+def forget_member(db: Database, user_id: int) -> None:
+    """Call after a change to the member's progress or preferences committed: what this process holds
+    about them is dropped."""
+    _drop(db, user_id)
+
+
+def _drop(db: Database, user_id: int | None) -> None:
+    """Forget one member (None: every member)."""
     held = _held(db)
     held.generation += 1
     if user_id is None:

@@ -76,7 +76,6 @@ async def test_a_privacy_deletion_drops_what_is_held(db: Database) -> None:
 
 async def test_a_read_overlapping_a_change_is_answered_but_not_kept(db: Database) -> None:
     await set_progress(db, PACK, USER, "r3")
-    forget_member(db, None)
     reading = asyncio.ensure_future(member(db, USER))
     await asyncio.sleep(0)  # the read is now waiting for the database
     forget_member(db, OTHER)  # a change (to anyone) commits meanwhile
