@@ -21,7 +21,7 @@ import cogs
 from bot import __version__
 from bot.canon.store import CanonStore
 from bot.config import Settings
-from bot.db import Database
+from bot.db import Database, utc_text
 from bot.errors import handle_interaction_error
 from bot.i18n import N_, bind, t
 from bot.i18n.commands import CatalogueTranslator
@@ -283,10 +283,9 @@ class Clematis(commands.AutoShardedBot):
                 (COMMAND_IDS_KEY.format(scope=scope), json.dumps(self.command_ids)),
             ):
                 await conn.execute(
-                    "INSERT INTO bot_state (key, value) VALUES (?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
-                    "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-                    (key, value),
+                    "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    (key, value, utc_text()),
                 )
         log.info("synced %d commands (%s)", len(synced), scope)
         return True

@@ -92,9 +92,9 @@ def _write_private(path: Path, text: str) -> None:
         out.write(text)
 
 
-def run(args: argparse.Namespace, database_path: Path, *, stdin: TextIO = sys.stdin) -> int:
-    """Run one privacy command. Raises PrivacyCliError for a user mistake."""
-    if not database_path.exists():
+def run(args: argparse.Namespace, database_path: Path | str, *, stdin: TextIO = sys.stdin) -> int:
+    """Run one privacy command on the SQLite file or PostgreSQL URL. Raises PrivacyCliError for a user mistake."""
+    if isinstance(database_path, Path) and not database_path.exists():
         raise PrivacyCliError(f"there is no database at {database_path} (DATABASE_PATH): nothing is stored")
     if args.privacy_command == "export" and args.out is not None and args.out.exists():
         raise PrivacyCliError(f"{args.out} already exists: choose a new file name")
@@ -104,7 +104,7 @@ def run(args: argparse.Namespace, database_path: Path, *, stdin: TextIO = sys.st
     return asyncio.run(_run(args, database_path))
 
 
-async def _run(args: argparse.Namespace, database_path: Path) -> int:
+async def _run(args: argparse.Namespace, database_path: Path | str) -> int:
     now = datetime.now(UTC)
     command = args.privacy_command
     if command == "export":

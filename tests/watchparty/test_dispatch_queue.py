@@ -43,12 +43,12 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 async def add_party(db: Database, starts_at: datetime = NOW + timedelta(hours=2)) -> int:
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        inserted = await conn.fetchone(
             "INSERT INTO watch_parties (guild_id, channel_id, host_id, title, episodes, starts_at, zone) "
             "VALUES (1, 2, 3, 'Party', '[\"r1\"]', ?, 'UTC') RETURNING id",
             (to_db_time(starts_at),),
         )
-        row = await cursor.fetchone()
+        row = inserted
     assert row is not None
     return int(row[0])
 
@@ -57,11 +57,11 @@ async def add_rows(db: Database, party_id: int, *due: datetime, kind: str = "rem
     ids = []
     async with db.transaction() as conn:
         for at in due:
-            cursor = await conn.execute(
+            inserted = await conn.fetchone(
                 "INSERT INTO due_work (kind, party_id, offset_label, due_at) VALUES (?, ?, '1h', ?) RETURNING id",
                 (kind, party_id, to_db_time(at)),
             )
-            row = await cursor.fetchone()
+            row = inserted
             assert row is not None
             ids.append(int(row[0]))
     return ids

@@ -165,12 +165,12 @@ async def insert_party(
     db: Database, starts_at: datetime, *, guild_id: int = 1, offsets: str | None = None, zone: str = "UTC"
 ) -> int:
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        inserted = await conn.fetchone(
             "INSERT INTO watch_parties (guild_id, channel_id, host_id, title, episodes, starts_at, zone, "
             "reminder_offsets) VALUES (?, 2, 3, 'Party', '[\"r1\"]', ?, ?, ?) RETURNING id",
             (guild_id, to_db_time(starts_at), zone, offsets),
         )
-        found = await cursor.fetchone()
+        found = inserted
     assert found is not None
     return int(found[0])
 

@@ -20,12 +20,12 @@ async def db(tmp_path: Path):
 
 async def add_party(db: Database, starts_at: datetime, offsets: str | None = None) -> int:
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        inserted = await conn.fetchone(
             "INSERT INTO watch_parties (guild_id, channel_id, host_id, title, episodes, starts_at, zone, "
             "reminder_offsets) VALUES (1, 2, 3, 'Party', '[\"r1\"]', ?, 'Asia/Seoul', ?) RETURNING id",
             (to_db_time(starts_at), offsets),
         )
-        row = await cursor.fetchone()
+        row = inserted
         assert row is not None
         return int(row[0])
 
