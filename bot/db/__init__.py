@@ -219,8 +219,9 @@ class Database:
         """The schema version the database is at (0: empty)."""
         raise NotImplementedError
 
-    async def _apply(self, migration: Migration) -> None:
-        """Apply one migration and record its version, in one transaction."""
+    async def _apply(self, migration: Migration) -> bool:
+        """Apply one migration and record its version, in one transaction. False when another process
+        applied it first."""
         raise NotImplementedError
 
     async def probe_write(self) -> bool:
@@ -277,7 +278,8 @@ class Database:
         applied = []
         for migration in await self.pending_migrations():
             try:
-                await self._apply(migration)
+                if not await self._apply(migration):
+                    continue
             except StorageError as exc:
                 raise DatabaseError(
                     f"migration {migration.version:04d}_{migration.name} failed and was rolled back "

@@ -206,16 +206,17 @@ class PostgresDatabase(Database):
             return 0
         return int(await self.fetchval("SELECT coalesce(max(version), 0) FROM schema_version"))
 
-    async def _apply(self, migration: Migration) -> None:
+    async def _apply(self, migration: Migration) -> bool:
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
             await conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             current = await conn.fetchval("SELECT coalesce(max(version), 0) FROM schema_version")
             if current >= migration.version:
-                return  # another process applied it while we waited for the lock
+                return False  # another process applied it while we waited for the lock
             await conn.execute(migration.sql)  # the simple protocol: a whole file, functions and all
             await conn.execute("DELETE FROM schema_version")
             await conn.execute("INSERT INTO schema_version (version) VALUES ($1)", migration.version)
+        return True
 
     # --- queries ----------------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ class Column:
     name: str
     type: str  # normalised: 'integer', 'text', 'real'
     not_null: bool
+    has_default: bool  # whether an INSERT may leave it out and get a value (a DEFAULT, not a generated id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +69,15 @@ async def _sqlite(conn: Handle) -> dict[str, TableSchema]:
     for (name,) in names:
         table = tables[name] = TableSchema(name)
         rows = await conn.fetchall(
-            'SELECT name, type, "notnull", pk FROM pragma_table_info(?) ORDER BY cid', (name,)
+            'SELECT name, type, "notnull", pk, dflt_value IS NOT NULL FROM pragma_table_info(?) ORDER BY cid',
+            (name,),
         )
         pk = sorted((r[3], r[0]) for r in rows if r[3])
         table.primary_key = tuple(column for _, column in pk)
-        for column, declared, not_null, in_pk in rows:
-            table.columns[column] = Column(column, normalised_type(declared), bool(not_null or in_pk))
+        for column, declared, not_null, in_pk, default in rows:
+            table.columns[column] = Column(
+                column, normalised_type(declared), bool(not_null or in_pk), bool(default)
+            )
         unique = set()
         for index, is_unique, origin, partial in await conn.fetchall(
             "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?) WHERE origin != 'pk'", (name,)
@@ -122,12 +126,12 @@ async def _postgres(conn: Handle) -> dict[str, TableSchema]:
         if name in INTERNAL_TABLES:
             continue
         table = tables[name] = TableSchema(name)
-        for column, declared, nullable in await conn.fetchall(
-            "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+        for column, declared, nullable, default in await conn.fetchall(
+            "SELECT column_name, data_type, is_nullable, column_default IS NOT NULL FROM information_schema.columns "
             "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
             (name,),
         ):
-            table.columns[column] = Column(column, normalised_type(declared), nullable == "NO")
+            table.columns[column] = Column(column, normalised_type(declared), nullable == "NO", bool(default))
         unique = set()
         for primary, cols in await conn.fetchall(
             "SELECT i.indisprimary, array(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, n) "

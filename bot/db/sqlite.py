@@ -299,12 +299,13 @@ class SqliteDatabase(Database):
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0]) if row else 0
 
-    async def _apply(self, migration: Migration) -> None:
+    async def _apply(self, migration: Migration) -> bool:
         async with self.transaction() as conn:
             for statement in split_statements(migration.sql):
                 await conn.execute(statement)
             # PRAGMA cannot take parameters; the version is an int we parsed from the filename.
             await conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+        return True
 
     # --- queries ----------------------------------------------------------------------------------
 

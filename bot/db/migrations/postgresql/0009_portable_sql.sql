@@ -18,6 +18,16 @@ CREATE TRIGGER watch_parties_ends_at BEFORE INSERT OR UPDATE OF starts_at, durat
     FOR EACH ROW EXECUTE FUNCTION watch_parties_ends_at();
 CREATE INDEX watch_parties_by_end ON watch_parties (ends_at);
 
--- The order RSVPs were first given in (the waitlist's tie-break after updated_at).
+-- The order RSVPs were first given in (the waitlist's tie-break after updated_at), set by a trigger on
+-- insert as on SQLite.
+ALTER TABLE party_rsvps ADD COLUMN seq BIGINT;
 CREATE SEQUENCE party_rsvps_seq;
-ALTER TABLE party_rsvps ADD COLUMN seq BIGINT DEFAULT nextval('party_rsvps_seq');
+CREATE FUNCTION party_rsvps_seq() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.seq IS NULL THEN
+        NEW.seq := nextval('party_rsvps_seq');
+    END IF;
+    RETURN NEW;
+END;
+$$;
+CREATE TRIGGER party_rsvps_seq BEFORE INSERT ON party_rsvps FOR EACH ROW EXECUTE FUNCTION party_rsvps_seq();
