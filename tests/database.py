@@ -160,3 +160,69 @@ def execute(target: Path | str, sql: str, params: Sequence[Any] = ()) -> None:
         return
     with sqlite3.connect(target, timeout=10) as conn:
         conn.execute(sql, params)
+
+
+class _Result:
+    def __init__(self, rows: list[Any]) -> None:
+        self._rows = rows
+
+    def fetchone(self) -> Any:
+        return self._rows[0] if self._rows else None
+
+    def fetchall(self) -> list[Any]:
+        return list(self._rows)
+
+    def __iter__(self) -> Any:
+        return iter(self._rows)
+
+
+class _PostgresConnection:
+    """The few sqlite3.Connection calls tests make (execute, fetchone/fetchall, row_factory, commit), on
+    PostgreSQL: each statement commits on its own; rows are tuples, or records with key access when a
+    row_factory was set."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self.row_factory: Any = None
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Result:
+        rows = _run(_pg(self.target, sql, params, fetch=True))
+        return _Result(rows if self.row_factory is not None else [tuple(r) for r in rows])
+
+    def commit(self) -> None:
+        pass
+
+    def __enter__(self) -> _PostgresConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+def connect(target: Path | str) -> Any:
+    """sqlite3.connect for the database a test's bot uses, whichever engine it is."""
+    target = str(target)
+    if _postgres(target):
+        return _PostgresConnection(target)
+    return sqlite3.connect(target, timeout=10)
+
+
+def table_columns(target: Path | str) -> dict[str, list[str]]:
+    """{table: [columns]} of the bot's database, whichever engine it is."""
+    target = str(target)
+    if _postgres(target):
+        rows = query(
+            target,
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name != 'schema_version' ORDER BY table_name, ordinal_position",
+        )
+    else:
+        rows = query(
+            target,
+            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p "
+            "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid",
+        )
+    found: dict[str, list[str]] = {}
+    for table, column in rows:
+        found.setdefault(table, []).append(column)
+    return found
