@@ -91,5 +91,16 @@ async def db(tmp_path: Path):
             drop(target)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(
+        reason="tests SQLite itself; this run is on PostgreSQL (CLEMATIS_TEST_DATABASE_URL)"
+    )
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     drop_all()

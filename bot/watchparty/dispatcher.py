@@ -188,11 +188,16 @@ def _claim_sql(expired: bool, scope: str, dialect: str) -> str:
     else:
         claimable = "status = 'pending' AND due_at <= ? AND (next_try_at IS NULL OR next_try_at <= ?)"
         again = "status = 'pending'"
-    lock = " FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else ""
+    chosen = f"SELECT id FROM due_work WHERE {claimable} AND {scope} ORDER BY due_at, id LIMIT ?"  # noqa: S608
+    # PostgreSQL: the ids are picked once (an InitPlan; `IN (subquery)` may be re-run per row) and locked.
+    rows = (
+        f"id = ANY(ARRAY({chosen} FOR UPDATE SKIP LOCKED))"
+        if dialect == "postgresql"
+        else f"id IN ({chosen})"
+    )
     return (
         "UPDATE due_work SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "  # noqa: S608 - constant fragments
-        f"WHERE id IN (SELECT id FROM due_work WHERE {claimable} AND {scope} ORDER BY due_at, id LIMIT ?{lock}) "
-        f"AND {again} {_RETURNING}"
+        f"WHERE {rows} AND {again} {_RETURNING}"
     )
 
 

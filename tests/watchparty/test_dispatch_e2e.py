@@ -17,6 +17,7 @@ import pytest
 from bot.db import Database
 from bot.watchparty.due import to_db_time
 from tests.conftest import assert_clean_exit
+from tests.database import database_for
 from tests.emulator import Channel, CommandHidden, Emulator, Member, Permission
 from tests.emulator.process import BotProcess
 
@@ -28,7 +29,7 @@ class World:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.db = Database(path)
+        self.db = Database(database_for(path))  # the file, or the PostgreSQL database standing in for it
 
     async def open(self) -> None:
         await self.db.open()

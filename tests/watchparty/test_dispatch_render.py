@@ -33,6 +33,7 @@ from bot.watchparty.delivery import (
 from bot.watchparty.dispatcher import DeliveryLine, DueRow, claim_due, delivery_report
 from bot.watchparty.due import plan_party_work, replan_guild_parties, to_db_time
 from bot.watchparty.walltime import resolve_wall
+from tests.database import database_for
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 PACK = CanonStore.load(None).pack
@@ -62,7 +63,7 @@ def row(kind: str = "reminder", due: datetime = NOW, label: str = "1h") -> DueRo
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with Database(tmp_path / "render.sqlite3") as database:
+    async with Database(database_for(tmp_path / "render.sqlite3")) as database:
         await database.migrate()
         yield database
 

@@ -7,13 +7,14 @@ import pytest
 
 from bot.db import Database
 from bot.watchparty.due import cancel_party_work, plan_party_work, to_db_time
+from tests.database import database_for
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def db(tmp_path: Path):
-    async with Database(tmp_path / "due.sqlite3") as database:
+    async with Database(database_for(tmp_path / "due.sqlite3")) as database:
         await database.migrate()
         yield database
 
