@@ -136,15 +136,8 @@ class PostgresDatabase(Database):
 
     dialect = "postgresql"
 
-    def __init__(
-        self,
-        target: Path | str,
-        *,
-        migrations: Sequence[Migration] | None = None,
-        writable: bool = True,
-        pool_size: int = POOL_SIZE,
-    ) -> None:
-        super().__init__(target, migrations=migrations, writable=writable)
+    def __init__(self, target: Path | str, *, pool_size: int = POOL_SIZE, **options: Any) -> None:
+        super().__init__(target, **options)
         self.url = str(target)
         self.pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
