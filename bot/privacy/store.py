@@ -21,6 +21,7 @@ import aiosqlite
 from bot import __version__
 from bot.content_warnings.server import forget_card_settings
 from bot.db import Database
+from bot.db.notify import MEMBER_DELETED, PROGRESS, SPOILERS, invalidations
 from bot.privacy.registry import BY_NAME, TABLES, Personal, Table
 from bot.watchparty.due import cancel_party_work, to_db_time
 from bot.watchparty.parties import NO_HOST
@@ -307,9 +308,14 @@ async def delete_user_in(conn: aiosqlite.Connection, user_id: int, *, now: datet
 
 
 async def delete_user(db: Database, user_id: int, *, now: datetime) -> Deletion:
-    """Delete everything about the member in one transaction (see the registry for what that means)."""
+    """Delete everything about the member in one transaction (see the registry for what that means), and
+    tell the other processes sharing the database to drop what they hold of the member."""
     async with db.transaction() as conn:
-        return await delete_user_in(conn, user_id, now=now)
+        done = await delete_user_in(conn, user_id, now=now)
+    hub = invalidations(db)
+    hub.notify(PROGRESS, user_id)
+    hub.notify(MEMBER_DELETED, user_id)
+    return done
 
 
 # --- a whole server -----------------------------------------------------------------------------------
@@ -372,6 +378,7 @@ async def purge_guild(db: Database, guild_id: int) -> dict[str, int]:
     async with db.transaction() as conn:
         removed = await purge_guild_in(conn, guild_id)
     forget_card_settings(db, guild_id)
+    invalidations(db).notify(SPOILERS, guild_id)  # other processes drop the spoiler state they hold of it
     return removed
 
 
