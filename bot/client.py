@@ -22,7 +22,7 @@ from bot import __version__
 from bot.canon.loader import PackError
 from bot.canon.store import CanonStore
 from bot.config import Settings
-from bot.db import Database
+from bot.db import Database, utc_text
 from bot.db.notify import CANON, Invalidations, attach
 from bot.errors import handle_interaction_error
 from bot.i18n import N_, bind, t
@@ -174,7 +174,7 @@ class Clematis(commands.AutoShardedBot):
         parsers["INTERACTION_CREATE"] = self._on_interaction_create
         db.on_writable_changed = self._database_writable_changed
         # Changes other processes on the same PostgreSQL make to what this one holds in memory.
-        self.invalidations = attach(db, Invalidations(getattr(settings, "database_url", None)))
+        self.invalidations = attach(db, Invalidations(settings.database_url))
         self.invalidations.on(CANON, lambda _key: self._reload_canon())
         self.invalidations.on_reset(self._reload_canon)
 
@@ -303,10 +303,9 @@ class Clematis(commands.AutoShardedBot):
                 (COMMAND_IDS_KEY.format(scope=scope), json.dumps(self.command_ids)),
             ):
                 await conn.execute(
-                    "INSERT INTO bot_state (key, value) VALUES (?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
-                    "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-                    (key, value),
+                    "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    (key, value, utc_text()),
                 )
         log.info("synced %d commands (%s)", len(synced), scope)
         return True

@@ -6,7 +6,7 @@ import weakref
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from bot.db import Database
+from bot.db import Database, utc_text
 from bot.db.notify import SETTINGS, invalidations
 from bot.errors import UserError
 
@@ -102,10 +102,10 @@ async def set_episode_note(
         )
     else:
         await db.execute(
-            "INSERT INTO cw_episode_notes (guild_id, episode_id, note, set_by) VALUES (?, ?, ?, ?) "
+            "INSERT INTO cw_episode_notes (guild_id, episode_id, note, set_by, updated_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(guild_id, episode_id) DO UPDATE SET note = excluded.note, set_by = excluded.set_by, "
-            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-            (guild_id, episode_id, note, set_by),
+            "updated_at = excluded.updated_at",
+            (guild_id, episode_id, note, set_by, utc_text()),
         )
     forget_card_settings(db, guild_id)
 

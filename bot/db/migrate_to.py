@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.db import Database, DatabaseError
+from bot.db import Database, DatabaseError, is_postgres_url
+from bot.db.postgres import redacted
+from bot.db.schema import INTERNAL_TABLES  # the schema version's own table: never copied, never "data"
 
 BATCH = 5000  # rows read from SQLite and sent with COPY at a time
-INTERNAL_TABLES = frozenset({"schema_version"})  # PostgreSQL's own bookkeeping: never copied, never "data"
 
 
 @dataclass(slots=True)
@@ -43,16 +44,6 @@ class Copied:
             lines.append(f"generated ids continue after the copied ones: {nexts}")
         lines.append("next: set DATABASE_URL to this database (README: Switching to PostgreSQL)")
         return "\n".join(lines)
-
-
-def redact(url: str) -> str:
-    """The URL without its password."""
-    scheme, sep, rest = url.partition("://")
-    credentials, at, host = rest.rpartition("@")
-    if not at:
-        return url
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}{sep}{user}{'' if user == credentials else ':***'}@{host}"
 
 
 # --- the SQLite side ---------------------------------------------------------------------------------
@@ -159,7 +150,7 @@ async def _connect(url: str) -> Any:
         return await asyncio.wait_for(asyncpg.connect(url), 30)
     except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
         raise DatabaseError(
-            f"cannot connect to {redact(url)}: {type(exc).__name__}: {exc}: check the host, port, database "
+            f"cannot connect to {redacted(url)}: {type(exc).__name__}: {exc}: check the host, port, database "
             "name, user and password (PGPASSWORD or inside the URL)"
         ) from None
 
@@ -169,12 +160,12 @@ async def _connect(url: str) -> Any:
 
 async def migrate_to(source_path: Path, url: str) -> Copied:
     """Copy the SQLite database at ``source_path`` into the empty PostgreSQL database at ``url``."""
-    if not url.startswith(("postgresql://", "postgres://")):
+    if not is_postgres_url(url):
         raise DatabaseError(
             f"migrate-to needs a PostgreSQL URL such as postgresql://clematis@localhost:5432/clematis, not "
             f"{url.partition('://')[0] or url!r}"
         )
-    target_name = redact(url)
+    target_name = redacted(url)
     latest = Database(source_path, writable=False).latest_version
     source = await asyncio.to_thread(_open_source, source_path)
     try:

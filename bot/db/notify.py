@@ -25,7 +25,7 @@ import logging
 import uuid
 import weakref
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -275,6 +275,18 @@ def attach(db: object, hub: Invalidations) -> Invalidations:
     """Make ``hub`` the invalidation channel of every change made through ``db``."""
     _HUBS[db] = hub
     return hub
+
+
+@contextlib.asynccontextmanager
+async def announcing(db: Any) -> AsyncIterator[Invalidations]:
+    """For a process that changes data while the bot runs elsewhere (the command line): what it changes is
+    announced to the bot's processes, and every notice is sent before the block ends."""
+    url = getattr(db, "url", None) if db.dialect == "postgresql" else None
+    hub = attach(db, Invalidations(url))
+    try:
+        yield hub
+    finally:
+        await hub.close()
 
 
 def invalidations(db: object) -> Invalidations:

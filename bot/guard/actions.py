@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 
+from bot.db import StorageError
 from bot.guard.cache import SpoilerCache
 from bot.guard.copies import RemovedCopy, save_copy
 from bot.guard.repost import Reposter, http_reason
@@ -385,7 +385,7 @@ class SpoilerActions:
                 ),
                 now=datetime.now(UTC),
             )
-        except sqlite3.Error as exc:
+        except StorageError as exc:
             log.error("could not keep a copy of removed message %s: %s", message.id, exc)
             return str(exc)
         return None
@@ -487,7 +487,7 @@ class SpoilerActions:
         for permission in outcome.worked & state.config.warned_permissions:
             try:
                 await clear_permission_warned(self.bot.db, guild_id, permission)
-            except sqlite3.Error as exc:
+            except StorageError as exc:
                 log.error("could not forget the permission warning for guild %s: %s", guild_id, exc)
                 continue
             changed = True
@@ -523,7 +523,7 @@ class SpoilerActions:
                 return False
             try:
                 await mark_permission_warned(self.bot.db, guild_id, permission)
-            except sqlite3.Error as exc:  # said, but not remembered: it may be said again after a restart
+            except StorageError as exc:  # said, but not remembered: it may be said again after a restart
                 log.error("could not remember the permission warning for guild %s: %s", guild_id, exc)
                 return False
             return True

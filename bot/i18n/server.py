@@ -6,7 +6,7 @@ from typing import Any
 
 from babel import Locale
 
-from bot.db import Database
+from bot.db import Database, utc_text
 from bot.i18n import SOURCE_LOCALE, available_locales, babel_locale, resolve
 
 
@@ -47,10 +47,10 @@ async def set_language(db: Database, guild_id: int, locale: str | None, *, set_b
         await db.execute("DELETE FROM guild_language WHERE guild_id = ?", (guild_id,))
         return
     await db.execute(
-        "INSERT INTO guild_language (guild_id, locale, set_by) VALUES (?, ?, ?) "
+        "INSERT INTO guild_language (guild_id, locale, set_by, updated_at) VALUES (?, ?, ?, ?) "
         "ON CONFLICT(guild_id) DO UPDATE SET locale = excluded.locale, set_by = excluded.set_by, "
-        "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-        (guild_id, locale, set_by),
+        "updated_at = excluded.updated_at",
+        (guild_id, locale, set_by, utc_text()),
     )
 
 

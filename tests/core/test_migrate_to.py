@@ -93,7 +93,7 @@ async def test_a_populated_database_moves_whole_and_new_ids_follow_the_copied_on
 
     done = await asyncio.to_thread(cli, source, "migrate-to", empty_pg)
     assert done.returncode == 0, done.stderr
-    assert done.stderr == ""
+    assert "Traceback" not in done.stderr and "applied migration 0001_core" in done.stderr
     report = done.stdout
     assert f"copied {sum(counts.values())} rows in {len(counts)} tables" in report
     for table, count in counts.items():

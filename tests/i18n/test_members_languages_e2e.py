@@ -18,6 +18,7 @@ import pytest_asyncio
 from bot.i18n import t
 from bot.i18n.extract import TEMPLATE, read_catalog
 from tests.conftest import FORUM_TAGS, GUILD_CHANNELS, assert_clean_exit
+from tests.database import connect
 from tests.emulator import Emulator, Member, Message
 from tests.emulator.actions import CommandHidden
 from tests.emulator.interactions import Reply
@@ -86,8 +87,8 @@ def world(running: tuple[Emulator, BotProcess]) -> Iterator[tuple[Emulator, BotP
 
 
 def query(process: BotProcess, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-    with sqlite3.connect(process.db_path) as conn:
-        conn.row_factory = sqlite3.Row
+    with connect(process.db_target) as conn:
+        conn.row_factory = sqlite3.Row  # key access on either engine
         return conn.execute(sql, params).fetchall()
 
 
@@ -187,7 +188,7 @@ async def test_a_korean_server_gets_korean_announcements_and_reminders(
     fan = emulator.member(emulator.guild, "fan-rsvp", locale="ko")
     await fan.click(post, f"wp:rsvp:{party['id']}:going")
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    with sqlite3.connect(process.db_path) as conn:  # the 1-hour reminder, due now
+    with connect(process.db_target) as conn:  # the 1-hour reminder, due now
         conn.execute(
             "UPDATE due_work SET due_at = ? WHERE party_id = ? AND kind = 'reminder' AND offset_label = '1h'",
             (now, party["id"]),

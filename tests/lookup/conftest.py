@@ -3,7 +3,6 @@ the database the running bot reads (WAL lets a second connection write while it 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ import pytest
 import pytest_asyncio
 
 from tests.conftest import assert_clean_exit, build_community
+from tests.database import execute
 from tests.emulator import Emulator
 from tests.emulator.process import BotProcess
 
@@ -24,8 +24,7 @@ class World:
     db_path: Path
 
     def sql(self, statement: str, params: tuple[Any, ...] = ()) -> None:
-        with sqlite3.connect(self.db_path, timeout=5) as conn:
-            conn.execute(statement, params)
+        execute(self.bot.db_target, statement, params)
 
     def set_progress(self, user_id: int, **tracks: str) -> None:
         """Progress as the other helper's /progress would store it: track -> last episode watched."""
