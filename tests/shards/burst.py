@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bot.db import Database
 from bot.watchparty.due import to_db_time
+from tests.database import database_for
 from tests.emulator import Emulator
 from tests.emulator.process import BotProcess
 
@@ -68,7 +69,7 @@ class Burst:
         )
 
 
-async def seed(database: Path | str, channels: list[tuple[int, int]], due: datetime) -> None:
+async def seed(database: str, channels: list[tuple[int, int]], due: datetime) -> None:
     """One party per (guild id, channel id), each with a reminder due at ``due``."""
     starts = to_db_time(due + timedelta(hours=1))
     async with Database(database) as db:
@@ -85,7 +86,7 @@ async def seed(database: Path | str, channels: list[tuple[int, int]], due: datet
             )
 
 
-async def settle(database: Path | str, timeout: float) -> None:
+async def settle(database: str, timeout: float) -> None:
     """Wait until no reminder is pending or claimed (each outcome recorded)."""
     deadline = time.monotonic() + timeout
     while (await final_statuses(database)).keys() & {"pending", "claimed"}:
@@ -94,7 +95,7 @@ async def settle(database: Path | str, timeout: float) -> None:
         await asyncio.sleep(0.25)
 
 
-async def final_statuses(database: Path | str) -> Counter[str]:
+async def final_statuses(database: str) -> Counter[str]:
     async with Database(database) as db:
         rows = await db.fetchall(
             "SELECT status, count(*) FROM due_work WHERE kind = ? GROUP BY status", ("reminder",)
@@ -104,7 +105,6 @@ async def final_statuses(database: Path | str) -> Counter[str]:
 
 async def burst(
     workdir: Path,
-    database: str | None = None,
     *,
     servers: int,
     reminders: int,
@@ -113,11 +113,11 @@ async def burst(
     lead: float = 20.0,
     timeout: float = 300.0,
 ) -> Burst:
-    """Run the burst in ``workdir`` on ``database``, a PostgreSQL URL given to both processes as
-    DATABASE_URL (None: one SQLite file in ``workdir``, shared by both)."""
+    """Run the burst in ``workdir``, both processes on one database: a SQLite file there, or the PostgreSQL
+    database standing for it when the tests run on PostgreSQL (tests/database.py)."""
     result = Burst(servers, reminders, kill)
     path = workdir / "clematis.sqlite3"
-    target: Path | str = database if database is not None else path
+    target = database_for(path)
     emulator = Emulator(validate_spec=False)
     emulator.max_concurrency = SHARD_COUNT  # a bot this size identifies its shards side by side
     guilds = [
@@ -135,8 +135,6 @@ async def burst(
         due = datetime.fromtimestamp(due_ts, UTC)
         await seed(target, [(g.id, c.id) for g, c in zip(chosen, channels, strict=True)], due)
         extra = dict(env or {})
-        if database is not None:
-            extra["DATABASE_URL"] = database
         for shards in PROCESS_SHARDS:
             extra_env = {**extra, "SHARD_COUNT": str(SHARD_COUNT), "SHARD_IDS": shards}
             processes.append(BotProcess(emulator, path, extra_env))

@@ -11,14 +11,7 @@ from tests.shards.burst import burst
 
 
 async def test_every_reminder_is_delivered_once_though_a_process_is_killed_mid_burst(tmp_path: Path) -> None:
-    from tests.database import ON_POSTGRES, drop, new_database
-
-    url = new_database() if ON_POSTGRES else None
-    try:
-        result = await burst(tmp_path, url, servers=400, reminders=120, kill=True)
-    finally:
-        if url is not None:
-            drop(url)
+    result = await burst(tmp_path, servers=400, reminders=120, kill=True)
     assert result.killed_after_due is not None, "the kill landed before the burst"
     assert (result.delivered, result.duplicates, result.missing) == (120, 0, 0), result.describe()
     assert set(result.statuses) <= {"delivered", "late"}, result.describe()
