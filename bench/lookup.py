@@ -11,7 +11,8 @@ Round trip: ``PYTHONPATH=. python bench/lookup.py roundtrip [--count N]``. The r
 (``python -m bench._bench_bot``: the product plus a ``/baseline`` command that answers a constant) against
 the emulator; a member with progress set runs ``/character name:ivan private:True``, ``/episode title:r5
 private:True`` and ``/baseline`` in turn, each timed from INTERACTION_CREATE to the bot's callback, in one
-run. Target: each lookup's p99 within 1.3x of the baseline's p99.
+run. Target: each lookup's p99 within 1.3x of the baseline's p99. With ``--database-url postgresql://…`` the
+bot keeps its data in that PostgreSQL database (migrated on start) instead of a fresh SQLite file.
 """
 
 from __future__ import annotations
@@ -216,7 +217,7 @@ ROUND_TRIPS = {
 }
 
 
-async def round_trips(count: int) -> None:
+async def round_trips(count: int, database_url: str | None = None) -> None:
     import asyncio
     import tempfile
     from pathlib import Path
@@ -232,7 +233,8 @@ async def round_trips(count: int) -> None:
     await emulator.start()
     samples: dict[str, list[float]] = {name: [] for name in ROUND_TRIPS}
     with tempfile.TemporaryDirectory() as tmp:
-        bot = BotProcess(emulator, Path(tmp) / "clematis.db", module="bench._bench_bot")
+        storage = {"DATABASE_URL": database_url} if database_url else {}
+        bot = BotProcess(emulator, Path(tmp) / "clematis.db", storage, module="bench._bench_bot")
         await bot.start()
         try:
             member = emulator.member(emulator.guild, "Mina")
@@ -250,7 +252,10 @@ async def round_trips(count: int) -> None:
             await bot.stop()
             await emulator.stop()
     base = percentile(samples["/baseline"], 99)
-    print(f"Round trip through the emulator, {count} of each, one at a time (member with progress set)")
+    where = "PostgreSQL" if database_url else "SQLite"
+    print(
+        f"Round trip through the emulator on {where}, {count} of each, one at a time (member with progress set)"
+    )
     for name, values in samples.items():
         ratio = percentile(values, 99) / base
         verdict = "" if name == "/baseline" else f"  {ratio:.2f}x the baseline p99 (target <= 1.3x)"
@@ -266,9 +271,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("part", nargs="?", choices=("autocomplete", "roundtrip"), default="autocomplete")
     parser.add_argument("--count", type=int, default=1000, help="round trips of each command")
+    parser.add_argument("--database-url", help="roundtrip on this PostgreSQL database instead of SQLite")
     args = parser.parse_args()
     if args.part == "roundtrip":
-        asyncio.run(round_trips(args.count))
+        asyncio.run(round_trips(args.count, args.database_url))
         return
     rng = random.Random(50)
     run("real pack", load_pack(), 2.0, rng)

@@ -30,7 +30,7 @@ from bot.canon.leaks import check_dir
 from bot.canon.loader import PackError
 from bot.canon.store import CanonStore
 from bot.config import ConfigError, Settings, configure_logging, load_settings
-from bot.db import Database, DatabaseError, probe_location
+from bot.db import Database, DatabaseError, DatabaseUnavailable, probe_location
 from bot.db.postgres import redacted
 from bot.permissions import invite_url
 from bot.privacy import cli as privacy_cli
@@ -432,7 +432,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return privacy_cli.run(args, settings.database)
     except (ConfigError, StartupError, DatabaseError, privacy_cli.PrivacyCliError) as exc:
         print(f"clematis: {exc}", file=sys.stderr)
-        return EXIT_USER
+        return EXIT_ERROR if isinstance(exc, DatabaseUnavailable) else EXIT_USER
     except DiscordUnavailable as exc:
         print(f"clematis: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -55,6 +55,10 @@ class DatabaseError(Exception):
     """A database problem an operator must act on (too new, failed migration, cannot be written)."""
 
 
+class DatabaseUnavailable(DatabaseError):
+    """The database server cannot be reached right now (not started yet, restarting): worth retrying."""
+
+
 class Row(Protocol):
     """A result row: by position (``row[0]``), by column name (``row["id"]``), unpacked, or ``dict(row)``
     after ``keys()`` (sqlite3.Row and asyncpg.Record both are)."""
@@ -328,6 +332,7 @@ __all__ = [
     "POSTGRES_SCHEMES",
     "Database",
     "DatabaseError",
+    "DatabaseUnavailable",
     "Dialect",
     "Handle",
     "Migration",

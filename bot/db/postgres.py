@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from bot.db import Database, DatabaseError, Dialect, Handle, Migration, Row
+from bot.db import Database, DatabaseError, DatabaseUnavailable, Dialect, Handle, Migration, Row
 
 POOL_SIZE = 10
 _MIGRATION_LOCK = 0x436C656D  # pg_advisory_xact_lock key held while migrating ("Clem")
@@ -165,10 +165,15 @@ class PostgresDatabase(Database):
         """Connect; with ``writable``, prove that a write is accepted. Failures raise DatabaseError (one line)."""
         try:
             self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=self.pool_size)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except (OSError, asyncpg.CannotConnectNowError) as exc:  # not up (yet): start again later
+            raise DatabaseUnavailable(
+                f"cannot reach the database {self.where} (DATABASE_URL): {exc}: check that PostgreSQL runs "
+                "and listens on that host and port"
+            ) from None
+        except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             raise DatabaseError(
-                f"cannot connect to the database {self.where} (DATABASE_URL): {exc}: check that PostgreSQL "
-                "runs and accepts this user, password and database name"
+                f"the database {self.where} (DATABASE_URL) refused the connection: {exc}: check the user, "
+                "password and database name"
             ) from None
         if writable:
             try:

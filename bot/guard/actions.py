@@ -221,6 +221,9 @@ class SpoilerActions:
         try:
             await self._act(incident, plan, outcome)
         except Exception as exc:  # the entry must not stay an intent: say how far it got
+            if self.bot.is_closed():  # shutting down: the HTTP session went away mid-action
+                log.info("shutting down: the spoiler action on message %s was cut short", incident.message.id)
+                raise
             log.exception("acting on spoiler %s failed", incident.message.id)
             outcome.say(SAY_CRASHED, error=type(exc).__name__)
         await self._record_permissions(incident, plan, outcome, state)

@@ -43,7 +43,7 @@ async def audience_for(
     private = private or guild_id is None
     rows = await db.fetchall(
         "SELECT episode_id, NULL FROM member_progress WHERE user_id = ? "
-        "UNION ALL SELECT NULL, cw_topics FROM member_preferences WHERE user_id = ? AND ?",
+        "UNION ALL SELECT NULL, cw_topics FROM member_preferences WHERE user_id = ? AND ? = 1",
         (user_id, user_id, int(private)),
     )
     known = [r[0] for r in rows if r[0] is not None and pack.has_episode(r[0])]

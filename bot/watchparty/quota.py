@@ -82,8 +82,8 @@ async def set_party_limits(
         await conn.execute(
             "INSERT INTO guild_party_settings (guild_id, member_party_limit, server_party_limit) "
             "VALUES (?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET "
-            "member_party_limit = coalesce(excluded.member_party_limit, member_party_limit), "
-            "server_party_limit = coalesce(excluded.server_party_limit, server_party_limit)",
+            "member_party_limit = coalesce(excluded.member_party_limit, guild_party_settings.member_party_limit), "
+            "server_party_limit = coalesce(excluded.server_party_limit, guild_party_settings.server_party_limit)",
             (guild_id, member, server),
         )
         return _limits(await conn.fetchone(_LIMITS, (guild_id,)))

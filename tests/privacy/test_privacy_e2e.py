@@ -284,7 +284,7 @@ async def test_an_operators_deletion_reaches_the_running_bots_boards(
     _party, board = await schedule(jo, emulator, bot)
     await mina.click(board, "Going")
     await emulator.wait_until(lambda: field(board, "Going") == "2", what="two going")
-    done = cli(bot.db_path, "delete", str(mina.id), "--yes")  # another process, on the live database
+    done = cli(bot.db_target, "delete", str(mina.id), "--yes")  # another process, on the live database
     assert done.returncode == 0, done.stderr
     # the running bot's dispatcher finds the queued board update within its heartbeat (15 s)
     await emulator.wait_until(lambda: field(board, "Going") == "1", timeout=30, what="the board's new count")
