@@ -68,6 +68,7 @@ class Invalidations:
         self._sender: Any = None  # asyncpg.Connection, opened on the first notice
         self._send_lock = asyncio.Lock()
         self._tasks: set[asyncio.Future[Any]] = set()
+        self._missed = False  # notices may have gone unheard (not listening when they were sent)
         self.received = 0  # notices from other processes handled
         self.resets = 0  # times every cache was dropped after a reconnect
 
@@ -177,6 +178,9 @@ class Invalidations:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._listening.wait(), wait)
         if not self.listening:
+            self._missed = (
+                True  # what is loaded from now on may be changed unheard: read again once listening
+            )
             log.warning("not listening for other processes' changes yet: still trying to connect")
 
     def _received(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
@@ -197,7 +201,7 @@ class Invalidations:
 
     async def _listen(self) -> None:
         assert self.dsn is not None
-        pause, connected_before = RETRY_FIRST, False
+        pause = RETRY_FIRST
         while True:
             try:
                 conn = await asyncio.wait_for(_connect(self.dsn, LISTENER_NAME), SEND_TIMEOUT)
@@ -215,11 +219,11 @@ class Invalidations:
             conn.add_termination_listener(lambda _c, lost=lost: lost.set())
             try:
                 await conn.add_listener(CHANNEL, self._received)
-                if connected_before:
+                if self._missed:
                     # A notice sent while we were away is lost: forget everything, read it again.
                     log.warning("listening for other processes' changes again: dropping every cached state")
                     self.reset()
-                connected_before, pause = True, RETRY_FIRST
+                self._missed, pause = False, RETRY_FIRST
                 self._listening.set()
                 while not lost.is_set():
                     with contextlib.suppress(TimeoutError):
@@ -232,6 +236,7 @@ class Invalidations:
                 log.warning("lost the connection listening for other processes' changes")
             finally:
                 self._listening.clear()
+                self._missed = True
                 with contextlib.suppress(Exception):
                     conn.terminate()
 
