@@ -6,7 +6,6 @@ command that starts it."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -75,7 +74,26 @@ def test_no_secret_is_written_in_the_file() -> None:
     assert "POSTGRES_PASSWORD" not in env(SERVICES["clematis-a"]), "the bot gets it as PGPASSWORD only"
 
 
-def test_the_readme_starts_it_with_the_env_file(tmp_path: Path) -> None:
+def test_the_readme_starts_it_with_the_env_file() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     assert "docker compose --env-file .env -f deploy/compose.yaml up -d" in readme
     assert "POSTGRES_PASSWORD" in readme
+
+
+def test_the_readmes_copy_into_compose_reaches_both_databases() -> None:
+    """README's `docker compose run ... migrate-to`: the service exists and has the password, the URL names
+    the compose database and user, and the mounted folder is where the image keeps the SQLite file."""
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(
+        r'run --rm --user "\$\(id -u\)" -v "\$PWD/data:(\S+)" \\\n\s+(\S+) python -m bot migrate-to '
+        r"postgresql://(\w+)@(\w+):5432/(\w+)",
+        readme,
+    )
+    assert found, "the README's migrate-to command for compose"
+    mount, service, user, host, database = found.groups()
+    assert service in SERVICES and "PGPASSWORD" in env(SERVICES[service])
+    postgres = env(SERVICES["postgres"])
+    assert (host, user, database) == ("postgres", postgres["POSTGRES_USER"], postgres["POSTGRES_DB"])
+    dockerfile = (REPO_ROOT / "deploy" / "Dockerfile").read_text(encoding="utf-8")
+    path = re.search(r"DATABASE_PATH=(\S+)", dockerfile)
+    assert path and path[1].startswith(mount + "/")
