@@ -18,6 +18,8 @@ import pytest
 
 from bot.canon.loader import load_pack
 from tests.conftest import assert_clean_exit
+from tests.core import host
+from tests.core.test_runtime_database import health
 from tests.database import ON_POSTGRES, database_for
 from tests.emulator import Channel, Emulator, Member, Message
 from tests.emulator.process import REPO_ROOT, BotProcess
@@ -60,11 +62,14 @@ async def test_what_one_process_changes_the_other_stops_holding(emulator: Emulat
     zero = emulator.add_guild("Zero Fans", channels=channels, roles=["Moderator"], shard=(0, 2))
     one = emulator.add_guild("One Fans", channels=channels, roles=["Moderator"], shard=(1, 2))
     path = tmp_path / "clematis.db"
-    first = BotProcess(emulator, path, {"SHARD_COUNT": "2", "SHARD_IDS": "0"})
+    port = host.free_port()
+    first = BotProcess(emulator, path, {"SHARD_COUNT": "2", "SHARD_IDS": "0", "HEALTH_PORT": str(port)})
     second = BotProcess(emulator, path, {"SHARD_COUNT": "2", "SHARD_IDS": "1"})
     await first.start()
     await second.start()
     assert "shards 0 of 2" in first.output and "shards 1 of 2" in second.output
+    _, report = await health(port)
+    assert report["database"]["listening"] is True, report
 
     # Progress is global: set through A (server Zero), answered by B (server One).
     title = load_pack().episode("r5").title
