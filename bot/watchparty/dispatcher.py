@@ -4,7 +4,9 @@ Exactly once, as users see it:
 
 * A row is *claimed* in a transaction (``status='claimed'``, ``claimed_by`` = this process,
   ``claimed_until`` = a lease). Only a pending row, or a claimed row whose lease has expired (its owner
-  crashed), can be claimed, so two processes on one database never both work on a row.
+  crashed), can be claimed, so two processes on one database never both work on a row. On PostgreSQL
+  the claim locks its rows with ``FOR UPDATE SKIP LOCKED``: processes claiming at the same moment take
+  different rows and never wait for one another (SQLite serialises claims with its write lock).
 * The deliverer sends with a nonce derived from the row id (``due_nonce``). Discord returns the existing
   message for a repeated nonce, so a row retried after a crash between sending and recording produces no
   second message.
