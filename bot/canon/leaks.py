@@ -13,6 +13,9 @@ Who sees what (see ``bot.lookups.entries``, ``bot.lookups.timeline`` and ``bot.l
 - Track descriptions and the changelog (/timeline, /canon info) are shown to everyone; every episode
   title is public there anyway, so they may name episodes, but only the setting otherwise.
 
+Every translation (``l10n/<locale>.toml``) is checked like the English text it stands for, with the
+same audience; names include every language's names and aliases.
+
 Everything shown before anyone has watched (all of the above but facts) must contain no canon spoiler
 rule at all; a fact must contain no rule of an episode its viewers may not have seen. Names (with their
 aliases, Hangul and Japanese forms) and rules are matched with the spoiler guard's own matcher, so the
@@ -22,12 +25,13 @@ check agrees with what the guard would catch in chat.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.canon.horizon import Horizon, horizon_through
+from bot.canon.l10n import all_names, kind_of, translated
 from bot.canon.loader import BUILTIN_DIR, PACK_FILE, Sources, load_pack, load_pack_with_sources
-from bot.canon.model import CanonPack, Character, Episode, Fact, Term
+from bot.canon.model import CanonPack, Character, Episode, Fact, Term, Track
 from bot.guard.rules import compile_guild_rules
 from bot.spoilers import Rule, RuleSet, compile_rules, fold, phrase_words
 from bot.spoilers.normalize import is_cjk
@@ -41,7 +45,7 @@ class Leak:
 
     file: str
     entry: str  # "character 'hyunwoo'"
-    field: str  # "summary", "facts[2].text"
+    field: str  # "summary", "facts[2].text", "ko: facts[2]" (a translation)
     message: str
 
     def __str__(self) -> str:
@@ -57,6 +61,7 @@ class _Shown:
     text: str
     names: frozenset[Key]  # entries it may name
     rules: Horizon  # spoiler rules of episodes this horizon includes are fine
+    file: str = ""  # set for translations (l10n/<locale>.toml); else the entry's sources name it
 
 
 def _first(pack: CanonPack, key: Key) -> str:
@@ -80,6 +85,32 @@ def _word_keys(name: str) -> tuple[str, ...]:
     return tuple(w if is_cjk(w[0]) else fold(w) for w in phrase_words(name))
 
 
+def _script(char: str) -> str:
+    if "\u3040" <= char <= "\u309f":
+        return "hiragana"
+    if "\u30a0" <= char <= "\u30ff" or "\uff66" <= char <= "\uff9f":
+        return "katakana"
+    if "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf":
+        return "han"
+    return ""
+
+
+def segmented(text: str) -> str:
+    """Japanese text with a space wherever the script changes between kana and kanji ("ミジはルカと" is
+    "ミジ は ルカ と"). Japanese writes no spaces, and the matcher finds a no-space-script name only at
+    the start of a word; names are katakana, particles hiragana, so this finds them in running text.
+    Text without kana or kanji is returned unchanged."""
+    out: list[str] = []
+    previous = ""
+    for char in text:
+        script = _script(char)
+        if out and script != previous and (script or previous):
+            out.append(" ")
+        out.append(char)
+        previous = script
+    return "".join(out)
+
+
 def _leet_mangled(name: str) -> bool:
     """A shorthand whose digits the matcher reads as letters ("round5" is "rounds"): matching it would
     flag every "round"; its spaced form ("round 5") is an alias too."""
@@ -93,20 +124,21 @@ def _names(pack: CanonPack) -> dict[Key, tuple[str, ...]]:
     people = {
         w
         for c in pack.characters
-        for n in (c.name, c.hangul, c.japanese, *c.aliases)
+        for n in (c.name, c.hangul, c.japanese, *c.aliases, *all_names(pack, c))
         if n
         for w in _word_keys(n)
     }
     out: dict[Key, tuple[str, ...]] = {}
     for c in pack.characters:
-        out[("character", c.id)] = tuple(n for n in (c.name, c.hangul, c.japanese, *c.aliases) if n)
+        found = (c.name, c.hangul, c.japanese, *c.aliases, *all_names(pack, c))
+        out[("character", c.id)] = tuple(dict.fromkeys(n for n in found if n))
     for t in pack.terms:
-        out[("term", t.id)] = tuple(
-            n for n in (t.name, t.hangul, *t.aliases) if n and not set(_word_keys(n)) <= people
-        )
+        found = (t.name, t.hangul, *t.aliases, *all_names(pack, t))
+        out[("term", t.id)] = tuple(dict.fromkeys(n for n in found if n and not set(_word_keys(n)) <= people))
     for e in pack.episodes:
+        found = (e.title, e.title_ko, *e.aliases, *all_names(pack, e))
         out[("episode", e.id)] = tuple(
-            n for n in (e.title, e.title_ko, *e.aliases) if n and not set(_word_keys(n)) <= people
+            dict.fromkeys(n for n in found if n and not set(_word_keys(n)) <= people)
         )
     kept = {key: tuple(n for n in names if not _leet_mangled(n)) for key, names in out.items()}
     return {key: names for key, names in kept.items() if names}
@@ -119,7 +151,7 @@ class LeakChecker:
         self.pack = pack
         self._keys = _keys(pack)
         self._names = _names(pack)
-        self._fixed = tuple(name for names in self._names.values() for name in names)  # names: no verbs
+        self._fixed = tuple(segmented(n) for names in self._names.values() for n in names)  # no verbs
         self._name_sets: dict[frozenset[Key], RuleSet] = {}
         self._rule_sets: dict[Horizon, RuleSet] = {}
         setting = Horizon({track: 0 for track in pack.track_ids()})
@@ -171,7 +203,7 @@ class LeakChecker:
             yield _Shown(key, field, text, names, nothing)
         yield from self._facts(key, "details", e.details)
 
-    def shown(self) -> Iterator[_Shown]:
+    def _english(self) -> Iterator[_Shown]:
         for e in self.pack.episodes:
             yield from self._episode(e)
         for c in self.pack.characters:
@@ -179,17 +211,36 @@ class LeakChecker:
         for t in self.pack.terms:
             yield from self._term(t)
 
+    def _translations(self, english: dict[tuple[Key, str], _Shown]) -> Iterator[_Shown]:
+        """Every translated text, shown to the same audience as the English text it stands for (a
+        translated fact when its English one is, a translated summary to anyone)."""
+        for locale, entry, field, text in translated(self.pack):
+            if isinstance(entry, Track):
+                continue  # checked with the track descriptions in ``leaks``
+            kind = kind_of(entry)
+            top = field.split("[", 1)[0]
+            suffix = ".note" if top == "warnings" else ".text" if top in ("facts", "details") else ""
+            same = english.get(((kind, entry.id), field + suffix))
+            if same is not None:  # names are not checked in English either
+                yield replace(same, field=f"{locale}: {field}", text=text, file=f"l10n/{locale}.toml")
+
+    def shown(self) -> Iterator[_Shown]:
+        """Every text members are shown, English first, then every translation of it."""
+        english = {(s.key, s.field): s for s in self._english()}
+        yield from english.values()
+        yield from self._translations(english)
+
     # --- matching -------------------------------------------------------------------------------
 
     def _name_set(self, known: frozenset[Key]) -> RuleSet:
         if known not in self._name_sets:
             rules = [
-                Rule(f"{kind}:{entry_id}", name)
+                Rule(f"{kind}:{entry_id}", segmented(name))
                 for (kind, entry_id), names in self._names.items()
                 if (kind, entry_id) not in known
                 for name in names
             ]
-            allowed = [name for key in known for name in self._names.get(key, ())]
+            allowed = [segmented(name) for key in known for name in self._names.get(key, ())]
             self._name_sets[known] = compile_rules(rules, allowed, fixed=self._fixed)
         return self._name_sets[known]
 
@@ -201,7 +252,7 @@ class LeakChecker:
     def problems(self, text: str, names: frozenset[Key], rules: Horizon) -> list[str]:
         """Why ``text`` may not be shown to that audience (empty when it may)."""
         out = []
-        for hit in self._name_set(names).match(text):
+        for hit in self._name_set(names).match(segmented(text)):
             kind, entry_id = hit.episode.split(":", 1)
             first = _first(self.pack, (kind, entry_id))
             out.append(
@@ -243,12 +294,19 @@ class LeakChecker:
         for shown in self.shown():
             if shown.text:
                 for message in self.problems(shown.text, shown.names, shown.rules):
-                    found.append(leak(shown.key, shown.field, message))
+                    made = leak(shown.key, shown.field, message)
+                    found.append(replace(made, file=shown.file) if shown.file else made)
         found += [leak(key, field, message) for key, field, message in self._structure()]
         releases = self._setting | self._episodes
         for track in self.pack.tracks:
             for message in self.problems(track.description, releases, Horizon()):
                 found.append(Leak(PACK_FILE, f"track '{track.id}'", "description", message))
+        for locale, entry, field, text in translated(self.pack):
+            if isinstance(entry, Track):
+                for message in self.problems(text, releases, Horizon()):
+                    found.append(
+                        Leak(f"l10n/{locale}.toml", f"track '{entry.id}'", f"{locale}: {field}", message)
+                    )
         for change in self.pack.changes:
             for i, note in enumerate(change.notes, 1):
                 for message in self.problems(note, releases, Horizon()):

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.canon.l10n import local_name
+from bot.canon.l10n import local_name, warning_note
 from bot.canon.model import CanonPack, Episode
 from bot.canon.warnings import TOPICS_BY_ID
-from bot.i18n import N_, _, _n, topic_text
+from bot.i18n import N_, _, _n, current_locale, topic_text
 from bot.spoilers import escape_spoiler
 
 log = logging.getLogger(__name__)
@@ -99,11 +99,18 @@ def _topic_line(topic_id: str, note: str, ctx: CardContext, level: int) -> str |
     return f"• {label}"
 
 
-def _episode_lines(episode: Episode, ctx: CardContext, level: int) -> list[str]:
+def _episode_lines(
+    episode: Episode, ctx: CardContext, level: int, pack: CanonPack | None = None
+) -> list[str]:
+    """The card's lines for one episode; the pack's notes in the current language when ``pack`` is given."""
+    notes = [
+        warning_note(pack, episode, i, current_locale()) if pack is not None else warning.note
+        for i, warning in enumerate(episode.warnings)
+    ]
     lines = [
         line
-        for warning in episode.warnings
-        if (line := _topic_line(warning.topic, warning.note, ctx, level)) is not None
+        for warning, note in zip(episode.warnings, notes, strict=True)
+        if (line := _topic_line(warning.topic, note, ctx, level)) is not None
     ]
     if not lines:
         lines.append(
@@ -129,12 +136,12 @@ def episode_field(
 ) -> tuple[str, str]:
     """One episode's field at ``level`` of detail (or less, if that is what fits in one field)."""
     for lower in range(level, MINIMAL + 1):
-        value = "\n".join(_episode_lines(episode, ctx, lower))
+        value = "\n".join(_episode_lines(episode, ctx, lower, pack))
         if len(value) <= FIELD_VALUE_LIMIT:
             return field_name(episode, pack), value
     # Labels alone are far below the limit for the fixed vocabulary; keep whole lines, never half a tag.
     kept: list[str] = []
-    for line in _episode_lines(episode, ctx, MINIMAL):
+    for line in _episode_lines(episode, ctx, MINIMAL, pack):
         if sum(len(k) + 1 for k in kept) + len(line) + 2 > FIELD_VALUE_LIMIT:
             kept.append("…")
             break

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.canon.horizon import Horizon
+from bot.canon.l10n import all_names
 from bot.canon.model import CanonPack
 from bot.spoilers import Hit, Rule, RuleSet, compile_rules, fold, phrase_words
 from bot.spoilers.matcher import rule_condition_problems
@@ -77,19 +78,26 @@ def _keys(text: str) -> tuple[str, ...]:
 
 
 def name_words(pack: CanonPack) -> frozenset[str]:
-    """Every word of every character name (and alias, Hangul and Japanese name), as matched."""
+    """Every word of every character name (and alias, Hangul and Japanese name, and the names in the
+    pack's translations), as matched."""
     words: set[str] = set()
-    for character in pack.characters:
-        for name in (character.name, character.hangul, character.japanese, *character.aliases):
+    for names in character_names(pack):
+        for name in names:
             words.update(_keys(name))
     return frozenset(words)
 
 
 def episode_names(pack: CanonPack) -> frozenset[tuple[str, ...]]:
-    """Every episode title, Korean title and alias, as matched."""
+    """Every episode title, Korean title and alias, in every language of the pack, as matched."""
     names: set[tuple[str, ...]] = set()
     for episode in pack.episodes:
-        for name in (episode.title, episode.title_ko, episode.id, *episode.aliases):
+        for name in (
+            episode.title,
+            episode.title_ko,
+            episode.id,
+            *episode.aliases,
+            *all_names(pack, episode),
+        ):
             key = _keys(name)
             if key:
                 names.add(key)
@@ -184,8 +192,12 @@ def compile_guild_rules(
 
 
 def character_names(pack: CanonPack) -> list[tuple[str, ...]]:
-    """Each character's names, for ``compile_rules(names=...)``."""
-    return [tuple(n for n in (c.name, c.hangul, c.japanese, *c.aliases) if n) for c in pack.characters]
+    """Each character's names, for ``compile_rules(names=...)``: its own, and those its translations
+    give (a rule naming Hyunwoo also catches the Japanese name a ``l10n/ja.toml`` gives him)."""
+    return [
+        tuple(dict.fromkeys(n for n in (c.name, c.hangul, c.japanese, *c.aliases, *all_names(pack, c)) if n))
+        for c in pack.characters
+    ]
 
 
 # --- shared canon sets and a server's addition ------------------------------------------------------

@@ -66,8 +66,23 @@ def entry_name(entry: Entry, pack: CanonPack | None = None) -> str:
     return entry.title if isinstance(entry, Episode) else entry.name
 
 
-def _text(pack: CanonPack, entry: Entry, field: str) -> str:
-    return l10n.text(pack, entry, field, current_locale())
+def _text(pack: CanonPack, entry: Entry, field: str, *, italic: bool = False) -> str:
+    """A field in the current language (in italics if asked), marked when its translation is not
+    confirmed."""
+    text = l10n.text(pack, entry, field, current_locale())
+    text = f"*{text}*" if italic else text
+    return text + unconfirmed() if l10n.uncertain(pack, entry, field, current_locale()) else text
+
+
+def card_title(pack: CanonPack, entry: Entry) -> str:
+    """The name or title for a card's title, marked when the translated name is not confirmed (embed
+    titles show no italics, so the plain marker)."""
+    title = entry_name(entry, pack)
+    field = "title" if isinstance(entry, Episode) else "name"
+    if l10n.uncertain(pack, entry, field, current_locale()):
+        marker = _("(unconfirmed)")
+        return f"{title} {marker}"
+    return title
 
 
 def gated_facts(entry: Entry) -> tuple[Fact, ...]:
@@ -131,8 +146,10 @@ def release_text(episode: Episode, pack: CanonPack | None = None) -> str:
             text += " " + _("*(date unconfirmed)*")
     if not episode.release_note:
         return text
-    note = _text(pack, episode, "release_note") if pack is not None else episode.release_note
-    return f"{text}\n*{note}*"
+    note = (
+        _text(pack, episode, "release_note", italic=True) if pack is not None else f"*{episode.release_note}*"
+    )
+    return f"{text}\n{note}"
 
 
 def track_of(pack: CanonPack, track_id: str) -> Track:
@@ -214,9 +231,9 @@ def character_view(pack: CanonPack, character: Character, audience: Audience) ->
         mark = "" if is_confirmed(character.japanese_confidence) else unconfirmed()
         names.append(_("Japanese: {name}", name=character.japanese) + mark)
     card = Card(
-        title=title,
+        title=card_title(pack, character),
         description=_describe(
-            [f"*{_text(pack, character, 'role')}*", _text(pack, character, "summary")],
+            [_text(pack, character, "role", italic=True), _text(pack, character, "summary")],
             _("**Facts**"),
             facts,
             tail,
@@ -239,7 +256,7 @@ def term_view(pack: CanonPack, term: Term, audience: Audience) -> EntryView:
     facts, tail, hidden = _fact_section(pack, term, audience, "fact")
     title = entry_name(term, pack)
     card = Card(
-        title=title,
+        title=card_title(pack, term),
         description=_describe([_text(pack, term, "summary")], _("**Facts**"), facts, tail),
         colour=COLOURS["term"],
     )
@@ -285,7 +302,7 @@ def episode_view(
     other = episode.title if title != episode.title else episode.title_ko
     head = [f"*{other}*"] if other and other != title else []
     card = Card(
-        title=title,
+        title=card_title(pack, episode),
         description=_describe([*head, _text(pack, episode, "premise")], _("**Details**"), details, tail),
         url=episode.official_url,
         colour=COLOURS["episode"],

@@ -375,6 +375,7 @@ async def purge_guild(db: Database, guild_id: int) -> dict[str, int]:
 async def schedule_guild_purge(db: Database, guild_id: int, *, now: datetime, due: datetime) -> bool:
     """Plan the deletion of a removed server's data. False when one is already planned."""
     async with db.transaction() as conn:
+        await conn.lock(f"guild-purge:{guild_id}")  # another process may be planning the same
         planned = await _rows(
             conn,
             "SELECT 1 FROM due_work WHERE kind = ? AND guild_id = ? AND status IN ('pending', 'claimed')",
@@ -440,6 +441,7 @@ async def ensure_sweep(db: Database, *, now: datetime, delay: timedelta = FIRST_
     """Make sure one retention sweep is planned (the next is planned by each sweep). True if planned now.
     The first comes a little after start, not in the middle of it."""
     async with db.transaction() as conn:
+        await conn.lock("retention-sweep")  # every process plans it at start: one row for all of them
         planned = await _rows(
             conn,
             "SELECT 1 FROM due_work WHERE kind = ? AND status IN ('pending', 'claimed')",
