@@ -25,7 +25,7 @@ from bot.config import Settings
 from bot.db import Database, utc_text
 from bot.db.notify import CANON, Invalidations, attach
 from bot.errors import handle_interaction_error
-from bot.i18n import N_, bind, t
+from bot.i18n import N_, _, bind, t, use_locale
 from bot.i18n.commands import CatalogueTranslator
 from bot.pacing import GlobalPace
 from bot.shards import Shards
@@ -47,11 +47,11 @@ REST_READ_TIMEOUT = 20.0
 DRAIN_SECONDS = 5.0
 
 RESTARTING = N_("Clematis is restarting, try again in a moment.")
-DB_REFUSED_NOTICE = (
+DB_REFUSED_NOTICE = N_(
     "Clematis can't save anything right now: its database refuses writes ({reason}). Settings, RSVPs and "
     "reminder deliveries are not recorded until the bot's host fixes it; what was saved before is kept."
 )
-DB_RECOVERED_NOTICE = (
+DB_RECOVERED_NOTICE = N_(
     "Clematis can save again: its database accepts writes since {when}. Changes tried while it could not "
     "save were not recorded, so please make them again."
 )
@@ -217,17 +217,23 @@ class Clematis(commands.AutoShardedBot):
 
     async def _tell_mod_logs(self, writable: bool, reason: str | None) -> None:
         """Once per outage, in every server whose mod log is set: saving stopped / works again."""
+        from bot.i18n.server import server_locale
         from bot.modlog import write_modlog
 
         if writable:
             guild_ids, self._db_told = sorted(self._db_told), set()
-            text = DB_RECOVERED_NOTICE.format(when=discord.utils.format_dt(discord.utils.utcnow(), "t"))
+            template, values = (
+                DB_RECOVERED_NOTICE,
+                {"when": discord.utils.format_dt(discord.utils.utcnow(), "t")},
+            )
         else:
             guild_ids = [guild.id for guild in self.guilds if guild.id not in self._db_told]
             self._db_told.update(guild_ids)
-            text = DB_REFUSED_NOTICE.format(reason=reason)
+            template, values = DB_REFUSED_NOTICE, {"reason": reason or "?"}
         for guild_id in guild_ids:
             try:
+                with use_locale(await server_locale(self.db, self.get_guild(guild_id), guild_id)):
+                    text = _(template, **values)  # the mod log speaks the server's language
                 await write_modlog(self, guild_id, text)
             except Exception:  # reading the mod-log setting may fail too: the log already says why
                 log.debug("could not tell the mod log of %s about the database", guild_id, exc_info=True)

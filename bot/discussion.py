@@ -31,39 +31,32 @@ from bot.errors import UserError
 from bot.guard import invalidate_guild
 from bot.i18n import N_, _, current_locale, use_locale
 from bot.i18n.server import server_locale
+from bot.permissions import permission_name
 
 if TYPE_CHECKING:
     from bot.client import Clematis
 
 log = logging.getLogger(__name__)
 
-NAME_SUFFIX = " (spoilers)"
+THREAD_NAME = N_("{episode} (spoilers)")
 NAME_LIMIT = 100
 ARCHIVE_MINUTES: Literal[10080] = 10080  # a week without messages before Discord archives it
 SPOILER_TAG_NAMES = frozenset({"spoiler", "spoilers"})
 _ROUND_ALIAS = re.compile(r"^(?:round|r)\s?(\d+)$")
 
-PERMISSION_LABELS = {
-    "view_channel": "View Channel",
-    "send_messages": "Send Messages",
-    "send_messages_in_threads": "Send Messages in Threads",
-    "create_public_threads": "Create Public Threads",
-    "create_private_threads": "Create Private Threads",
-    "manage_threads": "Manage Threads",
-    "embed_links": "Embed Links",
-}
-
-
 # --- what a thread looks like --------------------------------------------------------------------
 
 
-def thread_name(episode: Episode) -> str:
-    """ "ROUND 5: Ruler of My Heart" -> "ROUND 5 — Ruler of My Heart (spoilers)", within 100 characters."""
-    title = " ".join(episode.title.replace(": ", " — ", 1).split())
-    room = NAME_LIMIT - len(NAME_SUFFIX)
-    if len(title) > room:
-        title = title[: room - 1].rstrip() + "…"
-    return title + NAME_SUFFIX
+def thread_name(episode: Episode, pack: CanonPack | None = None) -> str:
+    """ "ROUND 5: Ruler of My Heart" -> "ROUND 5 — Ruler of My Heart (spoilers)", within 100 characters; with
+    ``pack``, the title in the current language (the server's: everyone sees the thread's name)."""
+    title = local_name(pack, episode) if pack is not None else episode.title
+    title = " ".join(title.replace(": ", " — ", 1).split())
+    name = _(THREAD_NAME, episode=title)
+    excess = len(name) - NAME_LIMIT
+    if excess > 0:
+        name = _(THREAD_NAME, episode=title[: len(title) - excess - 1].rstrip() + "…")
+    return name
 
 
 def spoiler_rule(episode: Episode, pack: CanonPack | None = None) -> str:
@@ -112,7 +105,7 @@ def matching_tags(tags: Sequence[tuple[int, str]], episode: Episode) -> list[int
 
 
 def missing_permissions(permissions: discord.Permissions, needed: Sequence[str]) -> list[str]:
-    return [PERMISSION_LABELS[name] for name in needed if not getattr(permissions, name)]
+    return [permission_name(name) for name in needed if not getattr(permissions, name)]
 
 
 MISSING = {
@@ -291,7 +284,7 @@ class ThreadKeeper:
         ctx = await load_card_context(self.bot.db, guild.id)  # public: no member's own topics
         with use_locale(await server_locale(self.bot.db, guild)):  # everyone reads the opening
             opening = opening_embed(self.bot.canon.pack, episode, ctx)
-        name = thread_name(episode)
+            name = thread_name(episode, self.bot.canon.pack)
         me = guild.me
         if isinstance(channel, discord.ForumChannel):
             require_permissions(

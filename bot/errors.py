@@ -14,6 +14,7 @@ from discord import app_commands
 
 from bot.db import write_refusal
 from bot.i18n import _, bind
+from bot.permissions import permission_name
 from bot.text import CONTENT_LIMIT, clip
 
 log = logging.getLogger("clematis.errors")
@@ -29,8 +30,8 @@ class UserError(Exception):
 
 
 def _permission_names(names: list[str]) -> str:
-    # Discord's own permission names (English in every client's API docs); kept as they are.
-    return ", ".join(name.replace("_", " ").replace("guild", "server").title() for name in names)
+    # The names Discord's client shows, in the member's language.
+    return ", ".join(permission_name(name) for name in names)
 
 
 def describe_error(error: BaseException) -> tuple[str, discord.ui.View | None, bool]:

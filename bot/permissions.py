@@ -13,6 +13,8 @@ import binascii
 
 import discord
 
+from bot.i18n import N_, _
+
 # (discord.Permissions attribute, the name Discord shows, why the bot needs it). The README's invite link
 # shows this list's integer; tests/core/test_invite.py checks that they agree.
 INVITE_PERMISSIONS: tuple[tuple[str, str, str], ...] = (
@@ -29,6 +31,36 @@ INVITE_PERMISSIONS: tuple[tuple[str, str, str], ...] = (
     ("create_private_threads", "Create Private Threads", "gated discussion threads"),
     ("create_events", "Create Events", "mirror watch parties as Discord events"),
 )
+
+# The names Discord's client shows for a permission in a channel's settings; answers name them in the
+# member's language (Discord's own translations of them).
+PERMISSION_NAMES: dict[str, str] = {
+    "view_channel": N_("View Channel"),
+    "send_messages": N_("Send Messages"),
+    "send_messages_in_threads": N_("Send Messages in Threads"),
+    "embed_links": N_("Embed Links"),
+    "attach_files": N_("Attach Files"),
+    "read_message_history": N_("Read Message History"),
+    "manage_messages": N_("Manage Messages"),
+    "manage_webhooks": N_("Manage Webhooks"),
+    "manage_threads": N_("Manage Threads"),
+    "create_public_threads": N_("Create Public Threads"),
+    "create_private_threads": N_("Create Private Threads"),
+    "create_events": N_("Create Events"),
+    "manage_events": N_("Manage Events"),
+    "manage_guild": N_("Manage Server"),
+    "pin_messages": N_("Pin Messages"),
+}
+
+
+def permission_name(attribute: str) -> str:
+    """The name Discord shows for a permission (a ``discord.Permissions`` attribute), in the current
+    language; an attribute not listed is spelled out in English."""
+    english = PERMISSION_NAMES.get(attribute)
+    if english is None:
+        return attribute.replace("_", " ").replace("guild", "server").title()
+    return _(english)
+
 
 INVITE_URL = (
     "https://discord.com/oauth2/authorize?client_id={application_id}"

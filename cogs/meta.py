@@ -29,8 +29,12 @@ class Meta(commands.Cog):
         for name, value in about_fields(self.bot):
             embed.add_field(name=name, value=value, inline=True)
         embed.add_field(
-            name="Privacy",
-            value=f"{notice_line(self.bot)}\nSee what I store about you with {self.bot.mention_command('privacy show')}.",
+            name=_("Privacy"),
+            value=notice_line(self.bot)
+            + "\n"
+            + _(
+                "See what I store about you with {command}.", command=self.bot.mention_command("privacy show")
+            ),
             inline=False,
         )
         await interaction.response.send_message(embed=embed, ephemeral=True)

@@ -16,6 +16,8 @@ from discord.ext import commands
 
 from bot.checks import moderator_group, moderator_only
 from bot.client import Clematis
+from bot.i18n import _, use_locale
+from bot.i18n.server import server_locale
 from bot.modlog import write_modlog
 from bot.privacy.answers import DeleteButton, KeepButton, confirm_delete, export_answer, show_embed
 from bot.privacy.settings import describe_policy, save_policy
@@ -137,12 +139,14 @@ class PrivacySettings(commands.Cog):
         )
         summary = await describe_policy(self.bot.db, interaction.guild_id)
         if changed:
-            await write_modlog(
-                self.bot,
-                interaction.guild_id,
-                f"{interaction.user.mention} changed the departing-host setting: {summary}",
-            )
-        answer = f"Saved. {summary}" if changed else summary
+            with use_locale(await server_locale(self.bot.db, interaction.guild, interaction.guild_id)):
+                entry = _(
+                    "{moderator} changed the departing-host setting: {setting}",
+                    moderator=interaction.user.mention,
+                    setting=await describe_policy(self.bot.db, interaction.guild_id),
+                )
+            await write_modlog(self.bot, interaction.guild_id, entry)
+        answer = _("Saved. {setting}", setting=summary) if changed else summary
         await interaction.response.send_message(answer, ephemeral=True)
 
 

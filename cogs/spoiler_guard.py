@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.canon.l10n import local_name
 from bot.checks import is_moderator
 from bot.client import Clematis
 from bot.errors import UserError
@@ -23,7 +24,8 @@ from bot.guard.copies import purge_copies
 from bot.guard.reports import forget_report, record_report
 from bot.guard.state import Detection, GuildState
 from bot.guard.views import CopyButton
-from bot.i18n import N_, _
+from bot.i18n import N_, _, use_locale
+from bot.i18n.server import server_locale
 from bot.modlog import write_modlog
 
 log = logging.getLogger(__name__)
@@ -194,21 +196,29 @@ class SpoilerGuard(commands.Cog):
         )
         if not first:
             await interaction.followup.send(
-                "You've already reported that message: the moderators have it. Thanks!", ephemeral=True
+                _("You've already reported that message: the moderators have it. Thanks!"), ephemeral=True
             )
             return
         pack = self.bot.canon.pack
-        about = (
-            f" (it looks like a spoiler for **{discord.utils.escape_markdown(pack.episode(detection.episode).title)}**)"
-            if detection is not None and pack.has_episode(detection.episode)
-            else ""
-        )
-        posted = await write_modlog(
-            self.bot,
-            guild.id,
-            f"📣 {interaction.user.mention} reported a message by {message.author.mention} in "
-            f"{getattr(message.channel, 'mention', 'a channel')} as a spoiler{about}: {message.jump_url}",
-        )
+        values = {
+            "reporter": interaction.user.mention,
+            "author": message.author.mention,
+            "channel": getattr(message.channel, "mention", f"<#{message.channel.id}>"),
+            "url": message.jump_url,
+        }
+        with use_locale(await server_locale(self.bot.db, guild)):  # the mod log speaks the server's language
+            if detection is not None and pack.has_episode(detection.episode):
+                entry = _(
+                    "📣 {reporter} reported a message by {author} in {channel} as a spoiler (it looks like a "
+                    "spoiler for **{episode}**): {url}",
+                    episode=discord.utils.escape_markdown(local_name(pack, pack.episode(detection.episode))),
+                    **values,
+                )
+            else:
+                entry = _(
+                    "📣 {reporter} reported a message by {author} in {channel} as a spoiler: {url}", **values
+                )
+        posted = await write_modlog(self.bot, guild.id, entry)
         if posted is None:
             await forget_report(self.bot.db, message_id=message.id, reporter_id=interaction.user.id)
             await interaction.followup.send(

@@ -6,12 +6,14 @@ immediately), and the mod log is told who changed what.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.canon.l10n import local_name
 from bot.checks import is_moderator, moderator_autocomplete
 from bot.client import Clematis
 from bot.episodes import episode_choices, resolve_episode, resolve_track, track_choices, track_name
@@ -21,6 +23,7 @@ from bot.guard.cache import SPOILER_SETTINGS_CHANGED, spoiler_cache
 from bot.guard.options import Action, DiscussionPlace, SpoilerPlace, code
 from bot.guard.render import (
     ACTION_DESCRIPTIONS,
+    ACTION_NAMES,
     horizon_lines,
     missing_for,
     pages,
@@ -37,8 +40,14 @@ from bot.guard.rules import (
 )
 from bot.guard.state import GuildState
 from bot.guard.views import PagerView
+from bot.i18n import N_, _, _n, use_locale
+from bot.i18n.server import server_locale
 from bot.modlog import modlog_channel_id, set_modlog_channel, write_modlog
 from bot.option_types import Pick
+
+# A change, written as a clause in the current language (called once for the mod log in the server's
+# language, and once for the moderator's answer in theirs).
+Change = Callable[[], str]
 
 
 @app_commands.guild_only()
@@ -65,19 +74,26 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
     @staticmethod
     def _guild_id(interaction: discord.Interaction) -> int:
         if interaction.guild_id is None:
-            raise UserError("Spoiler settings belong to a server: run this in one.")
+            raise UserError(_("Spoiler settings belong to a server: run this in one."))
         return interaction.guild_id
 
     async def _changed(
-        self, interaction: discord.Interaction, change: str, reply: str | None = None
+        self, interaction: discord.Interaction, change: Change, reply: str | None = None
     ) -> GuildState:
         """Reload the server's state, log the change with who made it, answer the moderator."""
         guild_id = self._guild_id(interaction)
         state = await self.cache.reload(guild_id)
         self.bot.dispatch(SPOILER_SETTINGS_CHANGED, guild_id)
-        await write_modlog(self.bot, guild_id, f"🛠️ {interaction.user.mention} {change}")
-        await interaction.response.send_message(reply or f"Done: {change}", ephemeral=True)
+        await self._log(interaction, change)
+        await interaction.response.send_message(reply or _("Done: {change}", change=change()), ephemeral=True)
         return state
+
+    async def _log(self, interaction: discord.Interaction, change: Change) -> None:
+        """The mod-log entry, in the server's language (everyone with access reads it)."""
+        guild_id = self._guild_id(interaction)
+        with use_locale(await server_locale(self.bot.db, interaction.guild, guild_id)):
+            text = _("🛠️ {moderator} {change}", moderator=interaction.user.mention, change=change())
+        await write_modlog(self.bot, guild_id, text)
 
     def _bot_permissions(self, interaction: discord.Interaction) -> discord.Permissions:
         guild = interaction.guild
@@ -115,28 +131,44 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         guild_id = self._guild_id(interaction)
         pack = self.bot.canon.pack
         if episode is None and track is None:
-            raise UserError("Give an episode to make public (or a track, to make nothing on it public).")
+            raise UserError(_("Give an episode to make public (or a track, to make nothing on it public)."))
         if episode is not None:
             chosen = resolve_episode(self.bot.canon, episode)
             if track is not None and resolve_track(pack, track) != chosen.track:
                 raise UserError(
-                    f"**{chosen.title}** is on the {track_name(pack, chosen.track)} track, not that one."
+                    _(
+                        "**{episode}** is on the {track} track, not that one.",
+                        episode=local_name(pack, chosen),
+                        track=track_name(pack, chosen.track),
+                    )
                 )
             await store.set_public_episode(
                 self.bot.db, guild_id, chosen.track, chosen.id, interaction.user.id
             )
-            change = f"made {track_name(pack, chosen.track)} public up to **{chosen.title}**"
+            track_id = chosen.track
+
+            def change() -> str:
+                return _(
+                    "made {track} public up to **{episode}**",
+                    track=track_name(pack, track_id),
+                    episode=local_name(pack, chosen),
+                )
         else:
             assert track is not None
             track_id = resolve_track(pack, track)
             await store.clear_public_track(self.bot.db, guild_id, track_id)
-            change = f"made nothing on {track_name(pack, track_id)} public"
+
+            def change() -> str:
+                return _("made nothing on {track} public", track=track_name(pack, track_id))
+
         state = await self.cache.reload(guild_id)
         self.bot.dispatch(SPOILER_SETTINGS_CHANGED, guild_id)
         state.refresh(pack, datetime.now(UTC).date())
         now = "\n".join(horizon_lines(pack, state.public_setting, state.public))
-        await write_modlog(self.bot, guild_id, f"🛠️ {interaction.user.mention} {change}")
-        await interaction.response.send_message(f"Done: {change}.\nPublic here now:\n{now}", ephemeral=True)
+        await self._log(interaction, change)
+        await interaction.response.send_message(
+            _("Done: {change}.\nPublic here now:\n{horizon}", change=change(), horizon=now), ephemeral=True
+        )
 
     @horizon.autocomplete("episode")
     @moderator_autocomplete
@@ -159,12 +191,18 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
     )
     async def window(self, interaction: discord.Interaction, days: app_commands.Range[int, 0, 3650]) -> None:
         await store.set_release_window(self.bot.db, self._guild_id(interaction), days or None)
-        change = (
-            f"set the release window to {days} days (episodes released that long ago are public)"
-            if days
-            else "turned the release window off"
+        await self._changed(
+            interaction,
+            lambda: (
+                _n(
+                    "set the release window to {n} day (episodes released that long ago are public)",
+                    "set the release window to {n} days (episodes released that long ago are public)",
+                    days,
+                )
+                if days
+                else _("turned the release window off")
+            ),
         )
-        await self._changed(interaction, change)
 
     # --- places ------------------------------------------------------------------------------------
 
@@ -172,15 +210,17 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
     @app_commands.describe(channel="The channel where anything goes")
     async def channel_add(self, interaction: discord.Interaction, channel: SpoilerPlace) -> None:
         if not await store.add_spoiler_channel(self.bot.db, self._guild_id(interaction), channel.id):
-            raise UserError(f"{channel.mention} already allows spoilers.")
-        await self._changed(interaction, f"allowed spoilers in {channel.mention}")
+            raise UserError(_("{channel} already allows spoilers.", channel=channel.mention))
+        await self._changed(interaction, lambda: _("allowed spoilers in {channel}", channel=channel.mention))
 
     @channel.command(name="remove", description="Stop allowing spoilers in a channel")
     @app_commands.describe(channel="The channel to protect again")
     async def channel_remove(self, interaction: discord.Interaction, channel: SpoilerPlace) -> None:
         if not await store.remove_spoiler_channel(self.bot.db, self._guild_id(interaction), channel.id):
-            raise UserError(f"{channel.mention} isn't a spoiler channel.")
-        await self._changed(interaction, f"stopped allowing spoilers in {channel.mention}")
+            raise UserError(_("{channel} isn't a spoiler channel.", channel=channel.mention))
+        await self._changed(
+            interaction, lambda: _("stopped allowing spoilers in {channel}", channel=channel.mention)
+        )
 
     @app_commands.command(name="discussion-channel", description="Where episode discussion threads are made")
     @app_commands.describe(channel="A text or forum channel (leave empty to unset)")
@@ -192,16 +232,27 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         await store.set_discussion_channel(
             self.bot.db, self._guild_id(interaction), channel.id if channel else None
         )
-        change = (
-            f"set the discussion channel to {channel.mention}" if channel else "unset the discussion channel"
+        await self._changed(
+            interaction,
+            lambda: (
+                _("set the discussion channel to {channel}", channel=channel.mention)
+                if channel
+                else _("unset the discussion channel")
+            ),
         )
-        await self._changed(interaction, change)
 
     @app_commands.command(name="gated", description="Only members who watched an episode may join its thread")
     @app_commands.describe(enabled="On: episode threads are gated by progress. Off: open to everyone")
     async def gated(self, interaction: discord.Interaction, enabled: bool) -> None:
         await store.set_gated_threads(self.bot.db, self._guild_id(interaction), enabled)
-        await self._changed(interaction, f"turned gated discussion threads {'on' if enabled else 'off'}")
+        await self._changed(
+            interaction,
+            lambda: (
+                _("turned gated discussion threads on")
+                if enabled
+                else _("turned gated discussion threads off")
+            ),
+        )
 
     # --- action and mod log ------------------------------------------------------------------------
 
@@ -209,11 +260,18 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
     @app_commands.describe(action="Nudge (default), repost with tags, or only flag for moderators")
     async def action(self, interaction: discord.Interaction, action: Action) -> None:
         await store.set_action(self.bot.db, self._guild_id(interaction), action)
-        reply = f"Done: {ACTION_DESCRIPTIONS[action]}."
+        reply = _("Done: {action}.", action=_(ACTION_DESCRIPTIONS[action]))
         missing = missing_for(action, self._bot_permissions(interaction))
         if missing:
-            reply += f"\n⚠️ I'm missing **{', '.join(missing)}**: until a server admin grants it, I only flag."
-        await self._changed(interaction, f"set the spoiler action to **{action}**", reply)
+            reply += "\n" + _(
+                "⚠️ I'm missing **{permissions}**: until a server admin grants it, I only flag.",
+                permissions=", ".join(missing),
+            )
+        await self._changed(
+            interaction,
+            lambda: _("set the spoiler action to **{action}**", action=_(ACTION_NAMES[action])),
+            reply,
+        )
 
     @app_commands.command(name="modlog", description="Where I log spoiler actions and setting changes")
     @app_commands.describe(channel="The mod-log channel (leave empty to turn the mod log off)")
@@ -224,26 +282,30 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         if channel is not None and interaction.guild is not None and interaction.guild.me is not None:
             perms = channel.permissions_for(interaction.guild.me)
             lacking = [
-                name
+                _(name)
                 for name, ok in (
-                    ("View Channel", perms.view_channel),
-                    ("Send Messages", perms.send_messages),
-                    ("Embed Links", perms.embed_links),
+                    (N_("View Channel"), perms.view_channel),
+                    (N_("Send Messages"), perms.send_messages),
+                    (N_("Embed Links"), perms.embed_links),
                 )
                 if not ok
             ]
             if lacking:
                 raise UserError(
-                    f"I can't post in {channel.mention}: I'm missing **{', '.join(lacking)}** there."
+                    _(
+                        "I can't post in {channel}: I'm missing **{permissions}** there.",
+                        channel=channel.mention,
+                        permissions=", ".join(lacking),
+                    )
                 )
         if channel is None:  # say it in the old log before it goes
-            await write_modlog(self.bot, guild_id, f"🛠️ {interaction.user.mention} turned the mod log off")
+            await self._log(interaction, lambda: _("turned the mod log off"))
         await set_modlog_channel(self.bot.db, guild_id, channel.id if channel else None)
         if channel is None:
             await self.cache.reload(guild_id)
-            await interaction.response.send_message("Done: the mod log is off.", ephemeral=True)
+            await interaction.response.send_message(_("Done: the mod log is off."), ephemeral=True)
             return
-        await self._changed(interaction, f"set the mod log to {channel.mention}")
+        await self._changed(interaction, lambda: _("set the mod log to {channel}", channel=channel.mention))
 
     # --- exempt roles ------------------------------------------------------------------------------
 
@@ -251,15 +313,17 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
     @app_commands.describe(role="The role to exempt")
     async def exempt_add(self, interaction: discord.Interaction, role: discord.Role) -> None:
         if not await store.add_exempt_role(self.bot.db, self._guild_id(interaction), role.id):
-            raise UserError(f"{role.mention} is already exempt.")
-        await self._changed(interaction, f"exempted {role.mention} from spoiler checks")
+            raise UserError(_("{role} is already exempt.", role=role.mention))
+        await self._changed(interaction, lambda: _("exempted {role} from spoiler checks", role=role.mention))
 
     @exempt.command(name="remove", description="Check messages from this role again")
     @app_commands.describe(role="The role to check again")
     async def exempt_remove(self, interaction: discord.Interaction, role: discord.Role) -> None:
         if not await store.remove_exempt_role(self.bot.db, self._guild_id(interaction), role.id):
-            raise UserError(f"{role.mention} isn't exempt.")
-        await self._changed(interaction, f"stopped exempting {role.mention} from spoiler checks")
+            raise UserError(_("{role} isn't exempt.", role=role.mention))
+        await self._changed(
+            interaction, lambda: _("stopped exempting {role} from spoiler checks", role=role.mention)
+        )
 
     # --- rules ---------------------------------------------------------------------------------------
 
@@ -287,15 +351,31 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         if problem:
             raise UserError(problem)
         if any(phrase_key(p) == phrase_key(phrase) for p in chosen.spoiler_rules):
-            raise UserError(f"The canon pack already treats that phrase as a spoiler for **{chosen.title}**.")
+            raise UserError(
+                _(
+                    "The canon pack already treats that phrase as a spoiler for **{episode}**.",
+                    episode=local_name(pack, chosen),
+                )
+            )
         text = rule_text(phrase, unless, needed)
         rule_id = await store.add_rule(self.bot.db, guild_id, chosen.id, text, interaction.user.id)
         if rule_id is None:
             raise UserError(
-                f"This server already has that rule for **{chosen.title}**: to change its exceptions or "
-                "endings, remove it first."
+                _(
+                    "This server already has that rule for **{episode}**: to change its exceptions or "
+                    "endings, remove it first.",
+                    episode=local_name(pack, chosen),
+                )
             )
-        await self._changed(interaction, f"added spoiler rule #{rule_id} {code(text)} for **{chosen.title}**")
+        await self._changed(
+            interaction,
+            lambda: _(
+                "added spoiler rule #{rule_id} {phrase} for **{episode}**",
+                rule_id=rule_id,
+                phrase=code(text),
+                episode=local_name(pack, chosen),
+            ),
+        )
 
     @rule_add.autocomplete("episode")
     @moderator_autocomplete
@@ -310,13 +390,19 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         guild_id = self._guild_id(interaction)
         found = await store.find_rules(self.bot.db, guild_id, rule)
         if not found:
-            raise UserError("This server has no such rule. See them with `/spoilers rule list`.")
+            raise UserError(_("This server has no such rule. See them with `/spoilers rule list`."))
         if len(found) > 1:
             raise UserError(
-                "That phrase is a rule for several episodes: pick the one to remove from the list."
+                _("That phrase is a rule for several episodes: pick the one to remove from the list.")
             )
-        await store.remove_rule(self.bot.db, guild_id, found[0].rule_id or 0)
-        await self._changed(interaction, f"removed spoiler rule #{found[0].rule_id} {code(found[0].phrase)}")
+        gone = found[0]
+        await store.remove_rule(self.bot.db, guild_id, gone.rule_id or 0)
+        await self._changed(
+            interaction,
+            lambda: _(
+                "removed spoiler rule #{rule_id} {phrase}", rule_id=gone.rule_id, phrase=code(gone.phrase)
+            ),
+        )
 
     @rule_remove.autocomplete("rule")
     @moderator_autocomplete
@@ -331,7 +417,9 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         choices = []
         for r in state.config.rules:
             if wanted in phrase_key(r.phrase):
-                title = pack.episode(r.episode).title if pack.has_episode(r.episode) else r.episode
+                title = (
+                    local_name(pack, pack.episode(r.episode)) if pack.has_episode(r.episode) else r.episode
+                )
                 choices.append(app_commands.Choice(name=f"{r.phrase} → {title}"[:100], value=str(r.rule_id)))
         return choices[:25]
 
@@ -340,13 +428,15 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         state = await self.cache.load(self._guild_id(interaction))
         if not state.config.rules:
             await interaction.response.send_message(
-                "This server has no rules of its own yet: the canon pack's rules still apply. "
-                "Add one with `/spoilers rule add`.",
+                _(
+                    "This server has no rules of its own yet: the canon pack's rules still apply. "
+                    "Add one with `/spoilers rule add`."
+                ),
                 ephemeral=True,
             )
             return
         view = PagerView(
-            "Spoiler rules",
+            _("Spoiler rules"),
             pages(rule_lines(self.bot.canon.pack, list(state.config.rules), state)),
             owner_id=interaction.user.id,
         )
@@ -363,16 +453,18 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         if problem:
             raise UserError(problem)
         if not await store.add_allowed(self.bot.db, self._guild_id(interaction), phrase, interaction.user.id):
-            raise UserError("That phrase is already allowed.")
-        await self._changed(interaction, f"allowed the phrase {code(phrase)}")
+            raise UserError(_("That phrase is already allowed."))
+        await self._changed(interaction, lambda: _("allowed the phrase {phrase}", phrase=code(phrase)))
 
     @allow.command(name="remove", description="Stop allowing a phrase")
     @app_commands.describe(phrase="The allowed phrase to remove")
     async def allow_remove(self, interaction: discord.Interaction, phrase: Pick) -> None:
         removed = await store.remove_allowed(self.bot.db, self._guild_id(interaction), phrase)
         if removed is None:
-            raise UserError("That phrase isn't on the allow-list. See it with `/spoilers allow list`.")
-        await self._changed(interaction, f"stopped allowing the phrase {code(removed)}")
+            raise UserError(_("That phrase isn't on the allow-list. See it with `/spoilers allow list`."))
+        await self._changed(
+            interaction, lambda: _("stopped allowing the phrase {phrase}", phrase=code(removed))
+        )
 
     @allow_remove.autocomplete("phrase")
     @moderator_autocomplete
@@ -391,11 +483,11 @@ class SpoilerSettings(commands.GroupCog, group_name="spoilers", group_descriptio
         state = await self.cache.load(self._guild_id(interaction))
         if not state.config.allow:
             await interaction.response.send_message(
-                "No phrases are allowed yet: `/spoilers allow add`.", ephemeral=True
+                _("No phrases are allowed yet: `/spoilers allow add`."), ephemeral=True
             )
             return
         lines = [f"• {code(p)}" for p in state.config.allow]
-        view = PagerView("Allowed phrases", pages(lines), owner_id=interaction.user.id)
+        view = PagerView(_("Allowed phrases"), pages(lines), owner_id=interaction.user.id)
         await interaction.response.send_message(embed=view.embed(), view=view, ephemeral=True)
 
 

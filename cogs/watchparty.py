@@ -23,7 +23,7 @@ from bot.episodes import resolve_episode
 from bot.errors import UserError
 from bot.guard.cache import SPOILER_SETTINGS_CHANGED
 from bot.guard.published import refuse_spoilers
-from bot.i18n import _, _n, babel_locale, current_locale, resolve
+from bot.i18n import _, _n, babel_locale, current_locale, resolve, use_locale
 from bot.lookups.resolve import localized_label
 from bot.modlog import write_modlog
 from bot.option_types import Pick
@@ -31,6 +31,7 @@ from bot.watchparty.announce import when_text
 from bot.watchparty.board import board_for, read_reminders
 from bot.watchparty.confirm import PickButton, confirm_then
 from bot.watchparty.episodes import EpisodeError, after, episode_run, weekly_episodes
+from bot.watchparty.events import LIMIT_NOTE
 from bot.watchparty.group import join_group, leave_group
 from bot.watchparty.parties import (
     Party,
@@ -175,9 +176,11 @@ class WatchParties(commands.Cog):
         assert party is not None
         outcome = await self.board.mirror_event(party)
         if outcome.for_mods and outcome.note:
-            await write_modlog(
-                self.bot, party.guild_id, _("Watch party #{id}: {note}", id=party.id, note=outcome.note)
-            )
+            # The host read the note in their language; the mod log says it in the server's (the one
+            # note for moderators is the server's event limit).
+            with use_locale(await self.board.server_language(party)):
+                entry = _("Watch party #{id}: {note}", id=party.id, note=_(LIMIT_NOTE))
+            await write_modlog(self.bot, party.guild_id, entry)
         return party, [outcome.note] if outcome.note else []
 
     async def _reminder_line(self, party: Party) -> str:

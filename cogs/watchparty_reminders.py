@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.checks import moderator_only
 from bot.client import Clematis
+from bot.i18n import _, _n
 from bot.watchparty.delivery import MarkWatchedButton, clean, deliver_due, report_lines, report_totals, stamp
 from bot.watchparty.dispatcher import Dispatcher, delivery_report
 from bot.watchparty.group import ADMIN, join_group, leave_group
@@ -62,9 +63,9 @@ class WatchPartyReminders(commands.Cog):
         assert interaction.guild_id is not None  # guild_only
         now = datetime.now(UTC)
         lines = await delivery_report(self.bot.db, interaction.guild_id, now)
-        embed = discord.Embed(title="Watch-party deliveries", colour=discord.Colour.blurple())
+        embed = discord.Embed(title=_("Watch-party deliveries"), colour=discord.Colour.blurple())
         if not lines:
-            embed.description = "No upcoming watch parties (or parties from the last day) on this server."
+            embed.description = _("No upcoming watch parties (or parties from the last day) on this server.")
         else:
             body: list[str] = []
             shown = 0
@@ -75,22 +76,25 @@ class WatchPartyReminders(commands.Cog):
                 body.append(text)
                 shown += 1
             if shown < len(rendered):
-                body.append(f"… and {len(rendered) - shown} more lines.")
+                body.append(_n("… and {n} more line.", "… and {n} more lines.", len(rendered) - shown))
             embed.description = "\n".join(body)
-            embed.add_field(name="Totals", value=report_totals(lines), inline=False)
-        embed.add_field(name="Dispatcher", value=self._dispatcher_state(), inline=False)
+            embed.add_field(name=_("Totals"), value=report_totals(lines), inline=False)
+        embed.add_field(name=_("Dispatcher"), value=self._dispatcher_state(), inline=False)
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     def _dispatcher_state(self) -> str:
         d = self.dispatcher
-        state = "running" if d.running else "⚠️ not running (reminders are not being sent)"
-        if d.running and d.next_due is not None:
-            state += f"; next delivery {stamp(d.next_due, 'R')}"
+        if not d.running:
+            state = _("⚠️ not running (reminders are not being sent)")
+        elif d.next_due is not None:
+            state = _("running; next delivery {when}", when=stamp(d.next_due, "R"))
+        else:
+            state = _("running")
         if d.rival is not None:
-            state += (
-                f"\n⚠️ Another Clematis process (`{clean(d.rival.owner)}`) uses the same database for the "
-                "same shards. Reminders still go out once, but stop one of the two bots or give each its own "
-                "SHARD_IDS."
+            state += "\n" + _(
+                "⚠️ Another Clematis process (`{process}`) uses the same database for the same shards. "
+                "Reminders still go out once, but stop one of the two bots or give each its own SHARD_IDS.",
+                process=clean(d.rival.owner),
             )
         return state
 

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from bot.db import Database, utc_text
 from bot.db.notify import SETTINGS, invalidations
 from bot.errors import UserError
+from bot.i18n import _
 
 # Each database's servers' notes and support message, read once and dropped when they change (every
 # card reads them: lookups, parties, threads). A change made in another process on the same PostgreSQL
@@ -28,7 +29,13 @@ def clean_note(text: str | None) -> str | None:
     if not note:
         return None
     if len(note) > MAX_NOTE:
-        raise UserError(f"A server note can be at most {MAX_NOTE} characters; yours has {len(note)}.")
+        raise UserError(
+            _(
+                "A server note can be at most {limit} characters; yours has {length}.",
+                limit=MAX_NOTE,
+                length=len(note),
+            )
+        )
     return note
 
 
@@ -44,7 +51,11 @@ def clean_support_message(text: str | None) -> str | None:
         return None
     if len(message) > MAX_SUPPORT_MESSAGE:
         raise UserError(
-            f"The support message can be at most {MAX_SUPPORT_MESSAGE} characters; yours has {len(message)}."
+            _(
+                "The support message can be at most {limit} characters; yours has {length}.",
+                limit=MAX_SUPPORT_MESSAGE,
+                length=len(message),
+            )
         )
     return message
 

@@ -293,8 +293,11 @@ class Database:
             applied.append(migration)
         return applied
 
+    def _refusal(self, error: BaseException) -> str | None:
+        return write_refusal(error)
+
     def _note_refused(self, error: BaseException) -> None:
-        reason = write_refusal(error)
+        reason = self._refusal(error)
         if reason is None or not self.writable:
             return
         self.writable, self.refused_reason, self.refused_since = False, reason, time.monotonic()

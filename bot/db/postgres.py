@@ -22,6 +22,8 @@ import asyncpg
 from bot.db import Database, DatabaseError, DatabaseUnavailable, Dialect, Handle, Migration, Row
 
 POOL_SIZE = 10
+# What a statement raises when the server is out of reach (stopped, restarting, network): not a mistake in it.
+_UNREACHABLE = (OSError, TimeoutError, asyncpg.InterfaceError, asyncpg.InternalClientError)
 _MIGRATION_LOCK = 0x436C656D  # pg_advisory_xact_lock key held while migrating ("Clem")
 
 _TOKENS = re.compile(
@@ -134,15 +136,8 @@ class PostgresDatabase(Database):
 
     dialect = "postgresql"
 
-    def __init__(
-        self,
-        target: Path | str,
-        *,
-        migrations: Sequence[Migration] | None = None,
-        writable: bool = True,
-        pool_size: int = POOL_SIZE,
-    ) -> None:
-        super().__init__(target, migrations=migrations, writable=writable)
+    def __init__(self, target: Path | str, *, pool_size: int = POOL_SIZE, **options: Any) -> None:
+        super().__init__(target, **options)
         self.url = str(target)
         self.pool_size = pool_size
         self._pool: asyncpg.Pool | None = None
@@ -190,13 +185,25 @@ class PostgresDatabase(Database):
             pool, self._pool = self._pool, None
             await pool.close()
 
+    def _refusal(self, error: BaseException) -> str | None:
+        cause: BaseException | None = error  # the server's own words first (a failed ROLLBACK hides them)
+        while cause is not None:
+            if (reason := write_refusal(cause)) is not None:
+                return reason
+            cause = cause.__context__
+        if isinstance(error, asyncpg.InterfaceError | asyncpg.InternalClientError):
+            return f"the connection to the server was lost ({type(error).__name__})"
+        if isinstance(error, _UNREACHABLE):
+            return f"cannot reach the server: {error or type(error).__name__}"
+        return None
+
     async def probe_write(self) -> bool:
         """A real write that changes nothing: the version row rewritten with its own value."""
         try:
-            async with self.pool.acquire() as conn, conn.transaction():
+            async with self.pool.acquire(timeout=10) as conn, conn.transaction():
                 await conn.execute("UPDATE schema_version SET version = version")
-        except (asyncpg.PostgresError, OSError) as exc:
-            if write_refusal(exc) is None and not isinstance(exc, OSError):
+        except (asyncpg.PostgresError, *_UNREACHABLE) as exc:
+            if self._refusal(exc) is None:
                 raise
             self._note_refused(exc)
             return False
@@ -232,7 +239,7 @@ class PostgresDatabase(Database):
             async with self.pool.acquire() as conn, conn.transaction():
                 yield PostgresHandle(conn)
                 wrote = True
-        except asyncpg.PostgresError as exc:
+        except (asyncpg.PostgresError, *_UNREACHABLE) as exc:
             self._note_refused(exc)
             raise
         if wrote:
@@ -242,7 +249,7 @@ class PostgresDatabase(Database):
         text, args = _args(sql, params)
         try:
             status = await self.pool.execute(text, *args)
-        except asyncpg.PostgresError as exc:
+        except (asyncpg.PostgresError, *_UNREACHABLE) as exc:
             self._note_refused(exc)
             raise
         self._note_written()

@@ -198,14 +198,8 @@ class SqliteDatabase(Database):
 
     dialect = "sqlite"
 
-    def __init__(
-        self,
-        target: Path | str,
-        *,
-        migrations: Sequence[Migration] | None = None,
-        writable: bool = True,
-    ) -> None:
-        super().__init__(target, migrations=migrations, writable=writable)
+    def __init__(self, target: Path | str, **options: Any) -> None:
+        super().__init__(target, **options)
         self.path = Path(target)
         self._conn: aiosqlite.Connection | None = None
         self._tx_lock = asyncio.Lock()

@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING
 import aiohttp
 import discord
 
+from bot.canon.l10n import local_name
 from bot.db import StorageError
 from bot.guard.cache import SpoilerCache
 from bot.guard.copies import RemovedCopy, save_copy
 from bot.guard.repost import Reposter, http_reason
 from bot.guard.settings import clear_permission_warned, mark_permission_warned
 from bot.guard.state import Detection, GuildState
-from bot.i18n import N_, _, use_locale
+from bot.i18n import N_, _, _n, use_locale
 from bot.i18n.server import server_locale
 from bot.modlog import edit_modlog, write_modlog
 from bot.spoilers import escape_spoiler
@@ -45,10 +46,10 @@ NOTICE_SECONDS = 30.0
 DELETE_ATTEMPTS = 4  # each attempt is one discord.py call (which itself retries 500/502/504, not 503)
 DELETE_BACKOFF_SECONDS = 1.0  # doubled after each failed attempt: 1, 2, 4 seconds
 
-PERMISSION_NAMES = {
-    "manage_messages": "Manage Messages",
-    "manage_webhooks": "Manage Webhooks",
-    "view_channel": "View Channel",
+PERMISSION_NAMES = {  # as Discord's client names them, in each language
+    "manage_messages": N_("Manage Messages"),
+    "manage_webhooks": N_("Manage Webhooks"),
+    "view_channel": N_("View Channel"),
 }
 ACTION_NEEDS: dict[str, tuple[str, ...]] = {
     "nudge": ("manage_messages",),
@@ -58,41 +59,42 @@ ACTION_NEEDS: dict[str, tuple[str, ...]] = {
 
 # --- mod-log and notice texts (complete templates; one outcome sentence each) -----------------------
 
-ENTRY_SPOILER = (
+ENTRY_SPOILER = N_(
     "{icon} Spoiler for **{episode}** by {author} in {channel}{edited}{reported}: {url}\n{outcome}"
 )
-ENTRY_REPORTED = "{icon} Reported spoiler by {author} in {channel}{edited}{reported}: {url}\n{outcome}"
-EDITED_MARK = " (edited message)"
-REPORTED_MARK = ", reported by {reporter}"
+ENTRY_REPORTED = N_("{icon} Reported spoiler by {author} in {channel}{edited}{reported}: {url}\n{outcome}")
+EDITED_MARK = N_(" (edited message)")
+REPORTED_MARK = N_(", reported by {reporter}")
 
-INTENT_NUDGE = "⏳ Removing it and telling its author…"
-INTENT_REPOST = "⏳ Replacing it with a spoiler-tagged repost under the author's name…"
-FLAGGED = "Flagged for moderators: I left it in place."
+INTENT_NUDGE = N_("⏳ Removing it and telling its author…")
+INTENT_REPOST = N_("⏳ Replacing it with a spoiler-tagged repost under the author's name…")
+FLAGGED = N_("Flagged for moderators: I left it in place.")
 
-SAY_REMOVED = "✅ I removed it."
-SAY_REMOVED_AFTER_RETRIES = "✅ I removed it on a later try ({problem} first)."
-SAY_GONE_AFTER_RETRIES = "✅ It is gone: {problem} to my first try, and then Discord reported it deleted."
-PROBLEM_STATUS = "Discord answered {status}"
-PROBLEM_CONNECTION = "the connection to Discord failed ({error})"
-SAY_ALREADY_GONE = "ℹ️ It was already gone when I tried to remove it (its author or a moderator deleted it)."
-SAY_DELETE_FORBIDDEN = (
+SAY_REMOVED = N_("✅ I removed it.")
+SAY_REMOVED_AFTER_RETRIES = N_("✅ I removed it on a later try ({problem} first).")
+SAY_GONE_AFTER_RETRIES = N_("✅ It is gone: {problem} to my first try, and then Discord reported it deleted.")
+PROBLEM_STATUS = N_("Discord answered {status}")
+PROBLEM_CONNECTION = N_("the connection to Discord failed ({error})")
+SAY_ALREADY_GONE = N_(
+    "ℹ️ It was already gone when I tried to remove it (its author or a moderator deleted it)."
+)
+SAY_DELETE_FORBIDDEN = N_(
     "❌ I could not remove it: I'm missing the **{permission}** permission there (Discord answered 403). "
     "It is still up."
 )
-SAY_DELETE_FAILED = (
+SAY_DELETE_FAILED = N_(
     "❌ I could not remove it: {problem} on each of {attempts} tries, with pauses between. It is still up."
 )
-REPOST_FOOTER = "Reposted with spoiler tags by {bot}{spoils}{skipped}"
-SPOILS_MARK = " · spoils {episode}"
-SKIPPED_MARK = " · {count} attachment(s) too large to repost"
-SAY_REPOSTED = "✅ I reposted it with spoiler tags under the author's name."
-SAY_REPOST_FAILED = "❌ The spoiler-tagged repost failed ({reason})."
-SAY_NO_WEBHOOK = "⚠️ I could not get a webhook to repost it ({reason})."
-SAY_TOLD_AUTHOR = "✅ I told the author and offered them a tagged copy."
-SAY_TOLD_AUTHOR_NO_COPY = "✅ I told the author, and that no copy of their message could be kept."
-SAY_NOTICE_FAILED = "❌ I could not tell the author ({reason})."
-SAY_CRASHED = "❌ An unexpected error ({error}) stopped me here; see the bot's log."
-SAY_NO_COPY = "⚠️ No copy of the message could be kept: the database refused the write ({error})."
+REPOST_FOOTER = N_("Reposted with spoiler tags by {bot}{spoils}{skipped}")
+SPOILS_MARK = N_(" · spoils {episode}")
+SAY_REPOSTED = N_("✅ I reposted it with spoiler tags under the author's name.")
+SAY_REPOST_FAILED = N_("❌ The spoiler-tagged repost failed ({reason}).")
+SAY_NO_WEBHOOK = N_("⚠️ I could not get a webhook to repost it ({reason}).")
+SAY_TOLD_AUTHOR = N_("✅ I told the author and offered them a tagged copy.")
+SAY_TOLD_AUTHOR_NO_COPY = N_("✅ I told the author, and that no copy of their message could be kept.")
+SAY_NOTICE_FAILED = N_("❌ I could not tell the author ({reason}).")
+SAY_CRASHED = N_("❌ An unexpected error ({error}) stopped me here; see the bot's log.")
+SAY_NO_COPY = N_("⚠️ No copy of the message could be kept: the database refused the write ({error}).")
 
 NOTICE_REMOVED = N_(
     "{author}, I removed your {edited}message: {why}. Put spoilers inside `||spoiler tags||`. "
@@ -115,16 +117,31 @@ WHY_REPORTED = N_("a moderator marked it as a spoiler")
 # Inserted before "message" in the notices; a translation puts it where its language needs it.
 EDITED_WORD = N_("edited ")
 
-PERMISSION_WARNING = (
-    "⚠️ I can't {action} spoilers in {channel}: I'm missing the **{permission}** permission there, so I "
-    "only flag them here. Grant it to my role (server or channel settings) and I'll {action} them again. "
-    "(I say this once.)"
-)
-PERMISSION_REFUSED_WARNING = (
-    "⚠️ Discord refused me the **{permission}** permission in {channel}, so I couldn't {action} a spoiler "
-    "there (each mod-log entry says what became of it). Grant it to my role (server or channel settings, "
-    "a channel override may be in the way). (I say this once.)"
-)
+# One whole sentence per action the bot could not carry out (the action is a verb in every language).
+PERMISSION_WARNING = {
+    "nudge": N_(
+        "⚠️ I can't remove spoilers in {channel}: I'm missing the **{permission}** permission there, so I "
+        "only flag them here. Grant it to my role (server or channel settings) and I'll remove them again. "
+        "(I say this once.)"
+    ),
+    "repost": N_(
+        "⚠️ I can't repost spoilers in {channel}: I'm missing the **{permission}** permission there, so I "
+        "only flag them here. Grant it to my role (server or channel settings) and I'll repost them again. "
+        "(I say this once.)"
+    ),
+}
+PERMISSION_REFUSED_WARNING = {
+    "nudge": N_(
+        "⚠️ Discord refused me the **{permission}** permission in {channel}, so I couldn't remove a spoiler "
+        "there (each mod-log entry says what became of it). Grant it to my role (server or channel "
+        "settings, a channel override may be in the way). (I say this once.)"
+    ),
+    "repost": N_(
+        "⚠️ Discord refused me the **{permission}** permission in {channel}, so I couldn't repost a spoiler "
+        "there (each mod-log entry says what became of it). Grant it to my role (server or channel "
+        "settings, a channel override may be in the way). (I say this once.)"
+    ),
+}
 
 
 def effective_action(action: str, permissions: discord.Permissions) -> tuple[str, list[str]]:
@@ -163,17 +180,30 @@ class Outcome:
     """What actually happened (``act``), written once to the mod log (``record``)."""
 
     action: str  # what was carried out: "nudge", "repost", "flag", or "none" (the message is still up)
-    sentences: list[str] = field(default_factory=list)
+    sentences: list[tuple[str, dict[str, object]]] = field(default_factory=list)  # (template, values)
     lost: str | None = None  # a permission the act found missing (a 403)
     worked: set[str] = field(default_factory=set)  # permissions the act used successfully
     removed: bool = False
 
     def say(self, template: str, **values: object) -> None:
-        self.sentences.append(template.format(**values))
+        """Add one outcome sentence (a catalogue template and its values)."""
+        self.sentences.append((template, values))
 
     @property
     def summary(self) -> str:
-        return " ".join(self.sentences)
+        """What happened, in the current language: the server's for the mod log, a reporting
+        moderator's own for their answer."""
+        return " ".join(
+            _(
+                template, **{k: _(v) if isinstance(v, str) and v else v for k, v in values.items()}
+            )  # a permission's name
+            for template, values in self.sentences
+        )
+
+    @property
+    def logged(self) -> str:
+        """What happened, in English: for the host's log."""
+        return " ".join(template.format(**values) for template, values in self.sentences)
 
 
 @dataclass(slots=True)
@@ -189,8 +219,8 @@ class _Removal:
     def problem(self) -> str:
         """What the last failed try met, for a person: "Discord answered 503" or the connection error."""
         if self.status is not None:
-            return PROBLEM_STATUS.format(status=self.status)
-        return PROBLEM_CONNECTION.format(error=self.error or "unknown")
+            return _(PROBLEM_STATUS, status=self.status)
+        return _(PROBLEM_CONNECTION, error=self.error or "?")
 
 
 class SpoilerActions:
@@ -205,18 +235,23 @@ class SpoilerActions:
 
     async def handle(self, incident: Incident, state: GuildState) -> Outcome:
         """Carry out the server's action on ``incident``: decide, write the intent, act, record."""
-        plan = self.decide(incident, state)
-        if plan is None:
-            return Outcome("flag")  # an edit that keeps the same flagged spoiler is not news
+        # The mod log and the notice are public: everything below speaks the server's language.
+        with use_locale(await server_locale(self.bot.db, incident.message.guild)):
+            plan = self.decide(incident, state)
+            if plan is None:
+                return Outcome("flag")  # an edit that keeps the same flagged spoiler is not news
+            return await self._handle(incident, plan, state)
+
+    async def _handle(self, incident: Incident, plan: Plan, state: GuildState) -> Outcome:
         guild_id = state.config.guild_id
         embed = self._embed(incident)
         if plan.action == "flag":  # nothing to act on: the entry is the outcome
-            outcome = Outcome("flag", [FLAGGED])
+            outcome = Outcome("flag", [(FLAGGED, {})])
             await write_modlog(self.bot, guild_id, self._entry(incident, plan, outcome.summary), embed=embed)
             await self._record_permissions(incident, plan, outcome, state)
             return outcome
         intent = INTENT_REPOST if plan.action == "repost" else INTENT_NUDGE
-        entry = await write_modlog(self.bot, guild_id, self._entry(incident, plan, intent), embed=embed)
+        entry = await write_modlog(self.bot, guild_id, self._entry(incident, plan, _(intent)), embed=embed)
         outcome = Outcome("none")
         try:
             await self._act(incident, plan, outcome)
@@ -233,7 +268,7 @@ class SpoilerActions:
         else:  # the intent could not be posted (or there is no mod log): the outcome still gets its try
             await write_modlog(self.bot, guild_id, text, embed=embed)
         if not outcome.removed:
-            log.warning("spoiler %s in guild %s: %s", incident.message.id, guild_id, outcome.summary)
+            log.warning("spoiler %s in guild %s: %s", incident.message.id, guild_id, outcome.logged)
         return outcome
 
     # --- decide -----------------------------------------------------------------------------------
@@ -272,7 +307,7 @@ class SpoilerActions:
             return None
         pack = self.bot.canon.pack
         return (
-            pack.episode(detection.episode).title
+            local_name(pack, pack.episode(detection.episode))
             if pack.has_episode(detection.episode)
             else detection.episode
         )
@@ -283,34 +318,36 @@ class SpoilerActions:
             "icon": "🚩" if plan.action == "flag" else ("⚠️" if failed else "🧹"),
             "author": message.author.mention,
             "channel": getattr(message.channel, "mention", f"<#{message.channel.id}>"),
-            "edited": EDITED_MARK if incident.trigger == "edit" else "",
+            "edited": _(EDITED_MARK) if incident.trigger == "edit" else "",
             "reported": (
-                REPORTED_MARK.format(reporter=incident.reporter.mention)
-                if incident.reporter is not None
-                else ""
+                _(REPORTED_MARK, reporter=incident.reporter.mention) if incident.reporter is not None else ""
             ),
             "url": message.jump_url,
             "outcome": outcome,
         }
         if plan.title is None:
-            return ENTRY_REPORTED.format(**values)
-        return ENTRY_SPOILER.format(episode=discord.utils.escape_markdown(plan.title), **values)
+            return _(ENTRY_REPORTED, **values)
+        return _(ENTRY_SPOILER, episode=discord.utils.escape_markdown(plan.title), **values)
 
     def _embed(self, incident: Incident) -> discord.Embed:
         message = incident.message
-        text = message.content or "*(no text)*"
+        text = message.content or _("*(no text)*")
         body = f"||{escape_spoiler(text[:1500])}||" + (" …" if len(text) > 1500 else "")
         embed = discord.Embed(description=body, timestamp=message.created_at)
         embed.set_author(name=f"{message.author} ({message.author.id})")
         detection = incident.detection
         if detection is not None:
-            rule = "canon pack" if detection.source == "canon" else f"server rule ({detection.source})"
+            rule = (
+                _("canon pack")
+                if detection.source == "canon"
+                else _("server rule ({rule})", rule=detection.source)
+            )
             embed.add_field(
-                name="Matched", value=f"||{escape_spoiler(detection.phrase)}|| · {rule}", inline=False
+                name=_("Matched"), value=f"||{escape_spoiler(detection.phrase)}|| · {rule}", inline=False
             )
         if message.attachments:
             embed.add_field(
-                name="Attachments",
+                name=_("Attachments"),
                 value=", ".join(discord.utils.escape_markdown(a.filename) for a in message.attachments)[
                     :1000
                 ],
@@ -328,7 +365,7 @@ class SpoilerActions:
             if hook is None:
                 if reason is not None:
                     outcome.say(SAY_NO_WEBHOOK, reason=reason)
-                    if reason.startswith("HTTP 403"):
+                    if self.reposter.refused(incident.message.channel):
                         outcome.lost = "manage_webhooks"
             else:
                 outcome.worked.add("manage_webhooks")
@@ -353,12 +390,21 @@ class SpoilerActions:
             outcome.say(SAY_NO_COPY, error=copy_error)
         repost_failure = None
         if hook is not None:
-            footer = REPOST_FOOTER.format(
-                bot=self.bot.user.display_name if self.bot.user else "the bot",
-                spoils=SPOILS_MARK.format(episode=discord.utils.escape_markdown(plan.title))
+            footer = _(
+                REPOST_FOOTER,
+                bot=self.bot.user.display_name if self.bot.user else "Clematis",
+                spoils=_(SPOILS_MARK, episode=discord.utils.escape_markdown(plan.title))
                 if plan.title
                 else "",
-                skipped=SKIPPED_MARK.format(count=len(skipped)) if skipped else "",
+                skipped=(
+                    _n(
+                        " · {n} attachment too large to repost",
+                        " · {n} attachments too large to repost",
+                        len(skipped),
+                    )
+                    if skipped
+                    else ""
+                ),
             )
             repost_failure = await self.reposter.post(incident.message, hook, files, footer)
             if repost_failure is None:
@@ -467,7 +513,7 @@ class SpoilerActions:
             return
         except (aiohttp.ClientError, OSError) as exc:  # the connection dropped: the author was not told
             log.warning("could not post a spoiler notice in channel %s: %s", message.channel.id, exc)
-            outcome.say(SAY_NOTICE_FAILED, reason=PROBLEM_CONNECTION.format(error=type(exc).__name__))
+            outcome.say(SAY_NOTICE_FAILED, reason=_(PROBLEM_CONNECTION, error=type(exc).__name__))
             return
         outcome.say(SAY_TOLD_AUTHOR if copy_kept else SAY_TOLD_AUTHOR_NO_COPY)
 
@@ -479,9 +525,17 @@ class SpoilerActions:
         """Permission bookkeeping, once: warn the mod log about a missing permission (once per server),
         and forget a warning when the permission worked again; then reload the server's state if needed."""
         guild_id = state.config.guild_id
-        warnings = [(permission, PERMISSION_WARNING) for permission in plan.missing]
+        warnings = [
+            (permission, PERMISSION_WARNING.get(plan.wanted, PERMISSION_WARNING["nudge"]))
+            for permission in plan.missing
+        ]
         if outcome.lost is not None and outcome.lost not in plan.missing:  # my role seemed to have it
-            warnings.append((outcome.lost, PERMISSION_REFUSED_WARNING))
+            warnings.append(
+                (
+                    outcome.lost,
+                    PERMISSION_REFUSED_WARNING.get(plan.wanted, PERMISSION_REFUSED_WARNING["nudge"]),
+                )
+            )
         changed = False
         for permission, template in warnings:
             changed |= await self._warn_missing(
@@ -504,7 +558,7 @@ class SpoilerActions:
         permission: str,
         wanted: str,
         state: GuildState,
-        template: str = PERMISSION_WARNING,
+        template: str,
     ) -> bool:
         """Tell the mod log once. Until it has been told (no mod log yet), every spoiler tries again.
         True when the warning was posted and remembered."""
@@ -516,10 +570,10 @@ class SpoilerActions:
             posted = await write_modlog(
                 self.bot,
                 guild_id,
-                template.format(
-                    action=wanted,
-                    channel=getattr(channel, "mention", "a channel"),
-                    permission=PERMISSION_NAMES[permission],
+                _(
+                    template,
+                    channel=getattr(channel, "mention", f"<#{getattr(channel, 'id', 0)}>"),
+                    permission=_(PERMISSION_NAMES[permission]),
                 ),
             )
             if posted is None:

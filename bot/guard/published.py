@@ -25,20 +25,30 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.canon.horizon import Horizon
+from bot.canon.l10n import local_name
 from bot.canon.model import CanonPack
 from bot.errors import UserError
 from bot.guard.cache import spoiler_cache
 from bot.guard.state import Detection, GuildState
+from bot.i18n import N_, _
 from bot.spoilers import escape_spoiler
 
 if TYPE_CHECKING:
     from bot.client import Clematis
 
-REFUSED = (
-    "I can't use that {field}: it would spoil **{episode}** in {place}, where that episode isn't public "
-    "yet, and everyone there would read it. Please say it without giving the episode away (nothing was "
-    "created or changed)."
-)
+# One whole sentence per field a member's text can go into.
+REFUSED = {
+    "title": N_(
+        "I can't use that title: it would spoil **{episode}** in {place}, where that episode isn't public "
+        "yet, and everyone there would read it. Please say it without giving the episode away (nothing was "
+        "created or changed)."
+    ),
+    "note": N_(
+        "I can't use that note: it would spoil **{episode}** in {place}, where that episode isn't public "
+        "yet, and everyone there would read it. Please say it without giving the episode away (nothing was "
+        "created or changed)."
+    ),
+}
 ELLIPSIS = "…"
 
 
@@ -88,8 +98,10 @@ class Published:
         It names the episode, never the text."""
         if self.detection is None:
             return None
-        return REFUSED.format(
-            field=field, episode=discord.utils.escape_markdown(self.episode_title or ""), place=place
+        return _(
+            REFUSED.get(field, REFUSED["note"]),
+            episode=discord.utils.escape_markdown(self.episode_title or ""),
+            place=place,
         )
 
 
@@ -109,7 +121,9 @@ def judge_published(
     detection = state.judge_at(pack, hits, place) if hits else None
     if detection is None:
         return Published(text, None, place=place)
-    episode = pack.episode(detection.episode).title if pack.has_episode(detection.episode) else None
+    episode = (
+        local_name(pack, pack.episode(detection.episode)) if pack.has_episode(detection.episode) else None
+    )
     return Published(text, detection, episode or detection.episode, place)
 
 

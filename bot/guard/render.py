@@ -14,14 +14,15 @@ from bot.guard.actions import ACTION_NEEDS, PERMISSION_NAMES
 from bot.guard.published import judge_published
 from bot.guard.rules import canon_rules_past, guild_rules_past, rule_text
 from bot.guard.state import GuildState
-from bot.i18n import _
+from bot.i18n import N_, _, _n
 from bot.spoilers import Rule
 from bot.text import pack_lines
 
+ACTION_NAMES = {"nudge": N_("nudge"), "repost": N_("repost"), "flag": N_("flag")}  # as the option shows them
 ACTION_DESCRIPTIONS = {
-    "nudge": "**Nudge**: remove the message, tell its author (only them) and offer a tagged copy",
-    "repost": "**Repost**: replace the message with a spoiler-tagged copy under the author's name",
-    "flag": "**Flag**: leave the message and tell moderators in the mod log",
+    "nudge": N_("**Nudge**: remove the message, tell its author (only them) and offer a tagged copy"),
+    "repost": N_("**Repost**: replace the message with a spoiler-tagged copy under the author's name"),
+    "flag": N_("**Flag**: leave the message and tell moderators in the mod log"),
 }
 
 
@@ -69,7 +70,8 @@ def progress_lines(pack: CanonPack, progress: Horizon) -> list[str]:
 
 
 def missing_for(action: str, permissions: discord.Permissions) -> list[str]:
-    return [PERMISSION_NAMES[p] for p in ACTION_NEEDS.get(action, ()) if not getattr(permissions, p)]
+    """The permissions ``action`` needs and the bot lacks, by the names Discord shows (current language)."""
+    return [_(PERMISSION_NAMES[p]) for p in ACTION_NEEDS.get(action, ()) if not getattr(permissions, p)]
 
 
 def settings_embed(
@@ -80,55 +82,73 @@ def settings_embed(
     bot_permissions: discord.Permissions,
 ) -> discord.Embed:
     config = state.config
-    embed = discord.Embed(title="Spoiler settings", colour=discord.Colour.from_str("#c8a2c8"))
-    action = ACTION_DESCRIPTIONS[config.action]
+    embed = discord.Embed(title=_("Spoiler settings"), colour=discord.Colour.from_str("#c8a2c8"))
+    action = _(ACTION_DESCRIPTIONS[config.action])
     missing = missing_for(config.action, bot_permissions)
     if missing:
-        action += f"\n⚠️ I'm missing **{', '.join(missing)}**, so I only flag until that is granted."
-    embed.add_field(name="Action", value=action, inline=False)
+        action += "\n" + _(
+            "⚠️ I'm missing **{permissions}**, so I only flag until that is granted.",
+            permissions=", ".join(missing),
+        )
+    embed.add_field(name=_("Action"), value=action, inline=False)
     embed.add_field(
-        name="Public horizon",
+        name=_("Public horizon"),
         value="\n".join(horizon_lines(pack, state.public_setting, state.public)),
         inline=False,
     )
-    window = f"{config.window_days} days" if config.window_days else "off"
-    embed.add_field(name="Release window", value=window, inline=True)
+    window = _n("{n} day", "{n} days", config.window_days) if config.window_days else _("off")
+    embed.add_field(name=_("Release window"), value=window, inline=True)
     embed.add_field(
-        name="Mod log", value=f"<#{modlog_channel}>" if modlog_channel else "not set", inline=True
+        name=_("Mod log"), value=f"<#{modlog_channel}>" if modlog_channel else _("not set"), inline=True
     )
     embed.add_field(
-        name="Spoiler channels",
-        value=" ".join(f"<#{c}>" for c in sorted(config.spoiler_channels))[:1024] or "none",
+        name=_("Spoiler channels"),
+        value=" ".join(f"<#{c}>" for c in sorted(config.spoiler_channels))[:1024] or _("none"),
         inline=False,
     )
+    place = f"<#{config.discussion_channel}>" if config.discussion_channel else _("not set")
+    threads = _n("{n} thread", "{n} threads", len(config.threads))
     embed.add_field(
-        name="Discussion threads",
+        name=_("Discussion threads"),
         value=(
-            f"channel: {f'<#{config.discussion_channel}>' if config.discussion_channel else 'not set'} · "
-            f"gated: {'on' if config.gated_threads else 'off'} · {len(config.threads)} thread(s)"
+            _("channel: {channel} · gated: on · {threads}", channel=place, threads=threads)
+            if config.gated_threads
+            else _("channel: {channel} · gated: off · {threads}", channel=place, threads=threads)
         ),
         inline=False,
     )
     embed.add_field(
-        name="Exempt roles",
-        value=" ".join(f"<@&{r}>" for r in sorted(config.exempt_roles))[:1024] or "none",
+        name=_("Exempt roles"),
+        value=" ".join(f"<@&{r}>" for r in sorted(config.exempt_roles))[:1024] or _("none"),
         inline=False,
     )
     canon_active = len(canon_rules_past(pack, state.public))
     server_active = len(guild_rules_past(pack, state.public, config.rules))
     embed.add_field(
-        name="Rules",
-        value=(
-            f"{canon_active} canon phrase(s) and {server_active} of this server's {len(config.rules)} rule(s) "
-            f"are checked (episodes not public yet) · {len(config.allow)} allowed phrase(s)"
+        name=_("Rules"),
+        value=" · ".join(
+            (
+                _n(
+                    "{n} canon phrase is checked (episodes not public yet)",
+                    "{n} canon phrases are checked (episodes not public yet)",
+                    canon_active,
+                ),
+                _n(
+                    "{active} of this server's {n} rule is checked",
+                    "{active} of this server's {n} rules are checked",
+                    len(config.rules),
+                    active=server_active,
+                ),
+                _n("{n} allowed phrase", "{n} allowed phrases", len(config.allow)),
+            )
         ),
         inline=False,
     )
     return embed
 
 
-RULE_LINE = "• {phrase} · #{rule_id}"
-RULE_LINE_BY = "• {phrase} · #{rule_id} · by <@{author}>"
+RULE_LINE = N_("• {phrase} · #{rule_id}")
+RULE_LINE_BY = N_("• {phrase} · #{rule_id} · by <@{author}>")
 
 
 def rule_lines(pack: CanonPack, rules: list[Rule], state: GuildState | None = None) -> list[str]:
@@ -142,9 +162,9 @@ def rule_lines(pack: CanonPack, rules: list[Rule], state: GuildState | None = No
     lines = []
     for episode_id in sorted(by_episode, key=lambda e: order.get(e, len(order))):
         title = (
-            pack.episode(episode_id).title
+            local_name(pack, pack.episode(episode_id))
             if pack.has_episode(episode_id)
-            else f"{episode_id} (not in the pack)"
+            else _("{episode} (not in the pack)", episode=episode_id)
         )
         lines.append(f"**{discord.utils.escape_markdown(title)}**")
         for rule in by_episode[episode_id]:
@@ -154,7 +174,7 @@ def rule_lines(pack: CanonPack, rules: list[Rule], state: GuildState | None = No
             if state is not None and judge_published(state, pack, text).spoils:
                 phrase = f"||{phrase}||"  # a code span: nothing in it can close the tag
             template = RULE_LINE_BY if who.isdigit() else RULE_LINE
-            lines.append(template.format(phrase=phrase, rule_id=rule.rule_id, author=who))
+            lines.append(_(template, phrase=phrase, rule_id=rule.rule_id, author=who))
     return lines
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.i18n import N_, _
 from bot.spoilers import escape_spoiler
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 MESSAGE_LIMIT = 2000
 WEBHOOK_NAME_LIMIT = 80
 _FORBIDDEN_IN_NAMES = re.compile(r"discord|clyde", re.IGNORECASE)
-WEBHOOK_FORBIDDEN = "{answer}: missing the **Manage Webhooks** permission"
+WEBHOOK_FORBIDDEN = N_("{answer}: missing the **Manage Webhooks** permission")
 
 
 def webhook_username(display_name: str) -> str:
@@ -61,7 +62,7 @@ def repost_messages(
 ) -> list[str]:
     """The messages of a repost: an optional "replying to" link, the tagged text (in as many messages as
     it needs), and a footer line, each message at most ``limit`` characters."""
-    header = f"↪ Replying to {reply_url}\n" if reply_url else ""
+    header = _("↪ Replying to {url}", url=reply_url) + "\n" if reply_url else ""
     footer_line = f"\n-# {footer}" if footer else ""
     room = limit - len(header) - len(footer_line)
     messages = [tag(p.strip()) for p in _pieces(content.strip(), room)] if content.strip() else []
@@ -74,7 +75,9 @@ def repost_messages(
 
 def http_reason(exc: discord.HTTPException) -> str:
     """What Discord answered, for a person: "HTTP 503" (plus Discord's error code when it sent one)."""
-    return f"HTTP {exc.status}" + (f", error code {exc.code}" if exc.code else "")
+    if exc.code:
+        return _("HTTP {status}, error code {code}", status=exc.status, code=exc.code)
+    return f"HTTP {exc.status}"
 
 
 class Reposter:
@@ -84,6 +87,7 @@ class Reposter:
     def __init__(self, bot: Clematis) -> None:
         self.bot = bot
         self._webhooks: dict[int, discord.Webhook] = {}
+        self._refused: set[int] = set()  # channels where Discord refused a webhook (403) at the last try
 
     async def read_attachments(self, message: discord.Message) -> tuple[list[tuple[str, bytes]], list[str]]:
         limit = message.guild.filesize_limit if message.guild is not None else 10 * 1024 * 1024
@@ -103,15 +107,18 @@ class Reposter:
         self, channel: discord.abc.MessageableChannel
     ) -> tuple[discord.Webhook | None, str | None]:
         """The channel's repost webhook; else None and why (None: this kind of channel has none)."""
+        self._refused.discard(channel.id)
         try:
             return await self._webhook_for(channel), None
         except discord.Forbidden as exc:
-            return (
-                None,
-                WEBHOOK_FORBIDDEN.format(answer=http_reason(exc)),
-            )
+            self._refused.add(channel.id)
+            return None, _(WEBHOOK_FORBIDDEN, answer=http_reason(exc))
         except discord.HTTPException as exc:
             return None, http_reason(exc)
+
+    def refused(self, channel: discord.abc.MessageableChannel) -> bool:
+        """Did Discord refuse (403) the last webhook asked for in ``channel``?"""
+        return channel.id in self._refused
 
     async def _webhook_for(self, channel: discord.abc.MessageableChannel) -> discord.Webhook | None:
         target: object = channel
@@ -172,7 +179,7 @@ class Reposter:
                     self._webhooks.pop(hook.channel_id or 0, None)
                     new_hook, reason = await self.webhook(message.channel) if attempt == 1 else (None, None)
                     if new_hook is None:
-                        return reason or "the webhook was deleted"
+                        return reason or _("the webhook was deleted")
                     hook = new_hook
                 except discord.HTTPException as exc:
                     return http_reason(exc)

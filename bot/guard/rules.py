@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from bot.canon.horizon import Horizon
 from bot.canon.l10n import all_names
 from bot.canon.model import CanonPack
+from bot.i18n import _
 from bot.spoilers import Hit, Rule, RuleSet, compile_rules, fold, phrase_words
 from bot.spoilers.matcher import rule_condition_problems
 from bot.spoilers.normalize import is_cjk
@@ -115,15 +116,15 @@ def _is_name_word(word: str, names: frozenset[str]) -> bool:
 def rule_problem(pack: CanonPack, phrase: str) -> str | None:
     """Why ``phrase`` cannot be a moderator rule (a friendly sentence), or None when it can."""
     if len(phrase) > MAX_PHRASE:
-        return f"That phrase is too long: keep rules under {MAX_PHRASE} characters."
+        return _("That phrase is too long: keep rules under {limit} characters.", limit=MAX_PHRASE)
     keys = _keys(phrase)
     if not keys:
-        return (
+        return _(
             "That phrase has no letters or digits left once punctuation, emoji and formatting are "
             "ignored, so it could never match anything."
         )
     if keys in episode_names(pack):
-        return (
+        return _(
             "An episode's name on its own isn't a spoiler: members must be able to say what they're "
             "watching. Add what happens in it instead."
         )
@@ -131,12 +132,14 @@ def rule_problem(pack: CanonPack, phrase: str) -> str | None:
     named = [_is_name_word(k, names) for k in keys]
     filler = [len(k) == 1 and not is_cjk(k) for k in keys]  # the "s" of "イバン's", a lone "a"
     if any(named) and all(n or f for n, f in zip(named, filler, strict=True)):  # before "too short": "Io"
-        return (
+        return _(
             "A character's name on its own isn't a spoiler: members must be able to talk about who "
             "they like. Add what happens, e.g. `ivan dies` rather than `ivan`."
         )
     if sum(len(k) for k in keys) < MIN_LETTERS and not any(is_cjk(k[0]) for k in keys):
-        return "That phrase is too short: it would catch ordinary chat. Use a few words that give the story away."
+        return _(
+            "That phrase is too short: it would catch ordinary chat. Use a few words that give the story away."
+        )
     return None
 
 
@@ -144,22 +147,45 @@ def conditions_problem(phrase: str, unless: Iterable[str], endings: Iterable[str
     """Why a moderator rule's exceptions or endings cannot work (a friendly sentence), or None."""
     unless, endings = tuple(unless), tuple(endings)
     if any(_UNLESS.strip() in part or _ENDINGS.strip() in part for part in (phrase, *unless, *endings)):
-        return "Please leave the `·` character out of rules: I use it to separate a rule's parts."
-    for where, problem in rule_condition_problems(phrase, unless, endings):
-        if where.startswith("unless"):
-            return (
-                f"That exception can't work: {problem}. Write the word the rule must not catch, e.g. `죽이`."
+        return _("Please leave the `·` character out of rules: I use it to separate a rule's parts.")
+    for where, _english in rule_condition_problems(phrase, unless, endings):
+        # The matcher says what is wrong in English (for the pack's validator); members get it whole.
+        kind, _sep, number = where.partition("[")
+        item = int(number.rstrip("]")) - 1 if number else 0
+        words = phrase_words(phrase)
+        if kind == "unless" and not phrase_words(unless[item]):
+            return _(
+                "That exception can't work: '{word}' has no letters or digits to match. Write the word the "
+                "rule must not catch, e.g. `죽이`.",
+                word=unless[item],
             )
-        return f"Those endings can't work: {problem}."
+        if kind == "unless":
+            return _(
+                "That exception can't work: '{word}' shares no word with '{phrase}', so it can never cancel "
+                "it. Write the word the rule must not catch, e.g. `죽이`.",
+                word=unless[item],
+                phrase=phrase,
+            )
+        if number:
+            return _(
+                "Those endings can't work: '{ending}' is not a Hangul ending (e.g. 었, 어, 음).",
+                ending=endings[item],
+            )
+        return _(
+            "Those endings can't work: endings only apply after a Hangul stem, and '{phrase}' ends in "
+            "'{word}'.",
+            phrase=phrase,
+            word=words[-1] if words else phrase,
+        )
     return None
 
 
 def allow_problem(phrase: str) -> str | None:
     """Why ``phrase`` cannot go on the allow-list, or None when it can."""
     if len(phrase) > MAX_PHRASE:
-        return f"That phrase is too long: keep allowed phrases under {MAX_PHRASE} characters."
+        return _("That phrase is too long: keep allowed phrases under {limit} characters.", limit=MAX_PHRASE)
     if not phrase_words(phrase):
-        return "That phrase has no letters or digits left once punctuation and formatting are ignored."
+        return _("That phrase has no letters or digits left once punctuation and formatting are ignored.")
     return None
 
 
@@ -238,7 +264,7 @@ class ServerRules:
         )
         merged: list[Hit] = []
         seen: set[str] = set()
-        for *_, hit in ordered:
+        for *_rest, hit in ordered:
             if hit.episode not in seen:
                 seen.add(hit.episode)
                 merged.append(hit)

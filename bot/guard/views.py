@@ -91,12 +91,14 @@ class PagerView(BaseView):
         self.title = title
         self.pages = pages
         self.page = 0
+        self.previous.label = _("Previous")
+        self.next.label = _("Next")
         self._sync()
 
     def embed(self) -> discord.Embed:
         embed = discord.Embed(title=self.title, description=self.pages[self.page])
         if len(self.pages) > 1:
-            embed.set_footer(text=f"Page {self.page + 1} of {len(self.pages)}")
+            embed.set_footer(text=_("Page {page} of {pages}", page=self.page + 1, pages=len(self.pages)))
         return embed
 
     def _sync(self) -> None:

@@ -4,7 +4,8 @@ Messages come from two places: ``_()``, ``_n()``, ``N_()``, ``t()`` and ``tn()``
 ``cogs/`` (Babel's Python extractor, as ``pybabel extract`` does), and the command tree's names,
 descriptions and choices (walked from the loaded cogs, as the Translator sees them). The result is
 written to ``locales/clematis.pot``, and every ``<locale>.po`` gains the new messages (untranslated) and
-loses the gone ones, as ``pybabel update`` does. ``--check`` changes nothing and exits 1 on drift.
+loses the gone ones, as ``pybabel update`` does. ``--check`` changes nothing and exits 1 on drift;
+``--stats`` prints each locale's coverage (messages translated out of the total) and changes nothing.
 """
 
 from __future__ import annotations
@@ -141,8 +142,40 @@ def update(template: Catalog) -> None:
             write_po(handle, catalog, width=110, sort_output=False, include_previous=False)
 
 
+def translated(template: Catalog, catalog: Catalog) -> int:
+    """How many of the template's messages ``catalog`` translates (every plural form, not fuzzy)."""
+    count = 0
+    for message in template:
+        if not message.id:
+            continue
+        entry = catalog.get(message.id, context=message.context)
+        strings = (
+            [entry.string]
+            if entry is not None and isinstance(entry.string, str)
+            else entry.string
+            if entry
+            else []
+        )
+        if entry is not None and not entry.fuzzy and strings and all(strings):
+            count += 1
+    return count
+
+
+def coverage(template: Catalog) -> dict[str, tuple[int, int]]:
+    """Per locale: (messages translated, messages in total)."""
+    total = sum(1 for message in template if message.id)
+    return {
+        code: (translated(template, read_catalog(LOCALES_DIR / f"{code}.po", code)), total)
+        for code in available_locales()
+    }
+
+
 def main(argv: list[str]) -> int:
     template = current_template()
+    if "--stats" in argv:
+        for code, (done, total) in coverage(template).items():
+            print(f"{code}: {done}/{total} messages translated ({100 * done / total:.1f}%)")
+        return 0
     if "--check" in argv:
         committed = read_catalog(TEMPLATE)
         drift = _keys(template) ^ _keys(committed)

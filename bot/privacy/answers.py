@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot.errors import UserError
+from bot.i18n import N_, _, _n
 from bot.privacy.store import Deletion, Holding, delete_user, export_user, summarize_user
 from bot.ui import run_guarded
 
@@ -30,7 +31,7 @@ KEEP_TEMPLATE = r"privacy:keep:(?P<user_id>[0-9]{1,20})"
 COLOUR = discord.Colour.from_str("#c8a2c8")
 FILE_LIMIT = 10 * 1024 * 1024 - 64 * 1024  # Discord's 10 MiB for a bot's file, less the multipart framing
 
-MESSAGES_STAY = (
+MESSAGES_STAY = N_(
     "Messages you posted in servers stay, including those the bot posted for you (such as a party "
     "announcement): they belong to the server's channels, not to this bot's records. Delete them in "
     "Discord if you want them gone."
@@ -48,28 +49,38 @@ def privacy_link(bot: Clematis) -> str | None:
 def notice_line(bot: Clematis) -> str:
     link = privacy_link(bot)
     if link:
-        return f"The full privacy notice: {link}"
-    return "The full privacy notice is PRIVACY.md in this bot's source code (ask the server's admins for a copy)."
+        return _("The full privacy notice: {link}", link=link)
+    return _(
+        "The full privacy notice is PRIVACY.md in this bot's source code (ask the server's admins for a copy)."
+    )
 
 
 def holding_line(holding: Holding) -> str:
-    return f"**{holding.table.label}**: {holding.count} (kept: {holding.table.retention})"
+    return _(
+        "**{label}**: {count} (kept: {retention})",
+        label=_(holding.table.label),
+        count=holding.count,
+        retention=_(holding.table.retention),
+    )
 
 
 async def show_embed(bot: Clematis, user_id: int) -> discord.Embed:
     holdings = await summarize_user(bot.db, user_id)
     if holdings:
-        lines = ["This is everything I store under your Discord account, in every server:"]
+        lines = [_("This is everything I store under your Discord account, in every server:")]
         lines += [f"• {holding_line(h)}" for h in holdings]
     else:
-        lines = ["I store nothing about you: no progress, preferences, RSVPs, parties or reports."]
+        lines = [_("I store nothing about you: no progress, preferences, RSVPs, parties or reports.")]
     lines.append("")
     lines.append(
-        f"Get all of it as a file with {bot.mention_command('privacy export')}; delete it with "
-        f"{bot.mention_command('privacy delete')}."
+        _(
+            "Get all of it as a file with {export}; delete it with {delete}.",
+            export=bot.mention_command("privacy export"),
+            delete=bot.mention_command("privacy delete"),
+        )
     )
-    embed = discord.Embed(title="What I store about you", description="\n".join(lines), colour=COLOUR)
-    embed.add_field(name="Privacy notice", value=notice_line(bot), inline=False)
+    embed = discord.Embed(title=_("What I store about you"), description="\n".join(lines), colour=COLOUR)
+    embed.add_field(name=_("Privacy notice"), value=notice_line(bot), inline=False)
     return embed
 
 
@@ -86,10 +97,16 @@ async def export_answer(bot: Clematis, user_id: int) -> tuple[str, discord.File]
     tables = document["tables"]
     count = sum(len(t["rows"]) for t in tables.values())
     text = (
-        f"Here is everything I store about you: {count} records from {len(tables)} tables, in a JSON file "
-        "only you can see. Save it now: this message goes away when you dismiss it."
+        _n(
+            "Here is everything I store about you: {n} record from {tables} tables, in a JSON file only you "
+            "can see. Save it now: this message goes away when you dismiss it.",
+            "Here is everything I store about you: {n} records from {tables} tables, in a JSON file only you "
+            "can see. Save it now: this message goes away when you dismiss it.",
+            count,
+            tables=len(tables),
+        )
         if count
-        else "I store nothing about you; the file says so, for your records."
+        else _("I store nothing about you; the file says so, for your records.")
     )
     return text, export_file(document, user_id)
 
@@ -101,7 +118,7 @@ class DeleteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DELE
     def __init__(self, user_id: int, expires: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Delete my data",
+                label=_("Delete my data"),
                 style=discord.ButtonStyle.danger,
                 custom_id=DELETE_ID.format(user_id=user_id, expires=expires),
             )
@@ -119,11 +136,13 @@ class DeleteButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DELE
 
     async def _delete(self, interaction: discord.Interaction) -> None:
         if interaction.user.id != self.user_id:
-            raise UserError("This button belongs to someone else: run /privacy delete yourself.")
+            raise UserError(_("This button belongs to someone else: run /privacy delete yourself."))
         now = datetime.now(UTC)
         if now.timestamp() > self.expires:
             await interaction.response.edit_message(
-                content="This confirmation has expired, so nothing was deleted. Run /privacy delete again.",
+                content=_(
+                    "This confirmation has expired, so nothing was deleted. Run /privacy delete again."
+                ),
                 embed=None,
                 view=None,
             )
@@ -139,7 +158,7 @@ class KeepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=KEEP_T
     def __init__(self, user_id: int) -> None:
         super().__init__(
             discord.ui.Button(
-                label="Keep my data",
+                label=_("Keep my data"),
                 style=discord.ButtonStyle.secondary,
                 custom_id=KEEP_ID.format(user_id=user_id),
             )
@@ -157,28 +176,33 @@ class KeepButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=KEEP_T
 
     async def _keep(self, interaction: discord.Interaction) -> None:
         if interaction.user.id != self.user_id:
-            raise UserError("This button belongs to someone else: run /privacy delete yourself.")
+            raise UserError(_("This button belongs to someone else: run /privacy delete yourself."))
         await interaction.response.edit_message(
-            content="Nothing was deleted: your data stays as it was.", embed=None, view=None
+            content=_("Nothing was deleted: your data stays as it was."), embed=None, view=None
         )
 
 
 async def confirm_delete(bot: Clematis, user_id: int) -> tuple[discord.Embed, discord.ui.View]:
     holdings = await summarize_user(bot.db, user_id)
     expires = datetime.now(UTC) + CONFIRM_FOR
-    lines = ["Deleting removes everything I store about you, in every server, at once:"]
-    lines += [f"• {holding_line(h)}" for h in holdings] or ["• nothing is stored about you right now"]
+    lines = [_("Deleting removes everything I store about you, in every server, at once:")]
+    lines += [f"• {holding_line(h)}" for h in holdings] or ["• " + _("nothing is stored about you right now")]
     lines += [
         "",
-        "Your RSVPs are withdrawn and the parties' counts updated. Upcoming parties you host are handed to "
-        "the server's moderators (or a member they chose) or cancelled, as each server chose. Settings and "
-        "rules you changed for a server stay with the server, without your name.",
-        MESSAGES_STAY,
+        _(
+            "Your RSVPs are withdrawn and the parties' counts updated. Upcoming parties you host are handed to "
+            "the server's moderators (or a member they chose) or cancelled, as each server chose. Settings and "
+            "rules you changed for a server stay with the server, without your name."
+        ),
+        _(MESSAGES_STAY),
         "",
-        f"This can't be undone. The buttons work until <t:{int(expires.timestamp())}:t>.",
+        _(
+            "This can't be undone. The buttons work until {time}.",
+            time=f"<t:{int(expires.timestamp())}:t>",
+        ),
     ]
     embed = discord.Embed(
-        title="Delete everything I store about you?", description="\n".join(lines), colour=COLOUR
+        title=_("Delete everything I store about you?"), description="\n".join(lines), colour=COLOUR
     )
     view = discord.ui.View(timeout=None)
     view.add_item(DeleteButton(user_id, int(expires.timestamp())))
@@ -189,23 +213,35 @@ async def confirm_delete(bot: Clematis, user_id: int) -> tuple[discord.Embed, di
 
 def deletion_text(done: Deletion) -> str:
     lines = [
-        f"Done: I deleted everything I stored about you ({done.total} records)."
+        _n(
+            "Done: I deleted everything I stored about you ({n} record).",
+            "Done: I deleted everything I stored about you ({n} records).",
+            done.total,
+        )
         if done.total
-        else "Done: there was nothing stored about you to delete."
+        else _("Done: there was nothing stored about you to delete.")
     ]
     if done.handed_over:
         lines.append(
-            f"Upcoming parties you hosted, handed over as their server chose: {len(done.handed_over)}."
+            _(
+                "Upcoming parties you hosted, handed over as their server chose: {count}.",
+                count=len(done.handed_over),
+            )
         )
     if done.cancelled:
         lines.append(
-            "Upcoming parties you hosted, cancelled as their server chose (with their reminders and "
-            f"Discord events): {len(done.cancelled)}."
+            _(
+                "Upcoming parties you hosted, cancelled as their server chose (with their reminders and "
+                "Discord events): {count}.",
+                count=len(done.cancelled),
+            )
         )
     if done.withdrawn:
-        lines.append(f"RSVPs withdrawn: {len(done.withdrawn)}; the parties' counts are updated.")
-    lines.append(MESSAGES_STAY)
-    lines.append("If you use me again (say, set your progress), I'll store that anew.")
+        lines.append(
+            _("RSVPs withdrawn: {count}; the parties' counts are updated.", count=len(done.withdrawn))
+        )
+    lines.append(_(MESSAGES_STAY))
+    lines.append(_("If you use me again (say, set your progress), I'll store that anew."))
     return "\n".join(lines)
 
 

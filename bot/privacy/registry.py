@@ -25,6 +25,7 @@ from typing import Literal
 
 from bot.dm import DM_CLOSED_BACKOFF
 from bot.guard.copies import COPY_LIFETIME
+from bot.i18n import N_
 
 Holds = Literal["user", "message", "text"]
 OnDelete = Literal["row", "null", "hook", "with_row", "exempt"]
@@ -39,8 +40,8 @@ PARTY_LIFETIME = timedelta(days=90)  # after the party ended
 SWEEP_EVERY = timedelta(days=1)
 DEFAULT_GUILD_GRACE = timedelta(days=30)
 
-WHILE_IN_SERVER = "While the bot is in the server; deleted when the grace period after its removal ends."
-UNTIL_CLEARED = "Until you clear it (or use /privacy delete)."
+WHILE_IN_SERVER = N_("While the bot is in the server; deleted when the grace period after its removal ends.")
+UNTIL_CLEARED = N_("Until you clear it (or use /privacy delete).")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +89,14 @@ _BOT_MESSAGE = "The id of the bot's own post, not of a member's message."
 TABLES: tuple[Table, ...] = (
     Table(
         "bot_state",
-        "Bot state",
+        N_("Bot state"),
         "Facts the bot keeps about itself (the last synced command tree, which process is running).",
-        "While the bot runs.",
+        N_("While the bot runs."),
         "bot",
     ),
     Table(
         "guild_settings",
-        "Server settings",
+        N_("Server settings"),
         "The server's mod-log channel.",
         WHILE_IN_SERVER,
         "guild",
@@ -103,7 +104,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "member_progress",
-        "Episode progress",
+        N_("Episode progress"),
         "How far you have watched, so spoilers past it are hidden from you.",
         UNTIL_CLEARED,
         "member",
@@ -112,7 +113,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "guild_horizons",
-        "Public horizons you set",
+        N_("Public horizons you set"),
         "What the server treats as public; who set it, for moderators.",
         WHILE_IN_SERVER,
         "guild",
@@ -121,7 +122,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "guild_spoiler_settings",
-        "Spoiler settings",
+        N_("Spoiler settings"),
         "The server's spoiler action, release window and discussion channel.",
         WHILE_IN_SERVER,
         "guild",
@@ -130,7 +131,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "spoiler_channels",
-        "Spoiler channels",
+        N_("Spoiler channels"),
         "Channels where spoilers are allowed.",
         WHILE_IN_SERVER,
         "guild",
@@ -138,7 +139,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "discussion_threads",
-        "Discussion threads",
+        N_("Discussion threads"),
         "Each episode's discussion thread.",
         WHILE_IN_SERVER,
         "guild",
@@ -146,9 +147,9 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "member_preferences",
-        "Preferences",
+        N_("Preferences"),
         "Your content-warning topics, party DMs, time zone, and when your DMs were last found closed.",
-        UNTIL_CLEARED + " A closed-DMs record is dropped after 7 days.",
+        N_("Until you clear it (or use /privacy delete). A closed-DMs record is dropped after 7 days."),
         "member",
         personal=(_user("user_id", "row"),),
         expire=(
@@ -160,7 +161,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "spoiler_rules",
-        "Spoiler rules you added",
+        N_("Spoiler rules you added"),
         "The server's own spoiler phrases; who added each, for moderators.",
         WHILE_IN_SERVER,
         "guild",
@@ -169,7 +170,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "spoiler_allow",
-        "Allowed phrases you added",
+        N_("Allowed phrases you added"),
         "Phrases the server never flags; who added each, for moderators.",
         WHILE_IN_SERVER,
         "guild",
@@ -178,7 +179,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "spoiler_exempt_roles",
-        "Exempt roles",
+        N_("Exempt roles"),
         "Roles whose messages are never checked.",
         WHILE_IN_SERVER,
         "guild",
@@ -186,9 +187,9 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "spoiler_copies",
-        "Copies of your removed messages",
+        N_("Copies of your removed messages"),
         "The text of a message removed as a spoiler, so you can get it back spoiler-tagged.",
-        "1 day.",
+        N_("1 day."),
         "guild",
         guild_column="guild_id",
         personal=(
@@ -201,7 +202,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "spoiler_permission_warnings",
-        "Permission notices",
+        N_("Permission notices"),
         "Permissions the bot already told the mod log it lacks (so it says so once).",
         WHILE_IN_SERVER,
         "guild",
@@ -209,7 +210,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "cw_episode_notes",
-        "Content-warning notes you set",
+        N_("Content-warning notes you set"),
         "The server's notes on episodes' warning cards; who set each, for moderators.",
         WHILE_IN_SERVER,
         "guild",
@@ -223,7 +224,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "guild_language",
-        "Server language",
+        N_("Server language"),
         "The language the moderators chose for the server's public posts, and which moderator chose it.",
         WHILE_IN_SERVER,
         "guild",
@@ -233,7 +234,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "cw_guild_settings",
-        "Content-warning settings",
+        N_("Content-warning settings"),
         "The server's support message and link-card switch.",
         WHILE_IN_SERVER,
         "guild",
@@ -249,9 +250,9 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "cw_link_cards",
-        "Link cards",
+        N_("Link cards"),
         "When a channel last got a warning card for an episode (at most one an hour).",
-        "1 day.",
+        N_("1 day."),
         "guild",
         guild_column="guild_id",
         expire=("DELETE FROM cw_link_cards WHERE posted_at < :cutoff",),
@@ -260,9 +261,9 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "party_series",
-        "Weekly party series you host",
+        N_("Weekly party series you host"),
         "A weekly series' local time and zone.",
-        "Until none of its parties is left.",
+        N_("Until none of its parties is left."),
         "guild",
         guild_column="guild_id",
         personal=(
@@ -281,9 +282,9 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "watch_parties",
-        "Watch parties you host",
+        N_("Watch parties you host"),
         "Parties: when, where, what, who hosts them.",
-        "Until 90 days after the party ends.",
+        N_("Until 90 days after the party ends."),
         "guild",
         guild_column="guild_id",
         personal=(
@@ -313,9 +314,9 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "party_rsvps",
-        "Watch-party RSVPs",
+        N_("Watch-party RSVPs"),
         "Who is going to which party, and the waitlist order.",
-        "With the party (until 90 days after it ends).",
+        N_("With the party (until 90 days after it ends)."),
         "guild",
         via="watch_parties",
         personal=(
@@ -329,7 +330,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "guild_party_settings",
-        "Watch-party settings",
+        N_("Watch-party settings"),
         "The server's default time zone, reminder times, party limits and host role.",
         WHILE_IN_SERVER,
         "guild",
@@ -341,9 +342,9 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "due_work",
-        "Reminder deliveries",
+        N_("Reminder deliveries"),
         "Reminders, party DMs and other timed work, with what became of each (the delivery log).",
-        "Pending work until it is done; the record of done work for 30 days.",
+        N_("Pending work until it is done; the record of done work for 30 days."),
         "guild",
         via="watch_parties",
         personal=(
@@ -367,7 +368,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "guild_privacy_settings",
-        "Party handover settings",
+        N_("Party handover settings"),
         "What happens to a departing host's parties, and who takes them over.",
         WHILE_IN_SERVER,
         "guild",
@@ -376,9 +377,9 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "spoiler_reports",
-        "Spoiler reports you made",
+        N_("Spoiler reports you made"),
         "Which messages you reported, so a second report of the same message is not posted twice.",
-        "30 days.",
+        N_("30 days."),
         "guild",
         guild_column="guild_id",
         personal=(_user("reporter_id", "row"), Personal("message_id", "message", "with_row")),

@@ -4,6 +4,7 @@ to the server's moderators) or cancel them."""
 from __future__ import annotations
 
 from bot.db import Database
+from bot.i18n import _
 
 DEFAULT_POLICY = "handover"
 
@@ -44,16 +45,17 @@ async def describe_policy(db: Database, guild_id: int) -> str:
     )
     policy, member = (row[0], row[1]) if row else (DEFAULT_POLICY, None)
     if policy == "cancel":
-        return (
+        return _(
             "When a member deletes their data with /privacy delete, the upcoming parties they host are "
             "cancelled (with their reminders and Discord events)."
         )
     if member is not None:
-        return (
+        return _(
             "When a member deletes their data with /privacy delete, the upcoming parties they host are "
-            f"handed over to <@{member}> (or to the moderators, if it is that member who leaves)."
+            "handed over to {member} (or to the moderators, if it is that member who leaves).",
+            member=f"<@{member}>",
         )
-    return (
+    return _(
         "When a member deletes their data with /privacy delete, the upcoming parties they host are handed "
         "over to this server's moderators, who can edit or cancel them."
     )

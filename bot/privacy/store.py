@@ -21,6 +21,7 @@ from bot.content_warnings.server import forget_card_settings
 from bot.db import Database, Handle, Row
 from bot.db.notify import MEMBER_DELETED, PROGRESS, SPOILERS, invalidations
 from bot.db.schema import read_schema as read_live_schema
+from bot.i18n import N_, _
 from bot.privacy.registry import BY_NAME, TABLES, Personal, Table
 from bot.watchparty.due import cancel_party_work, to_db_time
 from bot.watchparty.parties import NO_HOST
@@ -133,7 +134,7 @@ async def export_user(db: Database, user_id: int, *, now: datetime) -> dict[str,
         "user_id": str(user_id),
         "exported_at": to_db_time(now),
         "bot_version": __version__,
-        "note": (
+        "note": _(
             "Everything this Clematis bot stores under your Discord user id, in every server. Messages "
             "you posted in servers (including those posted through the bot, such as party announcements) "
             "are Discord's, not stored here."
@@ -213,7 +214,7 @@ async def _hand_over_parties(conn: Handle, user_id: int, now: datetime, done: De
                 "UPDATE watch_parties SET status = 'cancelled', host_id = ?, sequence = sequence + 1 WHERE id = ?",
                 (NO_HOST, party_id),
             )
-            await cancel_party_work(conn, party_id, reason="the host deleted their data")
+            await cancel_party_work(conn, party_id, reason=N_("the host deleted their data"))
             if event_id is not None:
                 await queue_work(conn, KIND_EVENT_REMOVE, now=now, party_id=party_id)
                 done.queued += 1

@@ -22,6 +22,8 @@ import aiohttp
 import discord
 
 from bot.guard import invalidate_guild
+from bot.i18n import N_, _, use_locale
+from bot.i18n.server import server_locale
 from bot.modlog import write_modlog
 from bot.privacy.registry import SWEEP_EVERY
 from bot.privacy.store import (
@@ -41,6 +43,7 @@ from bot.privacy.store import (
     queue_work,
     schedule_guild_purge,
 )
+from bot.watchparty import reasons
 from bot.watchparty.board import board_for
 from bot.watchparty.delivery import clean
 from bot.watchparty.dispatcher import Deliverer, DueRow, Outcome
@@ -54,74 +57,84 @@ log = logging.getLogger(__name__)
 
 def _retry_or_fail(exc: discord.HTTPException, what: str) -> Outcome:
     if exc.status >= 500 or exc.status == 429:
-        return Outcome.retry(f"Discord answered {exc.status} to {what}")
-    return Outcome.failed(f"Discord refused {what} ({exc.status} {exc.text or ''})".rstrip())
+        return Outcome.retry(reasons.recorded(reasons.ANSWERED_TO, status=exc.status, what=what))
+    detail = f"{exc.status} {exc.text or ''}".rstrip()
+    return Outcome.failed(reasons.recorded(reasons.REFUSED, what=what, detail=detail))
 
 
 async def refresh_party(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
     party = await get_party(bot.db, row.party_id) if row.party_id is not None else None
     if party is None or party.message_id is None:
-        return Outcome.skipped("the party or its announcement is gone")
+        return Outcome.skipped(N_("the party or its announcement is gone"))
     try:
         await board_for(bot).edit_now(party.id)
     except discord.NotFound:
-        return Outcome.skipped("the announcement was deleted")
+        return Outcome.skipped(N_("the announcement was deleted"))
     except discord.HTTPException as exc:
-        return _retry_or_fail(exc, "the announcement edit")
+        return _retry_or_fail(exc, reasons.ANNOUNCEMENT_EDIT)
     except (aiohttp.ClientError, OSError) as exc:
-        return Outcome.retry(f"connection problem: {type(exc).__name__}")
+        return Outcome.retry(reasons.recorded(reasons.CONNECTION, error=type(exc).__name__))
     if row.offset_label in (LABEL_HANDED_OVER, LABEL_CANCELLED):
-        await write_modlog(bot, party.guild_id, _departure_note(party, row.offset_label))
-    return Outcome.done("announcement updated")
+        with use_locale(await server_locale(bot.db, bot.get_guild(party.guild_id), party.guild_id)):
+            note = _departure_note(party, row.offset_label)  # the mod log speaks the server's language
+        await write_modlog(bot, party.guild_id, note)
+    return Outcome.done(N_("announcement updated"))
 
 
 def _departure_note(party: Party, label: str) -> str:
     title, link = clean(party.title), party.jump_url() or ""
     if label == LABEL_CANCELLED:
-        return (
-            f"🗑️ The watch party **{title}** was cancelled: its host deleted their data with /privacy delete, "
-            f"and this server cancels such parties (/privacy-admin settings). {link}"
+        return _(
+            "🗑️ The watch party **{title}** was cancelled: its host deleted their data with /privacy delete, "
+            "and this server cancels such parties (/privacy-admin settings). {link}",
+            title=title,
+            link=link,
         ).rstrip()
     if party.host_id == NO_HOST:
-        return (
-            f"🤝 The host of the watch party **{title}** deleted their data with /privacy delete: the party "
-            f"is now looked after by this server's moderators (/privacy-admin settings). {link}"
+        return _(
+            "🤝 The host of the watch party **{title}** deleted their data with /privacy delete: the party "
+            "is now looked after by this server's moderators (/privacy-admin settings). {link}",
+            title=title,
+            link=link,
         ).rstrip()
-    return (
-        f"🤝 The host of the watch party **{title}** deleted their data with /privacy delete: the party now "
-        f"belongs to <@{party.host_id}>, as this server chose (/privacy-admin settings). {link}"
+    return _(
+        "🤝 The host of the watch party **{title}** deleted their data with /privacy delete: the party now "
+        "belongs to {host}, as this server chose (/privacy-admin settings). {link}",
+        title=title,
+        host=f"<@{party.host_id}>",
+        link=link,
     ).rstrip()
 
 
 async def remove_event(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
     party = await get_party(bot.db, row.party_id) if row.party_id is not None else None
     if party is None or party.event_id is None:
-        return Outcome.skipped("the party has no Discord event")
+        return Outcome.skipped(N_("the party has no Discord event"))
     try:
         await bot.http.delete_scheduled_event(party.guild_id, party.event_id)
     except discord.NotFound:
         pass  # already gone
     except discord.HTTPException as exc:
-        return _retry_or_fail(exc, "deleting the Discord event")
+        return _retry_or_fail(exc, reasons.EVENT_DELETE)
     except (aiohttp.ClientError, OSError) as exc:
-        return Outcome.retry(f"connection problem: {type(exc).__name__}")
+        return Outcome.retry(reasons.recorded(reasons.CONNECTION, error=type(exc).__name__))
     await set_event(bot.db, party.id, None)
-    return Outcome.done("Discord event deleted")
+    return Outcome.done(N_("Discord event deleted"))
 
 
 async def tell_promoted(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
     party = await get_party(bot.db, row.party_id) if row.party_id is not None else None
     if party is None or row.user_id is None or not party.scheduled or party.ends_at <= now:
-        return Outcome.skipped("the party is no longer upcoming")
+        return Outcome.skipped(N_("the party is no longer upcoming"))
     await board_for(bot).notify_promoted(party, [row.user_id])
-    return Outcome.done("member told")
+    return Outcome.done(N_("member told"))
 
 
 async def purge_removed_guild(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
     if row.guild_id is None:
-        return Outcome.failed("a server purge without a server")
+        return Outcome.failed(N_("a server purge without a server"))
     if bot.get_guild(row.guild_id) is not None:
-        return Outcome.cancelled("the bot is back in the server")
+        return Outcome.cancelled(N_("the bot is back in the server"))
     # Ask Discord too, before deleting anything: the cache is empty for a moment after a reconnect.
     try:
         await bot.fetch_guild(row.guild_id, with_counts=False)
@@ -132,7 +145,7 @@ async def purge_removed_guild(bot: Clematis, row: DueRow, now: datetime) -> Outc
     except (aiohttp.ClientError, OSError) as exc:
         return Outcome.retry(f"connection problem: {type(exc).__name__}")
     else:
-        return Outcome.cancelled("the bot is in the server (Discord says so)")
+        return Outcome.cancelled(N_("the bot is in the server (Discord says so)"))
     removed = await purge_guild(bot.db, row.guild_id)
     invalidate_guild(bot, row.guild_id)  # the spoiler guard's copy of its settings and rules goes too
     log.info(
@@ -194,7 +207,7 @@ async def server_removed(bot: Clematis, guild_id: int, *, now: datetime, grace: 
 
 async def server_back(bot: Clematis, guild_id: int, *, now: datetime) -> int:
     """The bot is in the server (again): call off any planned deletion."""
-    cancelled = await cancel_guild_purge(bot.db, guild_id, now=now, reason="the bot was added back")
+    cancelled = await cancel_guild_purge(bot.db, guild_id, now=now, reason=N_("the bot was added back"))
     if cancelled:
         log.info("back in server %s: its data is kept", guild_id)
     return cancelled

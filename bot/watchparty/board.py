@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import discord
 from discord import app_commands
 
+from bot.canon.l10n import local_name
 from bot.content_warnings import add_card, dm_member, load_card_context, wants_party_dms
 from bot.content_warnings.preferences import plain_topics
 from bot.errors import UserError
@@ -339,7 +340,7 @@ class PartyBoard:
                     zone=party.zoneinfo,
                     duration=party.ends_at - party.starts_at,
                     description=party_description(
-                        [e.title for e in episodes],
+                        [local_name(pack, e) for e in episodes],
                         labels,
                         note.plain(events.NOTE_HIDDEN) if party.note else None,
                     ),

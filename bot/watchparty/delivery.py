@@ -29,11 +29,12 @@ from bot.db import Database
 from bot.dm import CANNOT_MESSAGE_USER, DM_CLOSED_BACKOFF, clear_dms_closed, record_dms_closed
 from bot.errors import UserError
 from bot.guard.published import Published, check_published
-from bot.i18n import _, use_locale
+from bot.i18n import N_, _, use_locale
 from bot.i18n.server import server_locale
 from bot.modlog import write_modlog
 from bot.progress import advance_progress
 from bot.ui import run_guarded
+from bot.watchparty import reasons
 from bot.watchparty.dispatcher import DeliveryLine, DueRow, Outcome, due_nonce
 from bot.watchparty.due import KIND_DM, KIND_FOLLOWUP, KIND_REMINDER, KIND_START, from_db_time, to_db_time
 from bot.watchparty.reminders import Timing, classify_due, is_permanent_failure
@@ -164,12 +165,32 @@ def timing_of(row: DueRow, party: Party, now: datetime) -> Timing:
     return classify_due(row.due_at, party.starts_at, now)
 
 
+# The mod log's word when a post could not go out: one whole sentence per kind of post.
+POST_FAILED = {
+    KIND_REMINDER: N_(
+        "I couldn't post the reminder of the watch party **{title}** in {channel}: {reason}. "
+        "Check that I can view and send messages there (and that the channel still exists)."
+    ),
+    KIND_START: N_(
+        "I couldn't post the start message of the watch party **{title}** in {channel}: {reason}. "
+        "Check that I can view and send messages there (and that the channel still exists)."
+    ),
+    KIND_FOLLOWUP: N_(
+        "I couldn't post the follow-up message of the watch party **{title}** in {channel}: {reason}. "
+        "Check that I can view and send messages there (and that the channel still exists)."
+    ),
+}
+
+
 def describe_lateness(late: timedelta) -> str:
+    """How late, in English for the delivery log (``shown_lateness`` says it in the current language)."""
     minutes = int(late.total_seconds() // 60)
     if minutes < 60:
-        return f"{minutes} min"
+        return reasons.recorded(reasons.LATE_MINUTES, n=minutes)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if not minutes:
+        return reasons.recorded(reasons.LATE_HOURS, n=hours)
+    return reasons.recorded(reasons.LATE_HOURS_MINUTES, hours=hours, minutes=minutes)
 
 
 # --- rendering (pure) ---------------------------------------------------------------------------------
@@ -204,13 +225,7 @@ def add_mentions(lines: list[str], user_ids: Sequence[int]) -> tuple[str, list[i
 
 def shown_lateness(late: timedelta) -> str:
     """How late, in the current language (`describe_lateness` stays English for the delivery log)."""
-    minutes = int(late.total_seconds() // 60)
-    if minutes < 60:
-        return _("{n} min", n=minutes)
-    hours, minutes = divmod(minutes, 60)
-    if not minutes:
-        return _("{n} h", n=hours)
-    return _("{hours} h {minutes} min", hours=hours, minutes=minutes)
+    return reasons.shown(describe_lateness(late))
 
 
 def late_line(late: timedelta | None) -> list[str]:
@@ -375,23 +390,25 @@ async def db_guild_of(bot: Clematis, row: DueRow) -> int | None:
 async def _deliver_due(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
     party = await load_party(bot.db, row.party_id) if row.party_id is not None else None
     if party is None:
-        return Outcome.cancelled("the party was deleted")
+        return Outcome.cancelled(N_("the party was deleted"))
     if party.status == "cancelled":
-        return Outcome.cancelled("the party was cancelled")
+        return Outcome.cancelled(N_("the party was cancelled"))
     if party.status == "finished" and row.kind != KIND_FOLLOWUP:
-        return Outcome.skipped("the party had already ended")
+        return Outcome.skipped(N_("the party had already ended"))
     timing = timing_of(row, party, now)
     if timing == "skip":
-        after = f" (the last attempt failed: {row.last_reason})" if row.last_reason else ""
-        return Outcome.skipped(
-            f"not sent: due {to_db_time(row.due_at)}, it was too late by {to_db_time(now)}{after}"
-        )
+        due, at = to_db_time(row.due_at), to_db_time(now)
+        if row.last_reason:
+            return Outcome.skipped(
+                reasons.recorded(reasons.NOT_SENT_AFTER_FAILURE, due=due, now=at, reason=row.last_reason)
+            )
+        return Outcome.skipped(reasons.recorded(reasons.NOT_SENT, due=due, now=at))
     late = now - row.due_at if timing == "late" else None
-    late_reason = f"sent {describe_lateness(late)} late" if late else None
+    late_reason = reasons.recorded(reasons.SENT_LATE, late=describe_lateness(late)) if late else None
     if row.kind == KIND_DM:
         return await _send_dm(bot, row, party, now, late)
     if row.kind not in (KIND_REMINDER, KIND_START, KIND_FOLLOWUP):
-        return Outcome.failed(f"unknown kind of due work {row.kind!r}")
+        return Outcome.failed(reasons.recorded(reasons.UNKNOWN_KIND, kind=repr(row.kind)))
     content, kwargs, dms = await _compose(bot, row, party, now, late)
     target = party.post_channel_id
     try:
@@ -416,17 +433,15 @@ async def _deliver_due(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
                 party.guild_id,
                 "⚠️ "
                 + _(
-                    "I couldn't post the {kind} message of the watch party **{title}** in {channel}: {reason}. "
-                    "Check that I can view and send messages there (and that the channel still exists).",
-                    kind=row.kind,
+                    POST_FAILED.get(row.kind, POST_FAILED[KIND_REMINDER]),
                     title=clean(party.title),
                     channel=f"<#{target}>",
-                    reason=outcome.reason,
+                    reason=reasons.shown(outcome.reason),  # in the server's language, like the entry
                 ),
             )
         return outcome
     except (aiohttp.ClientError, OSError) as exc:
-        return Outcome.retry(f"connection problem: {type(exc).__name__}")
+        return Outcome.retry(reasons.recorded(reasons.CONNECTION, error=type(exc).__name__))
     return Outcome.delivered(message.id, late=late_reason, dm_user_ids=dms)
 
 
@@ -462,9 +477,9 @@ async def _send_dm(
 ) -> Outcome:
     user_id = row.user_id
     if user_id is None:
-        return Outcome.failed("a DM without a recipient")
+        return Outcome.failed(N_("a DM without a recipient"))
     if user_id not in await going_members(bot.db, party.id, now):
-        return Outcome.skipped("the member is no longer going")
+        return Outcome.skipped(N_("the member is no longer going"))
     guild = bot.get_guild(party.guild_id)
     parent = KIND_START if row.offset_label == "0" else KIND_REMINDER
     kwargs: dict[str, Any] = {"nonce": due_nonce(row.id), "allowed_mentions": discord.AllowedMentions.none()}
@@ -479,23 +494,22 @@ async def _send_dm(
     except discord.Forbidden as exc:
         if exc.code == CANNOT_MESSAGE_USER:
             await record_dms_closed(bot.db, user_id, now)
-            return Outcome.failed(
-                f"the member's DMs are closed (not retried; no party DMs for {DM_CLOSED_BACKOFF.days} days)"
-            )
-        return _failure(exc, "a DM")
+            return Outcome.failed(reasons.recorded(reasons.DMS_CLOSED, days=DM_CLOSED_BACKOFF.days))
+        return _failure(exc, reasons.A_DM)
     await clear_dms_closed(bot.db, user_id)  # in case an old record said otherwise
-    return Outcome.delivered(message.id, late=f"sent {describe_lateness(late)} late" if late else None)
+    late_reason = reasons.recorded(reasons.SENT_LATE, late=describe_lateness(late)) if late else None
+    return Outcome.delivered(message.id, late=late_reason)
 
 
 def _failure(exc: discord.HTTPException, where: str) -> Outcome:
     detail = f"{exc.status} {exc.text or exc.__class__.__name__}".strip()
     if exc.status == 404:
-        return Outcome.failed(f"{where} no longer exists ({detail})")
+        return Outcome.failed(reasons.recorded(reasons.GONE, where=where, detail=detail))
     if exc.status == 403:
-        return Outcome.failed(f"missing access or permission in {where} ({detail})")
+        return Outcome.failed(reasons.recorded(reasons.NO_ACCESS, where=where, detail=detail))
     if is_permanent_failure(exc.status):
-        return Outcome.failed(f"Discord refused the message ({detail})")
-    return Outcome.retry(f"Discord answered {detail}")
+        return Outcome.failed(reasons.recorded(reasons.REFUSED_MESSAGE, detail=detail))
+    return Outcome.retry(reasons.recorded(reasons.ANSWERED, detail=detail))
 
 
 # --- Mark as watched ----------------------------------------------------------------------------------
@@ -567,26 +581,53 @@ STATUS_ICONS = {
 }
 
 
+STATUS_NAMES = {
+    "pending": N_("pending"),
+    "claimed": N_("sending"),
+    "delivered": N_("delivered"),
+    "late": N_("late"),
+    "skipped": N_("skipped"),
+    "failed": N_("failed"),
+    "cancelled": N_("cancelled"),
+}
+
+
+def _status(status: str) -> str:
+    return _(STATUS_NAMES[status]) if status in STATUS_NAMES else status
+
+
+def _reason(reason: str | None) -> str:
+    """A recorded reason in the reader's language (``bot.watchparty.reasons``)."""
+    return reasons.shown(reason)
+
+
 def _row_name(line: DeliveryLine) -> str:
     if line.kind == KIND_REMINDER:
-        return f"{line.label} reminder"
+        return _("{offset} reminder", offset=line.label)
     if line.kind == KIND_START:
-        return "start post"
+        return _("start post")
     if line.kind == KIND_FOLLOWUP:
-        return "follow-up"
+        return _("follow-up")
     if line.kind == KIND_DM:
-        return f"DM to <@{line.user_id}>"
+        return _("DM to {member}", member=f"<@{line.user_id}>")
     return line.kind
 
 
 def _row_state(line: DeliveryLine) -> str:
     if line.status == "pending" and line.next_try_at is not None:
-        return f"retry {stamp(line.next_try_at, 'R')} (attempt {line.attempts + 1}; last: {line.reason})"
+        return _(
+            "retry {when} (attempt {attempt}; last: {reason})",
+            when=stamp(line.next_try_at, "R"),
+            attempt=line.attempts + 1,
+            reason=_reason(line.reason),
+        )
     if line.status == "pending":
-        return f"due {stamp(line.due_at, 'R')}"
+        return _("due {when}", when=stamp(line.due_at, "R"))
     if line.status == "claimed":
-        return "sending now"
-    return f"{line.status}: {line.reason}" if line.reason else line.status
+        return _("sending now")
+    if line.reason:
+        return _("{status}: {reason}", status=_status(line.status), reason=_reason(line.reason))
+    return _status(line.status)
 
 
 def report_totals(lines: Sequence[DeliveryLine]) -> str:
@@ -594,7 +635,7 @@ def report_totals(lines: Sequence[DeliveryLine]) -> str:
     for line in lines:
         counts[line.status] = counts.get(line.status, 0) + 1
     return " · ".join(
-        f"{STATUS_ICONS[s]} {s} {counts[s]}" for s in STATUS_ICONS if s != "claimed" or counts[s]
+        f"{STATUS_ICONS[s]} {_status(s)} {counts[s]}" for s in STATUS_ICONS if s != "claimed" or counts[s]
     )
 
 
@@ -606,7 +647,8 @@ def report_lines(lines: Sequence[DeliveryLine]) -> list[str]:
 
     def flush_dms() -> None:
         if dms:
-            out.append("✉️ DMs: " + ", ".join(f"{n} {status}" for status, n in sorted(dms.items())))
+            counts = ", ".join(f"{n} {_status(status)}" for status, n in sorted(dms.items()))
+            out.append(_("✉️ DMs: {counts}", counts=counts))
             dms.clear()
 
     for line in lines:

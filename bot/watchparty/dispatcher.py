@@ -41,6 +41,7 @@ from typing import Literal
 from bot.db import Database, write_refusal
 from bot.pacing import background
 from bot.shards import Shards
+from bot.watchparty import reasons
 from bot.watchparty.due import KIND_DM, KIND_FOLLOWUP, KIND_REMINDER, KIND_START, from_db_time, to_db_time
 from bot.watchparty.reminders import retry_delay
 
@@ -279,7 +280,7 @@ async def record_outcome(
     else:
         status, reason = outcome.status, outcome.reason
         if status == "retry":
-            status, reason = "failed", f"gave up after {row.attempts} attempts: {reason}"
+            status, reason = "failed", reasons.recorded(reasons.GAVE_UP, attempts=row.attempts, reason=reason)
         sql, params = _RECORD_FINAL, (status, reason, outcome.message_id, to_db_time(now), row.id, owner)
         if outcome.forget and status != "failed":
             sql, params = _FORGET, (row.id, owner)
@@ -555,11 +556,11 @@ class Dispatcher:
                     )
             except TimeoutError:
                 outcome = Outcome.retry(
-                    f"no answer from Discord within {self.send_timeout.total_seconds():.0f} s"
+                    reasons.recorded(reasons.NO_ANSWER, seconds=f"{self.send_timeout.total_seconds():.0f}")
                 )
             except Exception as exc:  # a bug in delivery: retried with backoff, then given up
                 log.exception("delivering due work %s (%s) failed unexpectedly", row.id, row.kind)
-                outcome = Outcome.retry(f"unexpected error: {type(exc).__name__}")
+                outcome = Outcome.retry(reasons.recorded(reasons.UNEXPECTED, error=type(exc).__name__))
             if await record_outcome(self.db, row, outcome, owner=self.owner, now=self.clock(), rng=self.rng):
                 if outcome.status in ("delivered", "late"):
                     self.delivered += 1

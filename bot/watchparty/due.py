@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.db import Handle
+from bot.i18n import N_
 from bot.watchparty.reminders import format_offset, parse_offsets
 
 DEFAULT_OFFSETS = "24h, 1h, 0"
@@ -36,7 +37,7 @@ async def party_offsets(conn: Handle, party_id: int) -> list[timedelta]:
     return parse_offsets(row[0] if row else DEFAULT_OFFSETS)
 
 
-async def cancel_party_work(conn: Handle, party_id: int, reason: str = "party cancelled") -> int:
+async def cancel_party_work(conn: Handle, party_id: int, reason: str = N_("party cancelled")) -> int:
     """Cancel every row of the party that has not been delivered (or is not being delivered)."""
     return await conn.execute(
         "UPDATE due_work SET status = 'cancelled', reason = ?, finished_at = ? "
@@ -53,7 +54,7 @@ async def plan_party_work(conn: Handle, party_id: int, *, now: datetime) -> int:
     was already made, skipped or is being made for the same moment is not planned again (a failed one
     is: the edit may have fixed its cause).
     """
-    await cancel_party_work(conn, party_id, reason="replanned")
+    await cancel_party_work(conn, party_id, reason=N_("replanned"))
     rows_done = await conn.fetchall(
         "SELECT kind, offset_label, due_at FROM due_work WHERE party_id = ? "
         "AND status IN ('claimed', 'delivered', 'late', 'skipped')",

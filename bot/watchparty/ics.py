@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 from icalendar.enums import STATUS
 
+from bot.i18n import _
 from bot.watchparty.walltime import resolve_wall
 
 
@@ -41,12 +42,13 @@ def party_uid(party_id: int, guild_id: int) -> str:
 def party_description(
     episodes: Sequence[str] = (), warnings: Sequence[str] = (), note: str | None = None
 ) -> str:
-    """Plain-text DESCRIPTION: episode list, content-warning labels, the host's note."""
+    """Plain-text DESCRIPTION: episode list, content-warning labels, the host's note (in the current
+    language: a calendar is exported for one member)."""
     blocks = []
     if episodes:
-        blocks.append("Episodes:\n" + "\n".join(f"- {episode}" for episode in episodes))
+        blocks.append(_("Episodes:\n{episodes}", episodes="\n".join(f"- {episode}" for episode in episodes)))
     if warnings:
-        blocks.append("Content warnings: " + ", ".join(warnings))
+        blocks.append(_("Content warnings: {topics}", topics=", ".join(warnings)))
     if note:
         blocks.append(note.strip())
     return "\n\n".join(blocks)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import discord
 
 from bot.i18n import N_, _
+from bot.permissions import permission_name
 
 # (attribute, the name Discord shows)
 MEMBER_POST = (("view_channel", "View Channel"), ("send_messages", "Send Messages"))
@@ -42,8 +43,8 @@ MEMBER_CANNOT_SEE_VOICE = N_("You can't pick {channel} for the party: you can't 
 
 
 def missing(permissions: discord.Permissions, needed: Iterable[tuple[str, str]]) -> list[str]:
-    """The shown names of the permissions in ``needed`` that ``permissions`` lacks."""
-    return [shown for attribute, shown in needed if not getattr(permissions, attribute)]
+    """The shown names (in the current language) of the permissions in ``needed`` that ``permissions`` lacks."""
+    return [permission_name(attribute) for attribute, _shown in needed if not getattr(permissions, attribute)]
 
 
 def posting_problem(

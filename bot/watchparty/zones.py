@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import get_timezone_location
 from rapidfuzz import fuzz, process
 
-from bot.i18n import _, available_locales, babel_locale
+from bot.i18n import N_, _, available_locales, babel_locale
 from bot.text import inline_code
 
 
@@ -67,37 +67,37 @@ UNAMBIGUOUS_ABBREVIATIONS: dict[str, str] = {
 
 # Abbreviations people use for different places (or that freeze DST): refuse, name the candidates.
 AMBIGUOUS_ABBREVIATIONS: dict[str, tuple[str, list[str]]] = {
-    "est": ("US Eastern or Australian Eastern time", ["America/New_York", "Australia/Sydney"]),
-    "cst": ("US Central, China or Cuba time", ["America/Chicago", "Asia/Shanghai", "America/Havana"]),
-    "cdt": ("US Central or Cuba daylight time", ["America/Chicago", "America/Havana"]),
-    "ist": ("India, Ireland or Israel time", ["Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"]),
-    "bst": ("British Summer or Bangladesh time", ["Europe/London", "Asia/Dhaka"]),
-    "ast": ("Atlantic or Arabia time", ["America/Halifax", "Asia/Riyadh"]),
-    "pst": ("US Pacific or Philippine time", ["America/Los_Angeles", "Asia/Manila"]),
-    "mst": ("Mountain time with or without daylight saving", ["America/Denver", "America/Phoenix"]),
-    "mt": ("Mountain time with or without daylight saving", ["America/Denver", "America/Phoenix"]),
+    "est": (N_("US Eastern or Australian Eastern time"), ["America/New_York", "Australia/Sydney"]),
+    "cst": (N_("US Central, China or Cuba time"), ["America/Chicago", "Asia/Shanghai", "America/Havana"]),
+    "cdt": (N_("US Central or Cuba daylight time"), ["America/Chicago", "America/Havana"]),
+    "ist": (N_("India, Ireland or Israel time"), ["Asia/Kolkata", "Europe/Dublin", "Asia/Jerusalem"]),
+    "bst": (N_("British Summer or Bangladesh time"), ["Europe/London", "Asia/Dhaka"]),
+    "ast": (N_("Atlantic or Arabia time"), ["America/Halifax", "Asia/Riyadh"]),
+    "pst": (N_("US Pacific or Philippine time"), ["America/Los_Angeles", "Asia/Manila"]),
+    "mst": (N_("Mountain time with or without daylight saving"), ["America/Denver", "America/Phoenix"]),
+    "mt": (N_("Mountain time with or without daylight saving"), ["America/Denver", "America/Phoenix"]),
     "aest": (
-        "Australian Eastern time with or without daylight saving",
+        N_("Australian Eastern time with or without daylight saving"),
         ["Australia/Sydney", "Australia/Brisbane"],
     ),
     "acst": (
-        "Australian Central time with or without daylight saving",
+        N_("Australian Central time with or without daylight saving"),
         ["Australia/Adelaide", "Australia/Darwin"],
     ),
     "eet": (
-        "Eastern European time, whose countries change clocks differently",
+        N_("Eastern European time, whose countries change clocks differently"),
         ["Europe/Athens", "Europe/Kyiv", "Africa/Cairo"],
     ),
     "eest": (
-        "Eastern European summer time, whose countries change clocks differently",
+        N_("Eastern European summer time, whose countries change clocks differently"),
         ["Europe/Athens", "Europe/Kyiv"],
     ),
     "wet": (
-        "Western European time, whose countries change clocks differently",
+        N_("Western European time, whose countries change clocks differently"),
         ["Europe/Lisbon", "Africa/Casablanca"],
     ),
     "west": (
-        "Western European summer time, whose countries change clocks differently",
+        N_("Western European summer time, whose countries change clocks differently"),
         ["Europe/Lisbon", "Atlantic/Canary"],
     ),
 }
@@ -409,7 +409,7 @@ def resolve_zone(text: str) -> ZoneInfo:
             _(
                 "{typed} is ambiguous ({meaning}). Use a place instead, e.g. {zones}.",
                 typed=inline_code(raw),
-                meaning=meaning,  # English zone names, as the IANA database spells them
+                meaning=_(meaning),
                 zones=", ".join(f"`{o}`" for o in options),
             ),
             list(options),

@@ -8,11 +8,12 @@ import string
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.plurals import get_plural
 
 import bot.i18n as i18n
 from bot.i18n import available_locales, babel_locale, t, tn
-from bot.i18n.extract import TEMPLATE, _keys, current_template, read_catalog
+from bot.i18n.extract import TEMPLATE, _keys, coverage, current_template, read_catalog, translated
 
 SUPPORTED = ["es-419", "ja", "ko", "pt-BR"]
 
@@ -43,9 +44,8 @@ def test_committed_template_matches_the_code(template) -> None:
     assert drift == set(), "run `python -m bot.i18n.extract` and translate the new messages"
 
 
-@pytest.mark.parametrize("code", SUPPORTED)
-def test_every_message_is_translated(template, code: str) -> None:
-    catalog = _catalog(code)
+def missing_messages(template: Catalog, catalog: Catalog) -> list[tuple[str | None, object]]:
+    """Messages of the code that ``catalog`` lacks, leaves empty (any plural form) or marks fuzzy."""
     missing = []
     for message in template:
         if not message.id:
@@ -53,13 +53,13 @@ def test_every_message_is_translated(template, code: str) -> None:
         entry = catalog.get(message.id, context=message.context)
         if entry is None or entry.fuzzy or not all(_strings(entry)):
             missing.append((message.context, message.id))
-    assert missing == []
+    return missing
 
 
-@pytest.mark.parametrize("code", SUPPORTED)
-def test_placeholders_match_english(code: str) -> None:
+def placeholder_problems(catalog: Catalog) -> list[tuple[object, str]]:
+    """Translations whose ``{placeholders}`` differ from their English message's."""
     wrong = []
-    for message in _catalog(code):
+    for message in catalog:
         if not message.id:
             continue
         ids = [message.id] if isinstance(message.id, str) else list(message.id)
@@ -69,7 +69,35 @@ def test_placeholders_match_english(code: str) -> None:
             # a plural form may leave out {n} (Korean and Japanese say the number in words or not at all)
             if text and (fields - english or english - fields - {"n"}):
                 wrong.append((message.id, text))
-    assert wrong == []
+    return wrong
+
+
+@pytest.mark.parametrize("code", SUPPORTED)
+def test_every_message_is_translated(template, code: str) -> None:
+    assert missing_messages(template, _catalog(code)) == []
+
+
+@pytest.mark.parametrize("code", SUPPORTED)
+def test_placeholders_match_english(code: str) -> None:
+    assert placeholder_problems(_catalog(code)) == []
+
+
+def test_the_catalogue_checks_can_fail(template) -> None:
+    """A catalogue missing a message, with an untranslated plural form, a fuzzy entry or a placeholder that
+    differs from the English is reported."""
+    catalog = _catalog("es-419")
+    plural = next(m for m in catalog if m.id and not isinstance(m.id, str))
+    gone = next(m for m in catalog if m.id and isinstance(m.id, str) and m is not plural)
+    catalog.delete(gone.id, context=gone.context)
+    plural.string = (plural.string[0], "", plural.string[2])
+    fuzzy = next(m for m in catalog if m.id and isinstance(m.id, str) and "{" in m.id)
+    fuzzy.flags.add("fuzzy")
+    missing = missing_messages(template, catalog)
+    assert {gone.id, plural.id, fuzzy.id} <= {m for _, m in missing}
+    wrong = Catalog(locale="ko")
+    wrong.add("Hi {name}, {n} left", "안녕 {nmae}")
+    wrong.add("{count} rules", "규칙 {count}개")
+    assert placeholder_problems(wrong) == [("Hi {name}, {n} left", "안녕 {nmae}")]
 
 
 @pytest.mark.parametrize("code", SUPPORTED)
@@ -140,3 +168,15 @@ def test_no_translation_call_hides_inside_an_f_string() -> None:
         if re.search(r"\{_n?\(", line)
     ]
     assert hidden == []
+
+
+def test_coverage_is_reported_per_locale(template) -> None:
+    """`python -m bot.i18n.extract --stats`: messages translated out of the total, per locale."""
+    report = coverage(template)
+    assert set(report) == set(SUPPORTED)
+    total = sum(1 for message in template if message.id)
+    assert all(done == total == all_ for done, all_ in report.values())
+    catalog = _catalog("ko")
+    gone = next(m for m in catalog if m.id)
+    catalog.delete(gone.id, context=gone.context)
+    assert translated(template, catalog) == total - 1
