@@ -65,53 +65,58 @@ async def test_what_one_process_changes_the_other_stops_holding(emulator: Emulat
     port = host.free_port()
     first = BotProcess(emulator, path, {"SHARD_COUNT": "2", "SHARD_IDS": "0", "HEALTH_PORT": str(port)})
     second = BotProcess(emulator, path, {"SHARD_COUNT": "2", "SHARD_IDS": "1"})
-    await first.start()
-    await second.start()
-    assert "shards 0 of 2" in first.output and "shards 1 of 2" in second.output
-    _, report = await health(port)
-    assert report["database"]["listening"] is True, report
+    try:
+        await first.start()
+        await second.start()
+        assert "shards 0 of 2" in first.output and "shards 1 of 2" in second.output
+        _, report = await health(port)
+        assert report["database"]["listening"] is True, report
 
-    # Progress is global: set through A (server Zero), answered by B (server One).
-    title = load_pack().episode("r5").title
-    mina_zero = emulator.member(zero, "Mina")
-    mina_one = one.members[mina_zero.user.id] = Member(mina_zero.user, one)
-    before = await mina_one.slash("progress show", channel=one.channel("general"))
-    assert title not in before.text
-    set_reply = await mina_zero.slash("progress set", episode="r5", channel=zero.channel("general"))
-    assert set_reply.ephemeral and title in set_reply.text
-    shown = await mina_one.slash("progress show", channel=one.channel("general"))
-    assert title in shown.text
+        # Progress is global: set through A (server Zero), answered by B (server One).
+        title = load_pack().episode("r5").title
+        mina_zero = emulator.member(zero, "Mina")
+        mina_one = one.members[mina_zero.user.id] = Member(mina_zero.user, one)
+        before = await mina_one.slash("progress show", channel=one.channel("general"))
+        assert title not in before.text
+        set_reply = await mina_zero.slash("progress set", episode="r5", channel=zero.channel("general"))
+        assert set_reply.ephemeral and title in set_reply.text
+        shown = await mina_one.slash("progress show", channel=one.channel("general"))
+        assert title in shown.text
 
-    # A rule of server One, held in B's memory, stops being enforced once the operator deletes the
-    # server's data from the command line (a third process, on the same database).
-    mod = emulator.moderator(one)
-    added = await mod.slash("spoilers rule add", episode="r5", phrase="tinfoil crown")
-    assert added.ephemeral and "added spoiler rule" in added.text, added.text
-    general = one.channel("general")
-    poster = emulator.member(one, "Yuri")
-    caught = await poster.say(general, PHRASE)
-    await emulator.wait_until(lambda: caught.deleted, 10, "the rule to catch it while it exists")
-    printed = await operator(path, "privacy", "delete-guild", str(one.id), "--yes")
-    assert f"server {one.id}: deleted" in printed
+        # A rule of server One, held in B's memory, stops being enforced once the operator deletes the
+        # server's data from the command line (a third process, on the same database).
+        mod = emulator.moderator(one)
+        added = await mod.slash("spoilers rule add", episode="r5", phrase="tinfoil crown")
+        assert added.ephemeral and "added spoiler rule" in added.text, added.text
+        general = one.channel("general")
+        poster = emulator.member(one, "Yuri")
+        caught = await poster.say(general, PHRASE)
+        await emulator.wait_until(lambda: caught.deleted, 10, "the rule to catch it while it exists")
+        printed = await operator(path, "privacy", "delete-guild", str(one.id), "--yes")
+        assert f"server {one.id}: deleted" in printed
 
-    kept: list[Message] = []
+        kept: list[Message] = []
 
-    async def let_through() -> bool:
-        message = await passes(emulator, poster, general, PHRASE)
-        kept.extend([message] if message is not None else [])
-        return message is not None
+        async def let_through() -> bool:
+            message = await passes(emulator, poster, general, PHRASE)
+            kept.extend([message] if message is not None else [])
+            return message is not None
 
-    await until_true(let_through, 5, "process B to drop server One's deleted rule")
-    await asyncio.sleep(1.0)
-    assert not kept[-1].deleted, "the message let through was removed after all"
+        await until_true(let_through, 5, "process B to drop server One's deleted rule")
+        await asyncio.sleep(1.0)
+        assert not kept[-1].deleted, "the message let through was removed after all"
 
-    # /canon-reload answered by A (the owner, in server Zero) reloads B's pack too.
-    owner = zero.members[emulator.owner.id]
-    reloaded = await owner.slash("canon-reload", channel=zero.channel("general"))
-    assert reloaded.ephemeral
-    await emulator.wait_until(
-        lambda: "canon pack reloaded as another process asked" in second.output, 10, "B to reload the pack"
-    )
-    assert "canon pack reloaded as another process asked" not in first.output
-    for process in (first, second):
-        assert_clean_exit(process, await process.stop())
+        # /canon-reload answered by A (the owner, in server Zero) reloads B's pack too.
+        owner = zero.members[emulator.owner.id]
+        reloaded = await owner.slash("canon-reload", channel=zero.channel("general"))
+        assert reloaded.ephemeral
+        await emulator.wait_until(
+            lambda: "canon pack reloaded as another process asked" in second.output,
+            10,
+            "B to reload the pack",
+        )
+        assert "canon pack reloaded as another process asked" not in first.output
+    finally:
+        codes = [await p.stop() if p.running else None for p in (first, second)]
+    for process, code in zip((first, second), codes, strict=True):
+        assert_clean_exit(process, code)
