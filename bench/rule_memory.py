@@ -4,15 +4,17 @@ Run: ``PYTHONPATH=. python bench/rule_memory.py [--servers N]``
 
 Builds a real database (temporary SQLite file) with N configured servers: with the default rules (each
 server only sets its action, so it is configured but checks the canon rules), with one rule of its own
-per server, and the same with one server in ten also allowing a phrase (an allow-list masks canon
-hits too, so such a server keeps a private compiled set). Each time the real
+per server (a different phrase of letters each, "ivan cries bdf": names, inflected forms and joined
+letters all compiled), and the same with one server in ten also allowing a phrase (matched alongside the
+shared set, masking canon hits too). Each time the real
 ``SpoilerCache`` loads every server (``load_all``: everything is compiled there), and the Python heap
 it holds is measured with tracemalloc. Reported, in the same run:
 
 * memory above the default configuration for N servers with their own rule (target: <= 10 MiB);
 * the same for the previous design, where each such server compiled a private copy of the canon
   rules (``compile_guild_rules``), as the yardstick;
-* load time per server, a canon reload (the canon set is compiled once per horizon in use), and how
+* load time per server, a canon reload (the canon set is compiled once per horizon in use; a server's
+  addition is kept when it would compile the same), and how
   many rule sets were compiled while every server then checked messages (target: none).
 """
 
@@ -36,6 +38,18 @@ from bot.guard.rules import compile_guild_rules, phrase_key
 CHAT = ["good morning!", "ivan dies", "the vocals in ROUND 6", "수아 최고", "mizi cries at the end"]
 
 
+def letters(n: int) -> str:
+    """A word of its own for each server ("bababa", "bababe", ...): letters, so it is also joined."""
+    word = ""
+    for _ in range(3):
+        n, rest = divmod(n, len(_SYLLABLES))
+        word = _SYLLABLES[rest] + word
+    return word
+
+
+_SYLLABLES = [c + v for c in "bdfgklmnprtvz" for v in "aeiou"]
+
+
 async def seed(db: Database, servers: int, *, own_rule: bool, allow_every: int = 0) -> None:
     async with db.transaction() as conn:
         await conn.executemany(
@@ -43,10 +57,11 @@ async def seed(db: Database, servers: int, *, own_rule: bool, allow_every: int =
             [(1000 + g,) for g in range(servers)],
         )
         if own_rule:
+            phrases = [f"ivan cries {letters(g)}" for g in range(servers)]
             await conn.executemany(
                 "INSERT INTO spoiler_rules (guild_id, episode_id, phrase, phrase_key, added_by) "
                 "VALUES (?, 'r6', ?, ?, 1)",
-                [(1000 + g, f"ivan cries {g}", phrase_key(f"ivan cries {g}")) for g in range(servers)],
+                [(1000 + g, phrase, phrase_key(phrase)) for g, phrase in enumerate(phrases)],
             )
         if own_rule and allow_every:
             await conn.executemany(
@@ -110,7 +125,7 @@ async def measure(args: argparse.Namespace) -> None:
         with_allow, _, _, allow_db = await held_memory(Path(tmp), n, own_rule=True, allow_every=10)
         await allow_db.close()
         own, own_time, cache, db = await held_memory(Path(tmp), n, own_rule=True)
-        sample = min(n, 500)
+        sample = min(n, 50)
         private = private_copies_memory(cache, sample) * n / sample
         compiled: list[int] = []
         real = rules_module.compile_rules
@@ -140,11 +155,11 @@ async def measure(args: argparse.Namespace) -> None:
     print(f"  each with its own rule held:         {own / mib:8.2f} MiB   (loaded in {own_time:.2f} s)")
     print(f"  above the default configuration:    {(own - base) / mib:8.2f} MiB   (target <= 10 MiB)")
     print(
-        f"  ... and one in ten also with an allow-list (a private set each): {(with_allow - base) / mib:.2f} MiB "
-        "above the default"
+        f"  ... and one in ten also with an allow-list:  {(with_allow - base) / mib:8.2f} MiB above the default"
     )
     print(
-        f"  private canon copies (old design):   {private / mib:8.2f} MiB   (estimated from {sample} servers)"
+        f"  a private canon copy each (the design before shared sets, with this matcher): {private / mib:.2f} MiB "
+        f"(estimated from {sample} servers)"
     )
     print(f"  canon sets compiled (one per horizon in use): {cache.compiled_count}")
     print(
@@ -152,7 +167,8 @@ async def measure(args: argparse.Namespace) -> None:
         f"{on_message_path} (target 0)"
     )
     print(
-        f"  /canon-reload: {reload_time * 1000:.0f} ms, {reload_compiles:,} compiles (1 canon set + each server's addition)"
+        f"  /canon-reload: {reload_time * 1000:.0f} ms, {reload_compiles:,} compiles (the canon set once; an "
+        "addition that would compile the same is kept)"
     )
 
 

@@ -38,7 +38,6 @@ import argparse
 import asyncio
 import contextlib
 import math
-import re
 import sqlite3
 import sys
 import tempfile
@@ -52,6 +51,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+
+from _common import answer_times  # noqa: E402
 
 from bot.db import Database  # noqa: E402
 from bot.watchparty.dispatcher import Dispatcher, DueRow, Outcome  # noqa: E402
@@ -67,31 +68,6 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(1, -(-len(ordered) * q // 100))
     return ordered[int(rank) - 1]
-
-
-def answer_times(emulator: Emulator, replies: list[Reply]) -> tuple[list[float], list[float]]:
-    """Per reply, seconds from dispatch to the acknowledgement and to the answer itself (the same
-    request unless the bot deferred; then the edit of the deferred message). Emulator clocks on both ends."""
-    by_id = {str(reply.id): reply for reply in replies}
-    by_token = {reply.token: reply for reply in replies}
-    acked: dict[int, float] = {}
-    answered: dict[int, float] = {}
-    for request in emulator.requests:
-        if request.method == "POST" and (
-            match := re.fullmatch(r"/interactions/(\d+)/[^/]+/callback", request.path)
-        ):
-            reply = by_id.get(match.group(1))
-            if reply is not None and reply.id not in acked:
-                acked[reply.id] = request.time
-                if (request.json or {}).get("type") == 4:
-                    answered[reply.id] = request.time
-        elif match := re.fullmatch(r"/webhooks/\d+/([^/]+)(?:/messages/@original)?", request.path):
-            reply = by_token.get(match.group(1))
-            if reply is not None and request.method in ("POST", "PATCH"):
-                answered.setdefault(reply.id, request.time)
-    acks = [acked[r.id] - r.created_wall for r in replies if r.id in acked]
-    answers = [answered[r.id] - r.created_wall for r in replies if r.id in answered]
-    return acks, answers
 
 
 # Members act without each waiting for its own answer (a thousand waiters, each woken by every change in

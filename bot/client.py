@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
 import logging
@@ -113,6 +114,49 @@ class ClematisTree(app_commands.CommandTree["Clematis"]):
         task.add_done_callback(self.client.handling.discard)
 
 
+#: discord.py keeps its shard table and event queue in name-mangled private attributes, and has no public
+#: way to register a shard connected by hand: ``register_shard`` does what its ``launch_shard`` does.
+#: tests/shards/test_discord_internals.py fails loudly when a discord.py release changes either.
+SHARD_TABLE = "_AutoShardedClient__shards"
+EVENT_QUEUE = "_AutoShardedClient__queue"
+
+
+def settle_heap() -> None:
+    """After loading what lives as long as the process (the canon pack, its search index, compiled rule
+    sets): collect once, then leave those objects out of every later garbage collection. A full
+    collection otherwise walks them all, a pause of tens of milliseconds that lands on whatever command
+    or message is being handled. Called again after a reload (unfrozen first, so what the reload
+    replaced can still be collected)."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
+def from_member(data: dict[str, Any]) -> bool:
+    """Is a raw MESSAGE_CREATE a server member's own message (not a DM, a bot's or a webhook's)? As the
+    ``on_message`` listeners check on the parsed message: ``guild``, ``author.bot``, ``webhook_id``."""
+    return (
+        data.get("guild_id") is not None
+        and data.get("webhook_id") is None
+        and not (data.get("author") or {}).get("bot", False)
+    )
+
+
+def register_shard(
+    client: commands.AutoShardedBot, shard_id: int, ws: discord.gateway.DiscordWebSocket
+) -> None:
+    """Register and start a shard connected by hand, as discord.py's own ``launch_shard`` does."""
+    try:
+        shards, queue = getattr(client, SHARD_TABLE), getattr(client, EVENT_QUEUE)
+    except AttributeError as error:
+        raise RuntimeError(
+            f"discord.py {discord.__version__} no longer has {error.name}: bot.client.register_shard needs updating"
+        ) from error
+    shard = discord.shard.Shard(ws, client, queue.put_nowait)
+    shards[shard_id] = shard
+    shard.launch()
+
+
 class Clematis(commands.AutoShardedBot):
     """The bot, sharded as Discord recommends (or as SHARD_COUNT/SHARD_IDS say for this process)."""
 
@@ -172,6 +216,9 @@ class Clematis(commands.AutoShardedBot):
         parsers = self._connection.parsers
         self._parse_interaction = parsers["INTERACTION_CREATE"]
         parsers["INTERACTION_CREATE"] = self._on_interaction_create
+        # Ordinary chat is passed over before discord.py builds a Message from it (see _on_message_create).
+        self._parse_message_create = parsers["MESSAGE_CREATE"]
+        parsers["MESSAGE_CREATE"] = self._on_message_create
         db.on_writable_changed = self._database_writable_changed
         # Changes other processes on the same PostgreSQL make to what this one holds in memory.
         self.invalidations = attach(db, Invalidations(settings.database_url))
@@ -248,6 +295,7 @@ class Clematis(commands.AutoShardedBot):
         await self.load_cogs()
         await self.tree.set_translator(CatalogueTranslator())
         await self.sync_commands(force=self.force_sync)
+        settle_heap()
 
     def _reload_canon(self) -> None:
         """Another process reloaded the canon pack (``/canon-reload``), or a notice may have been missed."""
@@ -261,6 +309,7 @@ class Clematis(commands.AutoShardedBot):
             )
             return
         log.info("canon pack reloaded as another process asked: %s %s", pack.name, pack.version)
+        settle_heap()  # as after /canon-reload here: the old pack and its rule sets may now be collected
 
     async def load_cogs(self) -> None:
         for module in sorted(m.name for m in pkgutil.iter_modules(cogs.__path__)):
@@ -323,6 +372,31 @@ class Clematis(commands.AutoShardedBot):
 
     # --- messages ---------------------------------------------------------------------------------
 
+    def _on_message_create(self, data: Any) -> None:
+        """A new message. When every ``on_message`` listener says from the raw event that it passes the
+        message over (``passes_over_message``: ordinary chat, no spoiler, no episode link), discord.py
+        builds no Message, Member and User for it and no listener task runs; the channel's last message
+        is still noted, as discord.py does. Otherwise the message is parsed and dispatched as usual."""
+        if self._passed_over(data):
+            channel = self.get_channel(int(data["channel_id"]))
+            if isinstance(
+                channel, discord.TextChannel | discord.VoiceChannel | discord.Thread | discord.StageChannel
+            ):
+                channel.last_message_id = int(data["id"])
+            return
+        self._parse_message_create(data)
+
+    def _passed_over(self, data: dict[str, Any]) -> bool:
+        for listener in self.extra_events.get("on_message", ()):
+            passes_over = getattr(getattr(listener, "__self__", None), "passes_over_message", None)
+            try:
+                if passes_over is None or not passes_over(data):
+                    return False
+            except Exception:  # the listener decides on the parsed message, and reports its own errors
+                log.exception("could not pre-check message %s: it is parsed as usual", data.get("id"))
+                return False
+        return True
+
     def dispatch(self, event_name: str, /, *args: Any, **kwargs: Any) -> None:
         """Clematis has no prefix commands, only application commands: a message goes straight to the
         cogs' listeners (spoiler guard, link cards), in one task, without discord.py parsing it for a
@@ -373,11 +447,7 @@ class Clematis(commands.AutoShardedBot):
             ),
             timeout=self.shard_connect_timeout,
         )
-        # Registered as discord.py's own launch_shard does (its shard table and event queue are private).
-        queue = self._AutoShardedClient__queue  # type: ignore[attr-defined]
-        shard = discord.shard.Shard(ws, self, queue.put_nowait)
-        self._AutoShardedClient__shards[shard_id] = shard  # type: ignore[attr-defined]
-        shard.launch()
+        register_shard(self, shard_id, ws)
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         """Identify as fast as Discord allows: `max_concurrency` shards at once (bucket

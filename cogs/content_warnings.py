@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -15,7 +15,7 @@ from bot.canon.l10n import local_name
 from bot.canon.model import CanonPack, Episode
 from bot.canon.warnings import TOPICS
 from bot.checks import moderator_autocomplete, moderator_group, moderator_only
-from bot.client import Clematis
+from bot.client import Clematis, from_member
 from bot.content_warnings import CardContext, card_embed, dm_member, load_card_context
 from bot.content_warnings.card import DEFAULT_SUPPORT, escape_text, support_text
 from bot.content_warnings.links import claim_link_card, episode_links, linked_episodes
@@ -348,13 +348,20 @@ class ContentWarnings(commands.Cog):
             self._links_pack, self._links = pack, episode_links(pack)
         return self._links
 
+    def passes_over_message(self, data: dict[str, Any]) -> bool:
+        """From the raw event: a message without a link is passed over before discord.py builds it."""
+        return not from_member(data) or not self._may_link(data.get("content") or "")
+
+    def _may_link(self, content: str) -> bool:
+        return bool(self.links()) and ("youtu" in content or "http" in content)
+
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         if message.guild is None or message.author.bot or message.webhook_id is not None:
             return
-        links = self.links()
-        if not links or "youtu" not in message.content and "http" not in message.content:
+        if not self._may_link(message.content):
             return
+        links = self.links()
         episode_ids = linked_episodes(links, message.content)
         if not episode_ids or not await link_cards_enabled(self.bot.db, message.guild.id):
             return

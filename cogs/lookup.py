@@ -23,7 +23,7 @@ from discord.ext import commands
 
 from bot.canon.loader import PackError
 from bot.canon.search import Match
-from bot.client import Clematis
+from bot.client import Clematis, settle_heap
 from bot.db.notify import CANON
 from bot.errors import UserError
 from bot.guard import spoiler_cache
@@ -331,6 +331,8 @@ class Lookup(commands.Cog):
             self.bot.invalidations.notify(CANON)  # every other process reloads it too
             card = reloaded_card(before, self.bot.canon)
         await interaction.response.send_message(embed=card_embed(card), ephemeral=True)
+        if self.bot.canon.pack is not before:
+            settle_heap()  # the new pack and its rule sets live on; the old ones may now be collected
 
 
 async def setup(bot: Clematis) -> None:

@@ -9,6 +9,7 @@ import logging
 import time
 from collections import deque
 from datetime import UTC, datetime
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -16,7 +17,7 @@ from discord.ext import commands
 
 from bot.canon.l10n import local_name
 from bot.checks import is_moderator
-from bot.client import Clematis
+from bot.client import Clematis, from_member
 from bot.errors import UserError
 from bot.guard.actions import Incident, SpoilerActions
 from bot.guard.cache import SPOILER_STATE_CHANGED, spoiler_cache
@@ -82,6 +83,17 @@ class SpoilerGuard(commands.Cog):
         self.cache.forget(guild.id)
 
     # --- checking messages -------------------------------------------------------------------------
+
+    def passes_over_message(self, data: dict[str, Any]) -> bool:
+        """From the raw event: a message that cannot spoil (no rule hit, or not a member's) is passed over
+        before discord.py builds it (``Clematis._on_message_create``). The same decision as ``inspect``'s
+        first step; memory only."""
+        if not from_member(data):
+            return True
+        state = self.cache.state(int(data["guild_id"]))
+        if state is None:  # not loaded yet: inspect loads it
+            return False
+        return not state.match(self.bot.canon.pack, data.get("content") or "", datetime.now(UTC).date())
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

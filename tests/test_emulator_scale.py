@@ -142,6 +142,7 @@ async def test_an_invalid_shard_is_closed_with_4010(shard: object) -> None:
 
 async def test_each_shard_receives_only_its_guilds_events_and_dms_go_to_shard_zero() -> None:
     async with Emulator(validate_spec=False) as emulator:
+        emulator.max_concurrency = 2  # both shards identify at once, each in its own bucket
         on_zero = emulator.add_guild("Zero", shard=(0, 2))
         on_one = emulator.add_guild("One", shard=(1, 2))
         assert (shard_of(on_zero.id, 2), shard_of(on_one.id, 2)) == (0, 1)
@@ -240,3 +241,51 @@ async def test_a_discord_py_client_over_the_global_limit_waits_and_succeeds(
 
 def _content(i: int) -> discord.http.MultipartParameters:
     return discord.http.handle_message_parameters(content=f"message {i}")
+
+
+# ------------------------------------------------------------------------------------ IDENTIFY buckets
+
+
+async def next_op(gw: RawSession, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
+    """The next frame that is not a dispatch."""
+    while True:
+        msg = await asyncio.wait_for(gw.ws.receive(), timeout)
+        assert msg.type == aiohttp.WSMsgType.TEXT, f"socket ended ({msg.type}, code {gw.ws.close_code})"
+        frame = msg.json()
+        if frame.get("op") != 0:
+            return frame
+        gw.events.append((frame["t"], frame["d"]))
+
+
+async def test_a_second_identify_in_one_bucket_within_5_s_is_invalidated_and_accepted_later() -> None:
+    async with Emulator(validate_spec=False) as emulator:
+        emulator.add_guild("Zero", shard=(0, 2))
+        emulator.add_guild("One", shard=(1, 2))
+        assert emulator.max_concurrency == 1 and emulator.identify_interval == 5.0  # Discord's defaults
+        async with raw_gateway(emulator) as gw0, raw_gateway(emulator) as gw1:
+            await gw0.identify(emulator, shard=[0, 2])
+            await gw0.read_until("READY")
+            started = time.monotonic()
+            await gw1.identify(emulator, shard=[1, 2])  # bucket 1 % 1 = 0, like shard 0
+            assert await next_op(gw1) == {"op": 9, "d": False}
+            assert (emulator.identifies, emulator.identifies_refused) == (1, 1)
+            assert len(emulator.sessions) == 1
+            emulator.identify_interval = 0.5  # (not to wait the full 5 s here)
+            await asyncio.sleep(max(0.0, started + 0.5 - time.monotonic()))
+            await gw1.identify(emulator, shard=[1, 2])
+            ready = await gw1.read_until("READY")
+            assert ready["shard"] == [1, 2] and emulator.identifies == 2
+
+
+async def test_shards_in_different_buckets_identify_at_once_and_a_full_bucket_is_refused() -> None:
+    async with Emulator(validate_spec=False) as emulator:
+        emulator.max_concurrency = 2
+        lightweight_guilds(emulator, 6)
+        async with raw_gateway(emulator) as gw0, raw_gateway(emulator) as gw1, raw_gateway(emulator) as gw2:
+            await gw0.identify(emulator, shard=[0, 3])
+            await gw1.identify(emulator, shard=[1, 3])  # bucket 1: free
+            await gw2.identify(emulator, shard=[2, 3])  # bucket 0 again, at once
+            await gw0.read_until("READY")
+            await gw1.read_until("READY")
+            assert await next_op(gw2) == {"op": 9, "d": False}
+            assert emulator.identifies == 2 and emulator.identifies_refused == 1

@@ -27,7 +27,7 @@ from bot.canon.store import CanonStore
 from bot.db import Database
 from bot.db.notify import MEMBER_DELETED, SPOILERS, invalidations
 from bot.guard.config import GuildConfig, load_all_configs, load_guild_config
-from bot.guard.rules import CanonRules, ServerRules, server_rules
+from bot.guard.rules import CanonRules, Compiled, ServerRules, server_rules
 from bot.guard.state import GuildState
 
 log = logging.getLogger(__name__)
@@ -173,8 +173,11 @@ class SpoilerCache:
 
     # --- shared compiled rule sets -----------------------------------------------------------------
 
-    def compile(self, pack: CanonPack, public: Horizon, config: GuildConfig) -> ServerRules:
-        """The server's rules: the shared canon set for its horizon, plus its own addition if any."""
+    def compile(
+        self, pack: CanonPack, public: Horizon, config: GuildConfig, previous: Compiled | None = None
+    ) -> ServerRules:
+        """The server's rules: the shared canon set for its horizon, plus its own addition if any (kept
+        from ``previous`` when it would compile the same)."""
         if pack is not self._shared_pack:
             self._shared.clear()
             self._shared_pack = pack
@@ -185,7 +188,7 @@ class SpoilerCache:
         canon, default = shared
         if not config.rules and not config.allow:
             return default
-        return server_rules(canon, pack, public, config.rules, config.allow) or default
+        return server_rules(canon, pack, public, config.rules, config.allow, previous) or default
 
     def _prune_shared(self) -> None:
         """Drop canon sets of horizons no server uses any more (only after a change, never per message)."""

@@ -1,15 +1,16 @@
 """Which rules a server checks, and which phrases a moderator may add as rules.
 
 Shared rule sets: the canon rules past a horizon are compiled once per pack and horizon
-(``CanonRules``) and shared by every server at that horizon. A server's own rules compile into a small
-addition matched alongside (``ServerRules``), so memory and compile time per configured server follow
-its own rules only; the combination matches exactly as one combined set (``compile_guild_rules``, the
-reference the tests compare against). An allow-list masks canon hits too, which needs the canon rules
-and the allowed phrases in one trie: a server with an allow-list keeps a private compiled set.
+(``CanonRules``) and shared by every server at that horizon. A server's own rules and its allow-list
+compile into a small addition matched alongside (``ServerRules``), so memory and compile time per
+configured server follow its own rules only; the two sets are matched together as one (an allowed
+phrase masks canon hits too), exactly as one combined set would be (``compile_guild_rules``, the
+reference the tests compare against).
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from bot.canon.l10n import all_names
 from bot.canon.model import CanonPack
 from bot.i18n import _
 from bot.spoilers import Hit, Rule, RuleSet, compile_rules, fold, phrase_words
-from bot.spoilers.matcher import rule_condition_problems
+from bot.spoilers.matcher import match_together, rule_condition_problems
 from bot.spoilers.normalize import is_cjk
 
 MAX_PHRASE = 100
@@ -69,9 +70,10 @@ def parse_rule_text(text: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
 
 
 def stored_rule(episode: str, text: str, source: str, rule_id: int | None) -> Rule:
-    """A moderator rule as read from the database."""
+    """A moderator rule as read from the database (the episode id and who added it are shared by many
+    rules: one copy of each)."""
     phrase, unless, endings = parse_rule_text(text)
-    return Rule(episode, phrase, source, rule_id, unless, endings)
+    return Rule(sys.intern(episode), phrase, sys.intern(source), rule_id, unless, endings)
 
 
 def _keys(text: str) -> tuple[str, ...]:
@@ -242,46 +244,51 @@ class CanonRules:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class ServerRules:
-    """What one server checks: the shared canon set, and its own rules past its horizon as a small
-    addition. Matches as ``compile_guild_rules`` would: at most one hit per episode, the earliest,
-    ordered by position (canon before the server's own rules at one position)."""
+    """What one server checks: the shared canon set, and its own rules past its horizon and its
+    allow-list as a small addition. Matches as ``compile_guild_rules`` would: at most one hit per
+    episode, the earliest unmasked one, ordered by position (canon before the server's own rules at one
+    position)."""
 
     shared: RuleSet
     own: RuleSet | None = None
 
     def match(self, visible_text: str) -> list[Hit]:
-        hits = self.shared.match(visible_text)
         if self.own is None:
-            return hits
-        own = self.own.match(visible_text)
-        if not own:
-            return hits
-        if not hits:
-            return own
-        ordered = sorted(
-            [(h.start, h.end, 0, i, h) for i, h in enumerate(hits)]
-            + [(h.start, h.end, 1, i, h) for i, h in enumerate(own)]
-        )
-        merged: list[Hit] = []
-        seen: set[str] = set()
-        for *_rest, hit in ordered:
-            if hit.episode not in seen:
-                seen.add(hit.episode)
-                merged.append(hit)
-        return merged
+            return self.shared.match(visible_text)
+        return match_together((self.shared, self.own), visible_text)
+
+
+#: What a server's addition was compiled for: the pack, the public horizon and the result.
+Compiled = tuple[CanonPack, Horizon, ServerRules]
 
 
 def server_rules(
-    canon: CanonRules, pack: CanonPack, public: Horizon, rules: Iterable[Rule], allow: Iterable[str]
+    canon: CanonRules,
+    pack: CanonPack,
+    public: Horizon,
+    rules: Iterable[Rule],
+    allow: Iterable[str],
+    previous: Compiled | None = None,
 ) -> ServerRules | None:
-    """A server's rules beside the shared set, or None when it checks exactly the shared set.
+    """A server's rules beside the shared set, or None when it checks exactly the shared set. The
+    allow-list goes into the addition: matched together with the shared set, an allowed phrase masks
+    the canon hits inside it too.
 
-    An allowed phrase masks the hits inside it, canon ones included, which takes the canon rules and
-    the allow-list in one compiled set: a server with an allow-list keeps a private set."""
+    ``previous``: the same rules and allow-list compiled for another pack or horizon (a pack reload, a
+    release window moving the horizon). Its addition is kept when it would compile the same: the same
+    own rules past the horizon, the same character names."""
     allow = tuple(allow)
-    if allow:
-        return ServerRules(compile_guild_rules(pack, public, rules, allow))
+    rules = tuple(rules)
     own_rules = guild_rules_past(pack, public, rules)
-    if not own_rules:
+    if not own_rules and not allow:
         return None
-    return ServerRules(canon.ruleset, compile_rules(own_rules, names=character_names(pack)))
+    names = character_names(pack)
+    if previous is not None:
+        old_pack, old_public, old = previous
+        if (
+            old.own is not None
+            and guild_rules_past(old_pack, old_public, rules) == own_rules
+            and (old_pack is pack or character_names(old_pack) == names)
+        ):
+            return ServerRules(canon.ruleset, old.own)
+    return ServerRules(canon.ruleset, compile_rules(own_rules, allow, names=names))

@@ -16,17 +16,21 @@ from datetime import date
 from bot.canon.horizon import Horizon
 from bot.canon.model import CanonPack
 from bot.guard.config import GuildConfig
-from bot.guard.rules import CanonRules, ServerRules, server_rules
+from bot.guard.rules import CanonRules, Compiled, ServerRules, server_rules
 from bot.horizon import ServerPlaces, horizon_from_ids, place_horizon, server_public_horizon
 from bot.spoilers import Hit, RuleSet, visible_text
 
-Compiler = Callable[[CanonPack, Horizon, GuildConfig], ServerRules]
+Compiler = Callable[[CanonPack, Horizon, GuildConfig, Compiled | None], ServerRules]
 
 
-def compile_for(pack: CanonPack, public: Horizon, config: GuildConfig) -> ServerRules:
+def compile_for(
+    pack: CanonPack, public: Horizon, config: GuildConfig, previous: Compiled | None = None
+) -> ServerRules:
     """A server's rules on their own (the cache shares the canon part between servers instead)."""
     canon = CanonRules.compile(pack, public)
-    return server_rules(canon, pack, public, config.rules, config.allow) or ServerRules(canon.ruleset)
+    return server_rules(canon, pack, public, config.rules, config.allow, previous) or ServerRules(
+        canon.ruleset
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +67,8 @@ class GuildState:
             self.public_setting = horizon_from_ids(pack, config.public_episodes)
         public = server_public_horizon(pack, self.public_setting, config.window_days, today)
         if new_pack or public != self.public:
-            self.ruleset = self._compile(pack, public, config)
+            previous = (self.pack, self.public, self.ruleset) if self.pack is not None else None
+            self.ruleset = self._compile(pack, public, config, previous)
             self.public = public
             self._places = {}
         self.pack, self.day = pack, today

@@ -45,14 +45,20 @@ Semantics (phrases and messages go through the same ``normalize``):
 Cost: phrases are compiled once into a trie over words, so matching walks the message once and
 looks up each word in a hash table; joined and spelled-out letters are found by one Aho-Corasick
 automaton (pyahocorasick, in C) over the message's letters. Neither cost grows with the number of
-rules.
+rules. Memory follows the phrases, not their forms: trie nodes a walk cannot tell apart are one node
+(all forms of "ivan cries" end in the same one). A small set (a server's own few rules) keeps no
+automaton: it looks up the message's short runs of whole words in its joined letters instead.
+Several sets (the canon's, shared by servers, and a server's own) are matched together as one
+(``match_together``).
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate, islice, product
@@ -62,13 +68,26 @@ import ahocorasick
 from bot.spoilers.inflect import forms, predicates
 from bot.spoilers.normalize import _CJK_RE, _JAMO_RE, CACHED_WORD, compose_jamo, is_cjk, normalize
 
-__all__ = ["Hit", "Rule", "RuleSet", "compile_rules", "fold", "phrase_words", "rule_condition_problems"]
+__all__ = [
+    "Hit",
+    "Rule",
+    "RuleSet",
+    "compile_rules",
+    "fold",
+    "match_together",
+    "phrase_words",
+    "rule_condition_problems",
+]
 
 #: A Latin phrase needs this many letters (written together) to be matched across joined or
 #: spelled-out words: shorter ones would turn up inside ordinary chat.
 MIN_JOINED_LETTERS = 5
 #: Variants (inflected forms) compiled per phrase at most: past this, later words keep one form.
 MAX_VARIANTS = 96
+#: A set with at most this many joined phrases (a server's own few rules) finds them by looking up the
+#: message's short runs of words instead of building an Aho-Corasick automaton, which costs tens of KiB.
+SMALL_JOINED = 256
+_HEAD = 3  # letters a small set's joined phrases are first told apart by (<= MIN_JOINED_LETTERS)
 
 # Particles and endings a name takes inside a Korean phrase (이반이 죽었어, 이반한테 ..., 이반아).
 _PARTICLES = frozenset(
@@ -167,9 +186,14 @@ def _message_key(word: str) -> str:
     return "" if _CJK_RE.match(word) else _latin_key(word)
 
 
-@lru_cache(maxsize=65536)
-def _rule_key(word: str) -> str:
-    return _word_key(word)
+def _compile_key(word: str) -> str:
+    """A rule word's key, as ``_word_key``, without filling the message path's caches: a server's own
+    rule words would otherwise stay in them. Interned, so every rule set shares one copy of a key."""
+    return sys.intern(word if is_cjk(word[0]) else _uncached_latin_key(word))
+
+
+def _uncached_latin_key(word: str) -> str:
+    return fold.__wrapped__(_squeezed.__wrapped__(fold.__wrapped__(word)))
 
 
 def _long_message_key(word: str) -> str:
@@ -178,7 +202,7 @@ def _long_message_key(word: str) -> str:
         return _message_key(word)
     if _CJK_RE.match(word):
         return ""
-    return fold.__wrapped__(_squeezed.__wrapped__(fold.__wrapped__(word)))
+    return _uncached_latin_key(word)
 
 
 def _word_key(word: str) -> str:
@@ -188,6 +212,11 @@ def _word_key(word: str) -> str:
 def phrase_words(phrase: str) -> tuple[str, ...]:
     """The words a phrase matches on (empty when nothing matchable is left after normalising)."""
     return tuple(normalize(phrase).split())
+
+
+def _rule_words(phrase: str) -> tuple[str, ...]:
+    """``phrase_words`` at compile time: the word cache (for chat) is left alone."""
+    return tuple(normalize(phrase, cache=False).split())
 
 
 def rule_condition_problems(
@@ -239,11 +268,11 @@ def _variants(
     total = 1
     for i, word in enumerate(words):
         options = [word]
-        name = word if word in names else fold(word)
+        name = word if word in names else fold.__wrapped__(word)
         if name in names:
             more = [n for n in names[name] if n != word]
         elif not is_cjk(word[0]) and word[0] != _COPULA:
-            more = sorted(forms(word) - {word})
+            more = sorted(forms.__wrapped__(word) - {word})
             if i:  # "ivan's dead": a predicate needs the subject before it
                 more += sorted(_COPULA + p for p in predicates(word))
         else:
@@ -262,10 +291,30 @@ class _Node:
     __slots__ = ("allow", "cancels", "children", "rules")
 
     def __init__(self) -> None:
-        self.children: dict[str, _Node] = {}
-        self.rules: list[Rule] = []  # first rule per episode (and conditions) ending here, in compile order
-        self.cancels: list[Rule] = []  # rules an occurrence of this phrase cancels (their `unless`)
+        self.children: dict[str, _Node] = _LEAF
+        # first rule per episode (and conditions) ending here, in compile order
+        self.rules: Sequence[Rule] = ()
+        self.cancels: Sequence[Rule] = ()  # rules an occurrence of this phrase cancels (their `unless`)
         self.allow = False
+
+    def signature(self) -> tuple[object, ...]:
+        """What a walk can tell of this node (children compared by identity, after sharing them)."""
+        return (
+            self.allow,
+            tuple(map(id, self.rules)),
+            tuple(map(id, self.cancels)),
+            tuple((key, id(child)) for key, child in self.children.items()),
+        )
+
+
+_LEAF: dict[str, _Node] = {}  # the children of every node without any (never written to)
+_NO_JOINED: dict[str, _Node] = {}  # the joined letters of every small set (packed instead; never written to)
+
+
+@lru_cache(maxsize=1024)
+def _shared_set(keys: frozenset[str]) -> frozenset[str]:
+    """One copy of each set of keys in use (servers' rules naming one character share its prefixes)."""
+    return keys
 
 
 # One place in a message where phrases end: (start, end, node, rest of the last word after the match).
@@ -281,6 +330,9 @@ class RuleSet:
         "_cjk_first_chars",
         "_cjk_prefixes",
         "_joined",
+        "_joined_heads",
+        "_joined_longest",
+        "_joined_packed",
         "_root",
         "ignored",
         "rule_count",
@@ -288,14 +340,20 @@ class RuleSet:
 
     def __init__(self) -> None:
         self._root = _Node()
-        self._cjk_prefixes: set[str] = set()
-        self._cjk_first_chars: set[str] = set()
-        self._joined: dict[str, _Node] = {}  # Latin phrases' letters written together -> their node
+        self._cjk_prefixes: AbstractSet[str] = set()
+        self._cjk_first_chars: AbstractSet[str] = set()
+        # Latin phrases' letters written together -> their node; found by an Aho-Corasick automaton,
+        # or, in a small set (a server's own rules), by looking up whole-word runs of the message in
+        # `_joined_packed`: per node, its letters as one string ("\0ivancries\0ibancries\0")
+        self._joined: dict[str, _Node] = {}
+        self._joined_longest = 0
+        self._joined_packed: tuple[tuple[str, _Node], ...] = ()
+        self._joined_heads = ""  # the first letters of each, packed alike: most runs go no further
         self._automaton: ahocorasick.Automaton | None = None
-        self._after_copula: set[str] = set()  # keys of words that match only after a copula
+        self._after_copula: AbstractSet[str] = set()  # keys of words that match only after a copula
         self.rule_count = 0
         #: Rules and allowed phrases skipped because they normalise to nothing.
-        self.ignored: list[Rule | str] = []
+        self.ignored: tuple[Rule | str, ...] = ()
 
     def __len__(self) -> int:
         return self.rule_count
@@ -306,10 +364,14 @@ class RuleSet:
             child = node.children.get(key)
             if child is None:
                 if is_cjk(key[0]):
-                    self._cjk_prefixes.update(key[:k] for k in range(1, len(key) + 1))
+                    assert isinstance(self._cjk_prefixes, set) and isinstance(self._cjk_first_chars, set)
+                    self._cjk_prefixes.update(sys.intern(key[:k]) for k in range(1, len(key) + 1))
                     self._cjk_first_chars.add(key[0])
                 elif key[0] == _COPULA:
-                    self._after_copula.add(key[1:])
+                    assert isinstance(self._after_copula, set)
+                    self._after_copula.add(sys.intern(key[1:]))
+                if node.children is _LEAF:
+                    node.children = {}
                 child = node.children[key] = _Node()
             node = child
         return node
@@ -324,33 +386,61 @@ class RuleSet:
         cjk = [is_cjk(w[0]) for w in words]
         all_cjk, any_cjk = all(cjk), any(cjk)
         for variant in _variants(words, names, inflect=rule is not None):
-            keys = list(map(_rule_key, variant))
+            keys = list(map(_compile_key, variant))
             nodes = [self._insert(keys)]
             if all_cjk and len(keys) > 1 and len(variant) == len(words):
                 nodes.append(self._insert(["".join(keys)]))  # also written without spaces
             elif not any_cjk:
                 # written together, the words keep their own endings ("tillbeatsivan"); the last
                 # one is folded as the message's joined word is
-                raw = _squeezed("".join(variant))
-                for joined in {raw, _latin_key(raw)}:
-                    if len(joined) >= MIN_JOINED_LETTERS and joined.isalpha():
+                raw = _squeezed.__wrapped__("".join(variant))
+                for joined in {raw, _uncached_latin_key(raw)}:
+                    # (a name in Hangul or kana never takes part: a message's letters joined are Latin)
+                    if len(joined) >= MIN_JOINED_LETTERS and joined.isalpha() and not _CJK_RE.search(joined):
                         nodes.append(self._joined.setdefault(joined, _Node()))
             for node in nodes:
                 if rule is None:
                     node.allow = True
                 elif cancels:
                     if rule not in node.cancels:
-                        node.cancels.append(rule)
+                        node.cancels = (*node.cancels, rule)
                 elif all(not _same_rule(r, rule) for r in node.rules):
-                    node.rules.append(rule)
+                    node.rules = (*node.rules, rule)
 
     def _finish(self) -> None:
-        if self._joined:
+        self._share_nodes()
+        self._cjk_prefixes = _shared_set(frozenset(self._cjk_prefixes))
+        self._cjk_first_chars = _shared_set(frozenset(self._cjk_first_chars))
+        self._after_copula = _shared_set(frozenset(self._after_copula))
+        if len(self._joined) > SMALL_JOINED:
             automaton = ahocorasick.Automaton()
             for letters, node in self._joined.items():
                 automaton.add_word(letters, (len(letters), node))
             automaton.make_automaton()
             self._automaton = automaton
+        elif self._joined:
+            self._joined_longest = max(map(len, self._joined))
+            self._joined_heads = "\0" + "\0".join({letters[:_HEAD] for letters in self._joined}) + "\0"
+            by_node: dict[int, tuple[_Node, list[str]]] = {}
+            for letters, node in self._joined.items():
+                by_node.setdefault(id(node), (node, []))[1].append(letters)
+            self._joined_packed = tuple(
+                ("\0" + "\0".join(all_letters) + "\0", node) for node, all_letters in by_node.values()
+            )
+            self._joined = _NO_JOINED
+
+    def _share_nodes(self) -> None:
+        """Make nodes a walk cannot tell apart one node (a phrase's forms share their ends: "ivan dies",
+        "iban died" and "이반 dying" end in one node), so memory follows the phrases, not their forms."""
+        shared: dict[tuple[object, ...], _Node] = {}
+
+        def share(node: _Node) -> _Node:
+            if node.children:
+                node.children = {key: share(child) for key, child in node.children.items()}
+            return shared.setdefault(node.signature(), node)
+
+        self._root.children = {key: share(child) for key, child in self._root.children.items()}
+        self._joined = {letters: share(node) for letters, node in self._joined.items()}
 
     # --- pass 1: word by word ----------------------------------------------------------------------
 
@@ -415,13 +505,15 @@ class RuleSet:
 
     def _joined_hits(self, words: list[str], keys: list[str], padded: str) -> list[_Found]:
         automaton = self._automaton
-        if automaton is None:
+        if automaton is None and not self._joined_packed:
             return []
         if _SPELLED_RE.search(padded):  # letters spelled out one by one: a stretched one spans words
             keys, lens = _spelled_out(keys)
         else:
             lens = list(map(len, keys))
         stream = "".join(keys)  # (a Hangul word has no key: the Latin words around it join)
+        if automaton is None:
+            return self._joined_runs(words, keys, lens, stream)
         found: list[_Found] = []
         ends: list[int] | None = None
         for last, (length, node) in automaton.iter(stream):
@@ -436,6 +528,34 @@ class RuleSet:
                 continue
             text_starts = _text_starts(words)
             found.append((text_starts[i], text_starts[j] + len(words[j]), node, ""))
+        return found
+
+    def _joined_runs(self, words: list[str], keys: list[str], lens: list[int], stream: str) -> list[_Found]:
+        """What the automaton would find, in a small set: each run of whole words (with letters) short
+        enough to be a joined phrase, looked up as it is."""
+        packed, longest, heads = self._joined_packed, self._joined_longest, self._joined_heads
+        found: list[_Found] = []
+        text_starts: list[int] | None = None
+        first = 0
+        for i, length in enumerate(lens):
+            if length and "\0" + stream[first : first + _HEAD] + "\0" in heads:
+                last = first
+                for j in range(i, len(lens)):
+                    last += lens[j]
+                    if last - first > longest:
+                        break
+                    if not lens[j] or last - first < MIN_JOINED_LETTERS:
+                        continue
+                    letters = "\0" + stream[first:last] + "\0"
+                    node = next((node for all_letters, node in packed if letters in all_letters), None)
+                    if node is None:
+                        continue
+                    if i and keys[i - 1] in _ASKING and _asks(keys, i):
+                        break
+                    if text_starts is None:
+                        text_starts = _text_starts(words)
+                    found.append((text_starts[i], text_starts[j] + len(words[j]), node, ""))
+            first += length
         return found
 
     # --- Korean spelled syllable by syllable ------------------------------------------------------
@@ -468,23 +588,39 @@ class RuleSet:
     def match(self, visible_text: str) -> list[Hit]:
         """Hits in ``visible_text`` (see ``visible_text()``): at most one per episode, the earliest
         unmasked one, ordered by position then by rule order."""
-        text = normalize(visible_text)
-        if not text or not self._root.children:
-            return []
-        words = text.split(" ")
-        long = len(text) > CACHED_WORD and max(map(len, words)) > CACHED_WORD
-        keys = list(map(_long_message_key if long else _message_key, words))
+        return match_together((self,), visible_text)
+
+    def _found(self, text: str, words: list[str], keys: list[str], padded: str) -> list[_Found]:
         firsts = self._firsts(words, keys)
         found = self._word_hits(words, keys, firsts) if firsts else []
-        padded = f" {text} "
         found += self._joined_hits(words, keys, padded)
         if " " in text and "" in keys:  # (a word of a no-space script has no key)
             found += self._spaced_hangul_hits(padded)
-        return _resolve(found) if found else []
+        return found
 
     def episodes_matched(self, visible_text: str) -> frozenset[str]:
         """Episodes spoiled by ``visible_text`` (before horizons and channel allowances)."""
         return frozenset(hit.episode for hit in self.match(visible_text))
+
+
+def match_together(rulesets: Iterable[RuleSet], visible_text: str) -> list[Hit]:
+    """``RuleSet.match`` for several sets at once, as if they were compiled into one (in that order):
+    an allowed phrase of one masks the hits of all, at most one hit per episode in all. The text is
+    normalised once."""
+    sets = [ruleset for ruleset in rulesets if ruleset._root.children]  # noqa: SLF001
+    if not sets:
+        return []
+    text = normalize(visible_text)
+    if not text:
+        return []
+    words = text.split(" ")
+    long = len(text) > CACHED_WORD and max(map(len, words)) > CACHED_WORD
+    keys = list(map(_long_message_key if long else _message_key, words))
+    padded = f" {text} "
+    found: list[_Found] = []
+    for ruleset in sets:
+        found += ruleset._found(text, words, keys, padded)  # noqa: SLF001
+    return _resolve(found) if found else []
 
 
 def _text_starts(words: list[str]) -> list[int]:
@@ -578,6 +714,17 @@ def _last_stem(rule: Rule) -> str:
     return words[-1] if words else ""
 
 
+@lru_cache(maxsize=8)
+def _alternates(names: tuple[tuple[str, ...], ...]) -> dict[str, tuple[str, ...]]:
+    """Each one-word name and the other names of its character (worked out once per pack)."""
+    alternates: dict[str, tuple[str, ...]] = {}
+    for group in names:
+        single = list(dict.fromkeys(w[0] for w in map(phrase_words, group) if len(w) == 1))
+        for name in single:
+            alternates[name] = tuple(dict.fromkeys((*alternates.get(name, ()), *single)))
+    return alternates
+
+
 def compile_rules(
     rules: Iterable[Rule],
     allow: Iterable[str] = (),
@@ -590,28 +737,24 @@ def compile_rules(
     also matches the others ("ivan dies" catches "iban dies" and "이반 dies"), and names are never
     inflected. ``fixed``: more words never inflected."""
     ruleset = RuleSet()
-    alternates: dict[str, tuple[str, ...]] = {}
-    for group in names:
-        single = list(dict.fromkeys(w[0] for w in map(phrase_words, group) if len(w) == 1))
-        for name in single:
-            alternates[name] = tuple(dict.fromkeys((*alternates.get(name, ()), *single)))
+    alternates = dict(_alternates(tuple(map(tuple, names))))
     for word in fixed:
-        for key in phrase_words(word):
+        for key in _rule_words(word):
             alternates.setdefault(key, ())
     for rule in rules:
-        words = phrase_words(rule.phrase)
+        words = _rule_words(rule.phrase)
         if not words:
-            ruleset.ignored.append(rule)
+            ruleset.ignored += (rule,)
             continue
         ruleset._add(words, rule, alternates)
         ruleset.rule_count += 1
         for phrase in rule.unless:
-            if phrase_words(phrase):
-                ruleset._add(phrase_words(phrase), rule, alternates, cancels=True)
+            if _rule_words(phrase):
+                ruleset._add(_rule_words(phrase), rule, alternates, cancels=True)
     for phrase in allow:
-        words = phrase_words(phrase)
+        words = _rule_words(phrase)
         if not words:
-            ruleset.ignored.append(phrase)
+            ruleset.ignored += (phrase,)
             continue
         ruleset._add(words, None, alternates)
     ruleset._finish()

@@ -224,8 +224,11 @@ def compose_jamo(text: str) -> str:
     return _OPEN_SYLLABLE_THEN_CONSONANT_RE.sub(_final_consonant, text)
 
 
-def normalize(text: str) -> str:
-    """Return ``text`` as matching words: lowercase, plain, single-space separated (see module doc)."""
+def normalize(text: str, *, cache: bool = True) -> str:
+    """Return ``text`` as matching words: lowercase, plain, single-space separated (see module doc).
+
+    ``cache=False`` leaves the word cache (meant for chat, which repeats its words) alone: for rule
+    phrases, compiled once."""
     if "<" in text:
         text = _CUSTOM_EMOJI_RE.sub(" ", text)
     folded = text.translate(_TABLE)
@@ -236,7 +239,12 @@ def normalize(text: str) -> str:
             folded = _unmask_lookalikes(" ".join(folded.split()))  # (spaces only between words)
     parts = folded.split()
     words = " ".join(
-        map(_word if len(folded) <= CACHED_WORD or max(map(len, parts)) <= CACHED_WORD else _one_word, parts)
+        map(
+            _word
+            if cache and (len(folded) <= CACHED_WORD or max(map(len, parts)) <= CACHED_WORD)
+            else _one_word,
+            parts,
+        )
     )
     return words if "  " not in words and words[:1] != " " and words[-1:] != " " else " ".join(words.split())
 

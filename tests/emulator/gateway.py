@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 import secrets
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -284,6 +285,18 @@ async def _on_client_payload(emu: Emulator, conn: Connection, payload: dict[str,
         await conn.ws.close(code=4001, message=b"Unknown opcode")
 
 
+def _identify_allowed(emu: Emulator, shard_id: int) -> bool:
+    """One IDENTIFY per ``identify_interval`` per bucket (``shard_id % max_concurrency``), as Discord."""
+    bucket = shard_id % max(1, emu.max_concurrency)
+    now = time.monotonic()
+    last = emu.identified_at.get(bucket)
+    if last is not None and now - last < emu.identify_interval:
+        return False
+    emu.identified_at[bucket] = now
+    emu.identify_log.append((shard_id, now))
+    return True
+
+
 async def _identify(emu: Emulator, conn: Connection, d: dict[str, Any]) -> None:
     if conn.session is not None:
         await conn.ws.close(code=4005, message=b"Already authenticated")
@@ -309,6 +322,11 @@ async def _identify(emu: Emulator, conn: Connection, d: dict[str, Any]) -> None:
     if len(guilds) > emu.max_guilds_per_shard:
         # Discord: "Sharding required" when a session (or one shard) would hold too many guilds.
         await conn.ws.close(code=4011, message=b"Sharding required.")
+        return
+    if not _identify_allowed(emu, shard[0]):
+        # Discord: IDENTIFY faster than max_concurrency allows is answered with op 9 Invalid Session.
+        emu.identifies_refused += 1
+        conn.send({"op": Op.INVALID_SESSION, "d": False})
         return
     session = Session(
         emu,

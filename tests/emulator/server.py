@@ -87,6 +87,12 @@ class Emulator:
         self.max_guilds_per_shard = 2500
         self.guilds_per_recommended_shard = 1000
         self.max_concurrency = 1
+        # Discord accepts one IDENTIFY per 5 s per bucket (shard_id % max_concurrency); one sent sooner is
+        # answered with op 9 Invalid Session (not resumable) and starts no session.
+        self.identify_interval = 5.0
+        self.identified_at: dict[int, float] = {}  # bucket -> monotonic time of its last accepted IDENTIFY
+        self.identify_log: list[tuple[int, float]] = []  # (shard id, monotonic time) of each accepted one
+        self.identifies_refused = 0
         # Discord's global limit: requests per second per bot token (interaction endpoints are exempt).
         self.global_rate_limit = 50
         self.global_rate_limited = 0  # how many requests were answered 429 by the global limit

@@ -71,3 +71,30 @@ async def test_the_nudge_notice_removes_itself(
     notice = await emulator.wait_for_message(general)
     assert mina.mention in notice.content
     await emulator.wait_until(lambda: notice.deleted, 5, "the notice to remove itself")
+
+
+async def test_ordinary_chat_is_passed_over_before_discord_py_builds_it(
+    emulator: Emulator, live: GuardOnly
+) -> None:
+    guild = emulator.guild
+    live.remove_listener(live.count_message, "on_message")  # only the guard's listener is left
+    built: list[str] = []
+    parse = live._parse_message_create  # noqa: SLF001
+
+    def counting_parse(data: dict[str, object]) -> None:
+        built.append(str(data["content"]))
+        parse(data)
+
+    live._parse_message_create = counting_parse  # noqa: SLF001
+    mina = emulator.member(guild, "Mina")
+    general = guild.channel("general")
+    for text in ("good morning!", "||ivan dies|| 😭", "Ivan is my favourite", "수아 최고"):
+        last = await mina.say(general, text)
+    await emulator.wait_until(
+        lambda: live.get_channel(general.id).last_message_id == last.id,  # type: ignore[union-attr]
+        10,
+        "the bot to note the channel's last message",
+    )
+    spoiler = await mina.say(general, "ivan dies")
+    await wait_deleted(emulator, spoiler)
+    assert built == ["ivan dies"]  # only the message a listener acts on became a discord.py Message

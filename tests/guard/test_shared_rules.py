@@ -11,7 +11,7 @@ from bot.guard.rules import CanonRules, ServerRules, canon_rules_past, compile_g
 from bot.spoilers import Hit, Rule
 
 PACK = load_pack()
-HORIZONS = [Horizon(), horizon_through(PACK, "r3"), horizon_through(PACK, "r6")]
+HORIZONS = [Horizon(), horizon_through(PACK, "r1"), horizon_through(PACK, "r3"), horizon_through(PACK, "r6")]
 CANON = sorted({r.phrase for r in canon_rules_past(PACK, Horizon())})
 EPISODES = [e.id for e in PACK.episodes]
 FILLER = ["the", "end", "hello", "till", "ivan", "수아", "가", "is", "so", "good", "!!", "||", "wins", "die"]
@@ -84,3 +84,36 @@ def test_a_server_addition_holds_its_own_rules_not_a_copy_of_the_canon() -> None
         != []
     )
     assert server_rules(SHARED[Horizon()], PACK, Horizon(), [], []) is None
+
+
+def test_an_allow_list_is_matched_beside_the_shared_set_not_in_a_private_copy() -> None:
+    ours = layered(Horizon(), [], ["ivan dies on stage"])
+    assert ours.shared is SHARED[Horizon()].ruleset
+    assert ours.own is not None and len(ours.own) == 0
+
+
+def test_a_phrase_and_all_its_forms_and_names_share_their_nodes() -> None:
+    own = layered(Horizon(), [Rule("r6", "ivan cries", "mod:1", 1)], []).own
+    assert own is not None
+    seen: set[int] = set()
+    stack = [own._root, *(node for _, node in own._joined_packed)]  # noqa: SLF001
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            stack.extend(node.children.values())
+    assert len(own._root.children) >= 3  # noqa: SLF001 - ivan, iban, 이반, ...
+    assert len(seen) <= 4  # the root, one node after the name, one after the verb, the joined letters'
+    assert own._automaton is None  # a small set: no Aho-Corasick automaton  # noqa: SLF001
+
+
+def test_a_new_pack_or_horizon_keeps_an_addition_that_would_compile_the_same() -> None:
+    rules = [Rule("r6", "ivan cries", "mod:1", 1), Rule("r2", "till cries", "mod:1", 2)]
+    first = layered(Horizon(), rules, [])
+    later = horizon_through(PACK, "r1")  # still before both rules' episodes
+    kept = server_rules(SHARED[later], PACK, later, rules, [], previous=(PACK, Horizon(), first))
+    assert kept is not None and kept.own is first.own and kept.shared is SHARED[later].ruleset
+    past_one = horizon_through(PACK, "r3")  # ROUND 2 is public now: its rule no longer counts
+    moved = server_rules(SHARED[past_one], PACK, past_one, rules, [], previous=(PACK, Horizon(), first))
+    assert moved is not None and moved.own is not first.own and moved.own is not None
+    assert len(moved.own) == 1 and moved.match("till cries") == SHARED[past_one].ruleset.match("till cries")

@@ -12,8 +12,9 @@ from bot.canon.horizon import Horizon
 from bot.canon.loader import load_pack
 from bot.canon.model import CanonPack
 from bot.guard.config import GuildConfig
+from bot.guard.rules import Compiled, ServerRules
 from bot.guard.state import GuildState, compile_for
-from bot.spoilers import Rule, RuleSet
+from bot.spoilers import Rule
 
 GUILD, GENERAL, SPOILERS, SPOILER_THREAD, R1_THREAD = 1, 10, 11, 12, 13
 TODAY = date(2026, 11, 21)
@@ -28,9 +29,11 @@ class CountingCompiler:
     def __init__(self) -> None:
         self.calls: list[Horizon] = []
 
-    def __call__(self, pack: CanonPack, public: Horizon, config: GuildConfig) -> RuleSet:
+    def __call__(
+        self, pack: CanonPack, public: Horizon, config: GuildConfig, previous: Compiled | None = None
+    ) -> ServerRules:
         self.calls.append(public)
-        return compile_for(pack, public, config)
+        return compile_for(pack, public, config, previous)
 
 
 def detect(

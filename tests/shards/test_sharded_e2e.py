@@ -28,12 +28,26 @@ async def test_above_2500_servers_the_bot_connects_sharded(emulator: Emulator, t
     shards = sorted(tuple(s.identify["shard"]) for s in emulator.ready_sessions())
     assert shards == [(0, 3), (1, 3), (2, 3)]  # /gateway/bot recommended ceil(2601 / 1000) = 3
     assert "in 2601 servers" in bot.output
+    assert emulator.identifies_refused == 0  # three buckets of four: all three at once, none refused
     last = list(emulator.guilds.values())[-1]
     member = emulator.member(last, "Mina")
     reply = await member.slash("about", channel=last.channel("general"))
     assert reply.ephemeral and "Clematis" in reply.text
     assert_clean_exit(bot, await bot.stop())
     assert built < 5
+
+
+async def test_shards_sharing_an_identify_bucket_wait_their_turn_and_are_never_refused(
+    emulator: Emulator, tmp_path
+) -> None:
+    assert emulator.max_concurrency == 1 and emulator.identify_interval == 5.0  # Discord's default
+    bot = BotProcess(emulator, tmp_path / "clematis.db", {"SHARD_COUNT": "2"})
+    await bot.start(timeout=30)
+    await emulator.wait_until(lambda: len(emulator.ready_sessions()) == 2, 20, "both shards")
+    assert (emulator.identifies, emulator.identifies_refused) == (2, 0)
+    (first, at_first), (second, at_second) = emulator.identify_log
+    assert {first, second} == {0, 1} and at_second - at_first >= 5.0  # one bucket: 5 s apart
+    assert_clean_exit(bot, await bot.stop())
 
 
 async def test_two_processes_on_disjoint_shards_serve_and_remind_only_their_own_servers(

@@ -160,7 +160,7 @@ def test_first_rule_per_episode_wins_for_the_same_phrase() -> None:
 def test_phrases_with_nothing_to_match_are_ignored_and_reported() -> None:
     rules = compile_rules([Rule("R1", "!!!"), Rule("R1", "sua dies")], allow=["..."])
     assert len(rules) == 1
-    assert rules.ignored == [Rule("R1", "!!!"), "..."]
+    assert rules.ignored == (Rule("R1", "!!!"), "...")
     assert rules.match("!!!") == []
 
 
