@@ -1,4 +1,4 @@
-"""Process entry point: ``python -m bot [run|check|migrate|backup|sync|invite|privacy]`` (also the
+"""Process entry point: ``python -m bot [run|check|migrate|migrate-to|backup|sync|invite|privacy]`` (also the
 ``clematis`` script).
 
 This module owns the process: it reads ``.env`` and the environment, sets up logging and signals, and
@@ -75,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument(
         "--dry-run", action="store_true", help="print the SQL that would run, change nothing"
     )
+    move = sub.add_parser(
+        "migrate-to", help="copy the SQLite database (DATABASE_PATH) into an empty PostgreSQL database"
+    )
+    move.add_argument("url", metavar="postgresql://…", help="the PostgreSQL database to copy into")
     backup = sub.add_parser("backup", help="online backup of the (possibly live) database to PATH")
     backup.add_argument("path", type=Path)
     sub.add_parser("sync", help="force a sync of application commands with Discord, then exit")
@@ -349,6 +353,13 @@ async def _migrate(settings: Settings, *, dry_run: bool) -> int:
     return EXIT_OK
 
 
+async def _migrate_to(settings: Settings, url: str) -> int:
+    from bot.db.migrate_to import migrate_to
+
+    print((await migrate_to(settings.database_path, url)).report())
+    return EXIT_OK
+
+
 def _check_backup_paths(settings: Settings, target: Path) -> None:
     if settings.database_url is not None:
         raise StartupError(
@@ -410,6 +421,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_check(settings, db_exists=settings.database_path.exists()))
         if command == "migrate":
             return asyncio.run(_migrate(settings, dry_run=args.dry_run))
+        if command == "migrate-to":
+            return asyncio.run(_migrate_to(settings, args.url))
         if command == "invite":
             return _invite(settings)
         if command == "backup":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.canon.horizon import Horizon, horizon_through
 from bot.canon.model import CanonPack
 from bot.db import Database, utc_text
+from bot.db.notify import PROGRESS, invalidations
 
 
 async def set_progress(db: Database, pack: CanonPack, user_id: int, episode_id: str) -> Horizon:
@@ -33,6 +34,7 @@ async def set_progress(db: Database, pack: CanonPack, user_id: int, episode_id: 
                 "updated_at = excluded.updated_at",
                 (user_id, track, last, utc_text()),
             )
+    invalidations(db).notify(PROGRESS, user_id)  # progress is global: other processes' servers see it too
     return Horizon(updated)
 
 
@@ -48,4 +50,6 @@ async def advance_progress(db: Database, pack: CanonPack, user_id: int, episode_
 
 
 async def clear_progress(db: Database, user_id: int) -> int:
-    return await db.execute("DELETE FROM member_progress WHERE user_id = ?", (user_id,))
+    removed = await db.execute("DELETE FROM member_progress WHERE user_id = ?", (user_id,))
+    invalidations(db).notify(PROGRESS, user_id)
+    return removed

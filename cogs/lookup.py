@@ -24,6 +24,7 @@ from discord.ext import commands
 from bot.canon.loader import PackError
 from bot.canon.search import Match
 from bot.client import Clematis, settle_heap
+from bot.db.notify import CANON
 from bot.errors import UserError
 from bot.guard import spoiler_cache
 from bot.help import OWNER_ONLY
@@ -327,6 +328,7 @@ class Lookup(commands.Cog):
         except PackError as exc:
             card = problems_card(exc.problems, self.bot.canon)
         else:
+            self.bot.invalidations.notify(CANON)  # every other process reloads it too
             card = reloaded_card(before, self.bot.canon)
         await interaction.response.send_message(embed=card_embed(card), ephemeral=True)
         if self.bot.canon.pack is not before:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.db import Database
+from bot.db.notify import announcing
 from bot.privacy.answers import deletion_summary
 from bot.privacy.store import cancel_guild_purge, delete_user, export_user, purge_guild
 
@@ -120,13 +121,13 @@ async def _run(args: argparse.Namespace, database_path: Path | str) -> int:
             print(f"wrote {rows} records about user {args.user_id} to {args.out}", file=sys.stderr)
         return 0
     if command == "delete":
-        async with Database(database_path) as db:
+        async with Database(database_path) as db, announcing(db):  # running bots drop what they hold
             await db.migrate()
             done = await delete_user(db, args.user_id, now=now)
         print(f"user {args.user_id}: {deletion_summary(done)}")
         return 0
     if command == "delete-guild":
-        async with Database(database_path) as db:
+        async with Database(database_path) as db, announcing(db):
             await db.migrate()
             removed = await purge_guild(db, args.guild_id)
             await cancel_guild_purge(db, args.guild_id, now=now, reason="deleted by the operator")

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from bot import __version__
 from bot.content_warnings.server import forget_card_settings
 from bot.db import Database, Handle, Row
+from bot.db.notify import MEMBER_DELETED, PROGRESS, SPOILERS, invalidations
 from bot.db.schema import read_schema as read_live_schema
 from bot.i18n import N_, _
 from bot.privacy.registry import BY_NAME, TABLES, Personal, Table
@@ -304,9 +305,14 @@ async def delete_user_in(conn: Handle, user_id: int, *, now: datetime) -> Deleti
 
 
 async def delete_user(db: Database, user_id: int, *, now: datetime) -> Deletion:
-    """Delete everything about the member in one transaction (see the registry for what that means)."""
+    """Delete everything about the member in one transaction (see the registry for what that means), and
+    tell the other processes sharing the database to drop what they hold of the member."""
     async with db.transaction() as conn:
-        return await delete_user_in(conn, user_id, now=now)
+        done = await delete_user_in(conn, user_id, now=now)
+    hub = invalidations(db)
+    hub.notify(PROGRESS, user_id)
+    hub.notify(MEMBER_DELETED, user_id)
+    return done
 
 
 # --- a whole server -----------------------------------------------------------------------------------
@@ -363,6 +369,7 @@ async def purge_guild(db: Database, guild_id: int) -> dict[str, int]:
     async with db.transaction() as conn:
         removed = await purge_guild_in(conn, guild_id)
     forget_card_settings(db, guild_id)
+    invalidations(db).notify(SPOILERS, guild_id)  # other processes drop the spoiler state they hold of it
     return removed
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.db import Database, Handle, Row
+from bot.db.notify import SETTINGS, invalidations
 from bot.errors import UserError
 from bot.i18n import N_, _
 from bot.watchparty.due import to_db_time
@@ -86,7 +87,9 @@ async def set_party_limits(
             "server_party_limit = coalesce(excluded.server_party_limit, guild_party_settings.server_party_limit)",
             (guild_id, member, server),
         )
-        return _limits(await conn.fetchone(_LIMITS, (guild_id,)))
+        limits = _limits(await conn.fetchone(_LIMITS, (guild_id,)))
+    invalidations(db).notify(SETTINGS, guild_id)  # other processes holding the server read them again
+    return limits
 
 
 async def set_host_role(db: Database, guild_id: int, role_id: int | None) -> None:
@@ -96,6 +99,7 @@ async def set_host_role(db: Database, guild_id: int, role_id: int | None) -> Non
             "ON CONFLICT(guild_id) DO UPDATE SET host_role_id = excluded.host_role_id",
             (guild_id, role_id),
         )
+    invalidations(db).notify(SETTINGS, guild_id)
 
 
 async def active_parties(conn: Handle, guild_id: int, *, now: datetime, host_id: int | None = None) -> int:
