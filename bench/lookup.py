@@ -14,7 +14,8 @@ private:True`` and ``/baseline`` one at a time, the three in a shuffled order ea
 emulator from dispatching INTERACTION_CREATE to receiving the bot's callback (the harness waking up is
 not the bot's time; its own garbage collector is paused while it measures). The first fifth of the rounds
 warms up. Reported: p50, p90, p99 of each and the ratios to the baseline. Target: each lookup's p99 within
-1.3x of the baseline's p99.
+1.3x of the baseline's p99. With ``--database-url postgresql://…`` the bot keeps its data in that
+PostgreSQL database (migrated on start) instead of a fresh SQLite file.
 """
 
 from __future__ import annotations
@@ -219,7 +220,7 @@ ROUND_TRIPS = {
 }
 
 
-async def round_trips(count: int) -> None:
+async def round_trips(count: int, database_url: str | None = None) -> None:
     import gc
     import tempfile
     from pathlib import Path
@@ -237,7 +238,8 @@ async def round_trips(count: int) -> None:
     order = list(ROUND_TRIPS)
     rng = random.Random(14)
     with tempfile.TemporaryDirectory() as tmp:
-        bot = BotProcess(emulator, Path(tmp) / "clematis.db", module="bench._bench_bot")
+        storage = {"DATABASE_URL": database_url} if database_url else {}
+        bot = BotProcess(emulator, Path(tmp) / "clematis.db", storage, module="bench._bench_bot")
         await bot.start()
         try:
             member = emulator.member(emulator.guild, "Mina")
@@ -259,8 +261,9 @@ async def round_trips(count: int) -> None:
             await bot.stop()
             await emulator.stop()
     base50, base99 = statistics.median(samples["/baseline"]), percentile(samples["/baseline"], 99)
+    where = "PostgreSQL" if database_url else "SQLite"
     print(
-        f"Dispatch to answer through the emulator, {count} of each, one at a time in shuffled order "
+        f"Dispatch to answer through the emulator on {where}, {count} of each, one at a time in shuffled order "
         "(member with progress set)"
     )
     for name, values in samples.items():
@@ -280,9 +283,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("part", nargs="?", choices=("autocomplete", "roundtrip"), default="autocomplete")
     parser.add_argument("--count", type=int, default=1000, help="round trips of each command")
+    parser.add_argument("--database-url", help="roundtrip on this PostgreSQL database instead of SQLite")
     args = parser.parse_args()
     if args.part == "roundtrip":
-        asyncio.run(round_trips(args.count))
+        asyncio.run(round_trips(args.count, args.database_url))
         return
     rng = random.Random(50)
     run("real pack", load_pack(), 2.0, rng)

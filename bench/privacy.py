@@ -53,7 +53,7 @@ async def build(path: Path) -> None:
                 for _ in range(RSVPS_EACH)
             }
             await conn.executemany(
-                "INSERT OR IGNORE INTO party_rsvps (party_id, user_id, status, updated_at) VALUES (?, ?, 'going', ?)",
+                "INSERT INTO party_rsvps (party_id, user_id, status, updated_at) VALUES (?, ?, 'going', ?) ON CONFLICT DO NOTHING",
                 [(p, u, to_db_time(NOW)) for p, u in rsvps],
             )
             await conn.executemany(

@@ -1,4 +1,4 @@
-"""Process entry point: ``python -m bot [run|check|migrate|backup|sync|invite|privacy]`` (also the
+"""Process entry point: ``python -m bot [run|check|migrate|migrate-to|backup|sync|invite|privacy]`` (also the
 ``clematis`` script).
 
 This module owns the process: it reads ``.env`` and the environment, sets up logging and signals, and
@@ -30,7 +30,8 @@ from bot.canon.leaks import check_dir
 from bot.canon.loader import PackError
 from bot.canon.store import CanonStore
 from bot.config import ConfigError, Settings, configure_logging, load_settings
-from bot.db import Database, DatabaseError, probe_location
+from bot.db import Database, DatabaseError, DatabaseUnavailable, probe_location
+from bot.db.postgres import redacted
 from bot.permissions import invite_url
 from bot.privacy import cli as privacy_cli
 
@@ -74,6 +75,10 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument(
         "--dry-run", action="store_true", help="print the SQL that would run, change nothing"
     )
+    move = sub.add_parser(
+        "migrate-to", help="copy the SQLite database (DATABASE_PATH) into an empty PostgreSQL database"
+    )
+    move.add_argument("url", metavar="postgresql://…", help="the PostgreSQL database to copy into")
     backup = sub.add_parser("backup", help="online backup of the (possibly live) database to PATH")
     backup.add_argument("path", type=Path)
     sub.add_parser("sync", help="force a sync of application commands with Discord, then exit")
@@ -209,7 +214,7 @@ async def _run(settings: Settings, *, force_sync: bool = False, connect: bool = 
     from bot.health import HealthServer
 
     canon = load_canon(settings)
-    db = Database(settings.database_path)
+    db = Database(settings.database)
     await db.open()  # before Discord: an unwritable database is the operator's to fix (exit 2), not an outage
     try:
         bot = Clematis(settings, db, canon=canon, force_sync=force_sync)
@@ -296,9 +301,11 @@ async def _run(settings: Settings, *, force_sync: bool = False, connect: bool = 
 
 async def _check(settings: Settings, *, db_exists: bool) -> int:
     lines = [f"configuration: ok ({settings!r})"]
-    path = settings.database_path
+    path: Path | str = settings.database_path
+    if settings.database_url is not None:
+        db_exists, path = True, redacted(settings.database_url)
     if db_exists:
-        async with Database(path) as db:  # opening proves a write reaches the file
+        async with Database(settings.database) as db:  # opening proves a write reaches the database
             pending = await db.pending_migrations()
             version = await db.user_version()
         lines.append(
@@ -306,7 +313,7 @@ async def _check(settings: Settings, *, db_exists: bool) -> int:
             "a test write succeeded"
         )
     else:
-        probe_location(path)
+        probe_location(settings.database_path)
         lines.append(
             f"database: {path} does not exist yet; its folder is writable, so it will be created on first start"
         )
@@ -327,25 +334,37 @@ async def _check(settings: Settings, *, db_exists: bool) -> int:
 
 async def _migrate(settings: Settings, *, dry_run: bool) -> int:
     # A dry run must not create the database (or its folder): plan a missing one against an empty database.
-    path = settings.database_path
-    if dry_run and not path.exists():
-        print(f"-- {path} does not exist yet; on first start it is created with:")
-        path = Path(":memory:")
-    async with Database(path, writable=not dry_run) as db:
+    target = settings.database
+    if dry_run and isinstance(target, Path) and not target.exists():
+        print(f"-- {target} does not exist yet; on first start it is created with:")
+        target = Path(":memory:")
+    async with Database(target, writable=not dry_run) as db:
         if dry_run:
             pending = await db.pending_migrations()
             if not pending:
-                print(f"-- {settings.database_path} is up to date (version {await db.user_version()})")
+                print(f"-- {db.where} is up to date (version {await db.user_version()})")
             for migration in pending:
                 print(f"-- {migration.version:04d}_{migration.name}.sql\n{migration.sql.strip()}\n")
             return EXIT_OK
         applied = await db.migrate()
         version = await db.user_version()
-    print(f"applied {len(applied)} migration(s); {settings.database_path} is at version {version}")
+        where = db.where
+    print(f"applied {len(applied)} migration(s); {where} is at version {version}")
+    return EXIT_OK
+
+
+async def _migrate_to(settings: Settings, url: str) -> int:
+    from bot.db.migrate_to import migrate_to
+
+    print((await migrate_to(settings.database_path, url)).report())
     return EXIT_OK
 
 
 def _check_backup_paths(settings: Settings, target: Path) -> None:
+    if settings.database_url is not None:
+        raise StartupError(
+            "backup copies the SQLite file; with DATABASE_URL (PostgreSQL) back up with pg_dump instead"
+        )
     if not settings.database_path.exists():
         raise StartupError(f"there is no database at {settings.database_path} (DATABASE_PATH) to back up")
     if target.exists():
@@ -402,16 +421,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_check(settings, db_exists=settings.database_path.exists()))
         if command == "migrate":
             return asyncio.run(_migrate(settings, dry_run=args.dry_run))
+        if command == "migrate-to":
+            return asyncio.run(_migrate_to(settings, args.url))
         if command == "invite":
             return _invite(settings)
         if command == "backup":
             _check_backup_paths(settings, args.path)
             return asyncio.run(_backup(settings, args.path))
         if command == "privacy":
-            return privacy_cli.run(args, settings.database_path)
+            return privacy_cli.run(args, settings.database)
     except (ConfigError, StartupError, DatabaseError, privacy_cli.PrivacyCliError) as exc:
         print(f"clematis: {exc}", file=sys.stderr)
-        return EXIT_USER
+        return EXIT_ERROR if isinstance(exc, DatabaseUnavailable) else EXIT_USER
     except DiscordUnavailable as exc:
         print(f"clematis: {exc}", file=sys.stderr)
         return EXIT_ERROR

@@ -20,9 +20,11 @@ from discord.ext import commands
 
 import cogs
 from bot import __version__
+from bot.canon.loader import PackError
 from bot.canon.store import CanonStore
 from bot.config import Settings
-from bot.db import Database
+from bot.db import Database, utc_text
+from bot.db.notify import CANON, Invalidations, attach
 from bot.errors import handle_interaction_error
 from bot.i18n import N_, _, bind, t, use_locale
 from bot.i18n.commands import CatalogueTranslator
@@ -218,6 +220,10 @@ class Clematis(commands.AutoShardedBot):
         self._parse_message_create = parsers["MESSAGE_CREATE"]
         parsers["MESSAGE_CREATE"] = self._on_message_create
         db.on_writable_changed = self._database_writable_changed
+        # Changes other processes on the same PostgreSQL make to what this one holds in memory.
+        self.invalidations = attach(db, Invalidations(settings.database_url))
+        self.invalidations.on(CANON, lambda _key: self._reload_canon())
+        self.invalidations.on_reset(self._reload_canon)
 
     def keep(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
         """Hold a reference to a background task until it ends."""
@@ -285,10 +291,25 @@ class Clematis(commands.AutoShardedBot):
         if not self.db.is_open:
             await self.db.open()
         await self.db.migrate()
+        await self.invalidations.start()  # before the cogs load what other processes may change
         await self.load_cogs()
         await self.tree.set_translator(CatalogueTranslator())
         await self.sync_commands(force=self.force_sync)
         settle_heap()
+
+    def _reload_canon(self) -> None:
+        """Another process reloaded the canon pack (``/canon-reload``), or a notice may have been missed."""
+        try:
+            pack = self.canon.reload()
+        except PackError as exc:
+            log.error(
+                "another process reloaded the canon pack, but this one cannot: it keeps %s (%s)",
+                self.canon,
+                "; ".join(exc.problems),
+            )
+            return
+        log.info("canon pack reloaded as another process asked: %s %s", pack.name, pack.version)
+        settle_heap()  # as after /canon-reload here: the old pack and its rule sets may now be collected
 
     async def load_cogs(self) -> None:
         for module in sorted(m.name for m in pkgutil.iter_modules(cogs.__path__)):
@@ -337,10 +358,9 @@ class Clematis(commands.AutoShardedBot):
                 (COMMAND_IDS_KEY.format(scope=scope), json.dumps(self.command_ids)),
             ):
                 await conn.execute(
-                    "INSERT INTO bot_state (key, value) VALUES (?, ?) "
-                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value, "
-                    "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-                    (key, value),
+                    "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    (key, value, utc_text()),
                 )
         log.info("synced %d commands (%s)", len(synced), scope)
         return True
@@ -465,6 +485,7 @@ class Clematis(commands.AutoShardedBot):
             if self.handling:
                 await asyncio.wait(set(self.handling), timeout=DRAIN_SECONDS)
         await super().close()
+        await self.invalidations.close()
         await self.db.close()
 
     @property

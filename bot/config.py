@@ -14,6 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from bot.db import is_postgres_url
+from bot.db.postgres import redacted
 from bot.permissions import application_id_from_token
 from bot.shards import MAX_SHARDS, format_shard_ids, parse_shard_ids
 
@@ -31,6 +33,9 @@ class ConfigError(Exception):
 class Settings:
     token: str = field(repr=False)
     database_path: Path = Path(DEFAULT_DATABASE_PATH)
+    database_url: str | None = field(
+        default=None, repr=False
+    )  # postgresql://…: PostgreSQL instead of the file
     log_level: str = "INFO"
     dev_guild_id: int | None = None
     api_base_url: str | None = None
@@ -45,9 +50,15 @@ class Settings:
     guild_data_grace: timedelta = timedelta(days=30)  # a removed server's data is deleted after this
     privacy_url: str | None = None  # where the privacy notice is published (else the app's own URL)
 
+    @property
+    def database(self) -> Path | str:
+        """What `bot.db.Database` opens: the PostgreSQL URL when DATABASE_URL is set, else the SQLite file."""
+        return self.database_url or self.database_path
+
     def __repr__(self) -> str:  # the token never appears, even by accident
         return (
             f"Settings(token=<hidden>, database_path={str(self.database_path)!r}, "
+            f"database_url={redacted(self.database_url) if self.database_url else None!r}, "
             f"log_level={self.log_level!r}, dev_guild_id={self.dev_guild_id!r}, "
             f"api_base_url={self.api_base_url!r}, gateway_url={self.gateway_url!r}, "
             f"canon_dir={str(self.canon_dir) if self.canon_dir else None!r}, "
@@ -180,6 +191,12 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         )
 
     shard_count, shard_ids = _shards(env)
+    database_url = _get(env, "DATABASE_URL")
+    if database_url is not None and not is_postgres_url(database_url):
+        raise ConfigError(
+            "DATABASE_URL must be a PostgreSQL URL such as postgresql://clematis:PASSWORD@localhost:5432/clematis "
+            f"(got one starting {database_url.partition('://')[0]!r}); remove it to use the SQLite file at DATABASE_PATH"
+        )
 
     application_id: int | None = None
     raw_app = _get(env, "DISCORD_APPLICATION_ID")
@@ -204,6 +221,7 @@ def load_settings(env: Mapping[str, str] | None = None, *, require_token: bool =
         privacy_url=_privacy_url(env),
         guild_ready_timeout=guild_ready_timeout,
         database_path=Path(_get(env, "DATABASE_PATH") or DEFAULT_DATABASE_PATH).expanduser(),
+        database_url=database_url,
         log_level=log_level,
         dev_guild_id=dev_guild,
         api_base_url=_url(env, "DISCORD_API_BASE_URL", ("http", "https"), "http://127.0.0.1:8080"),

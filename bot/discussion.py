@@ -26,7 +26,7 @@ from bot.canon.model import CanonPack, Episode
 from bot.canon.search import normalize
 from bot.content_warnings import CardContext, add_card, load_card_context
 from bot.content_warnings.card import CARD_COLOUR
-from bot.db import Database
+from bot.db import Database, utc_text
 from bot.errors import UserError
 from bot.guard import invalidate_guild
 from bot.i18n import N_, _, current_locale, use_locale
@@ -169,10 +169,10 @@ async def record_thread(
     db: Database, guild_id: int, episode_id: str, channel_id: int, thread_id: int
 ) -> None:
     await db.execute(
-        "INSERT INTO discussion_threads (guild_id, episode_id, channel_id, thread_id) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT(guild_id, episode_id) DO UPDATE SET channel_id = excluded.channel_id, "
-        "thread_id = excluded.thread_id, created_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-        (guild_id, episode_id, channel_id, thread_id),
+        "INSERT INTO discussion_threads (guild_id, episode_id, channel_id, thread_id, created_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(guild_id, episode_id) DO UPDATE SET channel_id = excluded.channel_id, "
+        "thread_id = excluded.thread_id, created_at = excluded.created_at",
+        (guild_id, episode_id, channel_id, thread_id, utc_text()),
     )
 
 

@@ -77,6 +77,10 @@ class HealthServer:
             "shards": shards,
         }
         database = await self._database()
+        # PostgreSQL: whether this process hears other processes' changes now (None on SQLite). Informational:
+        # the listener reconnects by itself and then reads everything again.
+        hub = bot.invalidations
+        database["listening"] = hub.listening if hub.shared else None
         dispatcher = await self._dispatcher()
         healthy = (
             not bot.closing

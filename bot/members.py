@@ -21,6 +21,7 @@ from bot.canon.horizon import Horizon
 from bot.canon.model import CanonPack
 from bot.content_warnings.preferences import parse_topics
 from bot.db import Database
+from bot.db.notify import MEMBER_DELETED, PROGRESS, invalidations
 from bot.horizon import horizon_from_ids
 
 HOLD_SECONDS = 60.0  # a member held longer is read again
@@ -91,8 +92,17 @@ async def member(db: Database, user_id: int) -> Member:
 
 def forget_member(db: Database, user_id: int) -> None:
     """Call after a change to the member's progress or preferences committed: what this process holds
-    about them is dropped."""
+    about them is dropped, and the other processes sharing the database are told (PROGRESS)."""
     _drop(db, user_id)
+    invalidations(db).notify(PROGRESS, user_id)
+
+
+def listen_for_changes(db: Database) -> None:
+    """Drop members other processes change or delete (call once per process, at start)."""
+    hub = invalidations(db)
+    hub.on(PROGRESS, lambda user_id: _drop(db, user_id))
+    hub.on(MEMBER_DELETED, lambda user_id: _drop(db, user_id))
+    hub.on_reset(lambda: _drop(db, None))
 
 
 def _drop(db: Database, user_id: int | None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.canon.horizon import Horizon, horizon_through
 from bot.canon.model import CanonPack
-from bot.db import Database
+from bot.db import Database, utc_text
 from bot.members import forget_member
 
 
@@ -29,12 +29,12 @@ async def set_progress(db: Database, pack: CanonPack, user_id: int, episode_id: 
                 continue
             last = pack.episodes_in_order(track)[index].id
             await conn.execute(
-                "INSERT INTO member_progress (user_id, track, episode_id) VALUES (?, ?, ?) "
+                "INSERT INTO member_progress (user_id, track, episode_id, updated_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(user_id, track) DO UPDATE SET episode_id = excluded.episode_id, "
-                "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-                (user_id, track, last),
+                "updated_at = excluded.updated_at",
+                (user_id, track, last, utc_text()),
             )
-    forget_member(db, user_id)
+    forget_member(db, user_id)  # progress is global: other processes' servers see it too
     return Horizon(updated)
 
 

@@ -32,6 +32,7 @@ from bot.content_warnings.server import (
     clean_note,
     clean_support_message,
     link_cards_enabled,
+    listen_for_changes,
     set_episode_note,
     set_link_cards,
     set_support_message,
@@ -384,4 +385,5 @@ class ContentWarnings(commands.Cog):
 
 
 async def setup(bot: Clematis) -> None:
+    listen_for_changes(bot.db)  # a server's settings changed by another process are read again
     await bot.add_cog(ContentWarnings(bot))

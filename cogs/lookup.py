@@ -24,6 +24,7 @@ from discord.ext import commands
 from bot.canon.loader import PackError
 from bot.canon.search import Match
 from bot.client import Clematis, settle_heap
+from bot.db.notify import CANON
 from bot.errors import UserError
 from bot.guard import spoiler_cache
 from bot.help import OWNER_ONLY
@@ -44,6 +45,7 @@ from bot.lookups.resolve import (
     suggest,
 )
 from bot.lookups.text import clean_query, clip, echo
+from bot.members import listen_for_changes
 from bot.ui import run_guarded
 
 UNKNOWN_NAME = {
@@ -346,6 +348,7 @@ class Lookup(commands.Cog):
         except PackError as exc:
             card = problems_card(exc.problems, self.bot.canon)
         else:
+            self.bot.invalidations.notify(CANON)  # every other process reloads it too
             card = reloaded_card(before, self.bot.canon)
         await interaction.response.send_message(embed=card_embed(card), ephemeral=True)
         if self.bot.canon.pack is not before:
@@ -353,4 +356,5 @@ class Lookup(commands.Cog):
 
 
 async def setup(bot: Clematis) -> None:
+    listen_for_changes(bot.db)  # members' progress changed by another process is read again
     await bot.add_cog(Lookup(bot))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.database import ON_POSTGRES, drop, drop_all, new_database
 from tests.emulator import Emulator
 from tests.emulator.process import BotProcess
 
@@ -76,9 +77,30 @@ def pack():
 
 @pytest.fixture
 async def db(tmp_path: Path):
-    """A real, migrated SQLite database file."""
+    """A real, migrated database: a SQLite file, or a fresh PostgreSQL database when the tests run on one
+    (CLEMATIS_TEST_DATABASE_URL, tests/database.py)."""
     from bot.db import Database
 
-    async with Database(tmp_path / "test.sqlite3") as database:
-        await database.migrate()
-        yield database
+    target = new_database() if ON_POSTGRES else str(tmp_path / "test.sqlite3")
+    try:
+        async with Database(target) as database:
+            await database.migrate()
+            yield database
+    finally:
+        if ON_POSTGRES:
+            drop(target)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not ON_POSTGRES:
+        return
+    skip = pytest.mark.skip(
+        reason="tests SQLite itself; this run is on PostgreSQL (CLEMATIS_TEST_DATABASE_URL)"
+    )
+    for item in items:
+        if item.get_closest_marker("sqlite_only"):
+            item.add_marker(skip)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    drop_all()

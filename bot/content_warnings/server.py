@@ -6,12 +6,14 @@ import weakref
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from bot.db import Database
+from bot.db import Database, utc_text
+from bot.db.notify import SETTINGS, invalidations
 from bot.errors import UserError
 from bot.i18n import _
 
 # Each database's servers' notes and support message, read once and dropped when they change (every
-# card reads them: lookups, parties, threads). Only the process holding a server changes them.
+# card reads them: lookups, parties, threads). A change made in another process on the same PostgreSQL
+# drops them too (`bot.db.notify`, listened to by `listen_for_changes`).
 _SETTINGS: weakref.WeakKeyDictionary[Database, dict[int, tuple[Mapping[str, str], str | None]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -79,9 +81,26 @@ async def server_card_settings(db: Database, guild_id: int) -> tuple[Mapping[str
 
 
 def forget_card_settings(db: Database, guild_id: int) -> None:
-    """Call after changing a server's notes or support message (or deleting them)."""
+    """Call after changing a server's notes or support message (or deleting them): forgotten here, and
+    in the other processes sharing the database."""
+    _drop(db, guild_id)
+    invalidations(db).notify(SETTINGS, guild_id)
+
+
+def _drop(db: Database, guild_id: int | None) -> None:
+    """Forget one server's settings (None: every server's)."""
     _CHANGES[db] = _CHANGES.get(db, 0) + 1
-    _SETTINGS.get(db, {}).pop(guild_id, None)
+    if guild_id is None:
+        _SETTINGS.pop(db, None)
+    else:
+        _SETTINGS.get(db, {}).pop(guild_id, None)
+
+
+def listen_for_changes(db: Database) -> None:
+    """Forget what other processes change (call once per process, at start)."""
+    hub = invalidations(db)
+    hub.on(SETTINGS, lambda guild_id: _drop(db, guild_id))
+    hub.on_reset(lambda: _drop(db, None))
 
 
 async def set_episode_note(
@@ -94,10 +113,10 @@ async def set_episode_note(
         )
     else:
         await db.execute(
-            "INSERT INTO cw_episode_notes (guild_id, episode_id, note, set_by) VALUES (?, ?, ?, ?) "
+            "INSERT INTO cw_episode_notes (guild_id, episode_id, note, set_by, updated_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(guild_id, episode_id) DO UPDATE SET note = excluded.note, set_by = excluded.set_by, "
-            "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-            (guild_id, episode_id, note, set_by),
+            "updated_at = excluded.updated_at",
+            (guild_id, episode_id, note, set_by, utc_text()),
         )
     forget_card_settings(db, guild_id)
 

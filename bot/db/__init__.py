@@ -1,128 +1,100 @@
-"""The database: one aiosqlite connection owned by the process, numbered SQL migrations.
+"""The database: one narrow interface, two backends behind it.
 
-Migrations are ``migrations/NNNN_name.sql`` files applied in order, each in one transaction, tracked by
-``PRAGMA user_version``. A database newer than the code is refused.
+``Database(target)`` opens SQLite (the embedded default: a file path, ``DATABASE_PATH``) or PostgreSQL (a
+``postgresql://`` URL, ``DATABASE_URL``, through asyncpg); the rest of the code never asks which one runs.
+Both take SQL written with ``?`` placeholders in the subset both engines run (``ON CONFLICT … DO``,
+``RETURNING``, instants computed in Python and passed as ISO-8601 UTC text). ``transaction()`` yields a
+`Handle` (``execute`` → rowcount, ``executemany``, ``fetchone``, ``fetchall``, ``fetchval``); rows keep
+index and key access.
+
+Migrations are numbered ``migrations/NNNN_name.sql`` files (SQLite, tracked by ``PRAGMA user_version``)
+with a PostgreSQL twin of each in ``migrations/postgresql/`` (tracked in the ``schema_version`` table),
+applied in order, each in one transaction. A database newer than the code is refused.
+tests/core/test_schema_equivalence.py keeps the two schemas the same.
 """
 
 from __future__ import annotations
 
-import asyncio
-import errno
 import logging
-import os
-import pwd
 import re
 import sqlite3
-import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
-import aiosqlite
+from asyncpg import PostgresError
+
+if TYPE_CHECKING:
+    from bot.db.schema import TableSchema
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 
+Dialect = Literal["sqlite", "postgresql"]
 _MIGRATION_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+# What a failed statement raises on either backend (catch this, never one driver's error class).
+StorageError: tuple[type[BaseException], ...] = (sqlite3.Error, PostgresError)
 
 
-async def _settled(conn: aiosqlite.Connection, sql: str) -> None:
-    """Run BEGIN or COMMIT so that a cancelled task cannot leave the connection inside a transaction: the
-    statement runs on the connection's thread whether or not we still wait for it, so on cancellation
-    (or a failed COMMIT) wait for it to finish and roll back whatever is still open."""
-    step = asyncio.ensure_future(conn.execute(sql))
-    try:
-        await asyncio.shield(step)
-    except BaseException:
-        await asyncio.wait({step})
-        if conn.in_transaction:
-            await conn.execute("ROLLBACK")
-        raise
+def is_postgres_url(target: object) -> bool:
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
+
+
+def utc_text(moment: datetime | None = None) -> str:
+    """An instant as the database stores it: ISO-8601 UTC text, 'YYYY-MM-DDTHH:MM:SSZ' (now by default)."""
+    return (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class DatabaseError(Exception):
     """A database problem an operator must act on (too new, failed migration, cannot be written)."""
 
 
-# SQLite result codes (primary, then any extended "_SUFFIX") meaning the database cannot be written right now,
-# as opposed to a mistake in a statement.
-_REFUSED_CODES = ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_FULL", "SQLITE_IOERR", "SQLITE_PERM")
+class DatabaseUnavailable(DatabaseError):
+    """The database server cannot be reached right now (not started yet, restarting): worth retrying."""
 
 
-def write_refusal(error: BaseException) -> str | None:
-    """SQLite's own words when ``error`` means the database refuses writes (read-only, disk full...), else None."""
-    if not isinstance(error, sqlite3.Error):
-        return None
-    name = getattr(error, "sqlite_errorname", "") or ""
-    if any(name == code or name.startswith(code + "_") for code in _REFUSED_CODES):
-        return f"{error} ({name})"
-    return None
+class Row(Protocol):
+    """A result row: by position (``row[0]``), by column name (``row["id"]``), unpacked, or ``dict(row)``
+    after ``keys()`` (sqlite3.Row and asyncpg.Record both are)."""
+
+    def __getitem__(self, key: Any, /) -> Any: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Iterator[Any]: ...
+    def keys(self) -> Any: ...
 
 
-def _user() -> str:
-    try:
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except KeyError:
-        return str(os.geteuid())
+class Reader(Protocol):
+    """Reads, inside a transaction (a `Handle`) or on their own (the `Database`)."""
+
+    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None: ...
+
+    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]: ...
+
+    async def fetchval(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any: ...
 
 
-def _existing_folder(path: Path) -> Path:
-    folder = path.absolute().parent
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    return folder
+class Handle(Reader, Protocol):
+    """The statements of one transaction (``async with db.transaction() as conn``)."""
 
+    dialect: Dialect
 
-def unwritable_message(path: Path, error: BaseException) -> str:
-    """One line for an operator: which database, why it cannot be opened for writing, and what to do."""
-    name = getattr(error, "sqlite_errorname", "") or ""
-    where = f"the database {path} (DATABASE_PATH)"
-    if name == "SQLITE_NOTADB":
-        return f"{path} (DATABASE_PATH) is not a SQLite database: point DATABASE_PATH at the right file, or restore a backup"
-    if name.startswith("SQLITE_FULL") or getattr(error, "errno", None) == errno.ENOSPC:
-        return f"{where} cannot be written: the disk is full ({error}): free some space, then start again"
-    folder = _existing_folder(path)
-    user = _user()
-    try:
-        read_only_mount = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except OSError:
-        read_only_mount = False
-    if read_only_mount:
-        return (
-            f"{where} cannot be written: {folder} is on a read-only file system ({error}): mount it read-write "
-            "(under Docker, a volume without :ro), or set DATABASE_PATH to a writable place"
-        )
-    if path.exists() and not os.access(path, os.W_OK):
-        reason = f"the file is read-only for user {user}"
-        fix = f"chown {user} {path} && chmod u+w {path} (and chattr -i {path} if it is immutable)"
-    elif not os.access(folder, os.W_OK | os.X_OK):
-        reason = f"the folder {folder} is not writable by user {user}"
-        fix = f"chown -R {user} {folder}, or create the folder for that user"
-    else:
-        reason, fix = (
-            "SQLite could not open it for writing",
-            f"check that user {user} may write it and its folder",
-        )
-    return f"{where} cannot be written: {reason} ({error}): {fix}, or set DATABASE_PATH to a writable place"
+    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+        ...
 
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
 
-def probe_location(path: Path) -> None:
-    """Prove that the database ``path`` (which does not exist yet) could be created: make and remove a temporary
-    entry where its folder is, or would be created. Raises DatabaseError with the reason."""
-    folder = path.absolute().parent
-    try:
-        if folder.is_dir():
-            fd, name = tempfile.mkstemp(prefix=".clematis-probe-", dir=folder)
-            os.close(fd)
-            os.unlink(name)
-        else:
-            os.rmdir(tempfile.mkdtemp(prefix=".clematis-probe-", dir=_existing_folder(path)))
-    except OSError as exc:
-        raise DatabaseError(unwritable_message(path, exc)) from None
+    async def lock(self, name: str) -> None:
+        """Hold ``name`` until the transaction ends: transactions locking the same name (a read, then a write
+        that depends on it, such as a quota check) run one after the other, in every process. SQLite's
+        write transactions are serialized already; PostgreSQL takes an advisory lock."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,8 +104,10 @@ class Migration:
     sql: str
 
 
-def bundled_migrations() -> list[Migration]:
+def bundled_migrations(dialect: Dialect = "sqlite") -> list[Migration]:
     folder = resources.files("bot.db").joinpath("migrations")
+    if dialect == "postgresql":
+        folder = folder.joinpath("postgresql")
     found = []
     for entry in folder.iterdir():
         match = _MIGRATION_NAME.match(entry.name)
@@ -167,147 +141,116 @@ def split_statements(sql: str) -> list[str]:
     return statements
 
 
-def _check_file(path: Path, writable: bool) -> None:
-    """Open ``path`` (creating it) in WAL mode and, with ``writable``, commit a write that changes nothing
-    (user_version rewritten with its own value): what the file system refuses is raised here."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    try:
-        conn.execute("PRAGMA busy_timeout=5000")
-        conn.execute("PRAGMA journal_mode=WAL")
-        if writable:
-            conn.execute("BEGIN IMMEDIATE")
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            conn.execute(f"PRAGMA user_version = {version}")  # an int SQLite gave; PRAGMA takes no parameters
-            conn.execute("COMMIT")
-    finally:
-        conn.close()
+def write_refusal(error: BaseException) -> str | None:
+    """The engine's own words when ``error`` means the database refuses writes (read-only, disk full, the
+    server gone...), as opposed to a mistake in a statement; else None."""
+    if isinstance(error, PostgresError):
+        from bot.db.postgres import write_refusal as refused
+
+        return refused(error)
+    from bot.db.sqlite import write_refusal as refused_here
+
+    return refused_here(error)
 
 
 class Database:
-    """Owns the process's single aiosqlite connection."""
+    """The process's database. ``Database(path)`` is SQLite, ``Database("postgresql://…")`` PostgreSQL.
+
+    Subclasses provide the connection; this class holds what both share: migrations, the one-line log
+    when writes start or stop working, and the read helpers outside a transaction.
+    """
+
+    dialect: ClassVar[Dialect]
+
+    def __new__(cls, target: Path | str, **_: Any) -> Database:
+        if cls is Database:
+            if is_postgres_url(target):
+                from bot.db.postgres import PostgresDatabase
+
+                return super().__new__(PostgresDatabase)
+            from bot.db.sqlite import SqliteDatabase
+
+            return super().__new__(SqliteDatabase)
+        return super().__new__(cls)
 
     def __init__(
         self,
-        path: Path | str,
+        target: Path | str,
         *,
         migrations: Sequence[Migration] | None = None,
         writable: bool = True,
     ) -> None:
-        self.path = Path(path)
         self.writable_on_enter = writable  # `async with` opens with this (False: read-only use, e.g. backup)
-        self.migrations = list(migrations) if migrations is not None else bundled_migrations()
-        self._conn: aiosqlite.Connection | None = None
-        self._tx_lock = asyncio.Lock()
+        self.migrations = list(migrations) if migrations is not None else bundled_migrations(self.dialect)
         # Whether the last write worked. A change is logged once, and reported to `on_writable_changed`.
         self.writable = True
         self.refused_reason: str | None = None
         self.refused_since: float | None = None  # time.monotonic()
         self.on_writable_changed: Callable[[bool, str | None], None] | None = None
 
-    @property
-    def conn(self) -> aiosqlite.Connection:
-        if self._conn is None:
-            raise RuntimeError("database is not open")
-        return self._conn
+    # --- what each backend provides ---------------------------------------------------------------
 
     @property
-    def latest_version(self) -> int:
-        return self.migrations[-1].version if self.migrations else 0
+    def where(self) -> str:
+        """The database as an operator names it (a path, or a URL without its password)."""
+        raise NotImplementedError
 
     @property
     def is_open(self) -> bool:
-        return self._conn is not None
+        raise NotImplementedError
 
     async def open(self, *, writable: bool = True) -> None:
-        """Open (creating the file and its folder if needed). With ``writable``, prove that a write reaches the
-        file: an unwritable folder, a read-only mount or file, a full disk raise DatabaseError (one line)."""
-        memory = str(self.path) == ":memory:"
-        if not memory:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise DatabaseError(unwritable_message(self.path, exc)) from None
-            try:
-                # Plain sqlite3 first, so that a database that cannot be opened or written never leaves an
-                # aiosqlite worker thread behind (aiosqlite's own clean-up after a failed connect races the loop).
-                await asyncio.to_thread(_check_file, self.path, writable)
-            except sqlite3.Error as exc:
-                raise DatabaseError(unwritable_message(self.path, exc)) from None
-        try:
-            # isolation_level=None: we issue BEGIN/COMMIT ourselves, so a transaction is what the code says.
-            conn = await aiosqlite.connect(self.path, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise DatabaseError(unwritable_message(self.path, exc)) from None
-        try:
-            conn.row_factory = aiosqlite.Row
-            await conn.execute("PRAGMA busy_timeout=5000")
-            await conn.execute("PRAGMA journal_mode=WAL")
-            await conn.execute("PRAGMA foreign_keys=ON")
-            await conn.execute("PRAGMA synchronous=NORMAL")
-        except BaseException as exc:
-            # Every failure closes the connection: its worker thread would otherwise keep the process alive.
-            await conn.close()
-            if isinstance(exc, sqlite3.Error):
-                raise DatabaseError(unwritable_message(self.path, exc)) from None
-            raise
-        self._conn = conn
-
-    @staticmethod
-    async def _write_probe(conn: aiosqlite.Connection) -> None:
-        """A real write that changes nothing: rewrite user_version with its own value, and commit."""
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
-            async with conn.execute("PRAGMA user_version") as cursor:
-                row = await cursor.fetchone()
-            # PRAGMA cannot take parameters; the value is the int SQLite just gave us.
-            await conn.execute(f"PRAGMA user_version = {int(row[0]) if row else 0}")
-            await conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                await conn.execute("ROLLBACK")
-            raise
-
-    async def probe_write(self) -> bool:
-        """Whether a write reaches the file now (the health endpoint asks); updates ``writable``."""
-        try:
-            async with self._tx_lock:
-                await self._write_probe(self.conn)
-        except sqlite3.Error as exc:
-            if write_refusal(exc) is None:
-                raise
-            self._note_refused(exc)
-            return False
-        self._note_written()
-        return True
-
-    def _note_refused(self, error: BaseException) -> None:
-        reason = write_refusal(error)
-        if reason is None or not self.writable:
-            return
-        self.writable, self.refused_reason, self.refused_since = False, reason, time.monotonic()
-        log.error(
-            "the database %s refuses writes: %s. Nothing is saved (settings, RSVPs, reminders) until this is "
-            "fixed: check free disk space and that the file and its folder are writable by user %s",
-            self.path,
-            reason,
-            _user(),
-        )
-        if self.on_writable_changed is not None:
-            self.on_writable_changed(False, reason)
-
-    def _note_written(self) -> None:
-        if self.writable:
-            return
-        seconds = time.monotonic() - (self.refused_since or time.monotonic())
-        self.writable, self.refused_reason, self.refused_since = True, None, None
-        log.warning("the database %s accepts writes again (it refused them for %.0f s)", self.path, seconds)
-        if self.on_writable_changed is not None:
-            self.on_writable_changed(True, None)
+        raise NotImplementedError
 
     async def close(self) -> None:
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            await conn.close()
+        raise NotImplementedError
+
+    def transaction(self) -> AbstractAsyncContextManager[Handle]:
+        """``async with db.transaction() as conn:`` — committed at the end, rolled back on error."""
+        raise NotImplementedError
+
+    async def execute(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> int:
+        """Run one statement on its own (autocommit). Returns rowcount."""
+        raise NotImplementedError
+
+    async def fetchone(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Row | None:
+        raise NotImplementedError
+
+    async def fetchall(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        raise NotImplementedError
+
+    async def user_version(self) -> int:
+        """The schema version the database is at (0: empty)."""
+        raise NotImplementedError
+
+    async def _apply(self, migration: Migration) -> bool:
+        """Apply one migration and record its version, in one transaction. False when another process
+        applied it first."""
+        raise NotImplementedError
+
+    async def probe_write(self) -> bool:
+        """Whether a write reaches the database now (the health endpoint asks); updates ``writable``."""
+        raise NotImplementedError
+
+    async def backup(self, target: Path) -> None:
+        raise DatabaseError(f"online backup to a file is for SQLite; back up {self.where} with pg_dump")
+
+    async def notify(self, channel: str, payload: str, conn: Handle | None = None) -> None:
+        """Tell other processes sharing the database that something changed (PostgreSQL's NOTIFY, sent
+        when ``conn``'s transaction commits). With SQLite there are no other processes: nothing to do."""
+
+    async def listener_connection(self) -> Any:
+        """A dedicated connection for LISTEN (PostgreSQL only); the caller closes it."""
+        raise DatabaseError("LISTEN needs PostgreSQL (DATABASE_URL)")
+
+    async def schema(self) -> dict[str, TableSchema]:
+        """The live schema: tables, columns, keys (bot/db/schema.py)."""
+        from bot.db.schema import read_schema
+
+        async with self.transaction() as conn:
+            return await read_schema(conn)
+
+    # --- shared ------------------------------------------------------------------------------------
 
     async def __aenter__(self) -> Database:
         await self.open(writable=self.writable_on_enter)
@@ -316,17 +259,19 @@ class Database:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    # --- migrations -------------------------------------------------------------------------------
+    @property
+    def latest_version(self) -> int:
+        return self.migrations[-1].version if self.migrations else 0
 
-    async def user_version(self) -> int:
-        row = await self.fetchone("PRAGMA user_version")
-        return int(row[0]) if row else 0
+    async def fetchval(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = await self.fetchone(sql, params)
+        return None if row is None else row[0]
 
     async def pending_migrations(self) -> list[Migration]:
         current = await self.user_version()
         if current > self.latest_version:
             raise DatabaseError(
-                f"database {self.path} is at schema version {current}, newer than this Clematis "
+                f"database {self.where} is at schema version {current}, newer than this Clematis "
                 f"understands ({self.latest_version}): upgrade Clematis, or restore a backup taken "
                 f"before the upgrade"
             )
@@ -337,12 +282,9 @@ class Database:
         applied = []
         for migration in await self.pending_migrations():
             try:
-                async with self.transaction():
-                    for statement in split_statements(migration.sql):
-                        await self.conn.execute(statement)
-                    # PRAGMA cannot take parameters; the version is an int we parsed from the filename.
-                    await self.conn.execute(f"PRAGMA user_version = {int(migration.version)}")
-            except sqlite3.Error as exc:
+                if not await self._apply(migration):
+                    continue
+            except StorageError as exc:
                 raise DatabaseError(
                     f"migration {migration.version:04d}_{migration.name} failed and was rolled back "
                     f"(database left at version {migration.version - 1}): {exc}"
@@ -351,86 +293,62 @@ class Database:
             applied.append(migration)
         return applied
 
-    # --- queries ----------------------------------------------------------------------------------
+    def _refusal(self, error: BaseException) -> str | None:
+        return write_refusal(error)
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """``async with db.transaction() as conn:`` — BEGIN IMMEDIATE … COMMIT, or ROLLBACK on error.
+    def _note_refused(self, error: BaseException) -> None:
+        reason = self._refusal(error)
+        if reason is None or not self.writable:
+            return
+        self.writable, self.refused_reason, self.refused_since = False, reason, time.monotonic()
+        log.error(
+            "the database %s refuses writes: %s. Nothing is saved (settings, RSVPs, reminders) until this is "
+            "fixed: %s",
+            self.where,
+            reason,
+            self._refusal_advice(),
+        )
+        if self.on_writable_changed is not None:
+            self.on_writable_changed(False, reason)
 
-        Transactions are serialized on the shared connection, so two tasks never interleave inside one.
-        """
-        async with self._tx_lock:
-            conn = self.conn
-            try:
-                await _settled(conn, "BEGIN IMMEDIATE")
-                changes = conn.total_changes
-                try:
-                    yield conn
-                except BaseException:
-                    if conn.in_transaction:
-                        await conn.execute("ROLLBACK")
-                    raise
-                await _settled(conn, "COMMIT")
-            except sqlite3.Error as exc:
-                self._note_refused(exc)
-                raise
-            if conn.total_changes != changes:
-                self._note_written()
+    def _refusal_advice(self) -> str:
+        return "check the database server, its free disk space and the account's rights"
 
-    async def _on_worker(self, step: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``step`` on the connection's worker thread: one round trip from the event loop, where
-        aiosqlite's cursor API takes one per call (execute, fetch, close: three for a single read)."""
-        conn = self.conn
-        return await conn._execute(step, conn._conn)  # noqa: SLF001 - aiosqlite's own one-hop runner
+    def _note_written(self) -> None:
+        if self.writable:
+            return
+        seconds = time.monotonic() - (self.refused_since or time.monotonic())
+        self.writable, self.refused_reason, self.refused_since = True, None, None
+        log.warning("the database %s accepts writes again (it refused them for %.0f s)", self.where, seconds)
+        if self.on_writable_changed is not None:
+            self.on_writable_changed(True, None)
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        """Run one statement outside an explicit transaction (autocommit). Returns rowcount."""
 
-        def step(conn: sqlite3.Connection) -> tuple[int, bool]:
-            changes = conn.total_changes
-            cursor = conn.execute(sql, params)
-            try:
-                return cursor.rowcount, conn.total_changes != changes
-            finally:
-                cursor.close()
+# Re-exported: the SQLite helpers the start-up path and the health check use.
+from bot.db.sqlite import (  # noqa: E402
+    SqliteDatabase,
+    probe_location,
+    unwritable_message,
+)
 
-        async with self._tx_lock:
-            try:
-                rowcount, wrote = await self._on_worker(step)
-            except sqlite3.Error as exc:
-                self._note_refused(exc)
-                raise
-            if wrote:
-                self._note_written()
-        return rowcount
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        def step(conn: sqlite3.Connection) -> aiosqlite.Row | None:
-            cursor = conn.execute(sql, params)
-            try:
-                row: aiosqlite.Row | None = cursor.fetchone()
-                return row
-            finally:
-                cursor.close()
-
-        return await self._on_worker(step)
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        def step(conn: sqlite3.Connection) -> list[aiosqlite.Row]:
-            cursor = conn.execute(sql, params)
-            try:
-                return list(cursor.fetchall())
-            finally:
-                cursor.close()
-
-        return await self._on_worker(step)
-
-    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        row = await self.fetchone(sql, params)
-        return None if row is None else row[0]
-
-    async def backup(self, target: Path) -> None:
-        """SQLite online backup of the live database to ``target``."""
-        target.parent.mkdir(parents=True, exist_ok=True)
-        async with aiosqlite.connect(target) as dest:
-            await self.conn.backup(dest)
+__all__ = [
+    "POSTGRES_SCHEMES",
+    "Database",
+    "DatabaseError",
+    "DatabaseUnavailable",
+    "Dialect",
+    "Handle",
+    "Migration",
+    "Reader",
+    "Row",
+    "SqliteDatabase",
+    "StorageError",
+    "bundled_migrations",
+    "check_migrations",
+    "is_postgres_url",
+    "probe_location",
+    "split_statements",
+    "unwritable_message",
+    "utc_text",
+    "write_refusal",
+]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ import aiohttp
 import discord
 
 from bot.canon.l10n import local_name
+from bot.db import StorageError
 from bot.guard.cache import SpoilerCache
 from bot.guard.copies import RemovedCopy, save_copy
 from bot.guard.repost import Reposter, http_reason
@@ -256,6 +256,9 @@ class SpoilerActions:
         try:
             await self._act(incident, plan, outcome)
         except Exception as exc:  # the entry must not stay an intent: say how far it got
+            if self.bot.is_closed():  # shutting down: the HTTP session went away mid-action
+                log.info("shutting down: the spoiler action on message %s was cut short", incident.message.id)
+                raise
             log.exception("acting on spoiler %s failed", incident.message.id)
             outcome.say(SAY_CRASHED, error=type(exc).__name__)
         await self._record_permissions(incident, plan, outcome, state)
@@ -431,7 +434,7 @@ class SpoilerActions:
                 ),
                 now=datetime.now(UTC),
             )
-        except sqlite3.Error as exc:
+        except StorageError as exc:
             log.error("could not keep a copy of removed message %s: %s", message.id, exc)
             return str(exc)
         return None
@@ -541,7 +544,7 @@ class SpoilerActions:
         for permission in outcome.worked & state.config.warned_permissions:
             try:
                 await clear_permission_warned(self.bot.db, guild_id, permission)
-            except sqlite3.Error as exc:
+            except StorageError as exc:
                 log.error("could not forget the permission warning for guild %s: %s", guild_id, exc)
                 continue
             changed = True
@@ -577,7 +580,7 @@ class SpoilerActions:
                 return False
             try:
                 await mark_permission_warned(self.bot.db, guild_id, permission)
-            except sqlite3.Error as exc:  # said, but not remembered: it may be said again after a restart
+            except StorageError as exc:  # said, but not remembered: it may be said again after a restart
                 log.error("could not remember the permission warning for guild %s: %s", guild_id, exc)
                 return False
             return True

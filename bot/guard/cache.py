@@ -8,6 +8,9 @@ The canon rules are compiled once per pack and public horizon and shared by ever
 horizon; a server's own rules and allow-list compile into a small addition (``bot.guard.rules``).
 Everything is compiled when a server is loaded or reloaded and when the pack is reloaded, not on the
 message path (except when a release window moves a server's horizon at midnight).
+
+Other processes on the same PostgreSQL hold their own cache: ``reload`` and ``invalidate`` (a change made
+here) tell them (``bot.db.notify``), and a notice from them drops the server's state here (``drop``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from bot.canon.horizon import Horizon
 from bot.canon.model import CanonPack
 from bot.canon.store import CanonStore
 from bot.db import Database
+from bot.db.notify import MEMBER_DELETED, SPOILERS, invalidations
 from bot.guard.config import GuildConfig, load_all_configs, load_guild_config
 from bot.guard.rules import CanonRules, Compiled, ServerRules, server_rules
 from bot.guard.state import GuildState
@@ -59,6 +63,10 @@ class SpoilerCache:
         self._shared_pack: CanonPack | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         canon.on_reload(self.on_canon_reload)
+        self._hub = invalidations(db)
+        self._hub.on(SPOILERS, self._dropped)
+        self._hub.on(MEMBER_DELETED, self._member_deleted)
+        self._hub.on_reset(self.drop_all)
 
     # --- reading (the message path) ----------------------------------------------------------------
 
@@ -72,7 +80,7 @@ class SpoilerCache:
     async def load(self, guild_id: int) -> GuildState:
         """The server's state, reading the database if it is not in memory yet."""
         state = self.state(guild_id)
-        return state if state is not None else await self.reload(guild_id)
+        return state if state is not None else await self._reload(guild_id)
 
     # --- loading and invalidation ------------------------------------------------------------------
 
@@ -89,7 +97,12 @@ class SpoilerCache:
         return len(configs)
 
     async def reload(self, guild_id: int) -> GuildState:
-        """Re-read one server's configuration (after any change to it)."""
+        """Re-read one server's configuration (after any change to it), and tell the other processes."""
+        state = await self._reload(guild_id)
+        self._hub.notify(SPOILERS, guild_id)
+        return state
+
+    async def _reload(self, guild_id: int) -> GuildState:
         lock = self._locks.setdefault(guild_id, asyncio.Lock())
         async with lock:
             state = GuildState(await load_guild_config(self.db, guild_id), self.compile)
@@ -100,7 +113,24 @@ class SpoilerCache:
         return state
 
     def invalidate(self, guild_id: int) -> None:
-        """Forget a server's state now and reload it in the background."""
+        """Forget a server's state now and reload it in the background (after a change made here)."""
+        self.drop(guild_id)
+        self._hub.notify(SPOILERS, guild_id)
+
+    def _dropped(self, guild_id: int | None) -> None:
+        if guild_id is not None:
+            self.drop(guild_id)
+
+    def _member_deleted(self, user_id: int | None) -> None:
+        """A member's data was deleted in another process: servers whose rules name them as author are
+        read again (the author is gone from the database)."""
+        source = f"mod:{user_id}"
+        for guild_id, state in list(self._states.items()):
+            if any(rule.source == source for rule in state.config.rules):
+                self.drop(guild_id)
+
+    def drop(self, guild_id: int) -> None:
+        """Forget a server's state now and reload it in the background (another process changed it)."""
         self._states.pop(guild_id, None)
         self._pending.add(guild_id)
         task = asyncio.get_running_loop().create_task(self._reload_quietly(guild_id))
@@ -109,9 +139,24 @@ class SpoilerCache:
 
     async def _reload_quietly(self, guild_id: int) -> None:
         try:
-            await self.reload(guild_id)
+            await self._reload(guild_id)
         except Exception:
             log.exception("could not reload the spoiler state of guild %s", guild_id)
+
+    def drop_all(self) -> None:
+        """Forget every server's state (a change made elsewhere may have been missed) and read them all
+        again in the background; until then the message path loads each server it needs."""
+        self._states.clear()
+        self._loaded_all = False
+        task = asyncio.get_running_loop().create_task(self._reload_all_quietly())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _reload_all_quietly(self) -> None:
+        try:
+            await self.load_all()
+        except Exception:
+            log.exception("could not reload the spoiler state of every server")
 
     def forget(self, guild_id: int) -> None:
         """The bot left the server."""

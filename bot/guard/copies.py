@@ -31,9 +31,11 @@ async def save_copy(db: Database, copy: RemovedCopy, *, now: datetime) -> None:
     async with db.transaction() as conn:
         await conn.execute("DELETE FROM spoiler_copies WHERE created_at < ?", (_stamp(now - COPY_LIFETIME),))
         await conn.execute(
-            "INSERT OR REPLACE INTO spoiler_copies "
+            "INSERT INTO spoiler_copies "
             "(notice_id, guild_id, channel_id, author_id, episode_id, content, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (notice_id) DO UPDATE SET guild_id = excluded.guild_id, "
+            "channel_id = excluded.channel_id, author_id = excluded.author_id, episode_id = excluded.episode_id, "
+            "content = excluded.content, created_at = excluded.created_at",
             (
                 copy.notice_id,
                 copy.guild_id,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import aiosqlite
-
-from bot.db import Database
+from bot.db import Database, Row, utc_text
 from bot.guard.config import ACTIONS
 from bot.guard.rules import phrase_key, stored_rule
 from bot.spoilers import Rule
@@ -43,10 +41,10 @@ async def set_gated_threads(db: Database, guild_id: int, enabled: bool) -> None:
 
 async def set_public_episode(db: Database, guild_id: int, track: str, episode_id: str, set_by: int) -> None:
     await db.execute(
-        "INSERT INTO guild_horizons (guild_id, track, episode_id, set_by) VALUES (?, ?, ?, ?) "
+        "INSERT INTO guild_horizons (guild_id, track, episode_id, set_by, updated_at) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT(guild_id, track) DO UPDATE SET episode_id = excluded.episode_id, "
-        "set_by = excluded.set_by, updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-        (guild_id, track, episode_id, set_by),
+        "set_by = excluded.set_by, updated_at = excluded.updated_at",
+        (guild_id, track, episode_id, set_by, utc_text()),
     )
 
 
@@ -59,7 +57,7 @@ async def clear_public_track(db: Database, guild_id: int, track: str) -> bool:
 async def add_spoiler_channel(db: Database, guild_id: int, channel_id: int) -> bool:
     return (
         await db.execute(
-            "INSERT OR IGNORE INTO spoiler_channels (guild_id, channel_id) VALUES (?, ?)",
+            "INSERT INTO spoiler_channels (guild_id, channel_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (guild_id, channel_id),
         )
         > 0
@@ -78,7 +76,7 @@ async def remove_spoiler_channel(db: Database, guild_id: int, channel_id: int) -
 async def add_exempt_role(db: Database, guild_id: int, role_id: int) -> bool:
     return (
         await db.execute(
-            "INSERT OR IGNORE INTO spoiler_exempt_roles (guild_id, role_id) VALUES (?, ?)",
+            "INSERT INTO spoiler_exempt_roles (guild_id, role_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (guild_id, role_id),
         )
         > 0
@@ -97,15 +95,12 @@ async def remove_exempt_role(db: Database, guild_id: int, role_id: int) -> bool:
 async def add_rule(db: Database, guild_id: int, episode_id: str, phrase: str, added_by: int) -> int | None:
     """Store a moderator rule. Returns its id, or None when the server already has it for that episode."""
     phrase = " ".join(phrase.split())
-    async with (
-        db.transaction() as conn,
-        conn.execute(
+    async with db.transaction() as conn:
+        row = await conn.fetchone(
             "INSERT INTO spoiler_rules (guild_id, episode_id, phrase, phrase_key, added_by) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT(guild_id, episode_id, phrase_key) DO NOTHING RETURNING rule_id",
             (guild_id, episode_id, phrase, phrase_key(phrase), added_by),
-        ) as cursor,
-    ):
-        row = await cursor.fetchone()
+        )
     return int(row["rule_id"]) if row is not None else None
 
 
@@ -127,7 +122,7 @@ async def find_rules(db: Database, guild_id: int, text: str) -> list[Rule]:
     return [_rule(r) for r in rows]
 
 
-def _rule(row: aiosqlite.Row) -> Rule:
+def _rule(row: Row) -> Rule:
     added_by = row["added_by"]
     return stored_rule(
         row["episode_id"], row["phrase"], f"mod:{added_by}" if added_by is not None else "mod", row["rule_id"]
@@ -145,7 +140,7 @@ async def add_allowed(db: Database, guild_id: int, phrase: str, added_by: int) -
     phrase = " ".join(phrase.split())
     return (
         await db.execute(
-            "INSERT OR IGNORE INTO spoiler_allow (guild_id, phrase_key, phrase, added_by) VALUES (?, ?, ?, ?)",
+            "INSERT INTO spoiler_allow (guild_id, phrase_key, phrase, added_by) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
             (guild_id, phrase_key(phrase), phrase, added_by),
         )
         > 0
@@ -168,7 +163,7 @@ async def mark_permission_warned(db: Database, guild_id: int, permission: str) -
     """Record that the mod log was told about a missing permission. False when it already was."""
     return (
         await db.execute(
-            "INSERT OR IGNORE INTO spoiler_permission_warnings (guild_id, permission) VALUES (?, ?)",
+            "INSERT INTO spoiler_permission_warnings (guild_id, permission) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (guild_id, permission),
         )
         > 0

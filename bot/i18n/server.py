@@ -6,7 +6,8 @@ from typing import Any
 
 from babel import Locale
 
-from bot.db import Database
+from bot.db import Database, utc_text
+from bot.db.notify import SETTINGS, invalidations
 from bot.i18n import SOURCE_LOCALE, available_locales, babel_locale, resolve
 
 
@@ -45,13 +46,14 @@ async def set_language(db: Database, guild_id: int, locale: str | None, *, set_b
     """Store a moderator's choice; None goes back to the server's Discord language."""
     if locale is None:
         await db.execute("DELETE FROM guild_language WHERE guild_id = ?", (guild_id,))
-        return
-    await db.execute(
-        "INSERT INTO guild_language (guild_id, locale, set_by) VALUES (?, ?, ?) "
-        "ON CONFLICT(guild_id) DO UPDATE SET locale = excluded.locale, set_by = excluded.set_by, "
-        "updated_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
-        (guild_id, locale, set_by),
-    )
+    else:
+        await db.execute(
+            "INSERT INTO guild_language (guild_id, locale, set_by, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(guild_id) DO UPDATE SET locale = excluded.locale, set_by = excluded.set_by, "
+            "updated_at = excluded.updated_at",
+            (guild_id, locale, set_by, utc_text()),
+        )
+    invalidations(db).notify(SETTINGS, guild_id)  # any process holding the server's language reads it again
 
 
 async def server_locale(db: Database, guild: Any, guild_id: int | None = None) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.db import Database
+from bot.db.notify import announcing
 from bot.privacy.answers import deletion_summary
 from bot.privacy.store import cancel_guild_purge, delete_user, export_user, purge_guild
 
@@ -92,9 +93,9 @@ def _write_private(path: Path, text: str) -> None:
         out.write(text)
 
 
-def run(args: argparse.Namespace, database_path: Path, *, stdin: TextIO = sys.stdin) -> int:
-    """Run one privacy command. Raises PrivacyCliError for a user mistake."""
-    if not database_path.exists():
+def run(args: argparse.Namespace, database_path: Path | str, *, stdin: TextIO = sys.stdin) -> int:
+    """Run one privacy command on the SQLite file or PostgreSQL URL. Raises PrivacyCliError for a user mistake."""
+    if isinstance(database_path, Path) and not database_path.exists():
         raise PrivacyCliError(f"there is no database at {database_path} (DATABASE_PATH): nothing is stored")
     if args.privacy_command == "export" and args.out is not None and args.out.exists():
         raise PrivacyCliError(f"{args.out} already exists: choose a new file name")
@@ -104,7 +105,7 @@ def run(args: argparse.Namespace, database_path: Path, *, stdin: TextIO = sys.st
     return asyncio.run(_run(args, database_path))
 
 
-async def _run(args: argparse.Namespace, database_path: Path) -> int:
+async def _run(args: argparse.Namespace, database_path: Path | str) -> int:
     now = datetime.now(UTC)
     command = args.privacy_command
     if command == "export":
@@ -120,13 +121,13 @@ async def _run(args: argparse.Namespace, database_path: Path) -> int:
             print(f"wrote {rows} records about user {args.user_id} to {args.out}", file=sys.stderr)
         return 0
     if command == "delete":
-        async with Database(database_path) as db:
+        async with Database(database_path) as db, announcing(db):  # running bots drop what they hold
             await db.migrate()
             done = await delete_user(db, args.user_id, now=now)
         print(f"user {args.user_id}: {deletion_summary(done)}")
         return 0
     if command == "delete-guild":
-        async with Database(database_path) as db:
+        async with Database(database_path) as db, announcing(db):
             await db.migrate()
             removed = await purge_guild(db, args.guild_id)
             await cancel_guild_purge(db, args.guild_id, now=now, reason="deleted by the operator")

@@ -308,10 +308,7 @@ TABLES: tuple[Table, ...] = (
             ),
             Personal("message_id", "message", "exempt", _BOT_MESSAGE),
         ),
-        expire=(
-            "DELETE FROM watch_parties WHERE "
-            "strftime('%Y-%m-%dT%H:%M:%SZ', starts_at, '+' || duration_minutes || ' minutes') < :cutoff",
-        ),
+        expire=("DELETE FROM watch_parties WHERE ends_at < :cutoff",),
         keep=PARTY_LIFETIME,
         sample={"starts_at": "2000-01-01T20:00:00Z", "episodes": "[]", "zone": "UTC", "status": "finished"},
     ),

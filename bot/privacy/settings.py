@@ -19,11 +19,10 @@ async def save_policy(
 ) -> bool:
     """Store what was given (None leaves a value as it is). Returns whether anything changed."""
     async with db.transaction() as conn:
-        async with conn.execute(
+        row = await conn.fetchone(
             "SELECT leaver_parties, handover_user_id FROM guild_privacy_settings WHERE guild_id = ?",
             (guild_id,),
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         policy, member = (row[0], row[1]) if row else (DEFAULT_POLICY, None)
         new_policy = leaver_parties or policy
         new_member = None if clear_handover else (handover_to if handover_to is not None else member)

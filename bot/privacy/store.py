@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-import aiosqlite
-
 from bot import __version__
 from bot.content_warnings.server import forget_card_settings
-from bot.db import Database
+from bot.db import Database, Handle, Row
+from bot.db.notify import MEMBER_DELETED, SPOILERS, invalidations
+from bot.db.schema import read_schema as read_live_schema
 from bot.i18n import N_, _
 from bot.members import forget_member
 from bot.privacy.registry import BY_NAME, TABLES, Personal, Table
@@ -56,9 +56,8 @@ def _ident(name: str) -> str:
     return f'"{name}"'
 
 
-async def _rows(conn: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-    async with conn.execute(sql, params) as cursor:
-        return list(await cursor.fetchall())
+async def _rows(conn: Handle, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    return await conn.fetchall(sql, params)
 
 
 def _where(columns: Sequence[Personal]) -> str:
@@ -88,9 +87,7 @@ async def summarize_user(db: Database, user_id: int) -> list[Holding]:
     return found
 
 
-async def _member_rows(
-    db: Database, user_id: int, select: str
-) -> AsyncIterator[tuple[Table, list[aiosqlite.Row]]]:
+async def _member_rows(db: Database, user_id: int, select: str) -> AsyncIterator[tuple[Table, list[Row]]]:
     """For each table with member columns: `SELECT <select>` over the rows about the member."""
     for table in TABLES:
         columns = _subject_columns(table)
@@ -102,7 +99,7 @@ async def _member_rows(
 # --- export -------------------------------------------------------------------------------------------
 
 
-def _exported(table: Table, row: aiosqlite.Row) -> dict[str, Any]:
+def _exported(table: Table, row: Row) -> dict[str, Any]:
     """A row as JSON: ids (snowflakes) as strings, as Discord's own API gives them; JSON text decoded;
     columns that are not about the member left out."""
     hidden = {p.column for p in table.personal if not p.exported}
@@ -172,7 +169,7 @@ class Deletion:
 
 
 async def queue_work(
-    conn: aiosqlite.Connection,
+    conn: Handle,
     kind: str,
     *,
     now: datetime,
@@ -188,7 +185,7 @@ async def queue_work(
     )
 
 
-async def host_policy(conn: aiosqlite.Connection, guild_id: int) -> tuple[HostPolicy, int | None]:
+async def host_policy(conn: Handle, guild_id: int) -> tuple[HostPolicy, int | None]:
     rows = await _rows(
         conn,
         "SELECT leaver_parties, handover_user_id FROM guild_privacy_settings WHERE guild_id = ?",
@@ -199,10 +196,10 @@ async def host_policy(conn: aiosqlite.Connection, guild_id: int) -> tuple[HostPo
     return rows[0][0], rows[0][1]
 
 
-_NOT_ENDED = "status = 'scheduled' AND strftime('%Y-%m-%dT%H:%M:%SZ', starts_at, '+' || duration_minutes || ' minutes') > ?"
+_NOT_ENDED = "status = 'scheduled' AND ends_at > ?"
 
 
-async def _hand_over_parties(conn: aiosqlite.Connection, user_id: int, now: datetime, done: Deletion) -> None:
+async def _hand_over_parties(conn: Handle, user_id: int, now: datetime, done: Deletion) -> None:
     """The member's upcoming parties go to the server's chosen member or its moderators, or are cancelled
     (with their reminders and Discord event), as each server chose; their other parties lose the id."""
     upcoming = await _rows(
@@ -234,27 +231,27 @@ async def _hand_over_parties(conn: aiosqlite.Connection, user_id: int, now: date
         label = LABEL_CANCELLED if policy == "cancel" else LABEL_HANDED_OVER
         await queue_work(conn, KIND_PARTY_REFRESH, now=now, party_id=party_id, label=label)
         done.queued += 1
-    cursor = await conn.execute("UPDATE watch_parties SET host_id = ? WHERE host_id = ?", (NO_HOST, user_id))
-    done.add("watch_parties", len(upcoming) + cursor.rowcount)
+    changed = await conn.execute("UPDATE watch_parties SET host_id = ? WHERE host_id = ?", (NO_HOST, user_id))
+    done.add("watch_parties", len(upcoming) + changed)
     for guild_id, recipient in series_host.items():
-        cursor = await conn.execute(
+        changed = await conn.execute(
             "UPDATE party_series SET host_id = ? WHERE host_id = ? AND guild_id = ?",
             (recipient, user_id, guild_id),
         )
-        done.add("party_series", cursor.rowcount)
-    cursor = await conn.execute(
+        done.add("party_series", changed)
+    changed = await conn.execute(
         "UPDATE party_series SET host_id = ?, active = 0 WHERE host_id = ?", (NO_HOST, user_id)
     )
-    done.add("party_series", cursor.rowcount)
+    done.add("party_series", changed)
 
 
-async def _withdraw_rsvps(conn: aiosqlite.Connection, user_id: int, now: datetime, done: Deletion) -> None:
+async def _withdraw_rsvps(conn: Handle, user_id: int, now: datetime, done: Deletion) -> None:
     """Remove the member's RSVPs as 'Remove my answer' would: the first waiting members move up, and the
     announcements of upcoming parties are brought up to date."""
     rows = await _rows(
         conn,
-        "SELECT r.party_id, p.status = 'scheduled' AND strftime('%Y-%m-%dT%H:%M:%SZ', p.starts_at, "
-        "'+' || p.duration_minutes || ' minutes') > ? FROM party_rsvps r JOIN watch_parties p ON p.id = r.party_id "
+        "SELECT r.party_id, p.status = 'scheduled' AND p.ends_at > ? "
+        "FROM party_rsvps r JOIN watch_parties p ON p.id = r.party_id "
         "WHERE r.user_id = ? ORDER BY r.party_id",
         (to_db_time(now), user_id),
     )
@@ -273,7 +270,7 @@ async def _withdraw_rsvps(conn: aiosqlite.Connection, user_id: int, now: datetim
     done.add("party_rsvps", len(rows))
 
 
-Hook = Callable[[aiosqlite.Connection, int, datetime, Deletion], Awaitable[None]]
+Hook = Callable[[Handle, int, datetime, Deletion], Awaitable[None]]
 HOOKS: dict[tuple[str, str], Hook] = {
     ("watch_parties", "host_id"): _hand_over_parties,
     ("party_series", "host_id"): _hand_over_parties,  # the same step treats both
@@ -281,7 +278,7 @@ HOOKS: dict[tuple[str, str], Hook] = {
 }
 
 
-async def delete_user_in(conn: aiosqlite.Connection, user_id: int, *, now: datetime) -> Deletion:
+async def delete_user_in(conn: Handle, user_id: int, *, now: datetime) -> Deletion:
     """Delete everything about the member inside the caller's transaction."""
     done = Deletion(user_id)
     ran: set[Hook] = set()
@@ -293,26 +290,28 @@ async def delete_user_in(conn: aiosqlite.Connection, user_id: int, *, now: datet
                 await hook(conn, user_id, now, done)
     for table in TABLES:
         for column in table.columns("row"):
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 f"DELETE FROM {_ident(table.name)} WHERE {_ident(column.column)} = ?",  # noqa: S608 - registry names
                 (user_id,),
             )
-            done.add(table.name, cursor.rowcount)
+            done.add(table.name, changed)
         for column in table.columns("null"):
             name = _ident(column.column)
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 f"UPDATE {_ident(table.name)} SET {name} = NULL WHERE {name} = ?",  # noqa: S608 - registry names
                 (user_id,),
             )
-            done.add(table.name, cursor.rowcount)
+            done.add(table.name, changed)
     return done
 
 
 async def delete_user(db: Database, user_id: int, *, now: datetime) -> Deletion:
-    """Delete everything about the member in one transaction (see the registry for what that means)."""
+    """Delete everything about the member in one transaction (see the registry for what that means), and
+    tell the other processes sharing the database to drop what they hold of the member."""
     async with db.transaction() as conn:
         done = await delete_user_in(conn, user_id, now=now)
-    forget_member(db, user_id)
+    forget_member(db, user_id)  # here, and in the other processes
+    invalidations(db).notify(MEMBER_DELETED, user_id)
     return done
 
 
@@ -325,7 +324,7 @@ def _purge_order() -> list[Table]:
     return sorted(direct, key=lambda t: t.name == "watch_parties")
 
 
-async def purge_guild_in(conn: aiosqlite.Connection, guild_id: int) -> dict[str, int]:
+async def purge_guild_in(conn: Handle, guild_id: int) -> dict[str, int]:
     """Delete every row of the server, inside the caller's transaction. Tables that hang off a purged
     table (`Table.via`) go with it by ON DELETE CASCADE. Returns rows deleted per table."""
     removed: dict[str, int] = {}
@@ -335,32 +334,26 @@ async def purge_guild_in(conn: aiosqlite.Connection, guild_id: int) -> dict[str,
             gone = await _cascading(conn, child.name, table.name, table.guild_column, guild_id)
             if gone:
                 removed[child.name] = removed.get(child.name, 0) + gone
-        cursor = await conn.execute(
+        changed = await conn.execute(
             f"DELETE FROM {_ident(table.name)} WHERE {_ident(table.guild_column)} = ?",  # noqa: S608 - registry names
             (guild_id,),
         )
-        if cursor.rowcount:
-            removed[table.name] = cursor.rowcount
-    cursor = await conn.execute(
+        if changed:
+            removed[table.name] = changed
+    changed = await conn.execute(
         "DELETE FROM due_work WHERE guild_id = ? AND status != 'claimed'", (guild_id,)
     )
-    if cursor.rowcount:
-        removed["due_work"] = removed.get("due_work", 0) + cursor.rowcount
+    if changed:
+        removed["due_work"] = removed.get("due_work", 0) + changed
     return removed
 
 
-async def _cascading(
-    conn: aiosqlite.Connection, child: str, parent: str, guild_column: str, guild_id: int
-) -> int:
+async def _cascading(conn: Handle, child: str, parent: str, guild_column: str, guild_id: int) -> int:
     """How many rows of `child` the deletion of the server's `parent` rows takes with it (its foreign key)."""
-    keys = await _rows(
-        conn,
-        'SELECT "from", coalesce("to", \'rowid\') FROM pragma_foreign_key_list(?) WHERE "table" = ?',
-        (child, parent),
-    )
+    keys = [key for key in (await read_live_schema(conn))[child].foreign_keys if key.table == parent]
     if not keys:
         raise ValueError(f"{child} is registered as hanging off {parent} but has no foreign key to it")
-    column, target = keys[0]
+    (column,), (target,) = keys[0].columns, keys[0].references
     rows = await _rows(
         conn,
         f"SELECT count(*) FROM {_ident(child)} WHERE {_ident(column)} IN "  # noqa: S608 - schema names
@@ -376,12 +369,14 @@ async def purge_guild(db: Database, guild_id: int) -> dict[str, int]:
     async with db.transaction() as conn:
         removed = await purge_guild_in(conn, guild_id)
     forget_card_settings(db, guild_id)
+    invalidations(db).notify(SPOILERS, guild_id)  # other processes drop the spoiler state they hold of it
     return removed
 
 
 async def schedule_guild_purge(db: Database, guild_id: int, *, now: datetime, due: datetime) -> bool:
     """Plan the deletion of a removed server's data. False when one is already planned."""
     async with db.transaction() as conn:
+        await conn.lock(f"guild-purge:{guild_id}")  # another process may be planning the same
         planned = await _rows(
             conn,
             "SELECT 1 FROM due_work WHERE kind = ? AND guild_id = ? AND status IN ('pending', 'claimed')",
@@ -424,7 +419,7 @@ async def planned_purges(db: Database) -> set[int]:
 # --- retention ----------------------------------------------------------------------------------------
 
 
-async def expire_in(conn: aiosqlite.Connection, *, now: datetime) -> dict[str, int]:
+async def expire_in(conn: Handle, *, now: datetime) -> dict[str, int]:
     """Delete what is past its retention time, table by table (`Table.expire`)."""
     removed: dict[str, int] = {}
     for table in TABLES:
@@ -432,9 +427,9 @@ async def expire_in(conn: aiosqlite.Connection, *, now: datetime) -> dict[str, i
             continue
         cutoff = to_db_time(now - table.keep)
         for statement in table.expire:
-            cursor = await conn.execute(statement, {"cutoff": cutoff})
-            if cursor.rowcount > 0:
-                removed[table.name] = removed.get(table.name, 0) + cursor.rowcount
+            changed = await conn.execute(statement, {"cutoff": cutoff})
+            if changed > 0:
+                removed[table.name] = removed.get(table.name, 0) + changed
     return removed
 
 
@@ -447,6 +442,7 @@ async def ensure_sweep(db: Database, *, now: datetime, delay: timedelta = FIRST_
     """Make sure one retention sweep is planned (the next is planned by each sweep). True if planned now.
     The first comes a little after start, not in the middle of it."""
     async with db.transaction() as conn:
+        await conn.lock("retention-sweep")  # every process plans it at start: one row for all of them
         planned = await _rows(
             conn,
             "SELECT 1 FROM due_work WHERE kind = ? AND status IN ('pending', 'claimed')",
@@ -464,11 +460,4 @@ def table(name: str) -> Table:
 
 async def read_schema(db: Database) -> dict[str, list[str]]:
     """{table: [columns]} of the live database (after every migration)."""
-    tables = await db.fetchall(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
-    )
-    schema: dict[str, list[str]] = {}
-    for (name,) in tables:
-        rows = await db.fetchall("SELECT name FROM pragma_table_info(?)", (name,))
-        schema[name] = [str(r[0]) for r in rows]
-    return schema
+    return {name: list(table.columns) for name, table in (await db.schema()).items()}

@@ -159,6 +159,7 @@ async def purge_removed_guild(bot: Clematis, row: DueRow, now: datetime) -> Outc
 
 async def sweep(bot: Clematis, row: DueRow, now: datetime) -> Outcome:
     async with bot.db.transaction() as conn:
+        await conn.lock("retention-sweep")
         removed = await expire_in(conn, now=now)
         pending = await _rows(
             conn, "SELECT 1 FROM due_work WHERE kind = ? AND status = 'pending'", (KIND_RETENTION_SWEEP,)

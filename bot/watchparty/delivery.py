@@ -84,7 +84,7 @@ class Party:
 
 async def query(db: Database, sql: str, params: Sequence[Any] = ()) -> list[Any]:
     """One round trip to the database thread (execute and fetch together): deliveries run by the thousand."""
-    return list(await db.conn.execute_fetchall(sql, params))
+    return await db.fetchall(sql, params)
 
 
 async def load_party(db: Database, party_id: int) -> Party | None:
@@ -124,9 +124,10 @@ async def going_audience(db: Database, party_id: int, now: datetime) -> tuple[li
     """
     rows = await query(
         db,
-        "SELECT r.user_id, coalesce(m.dm_before_parties = 1 AND (m.dm_closed_at IS NULL OR m.dm_closed_at <= ?), 0) "
+        "SELECT r.user_id, CASE WHEN m.dm_before_parties = 1 AND (m.dm_closed_at IS NULL OR m.dm_closed_at <= ?) "
+        "THEN 1 ELSE 0 END "
         "FROM party_rsvps r LEFT JOIN member_preferences m ON m.user_id = r.user_id "
-        "WHERE r.party_id = ? AND r.status = 'going' ORDER BY r.updated_at, r.rowid",
+        "WHERE r.party_id = ? AND r.status = 'going' ORDER BY r.updated_at, r.seq",
         (to_db_time(now - DM_CLOSED_BACKOFF), party_id),
     )
     return [int(r[0]) for r in rows], [int(r[0]) for r in rows if r[1]]

@@ -4,7 +4,9 @@ Exactly once, as users see it:
 
 * A row is *claimed* in a transaction (``status='claimed'``, ``claimed_by`` = this process,
   ``claimed_until`` = a lease). Only a pending row, or a claimed row whose lease has expired (its owner
-  crashed), can be claimed, so two processes on one database never both work on a row.
+  crashed), can be claimed, so two processes on one database never both work on a row. On PostgreSQL
+  the claim locks its rows with ``FOR UPDATE SKIP LOCKED``: processes claiming at the same moment take
+  different rows and never wait for one another (SQLite serialises claims with its write lock).
 * The deliverer sends with a nonce derived from the row id (``due_nonce``). Discord returns the existing
   message for a repeated nonce, so a row retried after a crash between sending and recording produces no
   second message.
@@ -159,28 +161,47 @@ def owner_is_dead(owner: str, me: str) -> bool:
 
 # --- the queue ------------------------------------------------------------------------------------
 
-# Every query below keeps to the rows of servers this process acts for with `_IN_SCOPE` (parameters:
-# `_scope`). A row's server is its own guild_id (work about a whole server, e.g. deleting a removed
+# Every query below keeps to the rows of servers this process acts for with `_in_scope` (a fragment and
+# its parameters). A row's server is its own guild_id (work about a whole server, e.g. deleting a removed
 # server's data: the bot is no longer in it, so the shard is computed, not asked), else its party's; work
 # about no server (the retention sweep) counts as server 0, i.e. belongs to whoever holds shard 0.
-_IN_SCOPE = (
-    "(? OR ((COALESCE(due_work.guild_id, (SELECT w.guild_id FROM watch_parties w WHERE w.id = due_work.party_id), 0)"
-    " >> 22) % ?) IN (SELECT value FROM json_each(?)))"
+_ROW_SERVER = (
+    "COALESCE(due_work.guild_id, (SELECT w.guild_id FROM watch_parties w WHERE w.id = due_work.party_id), 0)"
 )
-_CLAIM_EXPIRED = (
-    "UPDATE due_work SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "  # noqa: S608 - constant fragment
-    "WHERE id IN (SELECT id FROM due_work WHERE status = 'claimed' AND claimed_until < ? AND "
-    f"{_IN_SCOPE} ORDER BY due_at, id LIMIT ?) AND status = 'claimed' AND claimed_until < ? "
-    "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason, guild_id"
-)
-_CLAIM_PENDING = (
-    "UPDATE due_work SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "  # noqa: S608 - constant fragment
-    "WHERE id IN (SELECT id FROM due_work WHERE status = 'pending' AND due_at <= ? "
-    "AND (next_try_at IS NULL OR next_try_at <= ?) AND "
-    f"{_IN_SCOPE} ORDER BY due_at, id LIMIT ?) "
-    "AND status = 'pending' "
-    "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason, guild_id"
-)
+_RETURNING = "RETURNING id, kind, party_id, user_id, offset_label, due_at, attempts, reason, guild_id"
+
+
+def _in_scope(shards: Shards | None) -> tuple[str, tuple[object, ...]]:
+    """The shard filter: every row (no condition), or the rows of servers on `shards`."""
+    if shards is None or shards.complete:
+        return "1 = 1", ()
+    ids = sorted(shards.ids)
+    marks = ", ".join("?" for _ in ids)  # one placeholder per shard id: the values stay parameters
+    return f"(({_ROW_SERVER} >> 22) % ?) IN ({marks})", (shards.count, *ids)
+
+
+def _claim_sql(expired: bool, scope: str, dialect: str) -> str:
+    """Claim up to LIMIT claimable rows (pending and due, or `expired` claims), earliest first. The outer
+    UPDATE repeats the claimable condition, so a row only ever moves to `claimed` from a claimable state.
+    On PostgreSQL the chosen rows are locked with FOR UPDATE SKIP LOCKED: processes claiming at once take
+    different rows, never the same one, and never wait for each other; SQLite's write lock serialises
+    claims instead."""
+    if expired:
+        claimable = again = "status = 'claimed' AND claimed_until < ?"
+    else:
+        claimable = "status = 'pending' AND due_at <= ? AND (next_try_at IS NULL OR next_try_at <= ?)"
+        again = "status = 'pending'"
+    chosen = f"SELECT id FROM due_work WHERE {claimable} AND {scope} ORDER BY due_at, id LIMIT ?"  # noqa: S608
+    # PostgreSQL: the ids are picked once (an InitPlan; `IN (subquery)` may be re-run per row) and locked.
+    rows = (
+        f"id = ANY(ARRAY({chosen} FOR UPDATE SKIP LOCKED))"
+        if dialect == "postgresql"
+        else f"id IN ({chosen})"
+    )
+    return (
+        "UPDATE due_work SET status = 'claimed', claimed_by = ?, claimed_until = ?, attempts = attempts + 1 "  # noqa: S608 - constant fragments
+        f"WHERE {rows} AND {again} {_RETURNING}"
+    )
 
 
 _RECORD_RETRY = (
@@ -192,14 +213,6 @@ _RECORD_FINAL = (
     "UPDATE due_work SET status = ?, reason = ?, message_id = ?, finished_at = ?, claimed_until = NULL "
     "WHERE id = ? AND status = 'claimed' AND claimed_by = ?"
 )
-
-
-def _scope(shards: Shards | None) -> tuple[object, ...]:
-    """The parameters of the shard filter: every row, or the rows of servers on `shards` (a 1 first
-    makes SQLite skip the rest)."""
-    if shards is None or shards.complete:
-        return (1, 1, "[]")
-    return (0, shards.count, json.dumps(sorted(shards.ids)))
 
 
 def _row(values: tuple) -> DueRow:
@@ -233,19 +246,20 @@ async def claim_due(
     """
     if limit <= 0:
         return []
-    scope = _scope(shards)
+    scope, scoped = _in_scope(shards)
     stamp, until = to_db_time(now), to_db_time(now + lease)
     claimed: list[DueRow] = []
     async with db.transaction() as conn:
-        cursor = await conn.execute(_CLAIM_EXPIRED, (owner, until, stamp, *scope, limit, stamp))
-        claimed.extend(_row(tuple(r)) for r in await cursor.fetchall())
-        await cursor.close()
+        rows = await conn.fetchall(
+            _claim_sql(True, scope, db.dialect), (owner, until, stamp, *scoped, limit, stamp)
+        )
+        claimed.extend(_row(tuple(r)) for r in rows)
         if len(claimed) < limit:
-            cursor = await conn.execute(
-                _CLAIM_PENDING, (owner, until, stamp, stamp, *scope, limit - len(claimed))
+            rows = await conn.fetchall(
+                _claim_sql(False, scope, db.dialect),
+                (owner, until, stamp, stamp, *scoped, limit - len(claimed)),
             )
-            claimed.extend(_row(tuple(r)) for r in await cursor.fetchall())
-            await cursor.close()
+            claimed.extend(_row(tuple(r)) for r in rows)
     return sorted(claimed, key=lambda r: (r.due_at, r.id))
 
 
@@ -274,9 +288,7 @@ async def record_outcome(
         ours = await db.execute(sql, params) == 1
     else:
         async with db.transaction() as conn:
-            cursor = await conn.execute(sql, params)
-            ours = cursor.rowcount == 1
-            await cursor.close()
+            ours = await conn.execute(sql, params) == 1
             if ours:
                 await conn.executemany(
                     "INSERT INTO due_work (kind, party_id, user_id, offset_label, due_at) VALUES (?, ?, ?, ?, ?)",
@@ -297,25 +309,25 @@ async def next_wake(db: Database, now: datetime, *, shards: Shards | None = None
     Each query starts from the (status, due_at) index, so its cost does not grow with the number of
     reminders that lie in the future.
     """
-    scope = _scope(shards)
+    scope, scoped = _in_scope(shards)
     candidates: list[datetime] = []
     fresh = await db.fetchval(
-        f"SELECT due_at FROM due_work WHERE status = 'pending' AND next_try_at IS NULL AND {_IN_SCOPE} "  # noqa: S608
+        f"SELECT due_at FROM due_work WHERE status = 'pending' AND next_try_at IS NULL AND {scope} "  # noqa: S608
         "ORDER BY due_at LIMIT 1",
-        scope,
+        scoped,
     )
     if fresh is not None:
         candidates.append(from_db_time(fresh))
     retry = await db.fetchval(  # rows waiting for a retry were due already
         "SELECT min(next_try_at) FROM due_work WHERE status = 'pending' AND due_at <= ? "  # noqa: S608
-        f"AND next_try_at IS NOT NULL AND {_IN_SCOPE}",
-        (to_db_time(now), *scope),
+        f"AND next_try_at IS NOT NULL AND {scope}",
+        (to_db_time(now), *scoped),
     )
     if retry is not None:
         candidates.append(from_db_time(retry))
     lease = await db.fetchval(
-        f"SELECT min(claimed_until) FROM due_work WHERE status = 'claimed' AND {_IN_SCOPE}",  # noqa: S608
-        scope,
+        f"SELECT min(claimed_until) FROM due_work WHERE status = 'claimed' AND {scope}",  # noqa: S608
+        scoped,
     )
     if lease is not None:  # claimable once claimed_until < now, i.e. a second after it
         candidates.append(from_db_time(lease) + timedelta(seconds=1))
@@ -380,13 +392,11 @@ async def beat(
     """
     key = heartbeat_key(shards)
     async with db.transaction() as conn:
-        cursor = await conn.execute("SELECT value, updated_at FROM bot_state WHERE key = ?", (key,))
-        row = await cursor.fetchone()
-        await cursor.close()
+        row = await conn.fetchone("SELECT value, updated_at FROM bot_state WHERE key = ?", (key,))
         await conn.execute(
             "INSERT INTO bot_state (key, value, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-            (key, json.dumps({"owner": owner}), to_db_time(now)),
+            (key, _heartbeat_value(owner), to_db_time(now)),
         )
     if row is None:
         return None
@@ -402,9 +412,12 @@ async def beat(
 
 async def end_heartbeat(db: Database, owner: str, shards: Shards | None = None) -> None:
     await db.execute(
-        "DELETE FROM bot_state WHERE key = ? AND json_extract(value, '$.owner') = ?",
-        (heartbeat_key(shards), owner),
+        "DELETE FROM bot_state WHERE key = ? AND value = ?", (heartbeat_key(shards), _heartbeat_value(owner))
     )
+
+
+def _heartbeat_value(owner: str) -> str:
+    return json.dumps({"owner": owner})
 
 
 # --- the loop -------------------------------------------------------------------------------------

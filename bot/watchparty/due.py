@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import aiosqlite
-
+from bot.db import Handle
 from bot.i18n import N_
 from bot.watchparty.reminders import format_offset, parse_offsets
 
@@ -28,30 +27,26 @@ def from_db_time(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
 
 
-async def party_offsets(conn: aiosqlite.Connection, party_id: int) -> list[timedelta]:
+async def party_offsets(conn: Handle, party_id: int) -> list[timedelta]:
     """The party's own reminder offsets, else its server's default, else 24h, 1h and at start."""
-    async with conn.execute(
+    row = await conn.fetchone(
         "SELECT COALESCE(p.reminder_offsets, g.reminder_offsets, ?) FROM watch_parties p "
         "LEFT JOIN guild_party_settings g ON g.guild_id = p.guild_id WHERE p.id = ?",
         (DEFAULT_OFFSETS, party_id),
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
     return parse_offsets(row[0] if row else DEFAULT_OFFSETS)
 
 
-async def cancel_party_work(
-    conn: aiosqlite.Connection, party_id: int, reason: str = N_("party cancelled")
-) -> int:
+async def cancel_party_work(conn: Handle, party_id: int, reason: str = N_("party cancelled")) -> int:
     """Cancel every row of the party that has not been delivered (or is not being delivered)."""
-    cursor = await conn.execute(
+    return await conn.execute(
         "UPDATE due_work SET status = 'cancelled', reason = ?, finished_at = ? "
         "WHERE party_id = ? AND status = 'pending'",
         (reason, to_db_time(datetime.now(UTC)), party_id),
     )
-    return cursor.rowcount
 
 
-async def plan_party_work(conn: aiosqlite.Connection, party_id: int, *, now: datetime) -> int:
+async def plan_party_work(conn: Handle, party_id: int, *, now: datetime) -> int:
     """(Re)plan a scheduled party's reminders, start post and follow-up. Returns rows planned.
 
     Pending rows from an earlier plan are cancelled first, so an edit never leaves a stale reminder.
@@ -60,16 +55,15 @@ async def plan_party_work(conn: aiosqlite.Connection, party_id: int, *, now: dat
     is: the edit may have fixed its cause).
     """
     await cancel_party_work(conn, party_id, reason=N_("replanned"))
-    async with conn.execute(
+    rows_done = await conn.fetchall(
         "SELECT kind, offset_label, due_at FROM due_work WHERE party_id = ? "
         "AND status IN ('claimed', 'delivered', 'late', 'skipped')",
         (party_id,),
-    ) as cursor:
-        done = {(r[0], r[1], r[2]) for r in await cursor.fetchall()}
-    async with conn.execute(
+    )
+    done = {(r[0], r[1], r[2]) for r in rows_done}
+    row = await conn.fetchone(
         "SELECT starts_at, duration_minutes, status FROM watch_parties WHERE id = ?", (party_id,)
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
     if row is None or row[2] != "scheduled":
         return 0
     starts_at = from_db_time(row[0])
@@ -88,17 +82,17 @@ async def plan_party_work(conn: aiosqlite.Connection, party_id: int, *, now: dat
     return len(rows)
 
 
-async def replan_guild_parties(conn: aiosqlite.Connection, guild_id: int, *, now: datetime) -> list[int]:
+async def replan_guild_parties(conn: Handle, guild_id: int, *, now: datetime) -> list[int]:
     """After the server's default offsets changed: replan its upcoming parties that use the default.
 
     Returns the ids of the parties replanned. Call `bot.dispatch("due_work_changed")` after committing.
     """
-    async with conn.execute(
+    rows = await conn.fetchall(
         "SELECT id FROM watch_parties WHERE guild_id = ? AND status = 'scheduled' AND starts_at > ? "
         "AND reminder_offsets IS NULL ORDER BY starts_at, id",
         (guild_id, to_db_time(now)),
-    ) as cursor:
-        party_ids = [int(r[0]) for r in await cursor.fetchall()]
+    )
+    party_ids = [int(r[0]) for r in rows]
     for party_id in party_ids:
         await plan_party_work(conn, party_id, now=now)
     return party_ids

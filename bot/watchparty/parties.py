@@ -13,9 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
-from bot.db import Database
+from bot.db import Database, Handle, Row
 from bot.i18n import N_
 from bot.watchparty.due import (
     DEFAULT_OFFSETS,
@@ -39,7 +37,7 @@ _SELECT = (
     "starts_at, zone, duration_minutes, capacity, reminder_offsets, message_id, event_id, series_id, status, "
     "sequence FROM watch_parties "
 )
-_NOT_ENDED = "AND datetime(starts_at, '+' || duration_minutes || ' minutes') > datetime(?) "
+_NOT_ENDED = "AND ends_at > ? "
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +129,7 @@ class Series:
     next_episode: str | None
 
 
-def _party(row: aiosqlite.Row) -> Party:
+def _party(row: Row) -> Party:
     return Party(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -155,10 +153,8 @@ def _party(row: aiosqlite.Row) -> Party:
     )
 
 
-async def _insert_party(
-    conn: aiosqlite.Connection, draft: PartyDraft, *, series_id: int | None, now: datetime
-) -> int:
-    cursor = await conn.execute(
+async def _insert_party(conn: Handle, draft: PartyDraft, *, series_id: int | None, now: datetime) -> int:
+    row = await conn.fetchone(
         "INSERT INTO watch_parties (guild_id, channel_id, voice_channel_id, host_id, title, note, episodes, "
         "starts_at, zone, duration_minutes, capacity, reminder_offsets, series_id) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -178,8 +174,6 @@ async def _insert_party(
             series_id,
         ),
     )
-    row = await cursor.fetchone()
-    await cursor.close()
     assert row is not None
     party_id = int(row[0])
     await write_rsvp(conn, party_id, draft.host_id, "going", now=now)  # the host is going
@@ -214,7 +208,7 @@ async def create_series(
     async with db.transaction() as conn:
         if quota is not None:
             await enforce_quota(conn, first.guild_id, first.host_id, len(drafts), quota, now=now)
-        cursor = await conn.execute(
+        row = await conn.fetchone(
             "INSERT INTO party_series (guild_id, channel_id, host_id, wall_time, zone, next_episode) "
             "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (
@@ -226,8 +220,6 @@ async def create_series(
                 next_episode,
             ),
         )
-        row = await cursor.fetchone()
-        await cursor.close()
         assert row is not None
         series_id = int(row[0])
         ids = [await _insert_party(conn, draft, series_id=series_id, now=now) for draft in drafts]
@@ -275,8 +267,7 @@ async def upcoming_parties(
 
 async def count_upcoming(db: Database, guild_id: int, *, now: datetime) -> int:
     value = await db.fetchval(
-        "SELECT count(*) FROM watch_parties WHERE guild_id = ? AND status = 'scheduled' "
-        "AND datetime(starts_at, '+' || duration_minutes || ' minutes') > datetime(?)",
+        "SELECT count(*) FROM watch_parties WHERE guild_id = ? AND status = 'scheduled' AND ends_at > ?",
         (guild_id, to_db_time(now)),
     )
     return int(value or 0)
@@ -301,8 +292,7 @@ async def edit_party(db: Database, party_id: int, changes: PartyChanges, *, now:
     """Apply an edit: bump `sequence`, replan due work when the start or the reminder times changed,
     fill new capacity from the waitlist. Raises LookupError for an unknown party and ValueError for a party that is not scheduled."""
     async with db.transaction() as conn:
-        async with conn.execute(_SELECT + "WHERE id = ?", (party_id,)) as cur:
-            row = await cur.fetchone()
+        row = await conn.fetchone(_SELECT + "WHERE id = ?", (party_id,))
         if row is None:
             raise LookupError(party_id)
         party = _party(row)
@@ -349,8 +339,7 @@ async def edit_party(db: Database, party_id: int, changes: PartyChanges, *, now:
 async def cancel_party(db: Database, party_id: int) -> Party:
     """Cancel a scheduled party and its pending due work. Raises LookupError / ValueError like edit."""
     async with db.transaction() as conn:
-        async with conn.execute(_SELECT + "WHERE id = ?", (party_id,)) as cur:
-            row = await cur.fetchone()
+        row = await conn.fetchone(_SELECT + "WHERE id = ?", (party_id,))
         if row is None:
             raise LookupError(party_id)
         party = _party(row)
@@ -442,10 +431,9 @@ async def set_guild_reminders(
     Callers dispatch `due_work_changed` when parties were replanned."""
     current = parse_offsets(offsets or DEFAULT_OFFSETS)
     async with db.transaction() as conn:
-        async with conn.execute(
+        row = await conn.fetchone(
             "SELECT reminder_offsets FROM guild_party_settings WHERE guild_id = ?", (guild_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         previous = parse_offsets(row[0] if row and row[0] else DEFAULT_OFFSETS)
         if previous == current:
             return RemindersChange(previous, current, [])

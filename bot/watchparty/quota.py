@@ -15,9 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import aiosqlite
-
-from bot.db import Database
+from bot.db import Database, Handle, Row
+from bot.db.notify import SETTINGS, invalidations
 from bot.errors import UserError
 from bot.i18n import N_, _
 from bot.watchparty.due import to_db_time
@@ -39,10 +38,7 @@ SERVER_LIMIT_REACHED = N_(
 SERIES_HINT = N_("At most {room} more would fit: try `count: {room}`.")
 HOST_ROLE_NEEDED = N_("Only members with the {role} role (and moderators) can host watch parties here.")
 
-_ACTIVE = (
-    "SELECT count(*) FROM watch_parties WHERE guild_id = ? AND status = 'scheduled' "
-    "AND julianday(starts_at) + duration_minutes / 1440.0 > julianday(?)"
-)
+_ACTIVE = "SELECT count(*) FROM watch_parties WHERE guild_id = ? AND status = 'scheduled' AND ends_at > ?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +59,7 @@ class QuotaExceeded(UserError):
     """Adding the parties would pass a limit; the message says which, and what to do."""
 
 
-def _limits(row: aiosqlite.Row | tuple | None) -> PartyLimits:
+def _limits(row: Row | tuple | None) -> PartyLimits:
     if row is None:
         return PartyLimits()
     member, server, role = row
@@ -87,12 +83,13 @@ async def set_party_limits(
         await conn.execute(
             "INSERT INTO guild_party_settings (guild_id, member_party_limit, server_party_limit) "
             "VALUES (?, ?, ?) ON CONFLICT(guild_id) DO UPDATE SET "
-            "member_party_limit = coalesce(excluded.member_party_limit, member_party_limit), "
-            "server_party_limit = coalesce(excluded.server_party_limit, server_party_limit)",
+            "member_party_limit = coalesce(excluded.member_party_limit, guild_party_settings.member_party_limit), "
+            "server_party_limit = coalesce(excluded.server_party_limit, guild_party_settings.server_party_limit)",
             (guild_id, member, server),
         )
-        async with conn.execute(_LIMITS, (guild_id,)) as cursor:
-            return _limits(await cursor.fetchone())
+        limits = _limits(await conn.fetchone(_LIMITS, (guild_id,)))
+    invalidations(db).notify(SETTINGS, guild_id)  # other processes holding the server read them again
+    return limits
 
 
 async def set_host_role(db: Database, guild_id: int, role_id: int | None) -> None:
@@ -102,26 +99,24 @@ async def set_host_role(db: Database, guild_id: int, role_id: int | None) -> Non
             "ON CONFLICT(guild_id) DO UPDATE SET host_role_id = excluded.host_role_id",
             (guild_id, role_id),
         )
+    invalidations(db).notify(SETTINGS, guild_id)
 
 
-async def active_parties(
-    conn: aiosqlite.Connection, guild_id: int, *, now: datetime, host_id: int | None = None
-) -> int:
+async def active_parties(conn: Handle, guild_id: int, *, now: datetime, host_id: int | None = None) -> int:
     sql, params = _ACTIVE, [guild_id, to_db_time(now)]
     if host_id is not None:
         sql, params = sql + " AND host_id = ?", [*params, host_id]
-    async with conn.execute(sql, params) as cursor:
-        row = await cursor.fetchone()
+    row = await conn.fetchone(sql, params)
     return int(row[0]) if row else 0
 
 
 async def enforce_quota(
-    conn: aiosqlite.Connection, guild_id: int, host_id: int, adding: int, quota: Quota, *, now: datetime
+    conn: Handle, guild_id: int, host_id: int, adding: int, quota: Quota, *, now: datetime
 ) -> None:
     """Raise QuotaExceeded if ``adding`` more parties by ``host_id`` would pass a limit. Call it inside
-    the transaction that inserts them."""
-    async with conn.execute(_LIMITS, (guild_id,)) as cursor:
-        limits = _limits(await cursor.fetchone())
+    the transaction that inserts them (which then holds the server's quota lock until it commits)."""
+    await conn.lock(f"party-quota:{guild_id}")
+    limits = _limits(await conn.fetchone(_LIMITS, (guild_id,)))
     checks = [(await active_parties(conn, guild_id, now=now), limits.server, SERVER_LIMIT_REACHED)]
     if not quota.moderator:
         mine = await active_parties(conn, guild_id, now=now, host_id=host_id)

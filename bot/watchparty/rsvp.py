@@ -3,18 +3,16 @@
 One row per (party, member), so each member is counted exactly once. A click is one UPSERT inside a
 transaction; when a spot frees up (someone leaves, the capacity grows) the first waiting member is
 promoted in the same transaction. The waitlist is ordered by `updated_at` (microseconds, so clicks in
-the same second keep their order) and then rowid.
+the same second keep their order) and then `seq`, the order answers were first given in.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Literal
 
-import aiosqlite
-
-from bot.db import Database
+from bot.db import Database, Handle, Reader
 
 Choice = Literal["going", "maybe", "not_going", "none"]  # "none" removes the member's RSVP
 Status = Literal["going", "maybe", "not_going", "waitlist"]
@@ -84,29 +82,23 @@ SELECT p.capacity,
   FROM watch_parties p WHERE p.id = ?
 """
 
-_PROMOTE = """
-UPDATE party_rsvps SET status = 'going', updated_at = ?
- WHERE party_id = ? AND user_id IN (
-     SELECT user_id FROM party_rsvps
-      WHERE party_id = ? AND status = 'waitlist'
-      ORDER BY updated_at, rowid
-      LIMIT COALESCE(max(0, (SELECT capacity FROM watch_parties WHERE id = ?)
-                            - (SELECT count(*) FROM party_rsvps WHERE party_id = ? AND status = 'going')),
-                     -1))
-RETURNING user_id, updated_at
+_PROMOTABLE = """
+SELECT user_id FROM party_rsvps
+ WHERE party_id = ? AND status = 'waitlist'
+ ORDER BY updated_at, seq
+ LIMIT (SELECT CASE WHEN room.capacity IS NULL THEN 2147483647
+                    WHEN room.capacity > room.going THEN room.capacity - room.going
+                    ELSE 0 END
+          FROM (SELECT (SELECT capacity FROM watch_parties WHERE id = ?) AS capacity,
+                       (SELECT count(*) FROM party_rsvps WHERE party_id = ? AND status = 'going') AS going) AS room)
 """
 
 
-async def _fetchone(conn: aiosqlite.Connection, sql: str, params: tuple[object, ...]) -> Any:
-    async with conn.execute(sql, params) as cursor:
-        return await cursor.fetchone()
-
-
-async def counts_in(conn: aiosqlite.Connection, party_id: int) -> RsvpCounts:
-    async with conn.execute(
+async def counts_in(conn: Reader, party_id: int) -> RsvpCounts:
+    rows = await conn.fetchall(
         "SELECT status, count(*) FROM party_rsvps WHERE party_id = ? GROUP BY status", (party_id,)
-    ) as cursor:
-        found = {row[0]: int(row[1]) for row in await cursor.fetchall()}
+    )
+    found = {row[0]: int(row[1]) for row in rows}
     return RsvpCounts(
         going=found.get("going", 0),
         maybe=found.get("maybe", 0),
@@ -115,43 +107,46 @@ async def counts_in(conn: aiosqlite.Connection, party_id: int) -> RsvpCounts:
     )
 
 
-async def promote_waitlist(conn: aiosqlite.Connection, party_id: int, *, now: datetime) -> list[int]:
+async def promote_waitlist(conn: Handle, party_id: int, *, now: datetime) -> list[int]:
     """Fill free spots from the waitlist, first come first served. Returns who was promoted, in order."""
-    async with conn.execute(_PROMOTE, (rsvp_time(now), party_id, party_id, party_id, party_id)) as cursor:
-        rows = list(await cursor.fetchall())
-    return [int(row[0]) for row in rows]
+    rows = await conn.fetchall(_PROMOTABLE, (party_id, party_id, party_id))
+    promoted = [int(row[0]) for row in rows]
+    await conn.executemany(
+        "UPDATE party_rsvps SET status = 'going', updated_at = ? WHERE party_id = ? AND user_id = ?",
+        [(rsvp_time(now), party_id, user_id) for user_id in promoted],
+    )
+    return promoted
 
 
-async def waitlist_position(conn: aiosqlite.Connection, party_id: int, user_id: int) -> int | None:
-    row = await _fetchone(
-        conn,
+async def waitlist_position(conn: Reader, party_id: int, user_id: int) -> int | None:
+    row = await conn.fetchone(
         "SELECT count(*) FROM party_rsvps w, party_rsvps me "
         "WHERE me.party_id = ? AND me.user_id = ? AND me.status = 'waitlist' "
         "AND w.party_id = me.party_id AND w.status = 'waitlist' "
-        "AND (w.updated_at, w.rowid) <= (me.updated_at, me.rowid)",
+        "AND (w.updated_at, w.seq) <= (me.updated_at, me.seq)",
         (party_id, user_id),
     )
     return int(row[0]) if row and row[0] else None
 
 
 async def write_rsvp(
-    conn: aiosqlite.Connection, party_id: int, user_id: int, choice: Choice, *, now: datetime
+    conn: Handle, party_id: int, user_id: int, choice: Choice, *, now: datetime
 ) -> RsvpWrite:
     """Record a member's choice inside the caller's transaction: one UPSERT (or DELETE), then, when the
     member may have left Going, the promotion of the first waiting members."""
     stamp = rsvp_time(now)
+    await conn.lock(f"party-rsvps:{party_id}")  # the capacity check and the write see every other click
     if choice == "none":
-        row = await _fetchone(
-            conn,
+        row = await conn.fetchone(
             "DELETE FROM party_rsvps WHERE party_id = ? AND user_id = ? RETURNING status",
             (party_id, user_id),
         )
         status, changed = None, row is not None
     else:
         if choice == "going":
-            row = await _fetchone(conn, _GOING_UPSERT, (user_id, user_id, stamp, party_id))
+            row = await conn.fetchone(_GOING_UPSERT, (user_id, user_id, stamp, party_id))
         else:
-            row = await _fetchone(conn, _OTHER_UPSERT, (party_id, user_id, choice, stamp))
+            row = await conn.fetchone(_OTHER_UPSERT, (party_id, user_id, choice, stamp))
         if row is None:
             raise LookupError(party_id)
         status, changed = row[0], row[1] == stamp  # an unchanged answer keeps its old timestamp
@@ -169,7 +164,7 @@ async def set_rsvp(db: Database, party_id: int, user_id: int, choice: Choice, *,
         written = await write_rsvp(conn, party_id, user_id, choice, now=now)
     row = await db.fetchone(_SUMMARY, (party_id,))
     assert row is not None
-    position = await waitlist_position(db.conn, party_id, user_id) if written.status == "waitlist" else None
+    position = await waitlist_position(db, party_id, user_id) if written.status == "waitlist" else None
     return RsvpResult(
         status=written.status,
         changed=written.changed,
@@ -181,7 +176,7 @@ async def set_rsvp(db: Database, party_id: int, user_id: int, choice: Choice, *,
 
 
 async def rsvp_counts(db: Database, party_id: int) -> RsvpCounts:
-    return await counts_in(db.conn, party_id)
+    return await counts_in(db, party_id)
 
 
 async def member_rsvp(db: Database, party_id: int, user_id: int) -> Status | None:
@@ -194,7 +189,7 @@ async def member_rsvp(db: Database, party_id: int, user_id: int) -> Status | Non
 async def members_with(db: Database, party_id: int, status: Status) -> list[int]:
     """Members with a status, in the order they answered (the waitlist order for 'waitlist')."""
     rows = await db.fetchall(
-        "SELECT user_id FROM party_rsvps WHERE party_id = ? AND status = ? ORDER BY updated_at, rowid",
+        "SELECT user_id FROM party_rsvps WHERE party_id = ? AND status = ? ORDER BY updated_at, seq",
         (party_id, status),
     )
     return [int(row[0]) for row in rows]

@@ -114,7 +114,8 @@ async def test_a_note_cannot_ping_or_break_out_of_its_spoiler_tag(world: World) 
     guild = world.emulator.guild
     modlog = guild.channel("mod-log")
     world.sql(
-        "INSERT OR REPLACE INTO guild_settings (guild_id, modlog_channel) VALUES (?, ?)",
+        "INSERT INTO guild_settings (guild_id, modlog_channel) VALUES (?, ?) "
+        "ON CONFLICT (guild_id) DO UPDATE SET modlog_channel = excluded.modlog_channel",
         (guild.id, modlog.id),
     )
     mod = world.emulator.moderator(guild, "Mod Note")
@@ -142,7 +143,8 @@ async def test_support_message_follows_the_default_on_heavy_cards(world: World) 
     guild = world.emulator.guild
     modlog, help_desk = guild.channel("mod-log"), guild.add_text_channel("support")
     world.sql(
-        "INSERT OR REPLACE INTO guild_settings (guild_id, modlog_channel) VALUES (?, ?)",
+        "INSERT INTO guild_settings (guild_id, modlog_channel) VALUES (?, ?) "
+        "ON CONFLICT (guild_id) DO UPDATE SET modlog_channel = excluded.modlog_channel",
         (guild.id, modlog.id),
     )
     mod = world.emulator.moderator(guild, "Mod Support")

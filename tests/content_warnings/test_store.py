@@ -24,6 +24,7 @@ from bot.content_warnings.server import (
 from bot.db import Database
 from bot.dm import DM_CLOSED_BACKOFF, dms_closed_recently, record_dms_closed, wants_party_dms
 from bot.errors import UserError
+from tests.database import database_for
 
 GUILD, OTHER_GUILD, USER = 1, 2, 7
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -31,7 +32,7 @@ NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 async def db(tmp_path: Path):
-    async with Database(tmp_path / "cw.sqlite3") as database:
+    async with Database(database_for(tmp_path / "cw.sqlite3")) as database:
         await database.migrate()
         yield database
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tests.conftest import community_bot
+from tests.database import query
 from tests.emulator import Emulator
 from tests.emulator.process import BotProcess
 
@@ -36,13 +36,10 @@ class World:
     emulator: Emulator
     bot: BotProcess
 
-    def sql(self, statement: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        """Run one statement on the bot's database (WAL: safe while the bot runs)."""
-        with sqlite3.connect(self.bot.db_path, timeout=10) as conn:
-            conn.row_factory = sqlite3.Row
-            rows = conn.execute(statement, params).fetchall()
-            conn.commit()
-        return rows
+    def sql(self, statement: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Run one statement on the bot's database (SQLite in WAL mode, or PostgreSQL: safe while the bot
+        runs) and commit it."""
+        return query(self.bot.db_target, statement, params)
 
 
 async def start_world(tmp: Path) -> AsyncIterator[World]:

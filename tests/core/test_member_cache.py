@@ -16,7 +16,8 @@ from bot.canon.horizon import horizon_through
 from bot.canon.loader import load_pack
 from bot.content_warnings.preferences import clear_preferences, set_cw_topics
 from bot.db import Database
-from bot.members import forget_member, held_members, member
+from bot.db.notify import MEMBER_DELETED, PROGRESS, Invalidations, attach
+from bot.members import forget_member, held_members, listen_for_changes, member
 from bot.privacy.store import delete_user
 from bot.progress import advance_progress, clear_progress, set_progress
 
@@ -124,3 +125,20 @@ async def test_a_change_no_notice_reaches_is_seen_after_the_hold_time(
     now = time.monotonic()
     monkeypatch.setattr(time, "monotonic", lambda: now + members.HOLD_SECONDS)
     assert (await member(db, USER)).progress(PACK) is None
+
+
+async def test_another_processs_change_or_deletion_drops_the_member(db: Database) -> None:
+    """What `bot.db.notify` delivers from another process on the same PostgreSQL (no listening here)."""
+    await set_progress(db, PACK, USER, "r3")
+    await set_progress(db, PACK, OTHER, "r2")
+    hub = attach(db, Invalidations("postgresql://other-processes.invalid/clematis"))
+    listen_for_changes(db)
+    for user_id, topic in ((USER, PROGRESS), (OTHER, MEMBER_DELETED)):
+        assert (await member(db, user_id)).progress(PACK) is not None
+        await db.execute("DELETE FROM member_progress WHERE user_id = ?", (user_id,))  # the other process
+        assert (await member(db, user_id)).progress(PACK) is not None  # not told yet
+        hub.deliver(topic, user_id)
+        assert (await member(db, user_id)).progress(PACK) is None
+    assert held_members(db) == 2
+    hub.reset()  # notices may have been missed while the listener reconnected
+    assert held_members(db) == 0

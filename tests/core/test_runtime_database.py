@@ -99,5 +99,6 @@ async def test_database_refusing_writes_is_logged_once_told_once_and_recovery_lo
         await emulator.wait_for_message(mod_log, lambda m: TOLD_RECOVERED in m.content)
         status, report = await health(port)
         assert status == 200 and report["database"]["writable"], report
+        assert report["database"]["listening"] is None  # SQLite: no other process to hear from
 
         assert_clean_exit(process, await process.stop())

@@ -23,6 +23,7 @@ from bot.discussion import (
     thread_name,
 )
 from bot.spoilers import visible_text
+from tests.database import database_for
 
 PACK = load_pack()
 
@@ -65,7 +66,7 @@ def test_opening_has_premise_rule_and_tagged_card() -> None:
 
 @pytest.fixture
 async def db(tmp_path: Path):
-    async with Database(tmp_path / "d.sqlite3") as database:
+    async with Database(database_for(tmp_path / "d.sqlite3")) as database:
         await database.migrate()
         yield database
 

@@ -12,6 +12,8 @@ import signal
 import sys
 from pathlib import Path
 
+from tests.database import ON_POSTGRES, database_for
+
 from .server import Emulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -81,6 +83,12 @@ class BotProcess:
         return found
 
     @property
+    def db_target(self) -> str:
+        """The database the bot uses: its SQLite file, or the PostgreSQL database standing in for that file
+        when the tests run on PostgreSQL (tests/database.py)."""
+        return database_for(self.db_path)
+
+    @property
     def returncode(self) -> int | None:
         return self.proc.returncode if self.proc is not None else None
 
@@ -102,6 +110,8 @@ class BotProcess:
                 "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
             }
         )
+        if ON_POSTGRES:
+            env["DATABASE_URL"] = self.db_target
         env.update(self.env_extra)
         return env
 

@@ -17,6 +17,7 @@ import pytest_asyncio
 
 from bot.i18n import t
 from tests.conftest import FORUM_TAGS, GUILD_CHANNELS, assert_clean_exit
+from tests.database import connect
 from tests.emulator import Emulator, Member, Message, actions
 from tests.emulator.actions import CommandHidden
 from tests.emulator.interactions import Reply
@@ -81,8 +82,8 @@ async def run(member: Member, command: str, **options: object) -> Reply:
 
 
 def query(process: BotProcess, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
-    with sqlite3.connect(process.db_path) as conn:
-        conn.row_factory = sqlite3.Row
+    with connect(process.db_target) as conn:
+        conn.row_factory = sqlite3.Row  # key access on either engine
         return conn.execute(sql, params).fetchall()
 
 
@@ -198,7 +199,7 @@ async def test_a_korean_server_gets_korean_announcements_and_reminders(
     fan = emulator.member(emulator.guild, "fan-rsvp", locale="ko")
     await fan.click(post, f"wp:rsvp:{party['id']}:going")
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    with sqlite3.connect(process.db_path) as conn:  # the 1-hour reminder, due now
+    with connect(process.db_target) as conn:  # the 1-hour reminder, due now
         conn.execute(
             "UPDATE due_work SET due_at = ? WHERE party_id = ? AND kind = 'reminder' AND offset_label = '1h'",
             (now, party["id"]),

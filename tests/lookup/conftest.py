@@ -4,7 +4,6 @@ connection write while it runs)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 import pytest_asyncio
 
 from tests.conftest import assert_clean_exit, build_community
+from tests.database import execute, query
 from tests.emulator import Emulator
 from tests.emulator.models import Member
 from tests.emulator.process import BotProcess
@@ -26,8 +26,7 @@ class World:
     db_path: Path
 
     def sql(self, statement: str, params: tuple[Any, ...] = ()) -> None:
-        with sqlite3.connect(self.db_path, timeout=5) as conn:
-            conn.execute(statement, params)
+        execute(self.bot.db_target, statement, params)
 
     async def set_progress(self, member: Member, **tracks: str) -> None:
         """Progress set the way a member sets it (the bot keeps what it read in memory, so a write behind
@@ -36,10 +35,12 @@ class World:
         for episode_id in tracks.values():
             reply = await member.slash("progress set", episode=episode_id)
             assert reply.ephemeral and not reply.buttons, reply.describe()
-        with sqlite3.connect(self.db_path, timeout=5) as conn:
-            stored = dict(
-                conn.execute("SELECT track, episode_id FROM member_progress WHERE user_id = ?", (member.id,))
-            )
+        rows = query(
+            self.bot.db_target,
+            "SELECT track, episode_id FROM member_progress WHERE user_id = ?",
+            (member.id,),
+        )
+        stored = {track: episode_id for track, episode_id in rows}
         assert {track: stored.get(track) for track in tracks} == tracks, stored
 
     def request_bodies(self, since: int = 0) -> list[str]:

@@ -73,24 +73,26 @@ def test_every_hook_column_has_its_hook() -> None:
 # --- generic rows in every table ----------------------------------------------------------------------
 
 
-async def _seed(db: Database, *, user: int, guild: int) -> dict[str, int]:
+async def _seed(db: Database, *, user: int, guild: int) -> dict[str, Any]:
     """One row in every table, filled from the schema: registered user columns hold `user`, the server
     column `guild`, registered text columns TEXT, foreign keys point at the parent's row."""
-    ids: dict[str, int] = {}
+    ids: dict[str, Any] = {}
     order = await _parents_first(db)
+    schema = await db.schema()
     for name in order:
         table = BY_NAME[name]
-        info = await db.fetchall(
-            'SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?)', (name,)
-        )
-        fks = {
-            r["from"]: r["table"]
-            for r in await db.fetchall("SELECT * FROM pragma_foreign_key_list(?)", (name,))
-        }
+        live = schema[name]
+        fks = {key.columns[0]: key.table for key in live.foreign_keys}
         personal = {p.column: p for p in table.personal}
         values: dict[str, Any] = {}
-        for row in info:
-            column, kind, notnull, default, pk = row[0], row[1], row[2], row[3], row[4]
+        for info in live.columns.values():
+            column, kind, notnull, default = (
+                info.name,
+                info.type.upper(),
+                info.not_null,
+                info.has_default or None,
+            )
+            pk = column in live.primary_key
             if column in fks:
                 values[column] = ids[fks[column]]
             elif column in personal and personal[column].on_delete == "exempt" and not notnull:
@@ -103,29 +105,26 @@ async def _seed(db: Database, *, user: int, guild: int) -> dict[str, int]:
                 values[column] = guild
             elif column in table.sample:
                 values[column] = table.sample[column]
-            elif pk and kind == "INTEGER" and sum(1 for r in info if r[4]) == 1:
+            elif pk and kind == "INTEGER" and len(live.primary_key) == 1:
                 continue
             elif notnull and default is None or pk:
                 values[column] = next(numbers) if kind == "INTEGER" else f"{column}-{next(numbers)}"
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
-        cursor = await db.conn.execute(
-            f"INSERT INTO {name} ({columns}) VALUES ({marks}) RETURNING rowid",  # noqa: S608
-            list(values.values()),
-        )
-        got = await cursor.fetchone()
-        await cursor.close()
+        key = live.primary_key[0] if len(live.primary_key) == 1 else "1"
+        async with db.transaction() as conn:
+            got = await conn.fetchone(
+                f"INSERT INTO {name} ({columns}) VALUES ({marks}) RETURNING {key}",  # noqa: S608
+                list(values.values()),
+            )
         assert got is not None
-        ids[name] = int(got[0])
+        ids[name] = got[0]
     return ids
 
 
 async def _parents_first(db: Database) -> list[str]:
-    schema = await read_schema(db)
-    parents = {
-        name: {r["table"] for r in await db.fetchall("SELECT * FROM pragma_foreign_key_list(?)", (name,))}
-        for name in schema
-    }
+    schema = await db.schema()
+    parents = {name: {key.table for key in table.foreign_keys} for name, table in schema.items()}
     order: list[str] = []
     while len(order) < len(schema):
         for name in sorted(schema):
@@ -140,8 +139,8 @@ async def _where_found(db: Database, value: object) -> set[str]:
     for name, columns in (await read_schema(db)).items():
         for column in columns:
             hits = await db.fetchval(
-                f'SELECT count(*) FROM {name} WHERE "{column}" = ? OR "{column}" = ?',  # noqa: S608
-                (value, str(value)),
+                f'SELECT count(*) FROM {name} WHERE CAST("{column}" AS TEXT) = ?',  # noqa: S608
+                (str(value),),
             )
             if hits:
                 found.add(f"{name}.{column}")
@@ -241,8 +240,8 @@ async def test_every_expiring_table_loses_old_rows_and_keeps_new_ones(db: Databa
     assert (
         removed["spoiler_copies"] == 1 and removed["spoiler_reports"] == 1 and removed["cw_link_cards"] == 1
     )
-    assert await db.fetchval("SELECT group_concat(content) FROM spoiler_copies") == "new"
-    assert await db.fetchval("SELECT group_concat(message_id) FROM spoiler_reports") == "2"
+    assert [r[0] for r in await db.fetchall("SELECT content FROM spoiler_copies")] == ["new"]
+    assert [r[0] for r in await db.fetchall("SELECT message_id FROM spoiler_reports")] == [2]
     # the closed-DMs record went; the row that held only it too; the time zone stays
     prefs = await db.fetchall(
         "SELECT user_id, dm_closed_at, time_zone FROM member_preferences ORDER BY user_id"

@@ -21,9 +21,10 @@ REPO = Path(__file__).resolve().parents[2]
 MINA, JO, GUILD = 110000000000000001, 110000000000000002, 220000000000000003
 
 
-def cli(db: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN",)}
-    env["DATABASE_PATH"] = str(db)
+def cli(db: Path | str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`python -m bot privacy …` on the SQLite file `db`, or on the PostgreSQL database it names."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DISCORD_TOKEN", "DATABASE_URL")}
+    env["DATABASE_URL" if str(db).startswith("postgresql://") else "DATABASE_PATH"] = str(db)
     return subprocess.run(
         [sys.executable, "-m", "bot", "privacy", *args],
         cwd=REPO,

@@ -4,10 +4,10 @@ private file, and deletes it; a server leaving the bot loses its data after the 
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
+from tests.database import connect, table_columns
 from tests.emulator import Emulator, Member, Message, actions
 from tests.emulator.process import BotProcess
 from tests.watchparty.test_party_scheduling import announcement, last_party
@@ -16,20 +16,19 @@ USER_TABLES = ("member_progress", "member_preferences", "party_rsvps", "watch_pa
 
 
 def sql(bot: BotProcess, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(bot.db_path) as conn:
+    with connect(bot.db_target) as conn:
         return list(conn.execute(query, params).fetchall())
 
 
 def cells_holding(bot: BotProcess, value: int) -> set[str]:
     """`table.column` of every cell in the database holding `value` (as a number or as text)."""
     found = set()
-    with sqlite3.connect(bot.db_path) as conn:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        for table in tables:
-            for (column,) in conn.execute("SELECT name FROM pragma_table_info(?)", (table,)):
+    with connect(bot.db_target) as conn:
+        for table, columns in table_columns(bot.db_target).items():
+            for column in columns:
                 hits = conn.execute(
-                    f'SELECT count(*) FROM "{table}" WHERE "{column}" = ? OR "{column}" = ?',  # noqa: S608
-                    (value, str(value)),
+                    f'SELECT count(*) FROM "{table}" WHERE CAST("{column}" AS TEXT) = ?',  # noqa: S608
+                    (str(value),),
                 ).fetchone()[0]
                 if hits:
                     found.add(f"{table}.{column}")
@@ -285,7 +284,7 @@ async def test_an_operators_deletion_reaches_the_running_bots_boards(
     _party, board = await schedule(jo, emulator, bot)
     await mina.click(board, "Going")
     await emulator.wait_until(lambda: field(board, "Going") == "2", what="two going")
-    done = cli(bot.db_path, "delete", str(mina.id), "--yes")  # another process, on the live database
+    done = cli(bot.db_target, "delete", str(mina.id), "--yes")  # another process, on the live database
     assert done.returncode == 0, done.stderr
     # the running bot's dispatcher finds the queued board update within its heartbeat (15 s)
     await emulator.wait_until(lambda: field(board, "Going") == "1", timeout=30, what="the board's new count")

@@ -19,12 +19,12 @@ GUILDS = [(n << 22) | 7 for n in range(8)]  # two servers on each of shards 0-3
 
 async def _party(db: Database, guild_id: int) -> int:
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        inserted = await conn.fetchone(
             "INSERT INTO watch_parties (guild_id, channel_id, host_id, title, episodes, starts_at, zone) "
             "VALUES (?, 2, 3, 'Party', '[\"r1\"]', ?, 'UTC') RETURNING id",
             (guild_id, to_db_time(NOW + timedelta(hours=2))),
         )
-        row = await cursor.fetchone()
+        row = inserted
     assert row is not None
     return int(row[0])
 

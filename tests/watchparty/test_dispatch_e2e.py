@@ -17,6 +17,7 @@ import pytest
 from bot.db import Database
 from bot.watchparty.due import to_db_time
 from tests.conftest import assert_clean_exit
+from tests.database import database_for
 from tests.emulator import Channel, CommandHidden, Emulator, Member, Permission
 from tests.emulator.process import BotProcess
 
@@ -28,7 +29,7 @@ class World:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.db = Database(path)
+        self.db = Database(database_for(path))  # the file, or the PostgreSQL database standing in for it
 
     async def open(self) -> None:
         await self.db.open()
@@ -50,7 +51,7 @@ class World:
     ) -> int:
         assert channel.guild is not None
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            inserted = await conn.fetchone(
                 "INSERT INTO watch_parties (guild_id, channel_id, voice_channel_id, thread_id, host_id, title, "
                 "episodes, starts_at, zone, duration_minutes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'Asia/Seoul', ?) "
                 "RETURNING id",
@@ -66,7 +67,7 @@ class World:
                     duration_minutes,
                 ),
             )
-            found = await cursor.fetchone()
+            found = inserted
             assert found is not None
             party_id = int(found[0])
             for order, (status, members) in enumerate(
@@ -82,11 +83,11 @@ class World:
     async def due(self, party_id: int, kind: str, *, at: timedelta, label: str = "1h") -> int:
         """A due row `at` from now (negative: in the past)."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            inserted = await conn.fetchone(
                 "INSERT INTO due_work (kind, party_id, offset_label, due_at) VALUES (?, ?, ?, ?) RETURNING id",
                 (kind, party_id, label, to_db_time(datetime.now(UTC) + at)),
             )
-            found = await cursor.fetchone()
+            found = inserted
         assert found is not None
         return int(found[0])
 

@@ -7,7 +7,6 @@ import os
 import random
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,27 +27,21 @@ from bot.watchparty.dispatcher import (
     release_dead_claims,
 )
 from bot.watchparty.due import to_db_time
+from tests.database import database_for
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 ME = "host-a:4242:aaaaaa"
 OTHER = "host-a:4243:bbbbbb"
 
 
-@pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with Database(tmp_path / "queue.sqlite3") as database:
-        await database.migrate()
-        yield database
-
-
 async def add_party(db: Database, starts_at: datetime = NOW + timedelta(hours=2)) -> int:
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        inserted = await conn.fetchone(
             "INSERT INTO watch_parties (guild_id, channel_id, host_id, title, episodes, starts_at, zone) "
             "VALUES (1, 2, 3, 'Party', '[\"r1\"]', ?, 'UTC') RETURNING id",
             (to_db_time(starts_at),),
         )
-        row = await cursor.fetchone()
+        row = inserted
     assert row is not None
     return int(row[0])
 
@@ -57,11 +50,11 @@ async def add_rows(db: Database, party_id: int, *due: datetime, kind: str = "rem
     ids = []
     async with db.transaction() as conn:
         for at in due:
-            cursor = await conn.execute(
+            inserted = await conn.fetchone(
                 "INSERT INTO due_work (kind, party_id, offset_label, due_at) VALUES (?, ?, '1h', ?) RETURNING id",
                 (kind, party_id, to_db_time(at)),
             )
-            row = await cursor.fetchone()
+            row = inserted
             assert row is not None
             ids.append(int(row[0]))
     return ids
@@ -115,7 +108,7 @@ async def test_the_claim_limit_bounds_how_many_rows_are_held(db: Database) -> No
 
 
 async def test_two_connections_racing_never_claim_the_same_row(tmp_path: Path) -> None:
-    path = tmp_path / "race.sqlite3"
+    path = database_for(tmp_path / "race.sqlite3")  # or the PostgreSQL database standing in for it
     async with Database(path) as first, Database(path) as second:
         await first.migrate()
         party = await add_party(first)
@@ -208,6 +201,7 @@ async def test_next_wake_is_the_earliest_due_time_retry_or_lease_end(db: Databas
     assert await next_wake(db, NOW) == NOW + timedelta(seconds=5)
 
 
+@pytest.mark.sqlite_only  # SQLite's EXPLAIN QUERY PLAN
 async def test_next_wake_reads_an_index_not_every_future_row(db: Database) -> None:
     plan = await db.fetchall(
         "EXPLAIN QUERY PLAN SELECT due_at FROM due_work WHERE status = 'pending' AND next_try_at IS NULL "

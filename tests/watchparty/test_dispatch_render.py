@@ -33,6 +33,7 @@ from bot.watchparty.delivery import (
 from bot.watchparty.dispatcher import DeliveryLine, DueRow, claim_due, delivery_report
 from bot.watchparty.due import plan_party_work, replan_guild_parties, to_db_time
 from bot.watchparty.walltime import resolve_wall
+from tests.database import database_for
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 PACK = CanonStore.load(None).pack
@@ -62,7 +63,7 @@ def row(kind: str = "reminder", due: datetime = NOW, label: str = "1h") -> DueRo
 
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
-    async with Database(tmp_path / "render.sqlite3") as database:
+    async with Database(database_for(tmp_path / "render.sqlite3")) as database:
         await database.migrate()
         yield database
 
@@ -165,12 +166,12 @@ async def insert_party(
     db: Database, starts_at: datetime, *, guild_id: int = 1, offsets: str | None = None, zone: str = "UTC"
 ) -> int:
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        inserted = await conn.fetchone(
             "INSERT INTO watch_parties (guild_id, channel_id, host_id, title, episodes, starts_at, zone, "
             "reminder_offsets) VALUES (?, 2, 3, 'Party', '[\"r1\"]', ?, ?, ?) RETURNING id",
             (guild_id, to_db_time(starts_at), zone, offsets),
         )
-        found = await cursor.fetchone()
+        found = inserted
     assert found is not None
     return int(found[0])
 

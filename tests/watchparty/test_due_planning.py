@@ -7,25 +7,26 @@ import pytest
 
 from bot.db import Database
 from bot.watchparty.due import cancel_party_work, plan_party_work, to_db_time
+from tests.database import database_for
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def db(tmp_path: Path):
-    async with Database(tmp_path / "due.sqlite3") as database:
+    async with Database(database_for(tmp_path / "due.sqlite3")) as database:
         await database.migrate()
         yield database
 
 
 async def add_party(db: Database, starts_at: datetime, offsets: str | None = None) -> int:
     async with db.transaction() as conn:
-        cursor = await conn.execute(
+        inserted = await conn.fetchone(
             "INSERT INTO watch_parties (guild_id, channel_id, host_id, title, episodes, starts_at, zone, "
             "reminder_offsets) VALUES (1, 2, 3, 'Party', '[\"r1\"]', ?, 'Asia/Seoul', ?) RETURNING id",
             (to_db_time(starts_at), offsets),
         )
-        row = await cursor.fetchone()
+        row = inserted
         assert row is not None
         return int(row[0])
 

@@ -4,9 +4,9 @@ Discord's limit of 100 upcoming events leave the party working with a clear note
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from typing import Any
 
+from tests.database import connect
 from tests.emulator import Emulator, Permission
 from tests.emulator.process import BotProcess
 from tests.watchparty.test_party_scheduling import announcement, last_party, saved_zone
@@ -86,7 +86,7 @@ async def test_the_event_limit_is_noted_for_the_host_and_in_the_mod_log(
     emulator: Emulator, bot: BotProcess
 ) -> None:
     modlog = emulator.guild.channel("mod-log")
-    with sqlite3.connect(bot.db_path) as conn:
+    with connect(bot.db_target) as conn:
         conn.execute(
             "INSERT INTO guild_settings (guild_id, modlog_channel) VALUES (?, ?)",
             (emulator.guild.id, modlog.id),
@@ -108,7 +108,7 @@ async def test_a_channel_i_cannot_post_in_schedules_nothing(emulator: Emulator, 
     host = await saved_zone(emulator)
     reply = await host.slash("watchparty schedule", episode="r1", when="2027-06-05 20:00", channel=secret)
     assert "Send Messages" in reply.text and "Nothing was scheduled" in reply.text
-    with sqlite3.connect(bot.db_path) as conn:
+    with connect(bot.db_target) as conn:
         assert conn.execute("SELECT count(*) FROM watch_parties").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM due_work WHERE party_id IS NOT NULL").fetchone() == (0,)
 
@@ -123,7 +123,7 @@ async def test_a_series_in_a_channel_i_cannot_post_in_schedules_nothing(
         "watchparty series", episode="r1", when="2027-06-05 20:00", count=3, channel=secret
     )
     assert "Send Messages" in reply.text and "Nothing was scheduled" in reply.text
-    with sqlite3.connect(bot.db_path) as conn:
+    with connect(bot.db_target) as conn:
         assert conn.execute("SELECT count(*) FROM watch_parties").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM party_series").fetchone() == (0,)
         assert conn.execute("SELECT count(*) FROM due_work WHERE party_id IS NOT NULL").fetchone() == (0,)
@@ -151,7 +151,7 @@ async def test_a_series_cut_short_by_discord_keeps_the_weeks_announced_and_says_
     reply = await asked
     assert "1 of 3 parties" in reply.text and "other 2 weeks were not scheduled" in reply.text
     assert "Discord answered 503" in reply.text and "Send Messages" not in reply.text
-    with sqlite3.connect(bot.db_path) as conn:
+    with connect(bot.db_target) as conn:
         kept = conn.execute("SELECT id, message_id, series_id FROM watch_parties").fetchall()
         assert len(kept) == 1 and kept[0][1] is not None
         assert conn.execute("SELECT count(*) FROM party_series").fetchone() == (1,)

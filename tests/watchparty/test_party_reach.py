@@ -4,10 +4,10 @@ a server may have, and who may host. Through the real bot and the emulator."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 
 import pytest
 
+from tests.database import connect
 from tests.emulator import CommandHidden, Emulator, Member, Permission, actions
 from tests.emulator.interactions import Reply
 from tests.emulator.models import Channel
@@ -19,7 +19,7 @@ def parties(process: BotProcess, host: Member | None = None) -> int:
     sql, params = "SELECT count(*) FROM watch_parties WHERE status = 'scheduled'", ()
     if host is not None:
         sql, params = sql + " AND host_id = ?", (host.id,)
-    with sqlite3.connect(process.db_path) as conn:
+    with connect(process.db_target) as conn:
         return int(conn.execute(sql, params).fetchone()[0])
 
 

@@ -3,13 +3,13 @@ parties), a party's own times on schedule, series and edit, and /watchparty stat
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
 
+from tests.database import connect
 from tests.emulator import CommandHidden, Emulator, Member
 from tests.emulator.process import BotProcess
 from tests.watchparty.test_party_scheduling import (
@@ -32,7 +32,7 @@ EXAMPLE = "`24h, 1h, 15m, 0`"
 async def running(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[Emulator, BotProcess]]:
     async for pair in started_world(tmp_path_factory, "reminder-times"):
         emulator, process = pair
-        with sqlite3.connect(process.db_path) as conn:
+        with connect(process.db_target) as conn:
             conn.execute(
                 "INSERT INTO guild_settings (guild_id, modlog_channel) VALUES (?, ?)",
                 (emulator.guild.id, emulator.guild.channel("mod-log").id),

@@ -22,6 +22,7 @@ from bot.watchparty.parties import (
     set_guild_default_zone,
     set_guild_reminders,
 )
+from tests.database import database_for
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 START = NOW + timedelta(days=3)
@@ -30,7 +31,7 @@ DEFAULT = [timedelta(days=1), timedelta(hours=1), timedelta(0)]
 
 @pytest.fixture
 async def db(tmp_path: Path):
-    async with Database(tmp_path / "reminders.sqlite3") as database:
+    async with Database(database_for(tmp_path / "reminders.sqlite3")) as database:
         await database.migrate()
         yield database
 

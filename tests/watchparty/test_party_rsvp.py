@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -13,7 +12,9 @@ import pytest
 import pytest_asyncio
 from icalendar import Calendar
 
+from bot.db import utc_text
 from tests.conftest import assert_clean_exit
+from tests.database import connect
 from tests.emulator import Emulator, Member, Message
 from tests.emulator.process import BotProcess
 from tests.watchparty.test_party_scheduling import (
@@ -62,7 +63,7 @@ def set_preferences(
     process: BotProcess, member: Member, *, cw_topics: str = "[]", dm_before_parties: int = 0
 ) -> None:
     """What `/cw preferences` stores: topics to spell out, DMs before parties."""
-    with sqlite3.connect(process.db_path) as conn:
+    with connect(process.db_target) as conn:
         conn.execute(
             "INSERT INTO member_preferences (user_id, cw_topics, dm_before_parties) VALUES (?, ?, ?)",
             (member.id, cw_topics, dm_before_parties),
@@ -177,9 +178,7 @@ async def test_export_lists_every_upcoming_party_with_stable_uids(world: tuple[E
     exported = await host.slash("watchparty export")
     events = calendar_of(exported.attachments[0].data).events
     by_uid = {str(e["UID"]): e for e in events}
-    upcoming = query(
-        bot, "SELECT count(*) FROM watch_parties WHERE starts_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-    )
+    upcoming = query(bot, "SELECT count(*) FROM watch_parties WHERE starts_at > ?", (utc_text(),))
     assert len(by_uid) == len(events) == upcoming[0][0] and exported.ephemeral
     uid = "watchparty-{}@" + str(emulator.guild.id) + ".clematis"
     assert str(by_uid[uid.format(first_id)]["STATUS"]) == "CANCELLED"

@@ -19,6 +19,7 @@ from bot.watchparty.rsvp import (
     rsvp_counts,
     set_rsvp,
 )
+from tests.database import database_for
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 HOST = 1
@@ -26,7 +27,7 @@ HOST = 1
 
 @pytest.fixture
 async def db(tmp_path: Path):
-    async with Database(tmp_path / "rsvp.sqlite3") as database:
+    async with Database(database_for(tmp_path / "rsvp.sqlite3")) as database:
         await database.migrate()
         yield database
 

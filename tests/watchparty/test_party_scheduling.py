@@ -13,6 +13,7 @@ import pytest
 import pytest_asyncio
 
 from tests.conftest import community_bot
+from tests.database import connect
 from tests.emulator import CommandHidden, Emulator, Member, Message
 from tests.emulator.process import BotProcess
 
@@ -57,13 +58,13 @@ def new_member(emulator: Emulator, name: str = "Fan", **kwargs: Any) -> Member:
 
 
 def query(process: BotProcess, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(process.db_path) as conn:
+    with connect(process.db_target) as conn:
         return list(conn.execute(sql, params).fetchall())
 
 
 def last_party(process: BotProcess, host: Member) -> dict[str, Any]:
-    with sqlite3.connect(process.db_path) as conn:
-        conn.row_factory = sqlite3.Row
+    with connect(process.db_target) as conn:
+        conn.row_factory = sqlite3.Row  # key access on either engine
         row = conn.execute(
             "SELECT * FROM watch_parties WHERE host_id = ? ORDER BY id DESC", (host.id,)
         ).fetchone()

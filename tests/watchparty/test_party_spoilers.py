@@ -3,7 +3,6 @@ unspoilered in its announcement, Discord event, reminders or DMs."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
 
 from bot.canon.horizon import Horizon
@@ -13,6 +12,7 @@ from bot.guard.state import Detection
 from bot.spoilers import visible_text
 from bot.watchparty.announce import announcement_embed
 from bot.watchparty.rsvp import RsvpCounts
+from tests.database import connect
 from tests.emulator import Emulator
 from tests.emulator.process import BotProcess
 from tests.guard.conftest import run
@@ -31,7 +31,7 @@ def shows(text: str, phrase: str) -> bool:
 
 
 def parties_of(bot: BotProcess) -> int:
-    with sqlite3.connect(bot.db_path) as conn:
+    with connect(bot.db_target) as conn:
         return int(conn.execute("SELECT COUNT(*) FROM watch_parties").fetchone()[0])
 
 

@@ -28,6 +28,7 @@ from bot.watchparty.parties import (
     upcoming_parties,
 )
 from bot.watchparty.series import weekly_occurrences
+from tests.database import database_for
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -40,7 +41,7 @@ def pack() -> CanonPack:
 
 @pytest.fixture
 async def db(tmp_path: Path):
-    async with Database(tmp_path / "parties.sqlite3") as database:
+    async with Database(database_for(tmp_path / "parties.sqlite3")) as database:
         await database.migrate()
         yield database
 
