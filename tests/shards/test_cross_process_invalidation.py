@@ -78,17 +78,27 @@ async def test_what_one_process_changes_the_other_stops_holding(emulator: Emulat
         mina_one = one.members[mina_zero.user.id] = Member(mina_zero.user, one)
         before = await mina_one.slash("progress show", channel=one.channel("general"))
         assert title not in before.text
+        fact = next(f.text for f in load_pack().character("ivan").facts if f.revealed_in == "r3")
+        general = one.channel("general")
+        held = await mina_one.slash("character", name="ivan", private=True, channel=general)
+        assert fact not in held.text  # B now holds her (no progress) in memory
         set_reply = await mina_zero.slash("progress set", episode="r5", channel=zero.channel("general"))
         assert set_reply.ephemeral and title in set_reply.text
         shown = await mina_one.slash("progress show", channel=one.channel("general"))
         assert title in shown.text
+        # B drops what it held once A's notice arrives (sent after A's commit, so a moment later).
+        deadline = asyncio.get_running_loop().time() + 5
+        while (
+            fact not in (await mina_one.slash("character", name="ivan", private=True, channel=general)).text
+        ):
+            assert asyncio.get_running_loop().time() < deadline, "B still answers from the progress it held"
+            await asyncio.sleep(0.05)
 
         # A rule of server One, held in B's memory, stops being enforced once the operator deletes the
         # server's data from the command line (a third process, on the same database).
         mod = emulator.moderator(one)
         added = await mod.slash("spoilers rule add", episode="r5", phrase="tinfoil crown")
         assert added.ephemeral and "added spoiler rule" in added.text, added.text
-        general = one.channel("general")
         poster = emulator.member(one, "Yuri")
         caught = await poster.say(general, PHRASE)
         await emulator.wait_until(lambda: caught.deleted, 10, "the rule to catch it while it exists")
