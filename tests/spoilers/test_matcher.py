@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.spoilers import Hit, Rule, compile_rules, fold, normalize, visible_text
 from bot.spoilers.inflect import forms, predicates
-from bot.spoilers.matcher import _PARTICLES, _derives, rule_condition_problems
+from bot.spoilers.matcher import _PARTICLES, _derives, _message_key, rule_condition_problems
 from bot.spoilers.normalize import is_cjk
 
 CANON = [
@@ -182,8 +182,9 @@ _AUX = {"is", "was", "are", "were", "be", "ben", "being", "has", "had", "have", 
 
 def _copula_before(words: list[str], m: int) -> bool:
     previous = words[m - 1] if m else ""
+    # "ivans" (ivan's): an "s" that the word's stem does not keep ("kisses" keeps it: no copula)
     return _key(previous) in _AUX or (
-        previous.endswith("s") and not previous.endswith("ss") and len(previous) >= 4
+        previous.endswith("s") and not previous.endswith("ss") and not _message_key(previous).endswith("s")
     )
 
 
