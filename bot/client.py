@@ -261,6 +261,8 @@ class Clematis(commands.AutoShardedBot):
     def _database_writable_changed(self, writable: bool, reason: str | None) -> None:
         if not self.closing and self.is_ready():
             self.keep(asyncio.create_task(self._tell_mod_logs(writable, reason)))
+        if writable and not self.closing:
+            self.dispatch("database_writable")  # work a refused write put off can be done now
 
     async def _tell_mod_logs(self, writable: bool, reason: str | None) -> None:
         """Once per outage, in every server whose mod log is set: saving stopped / works again."""

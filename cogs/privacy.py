@@ -16,6 +16,7 @@ from discord.ext import commands
 
 from bot.checks import moderator_group, moderator_only
 from bot.client import Clematis
+from bot.db import write_refusal
 from bot.i18n import _, use_locale
 from bot.i18n.server import server_locale
 from bot.modlog import write_modlog
@@ -75,13 +76,25 @@ class Privacy(
                 self.bot, now=now, grace=self.bot.settings.guild_data_grace
             )
             await ensure_sweep(self.bot.db, now=now)
-        except Exception:
+        except Exception as exc:
             if self.bot.is_closed():  # stopped while starting: the database is already closed
                 return
-            raise
+            if write_refusal(exc) is None:
+                raise
+            # The database logged the refusal once; plan again when it takes writes (on_database_writable).
+            self._reconciled = False
+            log.warning(
+                "servers: removals and the retention sweep are planned once the database takes writes again"
+            )
+            return
         if planned or kept:
             log.info("servers: %d removal(s) while offline planned for deletion, %d kept", planned, kept)
         self.bot.dispatch("due_work_changed")
+
+    @commands.Cog.listener()
+    async def on_database_writable(self) -> None:
+        if self.bot.is_ready():
+            await self.on_ready()
 
     @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:

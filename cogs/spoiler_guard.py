@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.canon.l10n import local_name
 from bot.checks import is_moderator
 from bot.client import Clematis, from_member
+from bot.db import write_refusal
 from bot.errors import UserError
 from bot.guard.actions import Incident, SpoilerActions
 from bot.guard.cache import SPOILER_STATE_CHANGED, spoiler_cache
@@ -58,12 +59,26 @@ class SpoilerGuard(commands.Cog):
             return
         try:
             configured = await self.cache.load_all()
-            purged = await purge_copies(self.bot.db, now=datetime.now(UTC))
         except Exception:
             if self.bot.is_closed():  # stopped while starting: nothing to load into
                 return
             raise
-        log.info("spoiler guard: %d configured servers loaded, %d expired copies purged", configured, purged)
+        log.info("spoiler guard: %d configured servers loaded", configured)
+        await self.on_database_writable()
+
+    @commands.Cog.listener()
+    async def on_database_writable(self) -> None:
+        """Purge expired spoiler copies: at start-up, and again when a database that refused writes takes them."""
+        try:
+            purged = await purge_copies(self.bot.db, now=datetime.now(UTC))
+        except Exception as exc:
+            if self.bot.is_closed():
+                return
+            if write_refusal(exc) is None:
+                raise
+            log.warning("spoiler guard: expired copies are purged once the database takes writes again")
+            return
+        log.info("spoiler guard: %d expired copies purged", purged)
 
     async def cog_unload(self) -> None:
         self.bot.remove_dynamic_items(CopyButton)
